@@ -1,0 +1,97 @@
+"""Hotline: an SMS and voice hotline backend. The WSGI app is `hotline:create_app()`.
+
+The factory imports Flask and the web modules inside its steps, so importing a plain
+part of the package (`hotline.engine`, `hotline.numbers`) loads no web code at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# Settings without which a real deployment must not start (forged webhooks, guessable hashes).
+# The encryption key too: without it no call back or urgent case could keep a number.
+REQUIRED_SECRETS = {"SECRET_KEY": "HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN": "TWILIO_AUTH_TOKEN",
+                    "ENCRYPTION_KEY": "HOTLINE_ENCRYPTION_KEY"}
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: settings, Redis, scripts, capabilities, blueprints."""
+    from flask import Flask
+
+    app = Flask(__name__)
+    configure_settings(app, config)
+    configure_redis(app)
+    configure_scripts(app)
+    configure_capabilities(app)
+    configure_blueprints(app)
+    return app
+
+
+def configure_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
+    """Defaults, then HOTLINE_*/TWILIO_* from the environment, then `config`; check secrets."""
+    from hotline.config import load_config
+
+    settings = load_config(config)
+    missing = [name for name in REQUIRED_SECRETS if not settings.get(name)]
+    if missing and settings.get("DEMO"):
+        from hotline.demo import demo_config
+
+        settings = demo_config(settings)
+    elif missing and settings.get("TESTING"):
+        from hotline.privacy import new_key
+
+        made = {"SECRET_KEY": secrets.token_hex(16), "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+                "ENCRYPTION_KEY": new_key()}
+        settings.update({name: made[name] for name in missing})
+    elif missing:
+        names = ", ".join(REQUIRED_SECRETS[name] for name in missing)
+        raise ConfigError(f"set {names} to start the hotline (or HOTLINE_DEMO=1 for a local demo)")
+    app.config.update(settings)
+
+
+def configure_redis(app: Flask) -> None:
+    """Prepare the Redis client; it connects on first use, so a Redis outage cannot stop start."""
+    from hotline.web import Runtime
+
+    app.extensions["hotline"] = Runtime(app.config)
+
+
+def configure_scripts(app: Flask) -> None:
+    """Load every script in SCRIPTS_DIR once; a ScriptError names each problem."""
+    from hotline.engine.loader import load_scripts
+
+    app.extensions["hotline"].scripts.replace(load_scripts(app.config["SCRIPTS_DIR"]))
+
+
+def configure_capabilities(app: Flask) -> None:
+    """Register what scripts may hand off to: one line per capability, name -> callable.
+
+    e.g. capabilities.register("directory_search", directory.search)
+    """
+    from hotline import callback_intake, directory_capability, urgent_intake
+
+    capabilities = app.extensions["hotline"].capabilities
+    capabilities.register("directory_search", directory_capability.search_capability)
+    capabilities.register("send_sms", directory_capability.send_sms_capability)
+    capabilities.register("callback_request", callback_intake.request_capability)
+    capabilities.register("callback_cancel", callback_intake.cancel_capability)
+    capabilities.register("urgent", urgent_intake.urgent_capability)
+
+
+def configure_blueprints(app: Flask) -> None:
+    """Mount the Twilio webhooks (menu, bridged calls, urgent dials) and the health check."""
+    from hotline.web import calls, health, twilio, urgent
+
+    app.register_blueprint(twilio.bp)
+    app.register_blueprint(calls.bp)
+    app.register_blueprint(urgent.bp)
+    app.register_blueprint(health.bp)

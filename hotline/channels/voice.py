@@ -1,0 +1,61 @@
+"""Voice: engine actions as TwiML (Say, Gather for a question or menu, Hangup)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from hotline.channels import language_of, xml_safe
+from hotline.engine.actions import Action, Ask, End, Say
+from hotline.engine.model import Language, Script
+from hotline.engine.wording import voice_text
+
+GATHER_PATH = "/twilio/voice/gather"
+GATHER_TIMEOUT = 6  # seconds of silence before the Gather posts an empty result
+
+
+def _say(parent: VoiceResponse | Gather, text: str, language: Language) -> None:
+    attrs = {k: v for k, v in (("voice", language.voice), ("language", language.speech)) if v}
+    parent.say(xml_safe(text), **attrs)
+
+
+def _gather(ask: Ask, language: Language, action_url: str) -> Gather:
+    attrs: dict[str, object] = {
+        "action": action_url,
+        "method": "POST",
+        "action_on_empty_result": True,
+        "timeout": GATHER_TIMEOUT,
+        "speech_timeout": "auto",
+    }
+    if language.speech:
+        attrs["language"] = language.speech
+    if ask.expects == "text":
+        attrs.update(input="speech dtmf", finish_on_key="#")
+    else:
+        attrs["input"] = "dtmf speech"
+        if ask.choices and all(len(c.key) == 1 and c.key.isdigit() for c in ask.choices):
+            attrs["num_digits"] = 1
+        hints = ", ".join(xml_safe(c.label).replace(",", " ") for c in ask.choices if c.label)
+        if hints:
+            attrs["hints"] = hints
+    return Gather(**attrs)
+
+
+def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceResponse:
+    """Return the TwiML a caller hears for these actions; Handoffs are never rendered."""
+    response = VoiceResponse()
+    action_url = public_url.rstrip("/") + GATHER_PATH
+    for action in actions:
+        if isinstance(action, Say):
+            language = language_of(script, action.language)
+            if action.text:
+                _say(response, voice_text(action, language), language)
+        elif isinstance(action, Ask):
+            language = language_of(script, action.language)
+            gather = _gather(action, language, action_url)
+            _say(gather, voice_text(action, language), language)
+            response.append(gather)
+        elif isinstance(action, End):
+            response.hangup()
+    return response

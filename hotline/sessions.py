@@ -1,0 +1,37 @@
+"""Where a caller is in a script, kept in Redis under the HMAC of their number."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hotline.engine.session import Session
+
+
+class SessionStore:
+    """Loads and saves sessions: one GET to load, one SET EX to save, JSON values."""
+
+    def __init__(self, redis: Any, prefix: str = "hotline:", ttl: int = 1800):
+        self.redis = redis
+        self.prefix = prefix
+        self.ttl = int(ttl)
+
+    def key(self, caller_hash: str) -> str:
+        """Return the Redis key of a caller's session."""
+        return f"{self.prefix}session:{caller_hash}"
+
+    def load(self, caller_hash: str) -> Session | None:
+        """Return the caller's stored session, or None (none kept, expired or unreadable)."""
+        raw = self.redis.get(self.key(caller_hash))
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            return Session.from_dict(data) if isinstance(data, dict) else None
+        except (ValueError, TypeError):
+            return None  # a damaged value starts the caller afresh rather than failing
+
+    def save(self, caller_hash: str, session: Session) -> None:
+        """Store the session; it expires after the TTL without further contact."""
+        value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        self.redis.set(self.key(caller_hash), value, ex=self.ttl)

@@ -1,0 +1,142 @@
+"""What the webhooks call for urgent cases: the `urgent` capability, ACK, a caller's texts.
+
+urgent_capability is registered in create_app under the name "urgent" (the urgent node
+hands off to it). acknowledge() answers a volunteer's `ACK <code>`; relay() passes a
+caller's further texts to the volunteer who acknowledged, without either number.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import redis
+
+from hotline import callbacks, jobs, rota, urgent, volunteers
+from hotline.callbacks import Priority
+from hotline.capabilities import CapabilityContext
+from hotline.volunteers import Volunteer
+
+log = logging.getLogger("hotline.urgent")
+
+REPLIES = {
+    "ko": {
+        "won": "{code} 맡으셨어요. 곧 전화가 가요. 1번을 누르면 연결돼요.",
+        "won_no_number": "{code} 맡으셨어요. 번호 보관 기간이 지나 전화를 걸 수 없어요.",
+        "claimed": "{code}는 이미 맡으셨어요.",
+        "taken": "{code}는 다른 분이 맡았어요. 고맙습니다.",
+        "closed": "{code}는 이미 끝났어요.",
+        "unknown": "{code}: 열린 긴급 건이 없어요.",
+        "needs_code": "긴급 건 코드를 함께 보내 주세요. 예: ACK K7Q",
+        "taken_notice": "{code}는 다른 분이 맡았어요. 고맙습니다.",
+    },
+    "en": {
+        "won": "{code} is yours. We are calling you now; press 1 to connect.",
+        "won_no_number": "{code} is yours, but the caller's number has expired; no call.",
+        "claimed": "{code} is already yours.",
+        "taken": "{code} was taken by another volunteer. Thank you.",
+        "closed": "{code} is already closed.",
+        "unknown": "No open urgent case {code}.",
+        "needs_code": "Send the case code too, e.g. ACK K7Q",
+        "taken_notice": "{code} was taken by another volunteer. Thank you.",
+    },
+}
+
+
+def _now(ctx: CapabilityContext) -> float:
+    if ctx.now:
+        return ctx.now
+    clock = ctx.config.get("CLOCK")
+    return float(clock()) if clock else time.time()
+
+
+def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Open (or find) the caller's urgent case and start paging; say who answers.
+
+    Returns {"code", "status": "paging"|"nobody", "dial": [phones], "dial_timeout"}:
+    `dial` lists level 1's phones for a voice <Dial> (empty by SMS or when nobody is on).
+    """
+    config, conn, now = dict(ctx.config), ctx.redis, _now(ctx)
+    case, new = urgent.open_case(
+        conn, config, ctx.caller, sid=ctx.message_sid or ctx.call_sid,
+        language=str(params.get("language") or ctx.language), channel=ctx.channel,
+        first_words=str(params.get("first_words") or ""),
+        reason=str(params.get("reason") or ""), now=now)
+    levels = rota.current(conn, config, now)
+    first = next((level for level in levels if level.volunteers), None)
+    if new:
+        urgent.enqueue_step(conn, case.code, 0)
+        log.info("urgent case %s opened (%s), paging started", case.code, ctx.channel)
+    dial: list[str] = []
+    if first is not None and ctx.channel == "voice":
+        people = (volunteers.get(conn, config, v) for v in first.volunteers)
+        dial = [p.phone for p in people if p is not None][:10]  # <Dial> rings up to 10
+    return {"code": case.code, "status": "paging" if first else "nobody", "dial": dial,
+            "dial_timeout": first.ack_timeout if first else 0}
+
+
+def _bridge(conn: redis.Redis, config: dict[str, Any], case: urgent.Case, volunteer: Volunteer,
+            now: float) -> bool:
+    """Ring the volunteer and connect them to the caller, through the callback bridge."""
+    number = urgent.number_of(conn, config, case.code)
+    if number is None:
+        return False
+    placed = callbacks.create(conn, config, number, language=case.language, topic="urgent",
+                              now=now, priority=Priority.URGENT, idem=f"urgent-{case.code}")
+    rid = placed.request.id
+    if not case.callback:
+        urgent.set_state(conn, config, case.code, urgent.State.CLAIMED, callback=rid)
+    taken = callbacks.take_next(conn, config, [case.language], volunteer.id, now)
+    if taken is not None and taken.id != rid:
+        # An older urgent request was at the head: leave it there for the next volunteer.
+        callbacks.release(conn, config, taken.id)
+        taken = None
+    if taken is None:
+        urgent.note(conn, config, case.code, now, "call_waiting", request=rid)
+        return True
+    jobs.enqueue_call_volunteer(conn, rid, volunteer.id, taken.taken)
+    urgent.note(conn, config, case.code, now, "calling", volunteer=volunteer.id, request=rid)
+    return True
+
+
+def acknowledge(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer,
+                args: list[str], now: float, lang: str = "en") -> str:
+    """A volunteer sent `ACK <code>`: claim the case, tell the others, start the call."""
+    texts = REPLIES.get(lang, REPLIES["en"])
+    if not args:
+        return texts["needs_code"]
+    code = urgent.normal_code(args[0])[:8]
+    outcome = urgent.claim(conn, config, code, volunteer.id, now)
+    if outcome in ("not_paged", "unknown"):
+        return texts["unknown"].format(code=code)
+    if outcome != "won":
+        return texts[outcome].format(code=code)
+    case = urgent.get(conn, config, code)
+    assert case is not None
+    log.info("urgent case %s acknowledged by volunteer %s", code, volunteer.id)
+    for other in sorted(urgent.paged(conn, config, code) - {volunteer.id}):
+        notice = REPLIES["en"]["taken_notice"].format(code=code)
+        urgent.enqueue_sms(conn, code, other, notice, "taken")
+    if not _bridge(conn, config, case, volunteer, now):
+        return texts["won_no_number"].format(code=code)
+    return texts["won"].format(code=code)
+
+
+def relay(conn: redis.Redis, config: dict[str, Any], caller: str, body: str,
+          now: float) -> urgent.Case | None:
+    """Pass a caller's text to the volunteer on their open case; None if no open case.
+
+    While nobody has acknowledged yet, the text waits in the timeline's count only.
+    """
+    case = urgent.open_case_of(conn, config, caller)
+    if case is None:
+        return None
+    text = " ".join(body.split())[:300]
+    if case.acked_by and text:
+        seq = conn.incr(urgent.Keys(config).once(case.code, "relay-seq"))
+        urgent.enqueue_sms(conn, case.code, case.acked_by, f"{case.code}: {text}", f"relay{seq}")
+        urgent.note(conn, config, case.code, now, "relayed", volunteer=case.acked_by)
+    else:
+        urgent.note(conn, config, case.code, now, "caller_wrote")
+    return case

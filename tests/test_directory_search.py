@@ -1,0 +1,143 @@
+"""Searching the directory: places as callers name them, ranking, filters, open now."""
+
+from __future__ import annotations
+
+import pathlib
+from datetime import datetime
+
+import pytest
+
+from hotline.directory_capability import search_directory
+from hotline.directory_import import CSV_HEADER, read_csv, read_file
+from hotline.directory_search import Index
+from hotline.hours import parse_hours, timezone_for
+from hotline.places import builtin
+
+SAMPLE = pathlib.Path(__file__).parent.parent / "ivr_scripts" / "directory.sample.csv"
+
+
+@pytest.fixture(scope="module")
+def index() -> Index:
+    return Index(read_file(str(SAMPLE)).entries)
+
+
+def at(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+@pytest.mark.parametrize("said, place", [
+    ("서울", "kr-seoul"), ("Seoul", "kr-seoul"), ("서울특별시", "kr-seoul"),
+    ("강남구", "kr-seoul-gangnam"), ("Gangnam", "kr-seoul-gangnam"), ("강남", "kr-seoul-gangnam"),
+    ("Gangnam-gu", "kr-seoul-gangnam"), ("로스앤젤레스", "us-la"), ("LA", "us-la"),
+    ("Los Angeles", "us-la"), ("인천", "kr-incheon"), ("Incheon", "kr-incheon"),
+    ("연길", "cn-yanji"), ("Yanji", "cn-yanji"), ("延吉", "cn-yanji"),
+    ("블라디보스토크", "ru-vladivostok"), ("Владивосток", "ru-vladivostok"),
+    # typos and spacing
+    ("Los Angelos", "us-la"), ("los  angeles", "us-la"), ("LosAngeles", "us-la"),
+    ("강넘구", "kr-seoul-gangnam"), ("강남 구", "kr-seoul-gangnam"), ("Incheonn", "kr-incheon"),
+    ("Gangnum", "kr-seoul-gangnam"), ("로스엔젤레스", "us-la"), ("블라디보스톡", "ru-vladivostok"),
+    # more words, Korean endings
+    ("서울 강남구", "kr-seoul-gangnam"), ("강남구에서", "kr-seoul-gangnam"),
+    ("Koreatown LA", "us-la-koreatown"), ("서울 중구", "kr-seoul-jung"),
+    # postal codes: Korea 5 digits, US ZIP
+    ("06236", "kr-seoul-gangnam"), ("90005", "us-la-koreatown"), ("90012", "us-la"),
+    ("90005-1234", "us-la-koreatown"),
+])
+def test_places_named_the_way_callers_name_them(said, place):
+    found = builtin().resolve(said)
+    assert found.place is not None and found.place.id == place, found
+
+
+@pytest.mark.parametrize("said, count", [("중구", 3), ("광주", 2), ("Washington", 2)])
+def test_two_equally_good_places_are_ambiguous(said, count):
+    found = builtin().resolve(said)
+    assert found.place is None and len(found.choices) == count
+
+
+def test_a_name_that_is_no_place_is_not_matched_to_something_random():
+    assert builtin().resolve("xyzzy").place is None
+    assert builtin().resolve("병원").place is None
+
+
+def test_entries_in_the_place_come_first_then_the_nearest(index):
+    result = index.search("강남", limit=6)
+    first, *rest = result.hits
+    assert first.entry.name == "서울 무료 진료소" and first.in_place
+    assert not any(h.in_place for h in rest)
+    distances = [h.distance_km for h in rest]
+    assert distances == sorted(distances) and distances[0] < 10
+    assert result.more
+
+
+def test_category_and_language_filters(index):
+    shelters = index.search("서울", category="shelter")
+    assert [h.entry.name for h in shelters.hits] == ["인천 임시 쉼터"]
+    english = index.search("서울", language="en", limit=20)
+    assert english.hits and all("en" in h.entry.languages for h in english.hits)
+    korean_medicine = index.search("LA", category=["korean_medicine"], limit=5)
+    assert [h.entry.city for h in korean_medicine.hits] == [
+        "Los Angeles", "Los Angeles", "Garden Grove"]
+
+
+def test_nothing_within_reach_is_none_and_the_capability_names_the_nearest_place(index):
+    result = index.search("서울", category="korean_medicine")
+    assert result.status == "none"
+    data = search_directory(index, {"place": "서울", "category": ["korean_medicine"],
+                                    "language": "ko"}, 0.0)
+    assert data["status"] == "none" and data["nearby"]["id"] in {"us-la-koreatown", "us-la"}
+
+
+def test_open_now_uses_each_entry_own_timezone(index):
+    # Wednesday 10:30 in Los Angeles is Thursday 03:30 in Seoul.
+    now = at("2026-11-25T10:30:00-08:00")
+    la = index.search("LA", category="korean_medicine", open_now=True, now=now)
+    assert [h.entry.name for h in la.hits] == ["LA Free Korean Medicine Day"]
+    seoul = index.search("서울", open_now=True, now=now, limit=10)
+    assert [h.entry.hours for h in seoul.hits] == ["24/7"]  # only the Incheon shelter
+    # Thursday 10:30 in Seoul: the Seoul clinics are open.
+    later = index.search("강남", category="clinic", open_now=True,
+                         now=at("2026-11-26T10:30:00+09:00"))
+    assert later.hits[0].entry.name == "서울 무료 진료소"
+
+
+def test_paging_goes_through_every_result_once(index):
+    seen, offset = [], 0
+    while True:
+        page = index.search("서울", limit=3, offset=offset)
+        seen += [h.entry.id for h in page.hits]
+        if not page.more:
+            break
+        offset += 3
+    assert len(seen) == len(set(seen)) >= 10
+
+
+def test_entry_cities_unknown_to_the_gazetteer_are_places_too():
+    rows = "\n".join([
+        ",".join(CSV_HEADER),
+        "Prairie Clinic,clinic,+1 785-555-0101,1 Main St,Smallville,KS,US,,39.0,-98.0,en,,free,x",
+        "Prairie Food,food,+1 785-555-0102,2 Main St,Smallville,KS,US,,39.01,-98.01,en,,free,x",
+    ])
+    index = Index(read_csv(rows).entries)
+    result = index.search("Smalville")  # a typo of a city only the entries know
+    assert result.resolution.place is not None
+    assert {h.entry.name for h in result.hits} == {"Prairie Clinic", "Prairie Food"}
+    assert all(h.in_place for h in result.hits)
+
+
+def test_a_postal_code_finds_its_own_entries_first(index):
+    result = index.search("90005")
+    assert result.hits[0].entry.postal_code == "90005"
+
+
+def test_hours_and_timezones():
+    hours = parse_hours("mon-fri 09:00-18:00; sat 10:00-14:00")
+    assert hours.is_open(0, 9 * 60) and not hours.is_open(0, 18 * 60)
+    assert hours.is_open(5, 13 * 60) and not hours.is_open(6, 11 * 60)
+    night = parse_hours("fri 22:00-06:00")
+    assert night.is_open(4, 23 * 60) and night.is_open(5, 5 * 60) and not night.is_open(5, 7 * 60)
+    assert parse_hours("24/7").always
+    assert timezone_for("US", "CA") == "America/Los_Angeles"
+    assert timezone_for("US", "New York") == "America/New_York"
+    assert timezone_for("RU", "Primorsky Krai") == "Asia/Vladivostok"
+    assert timezone_for("RU") == "Europe/Moscow"
+    assert (timezone_for("CN"), timezone_for("KR")) == ("Asia/Shanghai", "Asia/Seoul")

@@ -1,0 +1,187 @@
+"""Urgent voice calls: Dial level 1 with whisper URLs, accept on 1, next level, nobody."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from hotline import callbacks, rota, urgent, volunteers
+from hotline.capabilities import CapabilityContext
+from hotline.privacy import new_key
+from hotline.urgent_intake import urgent_capability
+from hotline.web import urgent as urgent_web
+
+CALLER = "+821099998888"
+ROTA = """\
+timezone: Asia/Seoul
+ack_timeout_seconds: 20
+levels:
+  - name: primary
+    shifts:
+      - {volunteer: Kim, days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "24:00"}
+      - {volunteer: Choi, days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "24:00"}
+  - name: backup
+    ack_timeout_seconds: 30
+    shifts:
+      - {volunteer: Lee, days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "24:00"}
+"""
+
+
+@pytest.fixture()
+def app_config(app_config):
+    return {**app_config, "ENCRYPTION_KEY": new_key()}
+
+
+@pytest.fixture()
+def voice_case(app, redis_conn):
+    if "urgent" not in app.blueprints:
+        app.register_blueprint(urgent_web.bp)
+    config = dict(app.config)
+    people = {name: volunteers.add(redis_conn, config, name, phone, ("ko",))
+              for name, phone in [("Kim", "+821011110001"), ("Choi", "+821011110004"),
+                                  ("Lee", "+821011110003")]}
+    rota.import_rota(redis_conn, config, ROTA, "rota.yaml", 0.0,
+                     rota.resolver(redis_conn, config))
+    ctx = CapabilityContext(redis_conn, config, CALLER, urgent.caller_hash(config, CALLER),
+                            "voice", "ko", call_sid="CA1", now=config["CLOCK"]())
+    data = urgent_capability(ctx, {"language": "ko", "reason": "menu"})
+    return redis_conn, config, people, data["code"]
+
+
+def dial_of(xml: str):
+    root = ET.fromstring(xml)
+    dial = root.find("Dial")
+    return root, dial
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def test_urgent_call_dials_level_1_at_once_with_whisper_urls(voice_case):
+    conn, config, _people, code = voice_case
+    response = urgent_web.dial_twiml(conn, config, code, "ko", 0, config["CLOCK"](),
+                                     before="곧 사람을 연결해 드릴게요.")
+    root, dial = dial_of(str(response))
+    assert root[0].tag == "Say" and root[0].text == "곧 사람을 연결해 드릴게요."
+    assert dial.get("timeout") == "20" and dial.get("callerId") == config["HOTLINE_NUMBER"]
+    assert query(dial.get("action")) == {"case": code, "step": "1", "lang": "ko"}
+    numbers = dial.findall("Number")
+    assert [n.text for n in numbers] == ["+821011110001", "+821011110004"]
+    assert all(n.get("url").startswith(config["PUBLIC_URL"] + "/twilio/urgent/whisper?")
+               for n in numbers)
+    assert query(numbers[0].get("url"))["case"] == code
+    assert [e["step"] for e in urgent.timeline(conn, config, code)] == ["created", "dialled"]
+
+
+def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
+                                                                    signed_post):
+    conn, config, people, code = voice_case
+    urgent_web.dial_twiml(conn, config, code, "ko", 0, config["CLOCK"]())
+    whisper = signed_post(f"/twilio/urgent/whisper?case={code}&lang=ko",
+                          {"CallSid": "CA2", "To": "+821011110001", "From": "+15005550006"})
+    root = ET.fromstring(whisper.data)
+    gather = root.find("Gather")
+    assert gather.get("numDigits") == "1"
+    assert "받으려면 1번을 누르세요" in gather.find("Say").text
+    assert root[-1].tag == "Hangup"  # voicemail never presses 1: the leg drops
+
+    no_key = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
+                         {"CallSid": "CA2", "To": "+821011110001", "Digits": "9"})
+    assert ET.fromstring(no_key.data)[0].tag == "Hangup"
+    assert urgent.get(conn, config, code).state == urgent.State.PAGING
+
+    accepted = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
+                           {"CallSid": "CA2", "To": "+821011110001", "Digits": "1"})
+    assert ET.fromstring(accepted.data)[0].text == "연결합니다."
+    case = urgent.get(conn, config, code)
+    assert case.state == urgent.State.CLAIMED and case.acked_by == people["Kim"].id
+    late = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
+                       {"CallSid": "CA3", "To": "+821011110004", "Digits": "1"})
+    assert ET.fromstring(late.data)[0].text == "다른 분이 받았어요. 고맙습니다."
+
+    ended = signed_post(f"/twilio/urgent/dialed?case={code}&step=1&lang=ko",
+                        {"CallSid": "CA1", "DialCallStatus": "completed",
+                         "DialCallDuration": "312"})
+    assert ET.fromstring(ended.data)[0].tag == "Hangup"
+    last = urgent.timeline(conn, config, code)[-1]
+    assert (last["step"], last["status"], last["seconds"]) == ("call_outcome", "completed", "312")
+
+
+def test_no_acceptance_dials_the_next_level_then_gives_the_emergency_number(voice_case,
+                                                                           signed_post):
+    conn, config, _people, code = voice_case
+    urgent_web.dial_twiml(conn, config, code, "ko", 0, config["CLOCK"]())
+    second = signed_post(f"/twilio/urgent/dialed?case={code}&step=1&lang=ko",
+                         {"CallSid": "CA1", "DialCallStatus": "no-answer"})
+    _, dial = dial_of(second.data)
+    assert [n.text for n in dial.findall("Number")] == ["+821011110003"]
+    assert dial.get("timeout") == "30" and query(dial.get("action"))["step"] == "2"
+
+    last = signed_post(f"/twilio/urgent/dialed?case={code}&step=2&lang=ko",
+                       {"CallSid": "CA1", "DialCallStatus": "no-answer"})
+    root = ET.fromstring(last.data)
+    assert root.find("Dial") is None
+    assert root[0].text == "지금 바로 119에 전화하세요. 곧 다시 전화드릴게요."
+    assert root[-1].tag == "Hangup"
+    case = urgent.get(conn, config, code)
+    assert case.state == urgent.State.CALLBACK
+    assert callbacks.get(conn, config, case.callback).priority == callbacks.Priority.URGENT
+    steps = [e["step"] for e in urgent.timeline(conn, config, code)]
+    assert steps == ["created", "dialled", "not_accepted", "dialled", "not_accepted",
+                     "nobody_answered"]
+
+
+def test_nobody_on_call_at_all_says_the_emergency_number_at_once(voice_case):
+    conn, config, people, code = voice_case
+    for person in people.values():
+        volunteers.set_available(conn, config, person.id, False)
+    root = ET.fromstring(str(urgent_web.dial_twiml(conn, config, code, "en", 0,
+                                                   config["CLOCK"]())))
+    assert root.find("Dial") is None
+    assert root[0].text == "Please call 119 now. We will call you back soon."
+
+
+def test_urgent_voice_webhooks_need_a_signature(voice_case, client):
+    assert client.post("/twilio/urgent/whisper?case=AAA").status_code == 403
+
+
+def test_a_voice_call_reaching_the_urgent_node_gets_its_sentence_then_the_dial(voice_case):
+    from hotline.capabilities import Capabilities
+    from hotline.engine.inputs import Begin, Digits
+    from hotline.engine.loader import parse_script
+    from hotline.engine.runner import step
+
+    conn, config, _people, code = voice_case
+    urgent.close(conn, config, code, 0)  # this test opens its own case, from the menu
+    script = parse_script("""\
+spec_version: 1
+name: v
+start: menu
+languages: {ko: {name: 한국어}}
+phrases: {invalid: {ko: 다시}, silence: {ko: 다시}, resume: {ko: 이어서?},
+          resume_yes: {ko: 예}, resume_no: {ko: 아니요}, give_up: {ko: "{emergency}"}}
+nodes:
+  menu:
+    type: menu
+    text: {ko: 고르세요.}
+    options: [{key: 0, label: {ko: 급해요}, goto: urgent}]
+  urgent:
+    type: urgent
+    text: {ko: 곧 사람을 연결해 드릴게요.}
+""")
+    now = config["CLOCK"]()
+    first = step(script, None, Begin("voice", "", "KR"), now=now)
+    result = step(script, first.session, Digits("0"), now=now)
+    ctx = CapabilityContext(conn, config, CALLER, urgent.caller_hash(config, CALLER),
+                            "voice", "ko", call_sid="CA9", now=now)
+    capabilities = Capabilities()
+    capabilities.register("urgent", urgent_capability)
+    result = capabilities.carry_out(
+        result, ctx, lambda r, o: step(script, r.session, o, now=now))
+    root, dial = dial_of(str(urgent_web.urgent_dial(conn, config, script, result, CALLER, now)))
+    assert root[0].text == "곧 사람을 연결해 드릴게요."
+    assert [n.text for n in dial.findall("Number")] == ["+821011110001", "+821011110004"]
+    assert urgent_web.urgent_dial(conn, config, script, first, CALLER, now) is None

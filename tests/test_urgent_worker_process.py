@@ -1,0 +1,140 @@
+"""Done means, end to end: an urgent SMS webhook, a worker as a separate process, real Redis.
+
+Level 1 is paged, level 2 after the (1 s) timeout, ACK stops the escalation and the
+outbox shows the bridged call.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+from rq import Worker
+
+from hotline import rota, urgent, volunteers
+from hotline.privacy import new_key
+from hotline.telephony import read_outbox
+from hotline.urgent_intake import acknowledge, urgent_capability
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CALLER = "+821099998888"
+SCRIPT = """\
+spec_version: 1
+name: urgent_only
+default_language: ko
+start: main_menu
+languages:
+  ko: {name: 한국어}
+  en: {name: English}
+phrases:
+  invalid: {ko: 다시 골라 주세요., en: Sorry.}
+  silence: {ko: 못 들었어요., en: Nothing heard.}
+  resume: {ko: 이어서 할까요?, en: Continue?}
+  resume_yes: {ko: 이어서, en: Continue}
+  resume_no: {ko: 처음부터, en: Start over}
+  give_up: {ko: "급하면 {emergency}에 전화하세요.", en: "Call {emergency}."}
+nodes:
+  main_menu:
+    type: menu
+    text: {ko: 무엇을 도와드릴까요?, en: How can we help?}
+    options:
+      - {key: 0, label: {ko: 급해요, en: Urgent}, goto: urgent}
+  urgent:
+    type: urgent
+    text:
+      ko: "곧 사람이 연락드려요. 위험하면 바로 {emergency}에 전화하세요."
+      en: "A person will contact you soon. If you are in danger, call {emergency} now."
+"""
+ROTA = """\
+timezone: Asia/Seoul
+ack_timeout_seconds: 1
+levels:
+  - name: primary
+    shifts:
+      - {volunteer: Kim, days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "24:00"}
+  - name: backup
+    shifts:
+      - {volunteer: Lee, days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "24:00"}
+"""
+
+
+@pytest.fixture()
+def app_config(app_config, tmp_path):
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "urgent_only.yaml").write_text(SCRIPT, encoding="utf-8")
+    return {**app_config, "SCRIPTS_DIR": str(scripts), "DATA_DIR": str(tmp_path / "data"),
+            "ENCRYPTION_KEY": new_key()}
+
+
+@pytest.fixture()
+def worker_process(app, redis_url, redis_conn, tmp_path):
+    config = app.config
+    env = {**os.environ, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": config["DATA_DIR"],
+           "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
+           "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
+           "HOTLINE_PUBLIC_URL": config["PUBLIC_URL"]}
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115  (open while the worker runs)
+    process = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], cwd=ROOT,
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 15
+    while not Worker.all(connection=redis_conn):
+        assert process.poll() is None and time.time() < deadline, (tmp_path / "worker.log")
+        time.sleep(0.05)
+    yield process
+    process.terminate()
+    process.wait(10)
+    log.close()
+
+
+def wait_for(predicate, seconds=6.0):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_urgent_sms_pages_escalates_and_ack_bridges(app, redis_conn, signed_post,
+                                                    worker_process):
+    config = dict(app.config)
+    capabilities = app.extensions["hotline"].capabilities
+    if "urgent" not in capabilities:  # until create_app registers it
+        capabilities.register("urgent", urgent_capability)
+    people = {name: volunteers.add(redis_conn, config, name, phone, ("ko",))
+              for name, phone in [("Kim", "+821011110001"), ("Lee", "+821011110003")]}
+    rota.import_rota(redis_conn, config, ROTA, "rota.yaml", 0.0,
+                     rota.resolver(redis_conn, config))
+
+    def sms(to):
+        return [e["body"] for e in read_outbox(config["DATA_DIR"])
+                if e["kind"] == "sms" and e["to"] == to]
+
+    params = {"From": CALLER, "To": "+15005550006", "Body": "살려 주세요 숨을 못쉬겠어요",
+              "MessageSid": "SMurgent1", "NumMedia": "0"}
+    reply = signed_post("/twilio/sms", params)
+    assert reply.status_code == 200
+    text = ET.fromstring(reply.data).find("Message").text
+    assert text == "곧 사람이 연락드려요. 위험하면 바로 119에 전화하세요."
+    assert signed_post("/twilio/sms", params).status_code == 200  # Twilio retries
+
+    first = wait_for(lambda: sms("+821011110001"))
+    code = first[0].split()[1]
+    assert first == [f"URGENT {code} ko: '살려 주세요 숨을 못쉬겠어요' reply ACK {code}"]
+    second = wait_for(lambda: sms("+821011110003"))  # after level 1's 1 s timeout
+    assert second == first
+    assert acknowledge(redis_conn, config, people["Lee"], [code], time.time()).startswith(code)
+    call = wait_for(lambda: [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"])
+    assert call[0]["to"] == "+821011110003"
+    time.sleep(1.5)  # the step scheduled after level 2 has run by now and paged nobody
+    assert len(sms("+821011110001")) == 2  # the page, then "taken by another volunteer"
+    assert sms("+821011110003") == first
+    steps = [e["step"] for e in urgent.timeline(redis_conn, config, code)]
+    assert steps[:5] == ["created", "paged", "escalated", "acked", "calling"]
+    assert urgent.get(redis_conn, config, code).state == urgent.State.CLAIMED

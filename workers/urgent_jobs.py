@@ -1,0 +1,101 @@
+"""Jobs of urgent cases: page a level, escalate after its ACK timeout, text a volunteer.
+
+Each takes a case code (and ids), logs the code and job id, never a number or the
+caller's words. Every page is sent at most once (SET NX per step and volunteer), so a
+retried or duplicated job adds nothing; the next step is scheduled in Redis with
+enqueue_in, so it survives a worker restart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+from hotline import callbacks, rota, urgent, volunteers
+from hotline.callbacks import Priority
+from hotline.urgent import State
+from workers import context
+from workers.context import log
+
+
+def _everyone(conn: redis.Redis, config: dict[str, Any]) -> tuple[str, ...]:
+    """Every volunteer the rota names, and all staff, who are not OFF."""
+    current = rota.load_rota(conn, config)
+    named = current.volunteers() if current else []
+    staff = [v.id for v in volunteers.all_volunteers(conn, config) if v.role == "staff"]
+    available = rota.availability(conn, config)
+    return tuple(v for v in dict.fromkeys([*named, *staff]) if available(v))
+
+
+def _file_callback(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,
+                   now: float) -> str:
+    """Nobody is on call: put the caller at the top of the callback queue."""
+    number = urgent.number_of(conn, config, case.code)
+    if number is None:
+        return ""
+    placed = callbacks.create(conn, config, number, language=case.language, topic="urgent",
+                              now=now, priority=Priority.URGENT, idem=f"urgent-{case.code}")
+    return placed.request.id
+
+
+def escalate(code: str, step: int) -> str:
+    """Run escalation step `step` of a case: page who the policy says, schedule the next."""
+    conn, config, now = context.connection(), context.config(), context.now()
+    case = urgent.get(conn, config, code)
+    if case is None or case.state not in urgent.UNCLAIMED:
+        log.info("case %s step %s: %s, paging stops", code, step,
+                 case.state.value if case else "gone")
+        return "stopped"
+    current = rota.load_rota(conn, config)
+    levels = rota.current(conn, config, now)
+    repeat_wait = current.ack_timeout if current else rota.DEFAULT_ACK_TIMEOUT
+    plan = urgent.plan(levels, step, _everyone(conn, config), repeat_wait)
+
+    if plan.nobody and urgent.once(conn, config, code, "nobody"):
+        rid = _file_callback(conn, config, case, now)
+        urgent.set_state(conn, config, code, State.CALLBACK, callback=rid)
+        urgent.note(conn, config, code, now, "nobody_on_call", callback=rid)
+        log.info("case %s: nobody on call; urgent callback %s, paging everyone", code, rid)
+    for level in plan.skipped:
+        if urgent.once(conn, config, code, f"skip-{step}-{level}"):
+            urgent.note(conn, config, code, now, "skipped", level=level,
+                        why="nobody available")
+
+    body = urgent.page_text(code, case.language, case.first_words, case.reason)
+    transport = context.transport()
+    for vid in plan.page:
+        if not urgent.once(conn, config, code, f"page-{step}-{vid}"):
+            continue  # already paged in this step (a retried or repeated job)
+        person = volunteers.get(conn, config, vid)
+        if person is None:
+            continue
+        urgent.mark_paged(conn, config, code, vid)  # before sending: a fast ACK must count
+        try:
+            transport.send_sms(person.phone, body)
+        except Exception:
+            urgent.forget_once(conn, config, code, f"page-{step}-{vid}")
+            raise  # RQ retries the job; pages already sent are not sent again
+        log.info("case %s step %s: paged volunteer %s", code, step, vid)
+
+    if urgent.once(conn, config, code, f"step-{step}"):
+        urgent.note(conn, config, code, now, "paged" if step == 0 else "escalated",
+                    level=plan.level, volunteers=list(plan.page))
+        if plan.next is not None:
+            try:
+                urgent.enqueue_step(conn, code, plan.next, plan.wait)
+            except Exception:
+                urgent.forget_once(conn, config, code, f"step-{step}")
+                raise
+    return f"paged {len(plan.page)}"
+
+
+def text_volunteer(code: str, volunteer_id: str, body: str) -> str:
+    """Send one SMS about a case to a volunteer (taken notice, caller relay)."""
+    conn = context.connection()
+    person = volunteers.get(conn, context.config(), volunteer_id)
+    if person is None:
+        return "skipped"
+    context.transport().send_sms(person.phone, body)
+    log.info("case %s: texted volunteer %s", code, volunteer_id)
+    return "sent"
