@@ -11,7 +11,7 @@ from typing import Any
 
 import redis
 
-from hotline import callbacks
+from hotline import callbacks, stats
 from hotline.callbacks import Priority
 from hotline.capabilities import CapabilityContext
 from hotline.numbers import to_e164
@@ -58,10 +58,13 @@ def missed_call(conn: redis.Redis, config: dict[str, Any], number: str, call_sid
     if not conn.set(key, "1", nx=True, ex=window):
         return None  # rang again within the window: the first ring already asked
     try:
-        return callbacks.create(conn, config, number, language=MISSED_CALL_LANGUAGE,
-                                topic="missed_call", now=now, idem=f"missed-{call_sid}")
+        placed = callbacks.create(conn, config, number, language=MISSED_CALL_LANGUAGE,
+                                  topic="missed_call", now=now, idem=f"missed-{call_sid}")
     except ValueError:
         return None  # no number to call back (withheld or invalid)
+    if not placed.existing:
+        stats.count_missed_call(conn, config, now)
+    return placed
 
 
 def is_flash(config: dict[str, Any], to_number: str) -> bool:

@@ -20,6 +20,7 @@ import phonenumbers
 import redis
 from phonenumbers import timezone
 
+from hotline import stats
 from hotline.callback_scripts import CREATE, REQUEUE, TAKE
 from hotline.numbers import country_of, mask, to_e164
 from hotline.privacy import NumberVault, number_hash
@@ -200,6 +201,8 @@ def create(conn: redis.Redis, config: dict[str, Any], number: str, *, language: 
     )
     req = get(conn, config, rid.decode())
     assert req is not None
+    if not existed:
+        stats.count(conn, config, now, {"callback_created": 1})
     return Placed(req, position(conn, config, req), bool(existed))
 
 
@@ -279,6 +282,9 @@ def close(conn: redis.Redis, config: dict[str, Any], rid: str, status: Status, n
     pipe.hdel(k.req(rid), "masked")
     pipe.expire(k.req(rid), CLOSED_TTL)
     pipe.hincrby(k.stats, status.value, 1)
+    reached = status == Status.DONE and req.taken
+    stats.add_counts(pipe, config, now, {f"callback_closed:{status.value}": 1},
+                     {"callback_wait": req.taken - req.created} if reached else None)
     if status == Status.CANCELLED and req.idem:
         # The caller may ask again in the same call (same CallSid): that is a new request.
         pipe.delete(f"{k.prefix}cb:idem:{req.idem}")

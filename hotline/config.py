@@ -27,6 +27,7 @@ SETTINGS: dict[str, tuple[str, Any]] = {
     "MISSED_CALL_ON_MAIN": ("HOTLINE_MISSED_CALL_ON_MAIN", False),  # short calls = missed
     "MISSED_CALL_SECONDS": ("HOTLINE_MISSED_CALL_SECONDS", 5),
     "DIRECTORY_FILE": ("HOTLINE_DIRECTORY_FILE", None),  # loaded when Redis holds no directory
+    "STATS_TIMEZONE": ("HOTLINE_STATS_TIMEZONE", "UTC"),  # the day boundary of the figures
 }
 
 _INTS = {"SESSION_TTL", "CALLBACK_HOURS", "CALLBACK_NUMBER_TTL", "MISSED_CALL_WINDOW",

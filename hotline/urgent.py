@@ -20,7 +20,7 @@ from typing import Any
 import redis
 from rq import Retry
 
-from hotline import jobs
+from hotline import jobs, stats
 from hotline.numbers import country_of, to_e164
 from hotline.privacy import NumberVault, number_hash
 from hotline.rota import OnCall
@@ -180,6 +180,7 @@ def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: st
     if not existed:
         note(conn, config, code, now, "created", channel=channel, language=language,
              reason=reason)
+        stats.count(conn, config, now, {"urgent_created": 1})
     case = get(conn, config, code)
     assert case is not None
     return case, not existed
@@ -279,6 +280,9 @@ def claim(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str,
     result = outcome.decode() if isinstance(outcome, bytes) else str(outcome)
     if result == "won":
         note(conn, config, code, now, "acked", volunteer=volunteer)
+        created = conn.hget(keys.case(code), "created")
+        stats.count(conn, config, now, {"urgent_acked": 1},
+                    {"urgent_ack": now - float(created)} if created else None)
     return result
 
 

@@ -12,13 +12,13 @@ import traceback
 from collections.abc import Callable
 
 import redis
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, after_this_request, request
 from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.datastructures import MultiDict
 
-from hotline import callback_intake, urgent_intake, volunteer_commands
+from hotline import callback_intake, stats, urgent_intake, volunteer_commands
 from hotline.capabilities import CapabilityContext
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
@@ -81,6 +81,8 @@ def _converse(channel: str, make_input: Callable[[Form, Session | None], Input])
 
         result = app.capabilities.carry_out(result, ctx, resume)
         app.sessions.save(caller_hash, result.session)
+        if session is None:  # a new conversation: counted for the figures
+            _count_contact(channel, result.session.language, now)
         if channel == "voice":
             dial = urgent_dial(app.redis, app.config, script, result, caller, now)
             if dial is not None:  # an urgent call: ring the people on call now
@@ -90,6 +92,17 @@ def _converse(channel: str, make_input: Callable[[Form, Session | None], Input])
     except Exception as exc:  # noqa: BLE001  whatever broke, the caller hears the number
         _log_failure(exc, caller)
         return _twiml(fallback(channel, caller))
+
+
+def _count_contact(channel: str, language: str, now: float) -> None:
+    """Count a new conversation once the answer has gone out (off the caller's time)."""
+    app = runtime()
+    conn, config = app.redis, app.config
+
+    @after_this_request
+    def count_on_close(response: Response) -> Response:
+        response.call_on_close(lambda: stats.count_contact(conn, config, now, channel, language))
+        return response
 
 
 def _log_failure(exc: BaseException, caller: str) -> None:
