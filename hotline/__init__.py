@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_scripts(app)
     configure_capabilities(app)
     configure_blueprints(app)
+    configure_security(app)
     return app
 
 
@@ -85,6 +86,13 @@ def configure_capabilities(app: Flask) -> None:
     capabilities.register("callback_request", callback_intake.request_capability)
     capabilities.register("callback_cancel", callback_intake.cancel_capability)
     capabilities.register("urgent", urgent_intake.urgent_capability)
+
+
+def configure_security(app: Flask) -> None:
+    """Security headers (CSP, no framing, no referrer, HSTS over https) on every response."""
+    from hotline.web import headers
+
+    headers.init_app(app)
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -18,10 +18,11 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.datastructures import MultiDict
 
-from hotline import callback_intake, stats, urgent_intake, volunteer_commands
+from hotline import callback_intake, ratelimit, stats, urgent_intake, volunteer_commands
 from hotline.capabilities import CapabilityContext
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
+from hotline.channels.ratelimit import over_limit
 from hotline.engine.inputs import Begin, Digits, Input, Outcome, Silence, Text
 from hotline.engine.runner import Result, step
 from hotline.engine.session import Session
@@ -128,7 +129,7 @@ def incoming_call() -> Response:
         from hotline.web.calls import flash
 
         return flash()
-    return _converse("voice", _call_input)
+    return _over_limit("voice") or _converse("voice", _call_input)
 
 
 @bp.post("/voice/gather")
@@ -155,6 +156,18 @@ def _before_menu() -> Response | None:
     return None
 
 
+def _over_limit(channel: str) -> Response | None:
+    """Count this text or call against its caller's rate limit; the answer when over it."""
+    app, caller = runtime(), request.form.get("From", "")
+    try:
+        verdict = ratelimit.check(app.redis, app.config, channel, caller,
+                                  app.caller_hash(caller), app.clock())
+    except Exception as exc:  # noqa: BLE001  Redis down: the fallback at once, not later
+        _log_failure(exc, caller)
+        return _twiml(fallback(channel, caller)) if isinstance(exc, OUTAGES) else None
+    return None if verdict == ratelimit.Verdict.ALLOW else _twiml(over_limit(channel, verdict))
+
+
 SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry from a new text
 
 
@@ -179,7 +192,7 @@ def incoming_sms() -> Response:
     """
     if _retried():
         return _twiml(MessagingResponse())
-    return _before_menu() or _converse("sms", _sms_input)
+    return _over_limit("sms") or _before_menu() or _converse("sms", _sms_input)
 
 
 @bp.post("/status")
