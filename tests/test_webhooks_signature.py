@@ -1,9 +1,13 @@
 """Every /twilio/* request needs a valid Twilio signature made for PUBLIC_URL + path."""
 
 import logging
+import re
 import xml.etree.ElementTree as ET
 
+import pytest
 from twilio.request_validator import RequestValidator
+
+from hotline import create_app
 
 SMS = {"From": "+821012345678", "To": "+15005550006", "Body": "안녕하세요",
        "MessageSid": "SM0001"}
@@ -51,9 +55,62 @@ def test_query_string_is_part_of_the_signed_url(app, signed_post):
     assert signed_post(path, {"CallSid": "CA1"}, signed_for=bare).status_code == 403
 
 
-def test_every_twilio_route_checks_the_signature(client):
-    for path in ("/twilio/voice", "/twilio/voice/gather", "/twilio/sms", "/twilio/status"):
-        assert client.post(path, data=SMS).status_code == 403, path
+def twilio_paths():
+    """Every route under /twilio/ the app has (a new one is covered without editing this)."""
+    app = create_app({"TESTING": True, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    paths = sorted({re.sub(r"<[^>]+>", "x", rule.rule) for rule in app.url_map.iter_rules()
+                    if rule.rule.startswith("/twilio/")})
+    assert len(paths) >= 11, paths  # voice, gather, sms, status, calls/*, urgent/*
+    return paths
+
+
+TWILIO_PATHS = twilio_paths()
+# What any of these webhooks may carry: a call, a gather, a message, a status callback.
+PARAMS = {"From": "+821012345678", "To": "+15005550006", "CallSid": "CA0001",
+          "MessageSid": "SM0002", "Body": "1", "Digits": "1", "CallStatus": "completed",
+          "DialCallStatus": "no-answer", "AccountSid": "AC0001"}
+
+
+@pytest.mark.parametrize("path", TWILIO_PATHS)
+def test_every_twilio_route_checks_the_signature(app, client, signed_post, path):
+    query = path + "?request=R1&case=ABCD&step=1&lang=ko&leg=volunteer"
+    assert client.post(query, data=PARAMS).status_code == 403, "unsigned"
+    assert signed_post(query, PARAMS, token="wrong-token").status_code == 403, "wrong token"
+    url = app.config["PUBLIC_URL"] + query
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, PARAMS)
+    changed = client.post(query, data=dict(PARAMS, Digits="2"),
+                          headers={"X-Twilio-Signature": signature})
+    assert changed.status_code == 403, "a changed parameter"
+    other = next(p for p in TWILIO_PATHS if p != path)
+    replayed = signed_post(query, PARAMS, signed_for=app.config["PUBLIC_URL"] + other)
+    assert replayed.status_code == 403, "a signature made for another path"
+    good = signed_post(query, PARAMS)
+    assert good.status_code == 200
+    assert ET.fromstring(good.data).tag == "Response"
+
+
+def test_the_twilio_routes_include_status_whisper_dial_and_flash():
+    for path in ("/twilio/status", "/twilio/calls/status", "/twilio/urgent/whisper",
+                 "/twilio/urgent/accept", "/twilio/urgent/dialed", "/twilio/calls/connect",
+                 "/twilio/calls/flash", "/twilio/voice/gather"):
+        assert path in TWILIO_PATHS
+
+
+def test_behind_a_proxy_with_a_path_prefix_the_public_url_is_what_counts(app_config):
+    app = create_app({**app_config, "PUBLIC_URL": "https://example.org/hotline/"})
+    url = "https://example.org/hotline/twilio/sms"
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, SMS)
+    # The proxy strips /hotline and forwards to an internal address, with forged headers.
+    headers = {"X-Twilio-Signature": signature, "X-Forwarded-Host": "evil.example",
+               "X-Forwarded-Proto": "http"}
+    client = app.test_client()
+    ok = client.post("/twilio/sms", data=SMS, headers=headers, base_url="http://10.0.0.7:8000")
+    assert ok.status_code == 200
+    forged_url = "http://evil.example/twilio/sms"
+    forged = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(forged_url, SMS)
+    refused = client.post("/twilio/sms", data=SMS, base_url="http://10.0.0.7:8000",
+                          headers={**headers, "X-Twilio-Signature": forged})
+    assert refused.status_code == 403
 
 
 def test_refusal_is_logged_without_the_number(client, caplog):
