@@ -40,7 +40,8 @@ def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[s
             idem=f"req-{sid}" if sid else "")
     except ValueError:
         return {}  # a number we cannot call back (withheld, invalid): the node says so
-    return {"id": placed.request.id, "position": placed.position,
+    # An open request out of the queue (a volunteer is calling, or a retry is due) is next.
+    return {"id": placed.request.id, "position": max(1, placed.position),
             "hours": callbacks.expected_hours(ctx.redis, config), "existing": placed.existing}
 
 
