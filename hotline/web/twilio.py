@@ -92,7 +92,7 @@ def _converse(channel: str, make_input: Callable[[Form, Session | None], Input])
         return _twiml(sms.render(result.actions, script))
     except Exception as exc:  # noqa: BLE001  whatever broke, the caller hears the number
         _log_failure(exc, caller)
-        return _twiml(fallback(channel, caller))
+        return _twiml(fallback(channel, caller, form.get("Body", "")))
 
 
 def _count_contact(channel: str, language: str, now: float) -> None:
