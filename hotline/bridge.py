@@ -28,9 +28,10 @@ VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US")}
 
 TOPICS = {
     "ko": {"counselling": "상담", "clinic": "병원", "shelter": "쉼터", "settlement": "정착 도움",
-           "missed_call": "부재중 전화", "other": "기타"},
+           "missed_call": "부재중 전화", "urgent": "긴급", "other": "기타"},
     "en": {"counselling": "counselling", "clinic": "clinic", "shelter": "shelter",
-           "settlement": "settlement help", "missed_call": "missed call", "other": "other"},
+           "settlement": "settlement help", "missed_call": "missed call", "urgent": "urgent",
+           "other": "other"},
 }
 LANGUAGE_NAMES = {
     "ko": {"ko": "한국어", "en": "영어", "zh": "중국어", "ru": "러시아어"},

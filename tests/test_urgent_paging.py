@@ -96,6 +96,7 @@ def test_urgent_sms_pages_level_1_then_level_2_then_ack_stops_it(hotline):
     calls = [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"]
     assert [c["to"] for c in calls] == ["+821011110003"]  # the bridged call rings Lee first
     assert "Press 1" in calls[0]["twiml"] or "1번" in calls[0]["twiml"]
+    assert "한국어, 긴급." in calls[0]["twiml"]  # the whisper names the topic in Korean
 
     case = urgent.get(conn, config, code)
     assert case.state == urgent.State.CLAIMED and case.acked_by == people["Lee"].id

@@ -76,6 +76,22 @@ def test_urgent_call_dials_level_1_at_once_with_whisper_urls(voice_case):
     assert [e["step"] for e in urgent.timeline(conn, config, code)] == ["created", "dialled"]
 
 
+def test_each_volunteer_hears_the_whisper_in_their_own_language(voice_case, signed_post):
+    conn, config, people, code = voice_case
+    volunteers.remove(conn, config, "+821011110004")
+    volunteers.add(conn, config, "Choi", "+821011110004", ("en", "ko"))
+    rota.import_rota(conn, config, ROTA, "rota.yaml", 0.0, rota.resolver(conn, config))
+    response = urgent_web.dial_twiml(conn, config, code, "ko", 0, config["CLOCK"]())
+    urls = {n.text: n.get("url") for n in dial_of(str(response))[1].findall("Number")}
+    assert query(urls["+821011110001"])["lang"] == "ko"
+    assert query(urls["+821011110004"])["lang"] == "en"
+    english = urlsplit(urls["+821011110004"])
+    root = ET.fromstring(signed_post(f"{english.path}?{english.query}",
+                                     {"CallSid": "CA9", "To": "+821011110004"}).data)
+    assert root.find("Gather/Say").get("language") == "en-US"
+    assert "Press 1" in root.find("Gather/Say").text
+
+
 def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
                                                                     signed_post):
     conn, config, people, code = voice_case

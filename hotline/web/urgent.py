@@ -74,7 +74,8 @@ def dial_twiml(conn: redis.Redis, config: dict[str, Any], code: str, language: s
     levels = rota.current(conn, config, now)
     for index in range(step, len(levels)):
         people = [volunteers.get(conn, config, v) for v in levels[index].volunteers]
-        phones = [(p.id, p.phone) for p in people if p is not None][:10]  # Dial rings <= 10
+        phones = [(p.id, p.phone, _language_of(p)) for p in people
+                  if p is not None][:10]  # Dial rings <= 10
         if not phones:
             continue
         dial = response.dial(caller_id=config.get("HOTLINE_NUMBER"),
@@ -82,12 +83,11 @@ def dial_twiml(conn: redis.Redis, config: dict[str, Any], code: str, language: s
                              method="POST",
                              action=_url(config, "dialed", case=code, step=str(index + 1),
                                          lang=language))
-        whisper = _url(config, "whisper", case=code, lang="ko")
-        for vid, phone in phones:
+        for vid, phone, lang in phones:  # each hears the whisper in their own language
             urgent.mark_paged(conn, config, code, vid)
-            dial.number(phone, url=whisper, method="POST")
+            dial.number(phone, url=_url(config, "whisper", case=code, lang=lang), method="POST")
         urgent.note(conn, config, code, now, "dialled", level=levels[index].level,
-                    volunteers=[vid for vid, _ in phones])
+                    volunteers=[vid for vid, _, _ in phones])
         return response
     _nobody(conn, config, case, now)
     country = case.country if case else ""
@@ -95,6 +95,12 @@ def dial_twiml(conn: redis.Redis, config: dict[str, Any], code: str, language: s
     _say(response, text, language)
     response.hangup()
     return response
+
+
+def _language_of(person: volunteers.Volunteer) -> str:
+    """The whisper language for a volunteer: the first they speak, if we have the words."""
+    first = person.languages[0] if person.languages else "ko"
+    return first if first in WHISPER else "ko"
 
 
 def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, result: Result,
