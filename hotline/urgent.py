@@ -31,6 +31,7 @@ CASE_TTL = 30 * 86400  # a case and its timeline are kept this long
 NUMBER_TTL = 2 * 86400  # the encrypted caller number, at most (deleted on close)
 SID_TTL = 86400  # how long a MessageSid/CallSid is remembered against Twilio retries
 MAX_ROUNDS = 30  # times the last level is repeated before paging stops
+HELD_TEXTS = 5  # caller texts kept (encrypted) for the volunteer who will ACK
 
 
 class State(str, Enum):
@@ -89,6 +90,9 @@ class Keys:
 
     def paged(self, code: str) -> str:
         return f"{self.prefix}paged:{code}"  # volunteer ids paged for this case
+
+    def held(self, code: str) -> str:
+        return f"{self.prefix}held:{code}"  # caller texts sent before anyone acknowledged
 
     def once(self, code: str, what: str) -> str:
         return f"{self.prefix}once:{code}:{what}"  # SET NX: a step done once per case
@@ -220,6 +224,28 @@ def number_of(conn: redis.Redis, config: dict[str, Any], code: str) -> str | Non
     return vault.decrypt(token) if token else None
 
 
+def hold_text(conn: redis.Redis, config: dict[str, Any], code: str, text: str) -> None:
+    """Keep a caller's text, encrypted and briefly, until a volunteer acknowledges."""
+    key = Keys(config).held(code)
+    token = NumberVault(config.get("ENCRYPTION_KEY") or "").encrypt(text)
+    pipe = conn.pipeline()
+    pipe.rpush(key, token)
+    pipe.ltrim(key, -HELD_TEXTS, -1)
+    pipe.expire(key, NUMBER_TTL)
+    pipe.execute()
+
+
+def take_held_texts(conn: redis.Redis, config: dict[str, Any], code: str) -> list[str]:
+    """Return (and forget) the caller's texts held for the volunteer who acknowledged."""
+    key = Keys(config).held(code)
+    pipe = conn.pipeline()
+    pipe.lrange(key, 0, -1)
+    pipe.delete(key)
+    raw, _ = pipe.execute()
+    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
+    return [text for text in (vault.decrypt(token) for token in raw) if text]
+
+
 def note(conn: redis.Redis, config: dict[str, Any], code: str, now: float, step: str,
          **detail: Any) -> None:
     """Add one step to the case's timeline (created, paged, acked, escalated, ...)."""
@@ -309,6 +335,7 @@ def close(conn: redis.Redis, config: dict[str, Any], code: str, now: float,
     pipe = conn.pipeline()
     pipe.hset(keys.case(case.code), "state", State.CLOSED.value)
     pipe.delete(keys.number(case.code))
+    pipe.delete(keys.held(case.code))
     pipe.execute()
     if conn.get(keys.caller(case.caller)) == case.code.encode():
         conn.delete(keys.caller(case.caller))

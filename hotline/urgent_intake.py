@@ -118,25 +118,36 @@ def acknowledge(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer,
     for other in sorted(urgent.paged(conn, config, code) - {volunteer.id}):
         notice = REPLIES["en"]["taken_notice"].format(code=code)
         urgent.enqueue_sms(conn, code, other, notice, "taken")
+    for text in urgent.take_held_texts(conn, config, code):  # written before anyone ACKed
+        _pass_on(conn, config, code, volunteer.id, text, now)
     if not _bridge(conn, config, case, volunteer, now):
         return texts["won_no_number"].format(code=code)
     return texts["won"].format(code=code)
+
+
+def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str, text: str,
+             now: float) -> None:
+    """Text a caller's words to the volunteer on the case, numbers hidden on both sides."""
+    seq = conn.incr(urgent.Keys(config).once(code, "relay-seq"))
+    urgent.enqueue_sms(conn, code, volunteer, f"{code}: {text}", f"relay{seq}")
+    urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
 
 
 def relay(conn: redis.Redis, config: dict[str, Any], caller: str, body: str,
           now: float) -> urgent.Case | None:
     """Pass a caller's text to the volunteer on their open case; None if no open case.
 
-    While nobody has acknowledged yet, the text waits in the timeline's count only.
+    While nobody has acknowledged yet, the text is held (encrypted) and passed on with
+    the ACK.
     """
     case = urgent.open_case_of(conn, config, caller)
     if case is None:
         return None
     text = " ".join(body.split())[:300]
     if case.acked_by and text:
-        seq = conn.incr(urgent.Keys(config).once(case.code, "relay-seq"))
-        urgent.enqueue_sms(conn, case.code, case.acked_by, f"{case.code}: {text}", f"relay{seq}")
-        urgent.note(conn, config, case.code, now, "relayed", volunteer=case.acked_by)
+        _pass_on(conn, config, case.code, case.acked_by, text, now)
     else:
+        if text:
+            urgent.hold_text(conn, config, case.code, text)
         urgent.note(conn, config, case.code, now, "caller_wrote")
     return case

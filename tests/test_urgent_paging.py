@@ -201,6 +201,20 @@ def test_further_texts_are_relayed_to_the_volunteer_without_numbers(hotline):
     assert sms_to(config, "+821011110001")[-1] == f"{code}: 지금 집 앞이에요"
 
 
+def test_texts_sent_before_anyone_acked_reach_the_volunteer_who_acks(hotline):
+    conn, config, people, _ = hotline
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    relay(conn, config, CALLER, "서울역 3번 출구예요", 5)
+    assert conn.keys("*held*")
+    assert "서울역".encode() not in b"".join(
+        b"".join(conn.lrange(k, 0, -1)) for k in conn.keys("*held*"))  # kept encrypted
+    acknowledge(conn, config, people["Kim"], [code], 10)
+    run_worker(conn)
+    assert f"{code}: 서울역 3번 출구예요" in sms_to(config, "+821011110001")
+    assert not conn.keys("*held*")
+
+
 def test_voice_returns_level_1_phones_to_dial(hotline):
     conn, config, _, _ = hotline
     ctx = CapabilityContext(conn, config, CALLER, urgent.caller_hash(config, CALLER), "voice",
