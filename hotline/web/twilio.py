@@ -164,7 +164,9 @@ def _over_limit(channel: str) -> Response | None:
                                   app.caller_hash(caller), app.clock())
     except Exception as exc:  # noqa: BLE001  Redis down: the fallback at once, not later
         _log_failure(exc, caller)
-        return _twiml(fallback(channel, caller, request.form.get("Body", ""))) if isinstance(exc, OUTAGES) else None
+        if isinstance(exc, OUTAGES):
+            return _twiml(fallback(channel, caller, request.form.get("Body", "")))
+        return None
     return None if verdict == ratelimit.Verdict.ALLOW else _twiml(over_limit(channel, verdict))
 
 
