@@ -35,6 +35,7 @@ class Status(str, Enum):
     DONE = "done"  # a volunteer spoke with the caller and closed it (DONE)
     NO_ANSWER = "no_answer"  # no attempt reached the caller; one SMS told them how to ask again
     FAILED = "failed"  # the call could not be placed (the number is refused or invalid)
+    WRONG_NUMBER = "wrong_number"  # someone else answered: closed, the number deleted
     CANCELLED = "cancelled"  # the caller withdrew it
     EXPIRED = "expired"  # the kept number expired before anyone could call
 
@@ -302,17 +303,23 @@ def cancel(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -
     return close(conn, config, req.id, Status.CANCELLED, now) if req else None
 
 
-def postpone(conn: redis.Redis, config: dict[str, Any], rid: str, next_at: float) -> bool:
-    """The caller did not answer: count the attempt and hold the request until `next_at`."""
+def postpone(conn: redis.Redis, config: dict[str, Any], rid: str, next_at: float, *,
+             count_attempt: bool = True, note: str = "") -> bool:
+    """Hold a request being called until `next_at`: the caller did not answer (an attempt
+    counts), or asked to be called later (`count_attempt=False`)."""
     k = keys(config)
     req = get(conn, config, rid)
     if req is None or req.status != Status.CALLING:
         return False
+    fields = {"status": Status.LATER.value, "next_at": repr(next_at), "volunteer": "",
+              "connected": "0"}
+    if note:
+        fields["note"] = note[:200]
     pipe = conn.pipeline()
     pipe.zrem(k.leases, rid)
-    pipe.hset(k.req(rid), mapping={"status": Status.LATER.value, "next_at": repr(next_at),
-                                   "volunteer": "", "connected": "0"})
-    pipe.hincrby(k.req(rid), "attempts", 1)
+    pipe.hset(k.req(rid), mapping=fields)  # type: ignore[arg-type]
+    if count_attempt:
+        pipe.hincrby(k.req(rid), "attempts", 1)
     pipe.execute()
     return True
 

@@ -43,8 +43,9 @@ def enqueue_call_volunteer(conn: redis.Redis, request_id: str, volunteer_id: str
     )
 
 
-def schedule_requeue(conn: redis.Redis, request_id: str, at: float, attempt: int) -> Job:
-    """Put request_id back in its queue at time `at` (the caller did not answer)."""
+def schedule_requeue(conn: redis.Redis, request_id: str, at: float, attempt: int | str) -> Job:
+    """Put request_id back in its queue at time `at` (the caller did not answer, or asked
+    to be called later; `attempt` names the job)."""
     when = datetime.fromtimestamp(at, UTC)
     job: Job = queue(conn, CALLBACKS).enqueue_at(
         when, "workers.calls.requeue_request", request_id,

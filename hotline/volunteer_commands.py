@@ -92,7 +92,7 @@ def run(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, body: s
         lang = "ko"
     texts = REPLIES[lang]
     if command == "next":
-        return _next(conn, config, volunteer, now, lang)
+        return take_next(conn, config, volunteer, now, lang)
     if command == "done":
         return _done(conn, config, volunteer, words[1:], now, lang)
     if command in ("on", "off"):
@@ -105,8 +105,9 @@ def run(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, body: s
     return texts["unknown"] + texts["help"]
 
 
-def _next(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, now: float,
-          lang: str) -> str:
+def take_next(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, now: float,
+              lang: str) -> str:
+    """NEXT: take the best waiting request in the volunteer's languages and ring them."""
     req = callbacks.take_next(conn, config, volunteer.languages, volunteer.id, now)
     if req is None:
         return REPLIES[lang]["empty"]

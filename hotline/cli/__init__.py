@@ -20,6 +20,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("oncall", "oncall"),
     ("cases", "cases"),
     ("directory", "directory"),
+    ("users", "users"),
 ]
 
 

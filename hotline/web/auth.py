@@ -1,0 +1,139 @@
+"""Logging in and out of the web pages, and the `login_required` guard for views.
+
+Sessions are Flask's signed cookies (key: SECRET_KEY): HttpOnly, SameSite=Lax, and
+Secure when PUBLIC_URL is https. The session holds only the account name and the CSRF
+token; the account is read from Redis on each request, so a removed account is out at
+once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from hotline import login_limits, users
+from hotline.users import User
+from hotline.web import runtime
+
+bp = Blueprint("auth", __name__)
+
+SESSION_HOURS = 12
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_app(app: Flask) -> None:
+    """Set the session cookie's flags from PUBLIC_URL."""
+    app.config.update(
+        SESSION_COOKIE_NAME="hotline_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=str(app.config.get("PUBLIC_URL") or "").startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+    )
+    app.jinja_env.globals.update(current_user=current_user)
+
+
+def _config() -> dict[str, Any]:
+    return dict(current_app.config)
+
+
+def current_user() -> User | None:
+    """Return the logged-in account of this request, or None."""
+    if "user" not in g:
+        name = session.get("user")
+        g.user = users.get(runtime().redis, _config(), name) if name else None
+    user: User | None = g.user
+    return user
+
+
+def home_url(user: User) -> str:
+    """Where an account lands after logging in: staff to /admin/ (when built), else the queue."""
+    if user.is_staff and "admin.index" in current_app.view_functions:
+        return url_for("admin.index")
+    return url_for("volunteer.queue")
+
+
+def forbidden() -> tuple[str, int]:
+    """The 403 page."""
+    return render_template("error.html", status=403,
+                           message="This page is for staff only. 담당자만 볼 수 있어요."), 403
+
+
+def login_required(role: str | None = None) -> Callable[[F], F]:
+    """Guard a view: no login -> the login page; role='staff' and a volunteer -> 403.
+
+    Staff may open volunteer pages too.
+    """
+    if role not in (None, *users.ROLES):
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if role == "staff" and not user.is_staff:
+                return forbidden()
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no //host) may be a redirect target."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The login form; a right name and password start a session."""
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("login.html", next=next_url or "", error=None)
+    conn, config = runtime().redis, _config()
+    name = request.form.get("name", "").strip()[:64]
+    password = request.form.get("password", "")
+    address = request.remote_addr or "-"
+    wait = login_limits.blocked(conn, config, name, address)
+    if wait:
+        minutes = max(1, (wait + 59) // 60)
+        error = (f"Too many failed attempts. Try again in {minutes} min. "
+                 f"로그인 시도가 너무 많아요. {minutes}분 뒤에 다시 해 주세요.")
+        return render_template("login.html", next=next_url or "", error=error, name=name), 429
+    user = users.check_password(conn, config, name, password)
+    if user is None:
+        login_limits.record_failure(conn, config, name, address)
+        error = "Wrong name or password. 이름이나 비밀번호가 틀렸어요."
+        return render_template("login.html", next=next_url or "", error=error, name=name), 401
+    login_limits.record_success(conn, config, name, address)
+    session.clear()  # a fresh session (and CSRF token) on login: no fixation
+    session.permanent = True
+    session["user"] = user.name
+    g.user = user
+    return redirect(next_url or home_url(user))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """End the session (POST with the CSRF token, so no page can log someone out)."""
+    session.clear()
+    return redirect(url_for("auth.login"))

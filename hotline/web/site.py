@@ -1,0 +1,52 @@
+"""What every web page shares: the base template, the stylesheet, the navigation, '/'.
+
+Templates live in hotline/web/templates (every blueprint finds them), static files in
+hotline/web/static, served at /assets/ by this blueprint (url_for("site.static", filename=...)). To add a page to the menu,
+append its endpoint to NAV; links to endpoints not registered are left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, url_for
+
+from hotline.web.auth import current_user, home_url
+
+bp = Blueprint("site", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets")
+
+# (endpoint, label, who sees it: "volunteer" = every account, "staff" = staff only)
+NAV: list[tuple[str, str, str]] = [
+    ("volunteer.queue", "대기열 Queue", "volunteer"),
+    ("volunteer.urgent_cases", "긴급 Urgent", "volunteer"),
+    ("admin.index", "관리 Admin", "staff"),
+]
+
+
+def nav_links() -> list[dict[str, Any]]:
+    """Return the menu for the logged-in account: [{"endpoint", "label", "url"}]."""
+    user = current_user()
+    if user is None:
+        return []
+    links = []
+    for endpoint, label, role in NAV:
+        if endpoint not in current_app.view_functions:
+            continue
+        if role == "staff" and not user.is_staff:
+            continue
+        links.append({"endpoint": endpoint, "label": label, "url": url_for(endpoint)})
+    return links
+
+
+@bp.app_context_processor
+def template_globals() -> dict[str, Any]:
+    """Give every template the menu."""
+    return {"nav_links": nav_links}
+
+
+@bp.route("/")
+def index() -> Any:
+    """The site root: the login page, or the account's home page."""
+    user = current_user()
+    return redirect(home_url(user) if user else url_for("auth.login"))

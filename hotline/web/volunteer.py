@@ -1,0 +1,205 @@
+"""The volunteer pages (/volunteer/): the callback queue, urgent cases, availability.
+
+Thin views over the same code the SMS commands use: "take next" is NEXT, ACK is ACK,
+on/off is ON/OFF (hotline.volunteer_commands, hotline.urgent_intake). Numbers are only
+ever shown masked; urgent cases show no number at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from hotline import bridge, callbacks, urgent, urgent_intake, volunteer_commands, volunteers
+from hotline.callback_outcomes import Outcome, OutcomeError, record
+from hotline.callbacks import Request, Status
+from hotline.volunteers import Volunteer
+from hotline.web import runtime
+from hotline.web.auth import current_user, login_required
+
+bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
+
+OUTCOMES = [(Outcome.DONE, "완료 Done"), (Outcome.NO_ANSWER, "안 받음 No answer"),
+            (Outcome.WRONG_NUMBER, "잘못된 번호 Wrong number"),
+            (Outcome.LATER, "나중에 다시 Call again later")]
+STEPS = {"created": "열림 Opened", "paged": "호출 Paged", "escalated": "다음 단계 Escalated",
+         "skipped": "당번 없음 Level skipped", "nobody_on_call": "당번 없음 Nobody on call",
+         "acked": "확인 Acknowledged", "calling": "전화 중 Calling",
+         "call_waiting": "전화 대기 Call waiting", "dialled": "전화 걸기 Dialled",
+         "nobody_answered": "아무도 안 받음 Nobody answered",
+         "call_outcome": "통화 결과 Call outcome", "not_accepted": "연결 안 됨 Not accepted",
+         "relayed": "문자 전달 Text relayed", "caller_wrote": "문자 옴 Caller wrote",
+         "closed": "끝남 Closed"}
+STATES = {"paging": "호출 중 Paging", "callback": "다시 전화 대기 Callback queued",
+          "claimed": "확인됨 Acknowledged", "closed": "끝남 Closed"}
+
+
+def _me() -> Volunteer | None:
+    """The volunteer record of the logged-in account, if it has one."""
+    user = current_user()
+    app = runtime()
+    return volunteers.get(app.redis, app.config, user.volunteer) if user and user.volunteer \
+        else None
+
+
+def _lang(volunteer: Volunteer | None) -> str:
+    return "ko" if volunteer is None or volunteer.languages[:1] == ("ko",) else "en"
+
+
+def _row(req: Request, now: float) -> dict[str, Any]:
+    return {"id": req.id, "masked": req.masked or "-", "language": req.language,
+            "language_name": bridge.LANGUAGE_NAMES["ko"].get(req.language, req.language),
+            "topic": bridge.TOPICS["ko"].get(req.topic, "긴급" if req.topic == "urgent"
+                                             else req.topic),
+            "priority": req.priority.value, "waited": bridge.waited(req.age(now), "ko"),
+            "status": req.status.value, "note": req.note}
+
+
+def _queue_rows(me: Volunteer | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Waiting requests in my languages (in the order NEXT takes them), and my calls."""
+    app = runtime()
+    now = app.clock()
+    requests = callbacks.all_requests(app.redis, app.config, now)
+    languages = set(me.languages) if me else {r.language for r in requests}
+    waiting = sorted((r for r in requests
+                      if r.status == Status.WAITING and r.language in languages),
+                     key=lambda r: r.score)
+    mine = [r for r in requests if me and r.status == Status.CALLING and r.volunteer == me.id]
+    return [_row(r, now) for r in waiting], [_row(r, now) for r in mine]
+
+
+@bp.get("/")
+@login_required()
+def queue() -> Any:
+    """The callback queue: waiting requests, 'take next', my calls with outcome buttons."""
+    me = _me()
+    waiting, mine = _queue_rows(me)
+    return render_template("volunteer/queue.html", me=me, waiting=waiting, mine=mine,
+                           outcomes=OUTCOMES)
+
+
+@bp.get("/queue/rows")
+@login_required()
+def queue_rows() -> Any:
+    """The waiting list alone (the page polls it)."""
+    waiting, _ = _queue_rows(_me())
+    return render_template("volunteer/_waiting.html", waiting=waiting)
+
+
+@bp.post("/take")
+@login_required()
+def take() -> Any:
+    """Take the next request: the same as texting NEXT (the hotline rings your phone)."""
+    me = _me()
+    if me is None:
+        flash("이 계정에 연결된 봉사자 정보가 없어요. No volunteer record for this account.",
+              "error")
+        return redirect(url_for(".queue"))
+    app = runtime()
+    flash(volunteer_commands.take_next(app.redis, app.config, me, app.clock(), _lang(me)), "ok")
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/requests/<rid>/outcome")
+@login_required()
+def outcome(rid: str) -> Any:
+    """Report how a call went: done, no answer, wrong number, call again later."""
+    me = _me()
+    try:
+        chosen = Outcome(request.form.get("outcome", ""))
+    except ValueError:
+        flash("결과를 골라 주세요. Choose an outcome.", "error")
+        return redirect(url_for(".queue"))
+    if me is None:
+        flash("이 계정에 연결된 봉사자 정보가 없어요. No volunteer record for this account.",
+              "error")
+        return redirect(url_for(".queue"))
+    app = runtime()
+    try:
+        record(app.redis, app.config, me, rid[:20], chosen, app.clock(),
+               request.form.get("note", ""))
+    except OutcomeError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".queue"))
+    label = dict(OUTCOMES)[chosen]
+    flash(f"요청 {rid}: {label}", "ok")
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/availability")
+@login_required()
+def availability() -> Any:
+    """Switch taking requests on or off (the same as texting ON / OFF)."""
+    me = _me()
+    if me is not None:
+        app = runtime()
+        on = request.form.get("available") == "1"
+        volunteers.set_available(app.redis, app.config, me.id, on)
+        flash(volunteer_commands.REPLIES[_lang(me)]["on" if on else "off"], "ok")
+    return redirect(request.form.get("back") == "urgent" and url_for(".urgent")
+                    or url_for(".queue"))
+
+
+def _open_cases() -> list[dict[str, Any]]:
+    app = runtime()
+    conn, config, now = app.redis, app.config, app.clock()
+    me = _me()
+    rows = []
+    for case in urgent.recent(conn, config):
+        if case.state not in urgent.OPEN:
+            continue
+        acked = volunteers.get(conn, config, case.acked_by) if case.acked_by else None
+        rows.append({
+            "code": case.code, "state": case.state.value, "state_label": STATES[case.state],
+            "language": bridge.LANGUAGE_NAMES["ko"].get(case.language, case.language),
+            "channel": case.channel, "first_words": case.first_words, "reason": case.reason,
+            "waited": bridge.waited(now - case.created, "ko"),
+            "acked_by": acked.name if acked else "",
+            "mine": bool(me and case.acked_by == me.id),
+            "paged_me": bool(me and me.id in urgent.paged(conn, config, case.code)),
+            "timeline": [_describe(conn, config, entry)
+                         for entry in urgent.timeline(conn, config, case.code)],
+        })
+    return rows
+
+
+def _describe(conn: Any, config: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
+    """One timeline step for people: time (UTC), what happened, who (names, not ids)."""
+    ids = entry.get("volunteers") or ([entry["volunteer"]] if entry.get("volunteer") else [])
+    people = [v.name for v in (volunteers.get(conn, config, i) for i in ids) if v]
+    extra = [str(entry[k]) for k in ("level", "status", "outcome", "reason") if entry.get(k)]
+    at = str(entry.get("at", ""))
+    return {"at": at[11:19] if len(at) >= 19 else at,
+            "step": STEPS.get(str(entry.get("step")), str(entry.get("step"))),
+            "detail": ", ".join(extra + people)}
+
+
+@bp.get("/urgent")
+@login_required()
+def urgent_cases() -> Any:
+    """Open urgent cases with their timelines; ACK from here is the same as SMS ACK."""
+    return render_template("volunteer/urgent.html", me=_me(), cases=_open_cases())
+
+
+@bp.get("/urgent/cases")
+@login_required()
+def urgent_fragment() -> Any:
+    """The list of open cases alone (the page polls it every few seconds)."""
+    return render_template("volunteer/_cases.html", me=_me(), cases=_open_cases())
+
+
+@bp.post("/urgent/<code>/ack")
+@login_required()
+def ack(code: str) -> Any:
+    """Acknowledge a case: the same as texting ACK <code> (paging stops, your phone rings)."""
+    me = _me()
+    if me is None:
+        flash("이 계정에 연결된 봉사자 정보가 없어요. No volunteer record for this account.",
+              "error")
+    else:
+        app = runtime()
+        reply = urgent_intake.acknowledge(app.redis, app.config, me, [code[:8]], app.clock(),
+                                          _lang(me))
+        flash(reply, "ok")
+    return redirect(url_for(".urgent_cases"))
