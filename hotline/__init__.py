@@ -109,3 +109,13 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(calls.bp)
     app.register_blueprint(urgent.bp)
     app.register_blueprint(health.bp)
+    configure_staff_pages(app)
+
+
+def configure_staff_pages(app: Flask) -> None:
+    """The staff pages for the directory, volunteers and rota, and the figures."""
+    from hotline.web import admin_directory, admin_figures, admin_people
+
+    app.register_blueprint(admin_directory.bp)
+    app.register_blueprint(admin_people.bp)
+    app.register_blueprint(admin_figures.bp)

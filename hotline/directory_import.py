@@ -217,15 +217,20 @@ def read_csv(text: str, file: str = "<csv>") -> ReadResult:
 
 def read_file(path: str) -> ReadResult:
     """Read a directory file: .json is HSDS-style JSON, anything else our CSV."""
-    from hotline.directory_hsds import read_hsds  # HSDS rows become our CSV fields
-
     try:
         with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"{path}: cannot read: {exc}") from None
-    name = os.path.basename(path)
-    if path.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
+    return read_text(text, os.path.basename(path))
+
+
+def read_text(text: str, name: str) -> ReadResult:
+    """Read a directory file's text: HSDS-style JSON (.json or starting with { or [), else CSV."""
+    from hotline.directory_hsds import read_hsds
+
+    text = text.lstrip("\ufeff")
+    if name.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
         collector = _Collector()
         for row, where in read_hsds(text, name):
             collector.add(row, 0, where)
@@ -233,13 +238,26 @@ def read_file(path: str) -> ReadResult:
     return read_csv(text, name)
 
 
+def store_read(conn: Any, prefix: str, read: ReadResult, name: str,
+               replace: bool = False) -> StoreReport:
+    """Store the good rows of a read file (the one step `directory import` and the web share)."""
+    if replace and not read.entries:
+        raise ImportFileError(f"{name}: nothing to load: the directory was left as it was")
+    return store_entries(conn, prefix, read.entries, replace=replace)
+
+
+def import_text(conn: Any, prefix: str, text: str, name: str,
+                replace: bool = False) -> tuple[ReadResult, StoreReport]:
+    """Read an uploaded directory file's text and store its good rows."""
+    read = read_text(text, name)
+    return read, store_read(conn, prefix, read, name, replace)
+
+
 def import_file(conn: Any, prefix: str, path: str,
                 replace: bool = False) -> tuple[ReadResult, StoreReport]:
     """Read a directory file and store its good rows; return what was read and changed."""
     read = read_file(path)
-    if replace and not read.entries:
-        raise ImportFileError(f"{path}: nothing to load: the directory was left as it was")
-    return read, store_entries(conn, prefix, read.entries, replace=replace)
+    return read, store_read(conn, prefix, read, path, replace)
 
 
 def load_if_empty(conn: Any, prefix: str, path: str) -> bool:

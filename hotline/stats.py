@@ -134,3 +134,28 @@ def read_days(conn: redis.Redis, config: dict[str, Any], now: float, days: int =
             setattr(day, series, [float(v) for v in values])
         out.append(day)
     return out
+
+
+# --- series for the figures page -------------------------------------------------------
+
+
+def per_day(days: list[Day], name: str) -> list[int]:
+    """One counter across the days."""
+    return [day.get(name) for day in days]
+
+
+def contacts_by_language(days: list[Day], channel: str) -> dict[str, list[int]]:
+    """New conversations per day on one channel ('sms' or 'voice'), by language."""
+    languages = sorted({lang for day in days for (ch, lang) in day.contacts() if ch == channel})
+    return {lang: [day.contacts().get((channel, lang), 0) for day in days]
+            for lang in languages}
+
+
+def medians(days: list[Day], series: str) -> list[float | None]:
+    """The median of a wait series ('callback_wait', 'urgent_ack') per day, in seconds."""
+    return [median(getattr(day, series)) for day in days]
+
+
+def overall_median(days: list[Day], series: str) -> float | None:
+    """The median of a wait series over all the days together."""
+    return median([v for day in days for v in getattr(day, series)])

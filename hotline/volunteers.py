@@ -134,3 +134,37 @@ def remove(conn: redis.Redis, config: dict[str, Any], name_or_phone: str) -> Vol
 def set_available(conn: redis.Redis, config: dict[str, Any], vid: str, available: bool) -> None:
     """Mark a volunteer available (ON) or not (OFF)."""
     conn.hset(_key(config, vid), "available", "1" if available else "0")
+
+
+def update(conn: redis.Redis, config: dict[str, Any], vid: str, name: str, phone: str,
+           languages: tuple[str, ...], role: str) -> Volunteer:
+    """Change a volunteer's name, phone, languages or role (the id, rota shifts and web
+    account stay theirs); VolunteerError for bad input or a name/phone another one has."""
+    old = get(conn, config, vid)
+    if old is None:
+        raise VolunteerError("this volunteer is no longer registered")
+    name = name.strip()
+    if not name:
+        raise VolunteerError("a name is needed")
+    e164 = to_e164(phone)
+    if e164 is None:
+        raise VolunteerError(
+            f"{phone!r} is not a valid phone number; give it in international form, "
+            "like +821012345678")
+    if role not in ROLES:
+        raise VolunteerError(f"role must be one of {', '.join(ROLES)}")
+    other = by_phone(conn, config, e164)
+    if other and other.id != vid:
+        raise VolunteerError(f"a volunteer with the number {e164} is already registered")
+    named = conn.hget(_key(config, "names"), name.casefold())
+    if named and named.decode() != vid:  # type: ignore[union-attr]
+        raise VolunteerError(f"a volunteer named {name!r} is already registered")
+    new = Volunteer(vid, name, e164, languages, role, old.available)
+    pipe = conn.pipeline()
+    pipe.hdel(_key(config, "phones"), old.phone)
+    pipe.hdel(_key(config, "names"), old.name.casefold())
+    pipe.hset(_key(config, vid), mapping=_to_hash(new))
+    pipe.hset(_key(config, "phones"), e164, vid)
+    pipe.hset(_key(config, "names"), name.casefold(), vid)
+    pipe.execute()
+    return new

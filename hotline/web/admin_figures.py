@@ -1,0 +1,82 @@
+"""Staff page for the figures (/admin/figures/): charts drawn on the server as inline SVG.
+
+Counts only, from hotline.stats (daily counters and wait samples) and the callback queue
+(how many wait now): no number, no message text ever reaches this page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from hotline import bridge, callbacks, stats
+from hotline.callbacks import Priority, Status
+from hotline.web import runtime
+from hotline.web.auth import login_required
+from hotline.web.charts import bar_chart, swatch
+
+bp = Blueprint("admin_figures", __name__, url_prefix="/admin/figures")
+
+PERIODS = (7, 14, 30)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def _chart(key: str, title: str, days: list[str], series: dict[str, list[Any]],
+           unit: str = "", note: str = "") -> dict[str, Any]:
+    totals = {name: sum(v or 0 for v in values) for name, values in series.items()}
+    return {"key": key, "title": title, "note": note, "days": days, "series": series,
+            "totals": totals, "unit": unit,
+            "svg": bar_chart(days, series, label=title, unit=unit)}
+
+
+def _language(code: str) -> str:
+    name = bridge.LANGUAGE_NAMES["ko"].get(code)
+    return f"{code} {name}" if name and name != code else code
+
+
+@bp.get("/")
+@login_required(role="staff")
+def index() -> Any:
+    """Contacts by language, callbacks, urgent cases, missed calls, opt-outs per day."""
+    app = runtime()
+    conn, config, now = app.redis, app.config, app.clock()
+    period = request.args.get("days", type=int)
+    period = period if period in PERIODS else 14
+    days = stats.read_days(conn, config, now, period)
+    labels = [d.day for d in days]
+    waiting = [r for r in callbacks.all_requests(conn, config, now)
+               if r.status == Status.WAITING]
+    sms = {_language(k): v for k, v in stats.contacts_by_language(days, "sms").items()}
+    voice = {_language(k): v for k, v in stats.contacts_by_language(days, "voice").items()}
+    wait_median = _minutes(stats.overall_median(days, "callback_wait"))
+    ack_median = _minutes(stats.overall_median(days, "urgent_ack"))
+    charts = [
+        _chart("texts", "문자 Texts per day, by language", labels, sms),
+        _chart("calls", "전화 Calls per day, by language", labels, voice),
+        _chart("callbacks", "다시 전화 요청 Callback requests per day", labels,
+               {"requests": stats.per_day(days, "callback_created")}),
+        _chart("callback_wait", "다시 전화까지 Median time to call back (min)", labels,
+               {"median": [_minutes(m) for m in stats.medians(days, "callback_wait")]},
+               unit=" min", note=f"all days: {wait_median if wait_median is not None else '-'}"
+                                 " min"),
+        _chart("urgent", "긴급 Urgent cases per day", labels,
+               {"cases": stats.per_day(days, "urgent_created")}),
+        _chart("urgent_ack", "확인까지 Median time to acknowledge (min)", labels,
+               {"median": [_minutes(m) for m in stats.medians(days, "urgent_ack")]},
+               unit=" min", note=f"all days: {ack_median if ack_median is not None else '-'}"
+                                 f" min; acknowledged: {sum(stats.per_day(days, 'urgent_acked'))}"),
+        _chart("missed", "부재중 전화 Missed-call callbacks per day", labels,
+               {"missed calls": stats.per_day(days, "missed_call")}),
+        _chart("opt_out", "수신 거부 Opt-outs per day", labels,
+               {"opt-outs": stats.per_day(days, "opt_out")}),
+    ]
+    oldest = max((r.age(now) for r in waiting), default=None)
+    return render_template(
+        "admin_figures/index.html", charts=charts, period=period, periods=PERIODS,
+        waiting=len(waiting), urgent_waiting=sum(1 for r in waiting if r.priority == Priority.URGENT),
+        oldest=bridge.waited(oldest, "ko") if oldest is not None else None,
+        timezone=config.get("STATS_TIMEZONE") or "UTC", swatch=swatch)

@@ -1,0 +1,184 @@
+"""Staff page for volunteers and the on-call rota (/admin/people/).
+
+Volunteers: add, edit, remove, ON/OFF (hotline.volunteers, as `hotline volunteers` and the
+SMS commands ON/OFF). The rota: a week grid per level in the rota's timezone with gaps in
+red (hotline.rota_grid), and a rota YAML import through the same code as `hotline oncall
+import` (rota.import_rota: a bad file lists its problems by line and changes nothing).
+Volunteers' numbers are shown masked, as `hotline volunteers list` does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from hotline import rota, rota_grid, volunteers
+from hotline.numbers import mask
+from hotline.rota import DAYS, RotaError
+from hotline.volunteers import ROLES, VolunteerError
+from hotline.web import runtime
+from hotline.web.auth import login_required
+
+bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
+
+MAX_ROTA = 256 * 1024  # bytes of rota YAML
+DAY_LABELS = ("월 Mon", "화 Tue", "수 Wed", "목 Thu", "금 Fri", "토 Sat", "일 Sun")
+
+
+def _people() -> list[dict[str, Any]]:
+    app = runtime()
+    return [{**v.to_dict(), "masked": mask(v.phone)}
+            for v in volunteers.all_volunteers(app.redis, app.config)]
+
+
+def _rota_view() -> dict[str, Any] | None:
+    """The rota in force as grids ready for the template, or None without a rota."""
+    app = runtime()
+    conn, config = app.redis, app.config
+    current = rota.load_rota(conn, config)
+    if current is None:
+        return None
+    now = app.clock()
+    available = rota.availability(conn, config)
+    names: dict[str, str] = {}
+    for vid in current.volunteers():
+        found = volunteers.get(conn, config, vid)
+        names[vid] = found.name if found else "(지워짐 removed)"
+    days = rota_grid.week_of(current, now)
+    return {
+        "timezone": current.timezone,
+        "now": datetime.fromtimestamp(now, current.zone).strftime("%Y-%m-%d %H:%M"),
+        "days": [f"{label} {day.day}" for label, day in zip(DAY_LABELS, days)],
+        "levels": rota_grid.level_grids(current, now, available),
+        "names": names,
+    }
+
+
+def _page(status: int = 200, rota_problems: list[str] | None = None,
+          form: dict[str, str] | None = None) -> Any:
+    return render_template("admin_people/index.html", people=_people(), roles=ROLES,
+                           rota=_rota_view(), rota_problems=rota_problems or [],
+                           form=form or {}, day_names=DAYS), status
+
+
+@bp.get("/")
+@login_required(role="staff")
+def index() -> Any:
+    """Volunteers, the add form, the rota grid and the rota import."""
+    return _page()
+
+
+def _form() -> dict[str, str]:
+    return {k: request.form.get(k, "").strip()[:100]
+            for k in ("name", "phone", "languages", "role")}
+
+
+@bp.post("/volunteers")
+@login_required(role="staff")
+def add() -> Any:
+    """Register a volunteer (as `hotline volunteers add`)."""
+    form = _form()
+    app = runtime()
+    try:
+        volunteer = volunteers.add(app.redis, app.config, form["name"], form["phone"],
+                                   volunteers.parse_languages(form["languages"]),
+                                   form["role"] or "volunteer")
+    except VolunteerError as exc:
+        flash(str(exc), "error")
+        return _page(400, form=form)
+    flash(f"추가했어요. Added {volunteer.name} ({volunteer.id}).", "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/volunteers/<vid>")
+@login_required(role="staff")
+def edit(vid: str) -> Any:
+    """The form for one volunteer."""
+    app = runtime()
+    volunteer = volunteers.get(app.redis, app.config, vid[:20])
+    if volunteer is None:
+        flash("이 봉사자가 없어요. No such volunteer.", "error")
+        return redirect(url_for(".index"))
+    return render_template("admin_people/edit.html", v=volunteer, masked=mask(volunteer.phone),
+                           roles=ROLES, error=None)
+
+
+@bp.post("/volunteers/<vid>")
+@login_required(role="staff")
+def save(vid: str) -> Any:
+    """Save a volunteer's name, number (blank: unchanged), languages and role."""
+    app = runtime()
+    old = volunteers.get(app.redis, app.config, vid[:20])
+    if old is None:
+        flash("이 봉사자가 없어요. No such volunteer.", "error")
+        return redirect(url_for(".index"))
+    form = _form()
+    try:
+        new = volunteers.update(app.redis, app.config, old.id, form["name"],
+                                form["phone"] or old.phone,
+                                volunteers.parse_languages(form["languages"]),
+                                form["role"] or old.role)
+    except VolunteerError as exc:
+        return render_template("admin_people/edit.html", v=old, masked=mask(old.phone),
+                               roles=ROLES, error=str(exc)), 400
+    flash(f"저장했어요. Saved {new.name}.", "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/volunteers/<vid>/availability")
+@login_required(role="staff")
+def availability(vid: str) -> Any:
+    """Set a volunteer ON or OFF (as their SMS ON / OFF)."""
+    app = runtime()
+    volunteer = volunteers.get(app.redis, app.config, vid[:20])
+    if volunteer is not None:
+        on = request.form.get("available") == "1"
+        volunteers.set_available(app.redis, app.config, volunteer.id, on)
+        flash(f"{volunteer.name}: {'ON 요청 받기' if on else 'OFF 쉬기'}", "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/volunteers/<vid>/remove")
+@login_required(role="staff")
+def remove(vid: str) -> Any:
+    """Remove a volunteer (their rota shifts then count as gaps)."""
+    app = runtime()
+    volunteer = volunteers.get(app.redis, app.config, vid[:20])
+    if volunteer is not None:
+        volunteers.remove(app.redis, app.config, volunteer.phone)
+        flash(f"지웠어요. Removed {volunteer.name}.", "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/rota")
+@login_required(role="staff")
+def import_rota() -> Any:
+    """Check a rota YAML (uploaded or pasted) and put it in force; problems by line."""
+    sent = request.files.get("file")
+    name = "rota.yaml"
+    if sent is not None and sent.filename:
+        name = sent.filename.replace("\\", "/").rsplit("/", 1)[-1][:100]
+        data = sent.stream.read(MAX_ROTA + 1)
+    else:
+        data = request.form.get("text", "").encode("utf-8")
+    if not data.strip():
+        return _page(400, rota_problems=["파일을 고르거나 붙여 넣어 주세요. Choose or paste a rota."])
+    if len(data) > MAX_ROTA:
+        return _page(413, rota_problems=[f"{name}: over {MAX_ROTA // 1024} kB"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return _page(400, rota_problems=[f"{name}: not UTF-8 text"])
+    app = runtime()
+    conn, config = app.redis, app.config
+    try:
+        current = rota.import_rota(conn, config, text, name, app.clock(),
+                                   rota.resolver(conn, config))
+    except RotaError as exc:
+        return _page(400, rota_problems=exc.problems)
+    shifts = sum(len(level.shifts) for level in current.levels)
+    flash(f"당번표를 바꿨어요. Rota imported: {len(current.levels)} level(s), {shifts} "
+          f"shift(s), timezone {current.timezone}", "ok")
+    return redirect(url_for(".index") + "#rota")
