@@ -51,6 +51,8 @@ def bar_chart(days: Sequence[str], series: Mapping[str, Sequence[float | None]],
     parts = [(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
               f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">')]
     for fraction in (0, 0.5, 1):
+        if fraction == 0.5 and not unit and top * fraction != int(top * fraction):
+            continue  # no "2.5 texts" on a count axis
         y = TOP + plot_h * (1 - fraction)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="#d5dbe1" stroke-width="1"/>')

@@ -16,8 +16,15 @@
           var typing = el.contains(document.activeElement) &&
             /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
           if (html === last || typing) { return; }
+          // Keep open what the reader opened (a case's timeline) across the refresh.
+          var open = Array.prototype.map.call(el.querySelectorAll("details[open][id]"),
+            function (d) { return d.id; });
           el.innerHTML = html;
           last = html;
+          open.forEach(function (id) {
+            var d = document.getElementById(id);
+            if (d && el.contains(d)) { d.open = true; }
+          });
         })
         .catch(function () {})
         .then(function () { setTimeout(tick, every); });

@@ -1,0 +1,140 @@
+"""A volunteer in a real browser: the queue, take next (a bridged call), an outcome, an
+urgent case that appears by itself and is acknowledged, ON/OFF; at 360 and 1280 px."""
+
+import html
+import re
+
+from playwright.sync_api import expect
+
+from hotline import callbacks, rota, urgent, volunteers
+from hotline.callbacks import Status
+from hotline.telephony import read_outbox
+
+KIM_PHONE = "+821011112222"
+CALLER = "+821099998888"
+ALWAYS = """timezone: Asia/Seoul
+levels:
+  - name: primary
+    shifts:
+      - {volunteer: Kim, days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "24:00"}
+"""
+
+
+def fits_a_phone(page) -> int:
+    """The page's width at a 360 px viewport (nothing may stick out)."""
+    page.set_viewport_size({"width": 360, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    return width
+
+
+def kim(app, make_user):
+    runtime = app.extensions["hotline"]
+    conn, config = runtime.redis, dict(app.config)
+    volunteer = volunteers.add(conn, config, "Kim", KIM_PHONE, ("ko",))
+    make_user("kim")
+    return conn, config, volunteer
+
+
+def test_a_volunteer_takes_a_callback_and_records_the_outcome(
+        app, page, make_user, login, run_jobs, clock, signed_post, screenshots, page_weight):
+    conn, config, me = kim(app, make_user)
+    rid = callbacks.create(conn, config, CALLER, language="ko", topic="clinic",
+                           now=clock()).request.id
+    clock.advance(20 * 60)
+    callbacks.create(conn, config, "+12025550123", language="en", topic="clinic",
+                     now=clock())  # not in Kim's languages: not shown to her
+    login(page, "kim")
+    expect(page).to_have_url("/volunteer/")
+    waiting = page.locator("#waiting li")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text("+82 10-****-88")
+    expect(waiting).to_contain_text("병원")  # the topic
+    expect(waiting).to_contain_text("normal")  # the priority
+    expect(waiting).to_contain_text("20분")  # how long the caller has waited
+    assert CALLER not in page.content()
+    assert fits_a_phone(page) <= 360
+    screenshots(page, "volunteer-queue")
+    assert page_weight("/volunteer/") < 200_000
+
+    page.get_by_role("button", name="Take next").click()
+    expect(page.locator(".flash.ok")).to_contain_text(f"요청 {rid}")
+    run_jobs()
+    calls = [m for m in read_outbox(config["DATA_DIR"]) if m["kind"] == "call"]
+    assert [c["to"] for c in calls] == [KIM_PHONE]  # the hotline rings Kim, not the caller
+    assert CALLER not in calls[0]["twiml"]
+    action = html.unescape(re.search(r'action="([^"]+)"', calls[0]["twiml"]).group(1))
+    bridged = signed_post(action.removeprefix(config["PUBLIC_URL"]),
+                          {"CallSid": "CA1", "Digits": "1", "To": KIM_PHONE})
+    assert f"<Number>{CALLER}</Number>" in bridged.get_data(as_text=True)  # Kim presses 1
+
+    mine = page.locator("#my-calls li")
+    expect(mine).to_have_count(1)
+    screenshots(page, "volunteer-my-call")
+    mine.get_by_label("Note").fill("병원 안내함")
+    mine.get_by_role("button", name="Done").click()
+    expect(page.locator(".flash.ok")).to_contain_text("완료 Done")
+    expect(page.locator("#my-calls")).to_have_count(0)
+    closed = callbacks.get(conn, config, rid)
+    assert closed is None or closed.status == Status.DONE
+
+
+def test_outcome_call_again_later_puts_the_request_back(app, page, make_user, login, clock):
+    conn, config, me = kim(app, make_user)
+    rid = callbacks.create(conn, config, CALLER, language="ko", topic="clinic",
+                           now=clock()).request.id
+    login(page, "kim")
+    page.get_by_role("button", name="Take next").click()
+    page.locator("#my-calls").get_by_role("button", name="Call again later").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Call again later")
+    assert callbacks.get(conn, config, rid).status == Status.LATER
+
+
+def test_off_and_on_from_the_page(app, page, make_user, login):
+    conn, config, me = kim(app, make_user)
+    login(page, "kim")
+    page.get_by_role("button", name="Go off").click()
+    expect(page.locator("#availability-state")).to_have_text("쉬는 중 Off")
+    assert not volunteers.get(conn, config, me.id).available
+    page.get_by_role("button", name="Go on").click()
+    expect(page.locator("#availability-state")).to_have_text("요청 받는 중 On")
+    assert volunteers.get(conn, config, me.id).available
+
+
+def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
+        app, page, make_user, login, run_jobs, clock, signed_post, screenshots, page_weight):
+    conn, config, me = kim(app, make_user)
+    rota.import_rota(conn, config, ALWAYS, "rota.yaml", clock(), rota.resolver(conn, config))
+    login(page, "kim")
+    page.goto("/volunteer/urgent")
+    expect(page.locator("#cases")).to_contain_text("No open urgent cases")
+    page.evaluate("window.stillTheSamePage = true")
+
+    sms = signed_post("/twilio/sms", {"From": CALLER, "To": "+15550100", "MessageSid": "SM9",
+                                      "Body": "숨을 못 쉬겠어요 살려주세요"})
+    assert sms.status_code == 200
+    run_jobs()  # level 1 is paged: Kim's phone gets the SMS
+    case = urgent.recent(conn, config)[0]
+    pages = [m for m in read_outbox(config["DATA_DIR"]) if m["kind"] == "sms"
+             and m["to"] == KIM_PHONE]
+    assert pages and case.code in pages[0]["body"]
+
+    card = page.locator(f'li[data-case="{case.code}"]')
+    expect(card).to_be_visible()  # the poll brought it in
+    assert page.evaluate("window.stillTheSamePage") is True  # ...without a reload
+    expect(card).to_contain_text("호출 중 Paging")
+    card.locator("summary").click()
+    expect(card.locator(".timeline")).to_contain_text("호출 Paged")
+    assert CALLER not in page.content()
+    assert fits_a_phone(page) <= 360
+    screenshots(page, "volunteer-urgent")
+    assert page_weight("/volunteer/urgent") < 200_000
+
+    card.get_by_role("button", name=f"ACK {case.code}").click()
+    expect(page.locator(".flash.ok")).to_be_visible()
+    claimed = urgent.get(conn, config, case.code)
+    assert claimed.state == urgent.State.CLAIMED and claimed.acked_by == me.id
+    expect(page.locator(f'li[data-case="{case.code}"] .acked')).to_contain_text("Kim")
+    run_jobs()  # as after SMS ACK: the hotline rings Kim to bridge her to the caller
+    calls = [m for m in read_outbox(config["DATA_DIR"]) if m["kind"] == "call"]
+    assert [c["to"] for c in calls] == [KIM_PHONE]
