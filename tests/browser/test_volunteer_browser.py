@@ -125,6 +125,10 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     expect(card).to_contain_text("호출 중 Paging")
     card.locator("summary").click()
     expect(card.locator(".timeline")).to_contain_text("호출 Paged")
+    signed_post("/twilio/sms", {"From": "+821077776666", "To": "+15550100",
+                                "MessageSid": "SM10", "Body": "응급"})
+    expect(page.locator("li[data-case]")).to_have_count(2)  # a second case polls in...
+    expect(card.locator("details")).to_have_attribute("open", "")  # ...the timeline stays open
     assert CALLER not in page.content()
     assert fits_a_phone(page) <= 360
     screenshots(page, "volunteer-urgent")
