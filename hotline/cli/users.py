@@ -6,6 +6,7 @@ import json
 import sys
 
 import click
+import redis
 
 from hotline import users as store
 from hotline.redisdb import connect
@@ -16,7 +17,12 @@ def _open() -> tuple:
     from workers.context import environment_config
 
     config = environment_config()
-    return connect(config), config
+    conn = connect(config)
+    try:
+        conn.ping()
+    except redis.RedisError as exc:
+        raise click.ClickException(f"Redis is not reachable: {exc}") from None
+    return conn, config
 
 
 @click.group()

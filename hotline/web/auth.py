@@ -36,7 +36,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def init_app(app: Flask) -> None:
-    """Set the session cookie's flags from PUBLIC_URL."""
+    """Set the session cookie's flags from PUBLIC_URL; behind PROXY_HOPS trusted proxies,
+    take the client address (for the per-address login limit) from X-Forwarded-For."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:  # else every login would seem to come from the proxy: one shared limit
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops,  # type: ignore[method-assign]
+                                x_proto=0, x_host=0, x_port=0, x_prefix=0)
     app.config.update(
         SESSION_COOKIE_NAME="hotline_session",
         SESSION_COOKIE_HTTPONLY=True,
