@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_scripts(app)
     configure_capabilities(app)
     configure_blueprints(app)
+    configure_staff_pages(app)
     configure_security(app)
     return app
 
@@ -95,6 +96,15 @@ def configure_security(app: Flask) -> None:
     headers.init_app(app)
 
 
+def configure_staff_pages(app: Flask) -> None:
+    """The staff pages for the directory, volunteers and rota, and the figures."""
+    from hotline.web import admin_directory, admin_figures, admin_people
+
+    app.register_blueprint(admin_directory.bp)
+    app.register_blueprint(admin_people.bp)
+    app.register_blueprint(admin_figures.bp)
+
+
 def configure_blueprints(app: Flask) -> None:
     """Mount the Twilio webhooks (menu, bridged calls, urgent dials), the health check, and
     the web pages behind login (with their session cookie flags and CSRF check)."""
@@ -109,13 +119,3 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(calls.bp)
     app.register_blueprint(urgent.bp)
     app.register_blueprint(health.bp)
-    configure_staff_pages(app)
-
-
-def configure_staff_pages(app: Flask) -> None:
-    """The staff pages for the directory, volunteers and rota, and the figures."""
-    from hotline.web import admin_directory, admin_figures, admin_people
-
-    app.register_blueprint(admin_directory.bp)
-    app.register_blueprint(admin_people.bp)
-    app.register_blueprint(admin_figures.bp)
