@@ -76,7 +76,7 @@ def queue() -> Any:
     me = _me()
     waiting, mine = _queue_rows(me)
     return render_template("volunteer/queue.html", me=me, waiting=waiting, mine=mine,
-                           outcomes=OUTCOMES)
+                           outcomes=OUTCOMES, unacked=_waiting_for_ack())
 
 
 @bp.get("/queue/rows")
@@ -187,6 +187,21 @@ def urgent_cases() -> Any:
 def urgent_fragment() -> Any:
     """The list of open cases alone (the page polls it every few seconds)."""
     return render_template("volunteer/_cases.html", me=_me(), cases=_open_cases())
+
+
+def _waiting_for_ack() -> int:
+    """How many urgent cases nobody has acknowledged yet (paging, or a callback queued)."""
+    app = runtime()
+    return sum(1 for case in urgent.recent(app.redis, app.config)
+               if case.state in urgent.OPEN and not case.acked_by)
+
+
+@bp.get("/urgent/banner")
+@login_required()
+def urgent_banner() -> Any:
+    """The 'urgent cases waiting' notice of the queue page (polled, so it shows up there
+    by itself when a case arrives)."""
+    return render_template("volunteer/_urgent_banner.html", unacked=_waiting_for_ack())
 
 
 @bp.post("/urgent/<code>/ack")

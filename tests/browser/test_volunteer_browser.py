@@ -142,3 +142,18 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     run_jobs()  # as after SMS ACK: the hotline rings Kim to bridge her to the caller
     calls = [m for m in read_outbox(config["DATA_DIR"]) if m["kind"] == "call"]
     assert [c["to"] for c in calls] == [KIM_PHONE]
+
+
+def test_the_queue_page_shows_a_new_urgent_case_by_itself(app, page, make_user, login,
+                                                          signed_post):
+    kim(app, make_user)
+    login(page, "kim")
+    expect(page.locator("#urgent-banner")).to_have_count(0)
+    page.evaluate("window.stillTheSamePage = true")
+    signed_post("/twilio/sms", {"From": CALLER, "To": "+15550100", "MessageSid": "SM11",
+                                "Body": "살려주세요"})
+    expect(page.locator("#urgent-banner")).to_contain_text("긴급 1건")
+    assert page.evaluate("window.stillTheSamePage") is True
+    page.locator("#urgent-banner a").click()
+    expect(page).to_have_url("/volunteer/urgent")
+    expect(page.locator("li[data-case]")).to_have_count(1)
