@@ -75,8 +75,9 @@ def index() -> Any:
                {"opt-outs": stats.per_day(days, "opt_out")}),
     ]
     oldest = max((r.age(now) for r in waiting), default=None)
+    urgent_waiting = sum(1 for r in waiting if r.priority == Priority.URGENT)
     return render_template(
         "admin_figures/index.html", charts=charts, period=period, periods=PERIODS,
-        waiting=len(waiting), urgent_waiting=sum(1 for r in waiting if r.priority == Priority.URGENT),
+        waiting=len(waiting), urgent_waiting=urgent_waiting,
         oldest=bridge.waited(oldest, "ko") if oldest is not None else None,
         timezone=config.get("STATS_TIMEZONE") or "UTC", swatch=swatch)

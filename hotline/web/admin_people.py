@@ -50,7 +50,7 @@ def _rota_view() -> dict[str, Any] | None:
     return {
         "timezone": current.timezone,
         "now": datetime.fromtimestamp(now, current.zone).strftime("%Y-%m-%d %H:%M"),
-        "days": [f"{label} {day.day}" for label, day in zip(DAY_LABELS, days)],
+        "days": [f"{label} {day.day}" for label, day in zip(DAY_LABELS, days, strict=True)],
         "levels": rota_grid.level_grids(current, now, available),
         "names": names,
     }
@@ -164,7 +164,8 @@ def import_rota() -> Any:
     else:
         data = request.form.get("text", "").encode("utf-8")
     if not data.strip():
-        return _page(400, rota_problems=["파일을 고르거나 붙여 넣어 주세요. Choose or paste a rota."])
+        return _page(400, rota_problems=["파일을 고르거나 붙여 넣어 주세요. "
+                                         "Choose or paste a rota."])
     if len(data) > MAX_ROTA:
         return _page(413, rota_problems=[f"{name}: over {MAX_ROTA // 1024} kB"])
     try:

@@ -31,6 +31,7 @@ def check_page(page, name, path, screenshots, page_weight):
     assert width <= 360, f"{path} is {width} px wide at a 360 px viewport"
     screenshots(page, name)
     weight = page_weight(path)
+    print(f"page weight {path}: {weight} bytes; width at 360 px: {width}")  # pytest -s
     assert weight < 200_000, f"{path} weighs {weight} bytes"
 
 
@@ -162,11 +163,12 @@ def test_staff_see_the_figures_as_charts_on_the_page(
     check_page(page, "admin-figures", "/admin/figures/", screenshots, page_weight)
 
 
-def test_a_volunteer_gets_403_on_the_staff_pages(app, page, make_user, login):
+def test_a_volunteer_gets_403_on_the_staff_pages(app, page, make_user, login, screenshots):
     make_user("kim")
     login(page, "kim")
     for path in ("/admin/directory/", "/admin/people/", "/admin/figures/"):
         response = page.goto(path)
         assert response.status == 403
         expect(page.get_by_role("heading", level=1)).to_have_text("403")
+    screenshots(page, "error-403")
     expect(page.locator("nav.menu")).not_to_contain_text("Directory")

@@ -55,7 +55,9 @@ def test_a_volunteer_takes_a_callback_and_records_the_outcome(
     assert CALLER not in page.content()
     assert fits_a_phone(page) <= 360
     screenshots(page, "volunteer-queue")
-    assert page_weight("/volunteer/") < 200_000
+    weight = page_weight("/volunteer/")
+    print(f"page weight /volunteer/: {weight} bytes")  # pytest -s
+    assert weight < 200_000
 
     page.get_by_role("button", name="Take next").click()
     expect(page.locator(".flash.ok")).to_contain_text(f"요청 {rid}")
@@ -132,7 +134,9 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     assert CALLER not in page.content()
     assert fits_a_phone(page) <= 360
     screenshots(page, "volunteer-urgent")
-    assert page_weight("/volunteer/urgent") < 200_000
+    weight = page_weight("/volunteer/urgent")
+    print(f"page weight /volunteer/urgent: {weight} bytes")  # pytest -s
+    assert weight < 200_000
 
     card.get_by_role("button", name=f"ACK {case.code}").click()
     expect(page.locator(".flash.ok")).to_be_visible()
