@@ -4,6 +4,7 @@ urgent case that appears by itself and is acknowledged, ON/OFF; at 360 and 1280 
 import html
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from hotline import callbacks, rota, urgent, volunteers
@@ -78,18 +79,26 @@ def test_a_volunteer_takes_a_callback_and_records_the_outcome(
     expect(page.locator(".flash.ok")).to_contain_text("완료 Done")
     expect(page.locator("#my-calls")).to_have_count(0)
     closed = callbacks.get(conn, config, rid)
-    assert closed is None or closed.status == Status.DONE
+    assert closed.status == Status.DONE
 
 
-def test_outcome_call_again_later_puts_the_request_back(app, page, make_user, login, clock):
+@pytest.mark.parametrize(("button", "status"), [
+    ("Call again later", Status.LATER), ("No answer", Status.LATER),
+    ("Wrong number", Status.WRONG_NUMBER)])
+def test_the_other_outcomes(app, page, make_user, login, clock, button, status):
     conn, config, me = kim(app, make_user)
     rid = callbacks.create(conn, config, CALLER, language="ko", topic="clinic",
                            now=clock()).request.id
     login(page, "kim")
     page.get_by_role("button", name="Take next").click()
-    page.locator("#my-calls").get_by_role("button", name="Call again later").click()
-    expect(page.locator(".flash.ok")).to_contain_text("Call again later")
-    assert callbacks.get(conn, config, rid).status == Status.LATER
+    page.locator("#my-calls").get_by_label("Note").fill("short note")
+    page.locator("#my-calls").get_by_role("button", name=button).click()
+    expect(page.locator(".flash.ok")).to_contain_text(button)
+    expect(page.locator("#my-calls")).to_have_count(0)
+    after = callbacks.get(conn, config, rid)
+    assert after.status == status
+    if status == Status.WRONG_NUMBER:
+        assert callbacks.number_of(conn, config, rid) is None  # the number is deleted
 
 
 def test_off_and_on_from_the_page(app, page, make_user, login):
