@@ -21,7 +21,7 @@ from typing import Any
 
 import redis
 
-from hotline.engine.lint import ERROR, errors, lint
+from hotline.engine.lint import errors, lint
 from hotline.engine.loader import Problem, ScriptError, parse_script, script_paths
 from hotline.engine.model import Script
 from hotline.web.scriptset import ENTRY_SCRIPT

@@ -114,4 +114,4 @@ def docs_command(readme: str | None, check: bool) -> None:
     click.echo(f"updated the node types in {path}")
 
 
-from hotline.cli import script_publish  # noqa: E402,F401  (adds publish, history, rollback)
+from hotline.cli import script_publish  # noqa: F401  (adds publish, history, rollback)
