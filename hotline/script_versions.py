@@ -147,19 +147,19 @@ def _store(conn: redis.Redis, config: dict[str, Any], texts: dict[str, str], by:
                         "rollback_of": rollback_of, "changed": changed},
                        ensure_ascii=False, separators=(",", ":"))
     number = conn.eval(_STORE, 3, *_keys(config), value, "seed" if seed else "")
-    return int(number)  # type: ignore[arg-type]
+    return int(number)
 
 
 def current_number(conn: redis.Redis, config: dict[str, Any]) -> int:
     """Return the number of the current version (0: none published, the files are live)."""
     raw = conn.get(_keys(config)[2])
-    return int(raw) if raw else 0  # type: ignore[arg-type]
+    return int(raw) if raw else 0
 
 
 def get(conn: redis.Redis, config: dict[str, Any], number: int) -> Version | None:
     """Return version `number`, or None when there is no such version."""
     raw = conn.hget(_keys(config)[1], str(number))
-    return _decode(number, raw) if raw else None  # type: ignore[arg-type]
+    return _decode(number, raw) if raw else None
 
 
 def current(conn: redis.Redis, config: dict[str, Any]) -> Version | None:
@@ -170,7 +170,7 @@ def current(conn: redis.Redis, config: dict[str, Any]) -> Version | None:
 
 def history(conn: redis.Redis, config: dict[str, Any]) -> list[Version]:
     """Return every version, newest first."""
-    raw: dict[Any, Any] = conn.hgetall(_keys(config)[1])  # type: ignore[assignment]
+    raw: dict[Any, Any] = conn.hgetall(_keys(config)[1])
     versions = [_decode(int(n), value) for n, value in raw.items()]
     return sorted(versions, key=lambda v: v.number, reverse=True)
 
