@@ -47,6 +47,10 @@ class LiveScripts:
         finally:
             self._lock.release()
 
+    def check_soon(self) -> None:
+        """Check on the next request (this process just published)."""
+        self._next_check = float("-inf")
+
     def _follow(self) -> None:
         config = self.runtime.config
         try:
@@ -78,6 +82,13 @@ def init_app(app: Flask) -> None:
     live = LiveScripts(runtime, app.config.get("SCRIPTS_REFRESH", 1.0))
     app.extensions[EXTENSION] = live
     app.before_request(live.refresh)
+
+
+def published() -> None:
+    """Tell this process's follower that a version was just published here."""
+    live: LiveScripts | None = current_app.extensions.get(EXTENSION)
+    if live is not None:
+        live.check_soon()
 
 
 def live_version() -> int:
