@@ -101,24 +101,15 @@ def configure_security(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """Mount the Twilio webhooks (menu, bridged calls, urgent dials), the health check, and
     the web pages behind login (with their session cookie flags and CSRF check)."""
-    from hotline.web import (  # staff home, script editor
-        admin,
-        admin_scripts,
-        auth,
-        calls,
-        csrf,
-        health,
-        site,
-        twilio,
-        urgent,
-        volunteer,
-    )
+    from hotline.web import auth, calls, csrf, health, site, twilio, urgent, volunteer
 
     auth.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(volunteer.bp)
+    from hotline.web import admin, admin_scripts  # staff home, script editor
+
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_scripts.bp)
     app.register_blueprint(twilio.bp)

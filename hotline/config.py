@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Mapping
 
 # name -> (environment variable, default). Read only when load_config() is called.
 SETTINGS: dict[str, tuple[str, Any]] = {
