@@ -88,8 +88,10 @@
     data.results.forEach(function (r) {
       if (r.passed) { return; }
       var item = el("li", "error");
-      item.appendChild(el("strong", "", r.file + ": " + r.name));
-      r.failures.forEach(function (f) { item.appendChild(el("div", "", f)); });
+      var details = el("details");
+      details.appendChild(el("summary", "", r.file + ": " + r.name));
+      r.failures.forEach(function (f) { details.appendChild(el("div", "failure", f)); });
+      item.appendChild(details);
       list.appendChild(item);
     });
     tests.appendChild(list);
