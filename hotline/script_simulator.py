@@ -150,8 +150,15 @@ def simulate(texts: dict[str, str], channel: str, language: str, action: str, va
     if session is None:  # the language chosen on the page is where the caller starts
         script = replace(script, default_language=language) if language in script.languages \
             else script
-    result = step(script, session, _input(channel, action, value, language, session), now=now)
-    result = _carry_out(script, result, channel, deps, now, turn)
+    event = _input(channel, action, value, language, session)
+    try:
+        result = step(script, session, event, now=now)
+        result = _carry_out(script, result, channel, deps, now, turn)
+    except Exception as exc:  # noqa: BLE001  shown to staff: a real caller gets the fallback
+        turn.notes.append(f"the engine failed ({type(exc).__name__}: {exc}); a real caller "
+                          "would get the fallback with the emergency number")
+        turn.ended = True
+        return turn
     turn.session = result.session.to_dict()
     _render(turn, result, script)
     return turn
