@@ -60,7 +60,7 @@ def save(conn: redis.Redis, config: dict[str, Any], user: str, file: str, text: 
          base: int, now: float) -> Draft:
     """Keep `text` as the account's draft of `file` (other drafted files stay)."""
     old = load(conn, config, user)
-    texts = dict(old.texts) if old and old.base == base else {}
+    texts = dict(old.texts) if old else {}
     texts[file] = text
     draft = Draft(texts, base, now)
     value = json.dumps({"texts": texts, "base": base, "at": now}, ensure_ascii=False)

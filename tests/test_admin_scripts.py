@@ -208,3 +208,15 @@ def test_the_draft_tests_run_in_a_worker_and_name_what_failed(redis_conn, app_co
     failed = script_drafts.results(redis_conn, config, bad)
     assert failed["failed"] == 1 and failed["results"][0]["name"] == "greeting"
     assert OLD in failed["results"][0]["failures"][0]
+
+
+def test_a_draft_older_than_the_live_version_is_shown_with_a_warning(client, staff, store,
+                                                                    live_text):
+    conn, config = store
+    mine = "\n" + live_text.replace(OLD, NEW, 1)  # a leading blank line survives the page
+    post_json(client, staff, "/admin/scripts/draft", {"file": "main.yaml", "text": mine})
+    theirs = live_text.replace("비밀 지키기", "비밀 지킴", 1)
+    script_versions.publish(conn, config, {"main.yaml": theirs}, "junho", "", 1.0)
+    page = client.get("/admin/scripts/").get_data(as_text=True)
+    assert "Your draft started from version 0; version 2 was published since" in page
+    assert 'autocomplete="off">\n\n# The hotline' in page and NEW in page

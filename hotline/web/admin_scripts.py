@@ -59,7 +59,7 @@ def _draft_set(file: str, text: str) -> dict[str, str]:
     app = runtime()
     base, live = _live()
     draft = script_drafts.load(app.redis, app.config, _user())
-    edited = dict(draft.texts) if draft and draft.base == base else {}
+    edited = dict(draft.texts) if draft else {}
     edited[file] = text
     return script_drafts.overlay(live, edited)
 
@@ -70,9 +70,12 @@ def _editor(file: str | None = None, text: str | None = None, problems: Any = No
     base, live = _live()
     name = _file(file or request.args.get("file"))
     draft = script_drafts.load(app.redis, app.config, _user())
-    drafted = draft is not None and draft.base == base and name in draft.texts
+    drafted = draft is not None and name in draft.texts
     if text is None:
         text = draft.texts[name] if draft and drafted else live.get(name, "")
+    if draft and drafted and draft.base != base and not message:
+        message = (f"Your draft started from version {draft.base}; version {base} was "
+                   "published since. Publishing your draft replaces it: see its history.")
     languages: list[tuple[str, str]] = []
     try:
         entry = ScriptSet(script_simulator.compiled(live)).entry()
