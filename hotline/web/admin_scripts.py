@@ -57,7 +57,7 @@ def _file(name: str | None) -> str:
 def _draft_set(file: str, text: str) -> dict[str, str]:
     """The whole set as the page has it: live texts, this account's draft, this text."""
     app = runtime()
-    base, live = _live()
+    _, live = _live()
     draft = script_drafts.load(app.redis, app.config, _user())
     edited = dict(draft.texts) if draft else {}
     edited[file] = text
