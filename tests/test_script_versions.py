@@ -187,3 +187,19 @@ def test_a_caller_waiting_at_a_removed_node_starts_again_safely(redis_conn, app_
     spoken = " ".join(s.text or "" for s in ET.fromstring(response.data).iter("Say"))
     assert OLD in spoken
 
+
+
+def test_a_version_is_compiled_once_per_node_not_per_request(redis_conn, app_config, clock,
+                                                             files, monkeypatch):
+    from hotline.web import live_scripts
+
+    compiled = []
+    real = script_versions.compile_texts
+    monkeypatch.setattr(live_scripts.script_versions, "compile_texts",
+                        lambda texts: compiled.append(1) or real(texts))
+    node = create_app(app_config)
+    script_versions.publish(redis_conn, app_config, edited(files), "민지", "", clock())
+    for i in range(5):
+        assert NEW in sms_reply(node, caller=f"+82105555100{i}", sid=f"SMo{i}")
+        clock.advance(2)
+    assert len(compiled) == 1
