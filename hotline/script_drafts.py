@@ -134,11 +134,15 @@ def run_tests(conn: redis.Redis, config: dict[str, Any], rid: str) -> str:
                       encoding="utf-8") as handle:
                 handle.write(text)
         outcome = run_directory(workdir)
+        rows = [{"file": os.path.basename(r.file), "name": r.name, "channel": r.channel,
+                 "passed": r.passed,
+                 "failures": [f.replace(workdir + "/", "") for f in r.failures]}
+                for r in outcome]
+    except Exception as exc:  # noqa: BLE001  the page must hear that the run broke
+        rows = [{"file": "", "name": "(the test run)", "channel": "", "passed": False,
+                 "failures": [f"the tests could not run: {type(exc).__name__}: {exc}"]}]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    rows = [{"file": os.path.basename(r.file), "name": r.name, "channel": r.channel,
-             "passed": r.passed, "failures": [f.replace(workdir + "/", "") for f in r.failures]}
-            for r in outcome]
     failed = sum(1 for r in rows if not r["passed"])
     done = {"status": "done", "results": rows, "passed": len(rows) - failed, "failed": failed}
     conn.set(key, json.dumps(done, ensure_ascii=False), ex=TESTS_TTL)
