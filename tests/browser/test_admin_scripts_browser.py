@@ -42,6 +42,7 @@ def test_staff_edit_simulate_test_and_publish_a_script(app, live_server, page, m
     login(page, "minji")
     expect(page).to_have_url("/admin/")
     screenshots(page, "admin-index")
+    fits_360(page)
     assert page_weight("/admin/") < 200_000
     page.get_by_role("link", name="대본 Scripts").first.click()
     expect(page).to_have_url("/admin/scripts/")
@@ -139,6 +140,7 @@ def test_history_diff_and_rollback_restore_the_earlier_text(app, live_server, pa
     expect(page.locator("pre.diff .add")).to_contain_text(NEW)
     page.goto("/admin/scripts/history/1")
     screenshots(page, "admin-scripts-version")
+    fits_360(page)
     assert page_weight("/admin/scripts/history/1") < 200_000
     page.locator("#message").fill("이전 인사말로")
     page.get_by_role("button", name="Roll back to version 1 되돌리기").click()
