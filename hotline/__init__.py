@@ -68,10 +68,13 @@ def configure_redis(app: Flask) -> None:
 
 
 def configure_scripts(app: Flask) -> None:
-    """Load every script in SCRIPTS_DIR once; a ScriptError names each problem."""
+    """Load every script in SCRIPTS_DIR once (a ScriptError names each problem); then follow
+    the published versions in Redis (hotline scripts publish, /admin/scripts)."""
     from hotline.engine.loader import load_scripts
+    from hotline.web import live_scripts
 
     app.extensions["hotline"].scripts.replace(load_scripts(app.config["SCRIPTS_DIR"]))
+    live_scripts.init_app(app)
 
 
 def configure_capabilities(app: Flask) -> None:
@@ -115,6 +118,10 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(site.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(volunteer.bp)
+    from hotline.web import admin, admin_scripts  # staff home, script editor
+
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_scripts.bp)
     app.register_blueprint(twilio.bp)
     app.register_blueprint(calls.bp)
     app.register_blueprint(urgent.bp)

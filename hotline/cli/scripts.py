@@ -112,3 +112,6 @@ def docs_command(readme: str | None, check: bool) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(updated)
     click.echo(f"updated the node types in {path}")
+
+
+from hotline.cli import script_publish  # noqa: F401  (adds publish, history, rollback)

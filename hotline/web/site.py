@@ -21,6 +21,7 @@ NAV: list[tuple[str, str, str]] = [
     ("volunteer.queue", "대기열 Queue", "volunteer"),
     ("volunteer.urgent_cases", "긴급 Urgent", "volunteer"),
     ("admin.index", "관리 Admin", "staff"),
+    ("admin_scripts.index", "대본 Scripts", "staff"),
     ("admin_directory.index", "주소록 Directory", "staff"),
     ("admin_people.index", "봉사자 People", "staff"),
     ("admin_figures.index", "통계 Figures", "staff"),

@@ -1,0 +1,41 @@
+"""The staff home, /admin/: links to each staff section that this app has."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, url_for
+
+from hotline.web.auth import login_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# (endpoint, label, what staff do there). Sections whose blueprint is not registered are
+# left out, as the menu (site.NAV) does.
+SECTIONS: list[tuple[str, str, str]] = [
+    ("admin_scripts.index", "대본 Scripts",
+     "Edit the menu scripts, test a draft on a simulated phone, publish, roll back."),
+    ("admin_directory.index", "기관 목록 Directory",
+     "Clinics and shelters: upload a CSV, search, edit or remove an entry."),
+    ("admin_people.index", "봉사자와 당번 Volunteers and rota",
+     "Add and edit volunteers, set availability, see the on-call week."),
+    ("admin_figures.index", "통계 Figures",
+     "Calls and texts per day, callbacks, urgent cases, opt-outs (counts only)."),
+]
+
+
+def sections() -> list[dict[str, Any]]:
+    """Return the staff sections this app serves: [{"label", "about", "url"}]."""
+    views = current_app.view_functions
+    return [{"label": label, "about": about, "url": url_for(endpoint)}
+            for endpoint, label, about in SECTIONS if endpoint in views]
+
+
+@bp.route("/")
+@login_required(role="staff")
+def index() -> Any:
+    """The staff home page."""
+    from hotline.web.live_scripts import live_version
+
+    return render_template("admin/index.html", sections=sections(),
+                           script_version=live_version())

@@ -1,0 +1,14 @@
+"""The job that runs the transcript tests on a staff member's draft of the scripts."""
+
+from __future__ import annotations
+
+from hotline import script_drafts
+from workers import context
+from workers.context import log
+
+
+def run_tests(run_id: str) -> str:
+    """Run the transcript tests of draft run `run_id`; the results go back to Redis."""
+    summary = script_drafts.run_tests(context.connection(), context.config(), run_id)
+    log.info("script draft tests %s: %s", run_id, summary)
+    return summary
