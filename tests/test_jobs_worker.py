@@ -1,5 +1,6 @@
 """`hotline worker --burst` as its own process: runs due jobs in priority order and logs ids."""
 
+import json
 import os
 import subprocess
 import sys
@@ -40,7 +41,10 @@ def test_the_worker_command_runs_the_call_job_and_logs_only_ids(redis_url, redis
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     log = done.stdout + done.stderr
-    assert f"[job {job.id}] hotline.jobs" in log and f"[job {job.id}] rq.worker" in log
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]  # JSON lines
+    loggers = {entry["logger"] for entry in lines if entry.get("job_id") == job.id}
+    assert {"hotline.jobs", "rq.worker"} <= loggers, loggers
+    assert all({"at", "level", "logger", "msg"} <= set(entry) for entry in lines)
     assert CALLER[1:] not in log and "1012345678" not in log
     (call,) = read_outbox(str(tmp_path))
     assert call["to"] == "+821022223333" and f"request={req.id}" in call["twiml"]
