@@ -31,7 +31,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "en": "Free health and support information. Text anything for the menu. "
               "STOP: no more texts. DELETE: erase your records.",
         "zh": "免费健康和生活信息。发送任意文字查看菜单。停止短信：停止。删除记录：删除",
-        "ru": "Бесплатная помощь и справки. Меню: любой текст. Стоп: без SMS. Удалить: стереть.",
+        "ru": "Меню: любой текст. Без SMS: стоп. Стереть данные: удалить.",
     },
     "stop": {
         "ko": "이제 문자를 보내지 않아요. 다시 받으려면 시작을 보내 주세요.",

@@ -135,7 +135,7 @@ class OptOutGuard:
             return self.inner.send_sms(to, body, status_callback=status_callback)
         except Exception as exc:
             if getattr(exc, "code", None) != UNSUBSCRIBED:
-                raise
+                raise scrubbed(exc) from None
             from hotline import optout
 
             now = self.clock() if self.clock else datetime.now(UTC).timestamp()
@@ -145,7 +145,29 @@ class OptOutGuard:
     def call(self, to: str, *, twiml: str | None = None, url: str | None = None,
              status_callback: str | None = None) -> str:
         """Place the call through the inner transport (opt-out is about SMS only)."""
-        return self.inner.call(to, twiml=twiml, url=url, status_callback=status_callback)
+        try:
+            return self.inner.call(to, twiml=twiml, url=url, status_callback=status_callback)
+        except Exception as exc:
+            raise scrubbed(exc) from None
+
+
+def scrubbed(exc: Exception) -> Exception:
+    """The same error without phone numbers in its message: Twilio's messages name the
+    'To' number, and a failed job's error is logged and kept in Redis for days."""
+    from twilio.base.exceptions import TwilioRestException
+
+    from hotline.logs import scrub
+
+    if isinstance(exc, TwilioRestException):
+        return TwilioRestException(exc.status, exc.uri, scrub(str(exc.msg or "")), exc.code,
+                                   exc.method)  # details dropped: they may repeat the number
+    text = str(exc)
+    if scrub(text) == text:
+        return exc
+    try:
+        return type(exc)(scrub(text))
+    except Exception:  # noqa: BLE001  an exception type that takes other arguments
+        return RuntimeError(f"{type(exc).__name__}: {scrub(text)}")
 
 
 UNSUBSCRIBED = 21610  # Twilio's error code: "Attempt to send to unsubscribed recipient"
