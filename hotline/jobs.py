@@ -77,14 +77,18 @@ def enqueue_tried_sms(conn: redis.Redis, request_id: str) -> Job:
 PURGE_INTERVAL = 3600  # default seconds between retention purges (PURGE_INTERVAL)
 
 
-def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = None) -> Job:
-    """Schedule the retention purge at the start of the next time slot.
+def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = None,
+                   after: str = "") -> Job:
+    """Schedule the retention purge at the start of the next time slot (after the slot of
+    the purge job `after`, when one names itself).
 
     The job id names the slot, so every worker starting and every purge finishing ask
     for the same job: it runs once per slot however many of them there are.
     """
     interval = max(60, int(config.get("PURGE_INTERVAL") or PURGE_INTERVAL))
     slot = int((time.time() if now is None else now) // interval) + 1
+    if after.startswith("purge-") and after[6:].isdigit():
+        slot = max(slot, int(after[6:]) + 1)  # a purge run early must not schedule itself
     job: Job = queue(conn, DEFAULT).enqueue_at(
         datetime.fromtimestamp(slot * interval, UTC), "workers.housekeeping.purge",
         job_id=f"purge-{slot}", result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
