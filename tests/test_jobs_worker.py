@@ -7,6 +7,7 @@ import sys
 import time
 
 import redis
+from rq.registry import ScheduledJobRegistry
 
 from hotline import callbacks, jobs, volunteers
 from hotline.privacy import new_key
@@ -51,3 +52,7 @@ def test_the_worker_command_runs_the_call_job_and_logs_only_ids(redis_url, redis
     assert redis.Redis.from_url(redis_url).exists(f"rq:job:{job.id}")
     assert job.get_status(refresh=True) == "finished"
     assert callbacks.get(redis_conn, config, later.id).status == callbacks.Status.WAITING
+    # Starting, the worker scheduled the next retention purge (a job in Redis, one per slot).
+    scheduled = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn).get_job_ids()
+    assert [j for j in scheduled if j.startswith("purge-")] == [
+        f"purge-{int(time.time() // 3600) + 1}"]
