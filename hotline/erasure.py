@@ -60,7 +60,7 @@ def forget(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -
     hashes = _hashes(config, number) | _hashes(config, e164)
     prefix = str(config.get("KEY_PREFIX") or "hotline:")
     done = Erased(opted_out=optout.is_opted_out(conn, config, e164))
-    done.sessions = int(conn.delete(*[f"{prefix}session:{h}" for h in hashes]))  # type: ignore[arg-type]
+    done.sessions = int(conn.delete(*[f"{prefix}session:{h}" for h in hashes]))
     job_prefixes: list[str] = []
     job_ids: list[str] = []
     done.callbacks = _erase_callbacks(conn, config, hashes, now, job_prefixes, job_ids)
@@ -136,17 +136,21 @@ def _erase_cases(conn: redis.Redis, config: dict[str, Any], hashes: set[str], no
     conn.delete(*[keys.caller(h) for h in hashes])
     if mine:  # the Twilio MessageSid/CallSid keys that point at these cases
         sids = [key for key in conn.scan_iter(match=f"{keys.prefix}sid:*", count=500)
-                if (conn.get(key) or b"").decode() in mine]
+                if _text(conn.get(key)) in mine]
         if sids:
             conn.delete(*sids)
     return len(mine)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
 def _erase_keys(conn: redis.Redis, prefix: str, hashes: set[str]) -> int:
     """Delete the caller's rate-limit counters (every channel and minute)."""
     found = [key for h in hashes
              for key in conn.scan_iter(match=f"{prefix}rate:*:{h}:*", count=500)]
-    return int(conn.delete(*found)) if found else 0  # type: ignore[arg-type]
+    return int(conn.delete(*found)) if found else 0
 
 
 def _erase_directory_sms(conn: redis.Redis, config: dict[str, Any], prefix: str, e164: str,
@@ -156,7 +160,7 @@ def _erase_directory_sms(conn: redis.Redis, config: dict[str, Any], prefix: str,
     erased = 0
     for key in conn.scan_iter(match=f"{prefix}dir:sms:*", count=500):
         token = conn.hget(key, "to")
-        if token and vault.decrypt(token) == e164:  # type: ignore[arg-type]
+        if token and vault.decrypt(token) == e164:
             conn.delete(key)
             job_ids.append(f"dirsms-{key.decode().rsplit(':', 1)[-1]}")
             erased += 1

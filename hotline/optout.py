@@ -29,7 +29,7 @@ def _hashes(config: dict[str, Any], number: str) -> set[str]:
 
 def opt_out(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -> bool:
     """Stop every SMS to `number`; True when it was not opted out before (counted once)."""
-    added = int(conn.sadd(_key(config), *_hashes(config, number)))  # type: ignore[arg-type]
+    added = int(conn.sadd(_key(config), *_hashes(config, number)))
     if added:
         stats.count_opt_out(conn, config, now)
     return bool(added)
@@ -45,10 +45,10 @@ def is_opted_out(conn: redis.Redis, config: dict[str, Any], number: str) -> bool
     hashes = sorted(_hashes(config, number))
     if not hashes:
         return False
-    found = conn.smismember(_key(config), hashes)  # type: ignore[arg-type]
-    return any(found)  # type: ignore[arg-type]
+    found = conn.smismember(_key(config), hashes)
+    return any(found)
 
 
 def count(conn: redis.Redis, config: dict[str, Any]) -> int:
     """How many numbers are opted out now."""
-    return int(conn.scard(_key(config)))  # type: ignore[arg-type]
+    return int(conn.scard(_key(config)))

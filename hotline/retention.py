@@ -99,7 +99,8 @@ def _purge_cases(conn: redis.Redis, config: dict[str, Any], now: float, cutoff: 
     keys = urgent.Keys(config)
     codes = [c.decode() for c in conn.zrange(keys.index, 0, -1)]  # type: ignore[union-attr]
     for code in codes:
-        data = {k.decode(): v.decode() for k, v in conn.hgetall(keys.case(code)).items()}
+        raw: dict[bytes, bytes] = conn.hgetall(keys.case(code))  # type: ignore[assignment]
+        data = {k.decode(): v.decode() for k, v in raw.items()}
         if not data:
             conn.zrem(keys.index, code)
             continue

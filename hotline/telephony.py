@@ -133,7 +133,7 @@ class OptOutGuard:
             raise OptedOut("the recipient opted out (STOP); no SMS sent")
         try:
             return self.inner.send_sms(to, body, status_callback=status_callback)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  re-raised, only without numbers
             if getattr(exc, "code", None) != UNSUBSCRIBED:
                 raise scrubbed(exc) from None
             from hotline import optout
@@ -147,7 +147,7 @@ class OptOutGuard:
         """Place the call through the inner transport (opt-out is about SMS only)."""
         try:
             return self.inner.call(to, twiml=twiml, url=url, status_callback=status_callback)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  re-raised, only without numbers
             raise scrubbed(exc) from None
 
 
@@ -159,8 +159,9 @@ def scrubbed(exc: Exception) -> Exception:
     from hotline.logs import scrub
 
     if isinstance(exc, TwilioRestException):
-        return TwilioRestException(exc.status, exc.uri, scrub(str(exc.msg or "")), exc.code,
+        clean: Exception = TwilioRestException(exc.status, exc.uri, scrub(str(exc.msg or "")), exc.code,
                                    exc.method)  # details dropped: they may repeat the number
+        return clean
     text = str(exc)
     if scrub(text) == text:
         return exc

@@ -151,8 +151,8 @@ def check_script(script: Any) -> list[tuple[str, str, int, bool]]:
                 word = find_caller_word(said, lists)
                 if word is None or word.kind == "start":
                     continue
-                found.append((node.id, f"option {option.key} keyword '{said}' is the caller "
-                              f"keyword {word.kind.upper()} ('{word.word}'): a caller who sends "
-                              "it never reaches this option; use another word",
-                              option.line, word.kind != "help"))
+                message = (f"option {option.key} keyword '{said}' is the caller keyword "
+                           f"{word.kind.upper()} ('{word.word}'): a caller who sends it never "
+                           "reaches this option; use another word")
+                found.append((node.id, message, option.line, word.kind != "help"))
     return found

@@ -18,8 +18,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.datastructures import MultiDict
 
-from hotline import (callback_intake, caller_keywords, optout, ratelimit, stats, urgent_intake,
-                     volunteer_commands)
+from hotline import (
+    callback_intake,
+    caller_keywords,
+    optout,
+    ratelimit,
+    stats,
+    urgent_intake,
+    volunteer_commands,
+)
 from hotline.capabilities import CapabilityContext
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
