@@ -122,11 +122,11 @@ def _log_failure(exc: BaseException, caller: str) -> None:
         who = "-"
     if isinstance(exc, OUTAGES):  # expected while Redis is down: one line, no stack
         log.error("%s: redis unreachable for caller %s (%s), answered with the fallback",
-                  request.path, who, type(exc).__name__)
+                  request.path, who, type(exc).__name__, extra={"caller": who})
         return
     stack = "".join(traceback.format_tb(exc.__traceback__))
     log.error("%s failed for caller %s, answered with the fallback: %s\n%s",
-              request.path, who, type(exc).__name__, stack)
+              request.path, who, type(exc).__name__, stack, extra={"caller": who})
 
 
 @bp.post("/voice")
