@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from hotline import erasure, optout
-from hotline.engine.caller_words import CallerWord, find_caller_word, script_caller_words
+from hotline.engine.caller_words import CallerWord, find_caller_word, words_of
 from hotline.engine.model import Script
 from hotline.privacy import log_id
 
@@ -79,7 +79,7 @@ def handle(conn: redis.Redis, config: dict[str, Any], script: Script, caller: st
     START words ("yes" among them) count only from a number that opted out: otherwise
     they answer the menu. `session_language()` is asked only when a keyword matched.
     """
-    word = find_caller_word(body, script_caller_words(script.extra))
+    word = find_caller_word(body, words_of(script.extra))
     if word is None:
         return None
     opted_out = optout.is_opted_out(conn, config, caller)

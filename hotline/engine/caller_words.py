@@ -115,23 +115,54 @@ def parse_caller_words(value: Any) -> tuple[WordLists, list[str]]:
     return lists, problems
 
 
+# Word lists parsed once per script, and indexed once per list, by the identity of what
+# they came from (a loaded script never changes); checked with `is`, since ids are reused.
+_LISTS: dict[int, tuple[dict[str, Any], WordLists]] = {}
+_INDEXES: dict[int, tuple[WordLists, dict[str, CallerWord]]] = {}
+_CACHE_SIZE = 64
+
+
 def script_caller_words(extra: dict[str, Any]) -> WordLists:
     """Return the caller keyword lists of a script (its `caller_words` plus the defaults)."""
     lists, _ = parse_caller_words(extra.get("caller_words"))
     return lists
 
 
+def words_of(extra: dict[str, Any]) -> WordLists:
+    """Like script_caller_words, parsed once per script (cached by its `extra` mapping)."""
+    cached = _LISTS.get(id(extra))
+    if cached is not None and cached[0] is extra:
+        return cached[1]
+    lists = script_caller_words(extra)
+    if len(_LISTS) >= _CACHE_SIZE:
+        _LISTS.clear()
+    _LISTS[id(extra)] = (extra, lists)
+    return lists
+
+
+def _index(lists: WordLists) -> dict[str, CallerWord]:
+    """Normalized word -> the keyword it is (the first kind that has it wins)."""
+    cached = _INDEXES.get(id(lists))
+    if cached is not None and cached[0] is lists:
+        return cached[1]
+    index: dict[str, CallerWord] = {}
+    for kind in KINDS:
+        for language, words in lists[kind].items():
+            for word in words:
+                index.setdefault(normalize(word), CallerWord(kind, word, language))
+    index.pop("", None)
+    if len(_INDEXES) >= _CACHE_SIZE:
+        _INDEXES.clear()
+    _INDEXES[id(lists)] = (lists, index)
+    return index
+
+
 def find_caller_word(text: str, lists: WordLists | None = None) -> CallerWord | None:
     """Return the caller keyword that `text` is (the whole message), or None."""
-    said = normalize(text or "")
-    if not said or len(said) > 40:
+    said = normalize(text or "") if len(text or "") <= 80 else ""
+    if not said:
         return None
-    for kind in KINDS:
-        for language, words in (lists or DEFAULT_CALLER_WORDS)[kind].items():
-            for word in words:
-                if normalize(word) == said:
-                    return CallerWord(kind, word, language)
-    return None
+    return _index(lists or DEFAULT_CALLER_WORDS).get(said)
 
 
 def check_script(script: Any) -> list[tuple[str, str, int, bool]]:
