@@ -103,20 +103,21 @@ def delete_jobs(conn: redis.Redis, prefixes: Iterable[str] = (), ids: Iterable[s
     finish (every job checks that its request or case still exists)."""
     deleted = 0
     namespace = Job.redis_job_namespace_prefix
-    patterns = [f"{namespace}{p}*" for p in prefixes] + [f"{namespace}{i}" for i in ids]
-    for pattern in dict.fromkeys(patterns):
-        for key in conn.scan_iter(match=pattern, count=500):
-            job_id = key.decode()[len(namespace):]
-            if ":" in job_id:
-                continue  # a job's dependents/dependencies key, not a job
-            try:
-                job = Job.fetch(job_id, connection=conn)
-            except Exception:  # noqa: BLE001  a half-written or foreign record: drop it
-                conn.delete(key)
-                deleted += 1
-                continue
-            if job.get_status(refresh=False) == JobStatus.STARTED:
-                continue
-            job.delete()
+    starts, exact = tuple(prefixes), set(ids)
+    if not starts and not exact:
+        return 0
+    for key in conn.scan_iter(match=f"{namespace}*", count=1000):  # one pass over the jobs
+        job_id = key.decode()[len(namespace):]
+        if ":" in job_id or not (job_id in exact or job_id.startswith(starts)):
+            continue  # another job, or a job's dependents/dependencies key
+        try:
+            job = Job.fetch(job_id, connection=conn)
+        except Exception:  # noqa: BLE001  a half-written or foreign record: drop it
+            conn.delete(key)
             deleted += 1
+            continue
+        if job.get_status(refresh=False) == JobStatus.STARTED:
+            continue
+        job.delete()
+        deleted += 1
     return deleted

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from fnmatch import fnmatchcase
 from typing import Any
 
 import redis
@@ -74,23 +75,15 @@ def _sent_at(entry: dict[str, Any]) -> float:
 def _purge_callbacks(conn: redis.Redis, config: dict[str, Any], now: float, cutoff: float,
                      done: dict[str, int]) -> None:
     """Close requests whose number expired; strip closed ones past the cutoff."""
-    before = {r.id: r.status for r in _requests(conn, config)}
-    after = callbacks.all_requests(conn, config, now)  # closes lapsed ones as expired
+    after = callbacks.all_requests(conn, config, now)  # closes lapsed ones as expired, now
     done["callbacks_expired"] = sum(1 for r in after if r.status == callbacks.Status.EXPIRED
-                                    and before.get(r.id) in callbacks.OPEN)
+                                    and r.closed == now)
     k = callbacks.keys(config)
     for req in after:
         if req.status in callbacks.OPEN or not req.closed or req.closed >= cutoff:
             continue
         if conn.hdel(k.req(req.id), *REQUEST_CALLER_FIELDS):
             done["callbacks_stripped"] += 1
-
-
-def _requests(conn: redis.Redis, config: dict[str, Any]) -> list[callbacks.Request]:
-    k = callbacks.keys(config)
-    ids = [rid.decode() for rid in conn.zrange(k.index, 0, -1)]  # type: ignore[union-attr]
-    found = (callbacks.get(conn, config, rid) for rid in ids)
-    return [r for r in found if r is not None]
 
 
 def _purge_cases(conn: redis.Redis, config: dict[str, Any], now: float, cutoff: float,
@@ -134,12 +127,29 @@ def _strip_case(conn: redis.Redis, keys: urgent.Keys, code: str) -> None:
 
 
 def _enforce_ttls(conn: redis.Redis, config: dict[str, Any]) -> int:
-    """Give every caller key that has no TTL the longest its kind may have."""
+    """Give every caller key that has no TTL the longest its kind may have (one SCAN over
+    the prefix, TTLs read in pipelined batches)."""
     prefix = str(config.get("KEY_PREFIX") or "hotline:")
+    kinds = [(prefix + pattern, ttl) for pattern, ttl in MUST_EXPIRE.items()]
     fixed = 0
-    for pattern, ttl in MUST_EXPIRE.items():
-        for key in conn.scan_iter(match=prefix + pattern, count=1000):
-            if conn.ttl(key) == -1:
-                conn.expire(key, ttl)
-                fixed += 1
-    return fixed
+    batch: list[tuple[bytes, int]] = []
+
+    def settle() -> int:
+        pipe = conn.pipeline(transaction=False)
+        for key, _ in batch:
+            pipe.ttl(key)
+        lapsed = [(key, ttl) for (key, ttl), left in zip(batch, pipe.execute()) if left == -1]
+        for key, ttl in lapsed:
+            pipe.expire(key, ttl)
+        pipe.execute()
+        batch.clear()
+        return len(lapsed)
+
+    for key in conn.scan_iter(match=prefix + "*", count=1000):
+        name = key.decode("utf-8", "replace")
+        ttl = next((t for pattern, t in kinds if fnmatchcase(name, pattern)), 0)
+        if ttl:
+            batch.append((key, ttl))
+        if len(batch) >= 500:
+            fixed += settle()
+    return fixed + (settle() if batch else 0)
