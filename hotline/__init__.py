@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__)
     configure_settings(app, config)
+    configure_logging(app)
     configure_redis(app)
     configure_scripts(app)
     configure_capabilities(app)
@@ -58,6 +59,14 @@ def configure_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
         names = ", ".join(REQUIRED_SECRETS[name] for name in missing)
         raise ConfigError(f"set {names} to start the hotline (or HOTLINE_DEMO=1 for a local demo)")
     app.config.update(settings)
+
+
+def configure_logging(app: Flask) -> None:
+    """Structured log lines (JSON, or key=value with HOTLINE_LOG_FORMAT=text); callers
+    appear only as their HMAC prefix."""
+    from hotline import logs
+
+    logs.init_app(app)
 
 
 def configure_redis(app: Flask) -> None:

@@ -24,6 +24,8 @@ local key = p .. 'cb:req:' .. id
 redis.call('HSET', key, 'id', id, 'caller', caller, 'masked', ARGV[4], 'language', ARGV[5],
   'topic', ARGV[6], 'priority', ARGV[7], 'status', 'waiting', 'created', ARGV[8],
   'score', ARGV[9], 'attempts', 0, 'country', ARGV[10], 'tz', ARGV[14], 'idem', idem)
+-- A backstop: an open request outlives its number by a day at most (close() shortens it).
+redis.call('EXPIRE', key, tonumber(ARGV[13]) + 86400)
 redis.call('SET', p .. 'cb:num:' .. id, ARGV[11], 'EX', ARGV[13])
 redis.call('SET', p .. 'cb:open:' .. caller, id, 'EX', ARGV[13])
 redis.call('ZADD', p .. 'cb:q:' .. ARGV[5], ARGV[9], id)

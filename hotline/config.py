@@ -32,11 +32,17 @@ SETTINGS: dict[str, tuple[str, Any]] = {
     "RATE_LIMIT_PER_MINUTE": ("HOTLINE_RATE_LIMIT_PER_MINUTE", 20),  # texts per caller; 0: off
     "VOICE_RATE_LIMIT_PER_MINUTE": ("HOTLINE_VOICE_RATE_LIMIT_PER_MINUTE", 6),  # calls; 0: off
     "PROXY_HOPS": ("HOTLINE_PROXY_HOPS", 0),  # trusted proxies setting X-Forwarded-For
+    "RETENTION_DAYS": ("HOTLINE_RETENTION_DAYS", 7),  # closed callbacks/cases: counts after this
+    "PURGE_INTERVAL": ("HOTLINE_PURGE_INTERVAL", 3600),  # seconds between scheduled purges
+    "LOG_LEVEL": ("HOTLINE_LOG_LEVEL", "INFO"),
+    "LOG_FORMAT": ("HOTLINE_LOG_FORMAT", "json"),  # json lines, or text (key=value)
 }
 
 _INTS = {"SESSION_TTL", "CALLBACK_HOURS", "CALLBACK_NUMBER_TTL", "MISSED_CALL_WINDOW",
          "MISSED_CALL_SECONDS"}
 _INTS |= {"RATE_LIMIT_PER_MINUTE", "VOICE_RATE_LIMIT_PER_MINUTE", "PROXY_HOPS"}
+_INTS |= {"PURGE_INTERVAL"}
+_FLOATS_OR_INTS = {"RETENTION_DAYS"}  # days; a fraction is allowed (tests, trials)
 _FLOATS = {"REDIS_TIMEOUT", "SCRIPTS_REFRESH"}
 _BOOLS = {"DEMO", "MISSED_CALL_ON_MAIN"}
 
@@ -48,6 +54,9 @@ def _coerce(name: str, value: Any) -> Any:
         return int(value)
     if name in _FLOATS:
         return float(value)
+    if name in _FLOATS_OR_INTS:
+        number = float(value)
+        return int(number) if number.is_integer() else number
     if name in _BOOLS and isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     return value

@@ -151,9 +151,17 @@ def send_entry_sms(sms_id: str, key: str) -> str:
     if not pending:
         log.info("directory sms %s: nothing pending (sent or expired)", sms_id)
         return "skipped"
+    from hotline.telephony import OptedOut
+
     number = NumberVault(config.get("ENCRYPTION_KEY") or "").decrypt(pending[b"to"])
+    outcome = "sent" if number else "dropped"
     if number:
-        context.transport().send_sms(number, pending[b"body"].decode("utf-8"))
+        try:
+            context.transport().send_sms(number, pending[b"body"].decode("utf-8"))
+        except OptedOut:
+            outcome = "opted_out"
     conn.delete(key)
-    log.info("directory sms %s %s", sms_id, "sent" if number else "dropped: key rotated")
-    return "sent" if number else "dropped"
+    log.info("directory sms %s %s", sms_id,
+             {"sent": "sent", "dropped": "dropped: no key opens the number",
+              "opted_out": "not sent: the caller opted out"}[outcome])
+    return outcome

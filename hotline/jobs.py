@@ -7,11 +7,14 @@ import them.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 from rq import Queue, Retry
-from rq.job import Job
+from rq.job import Job, JobStatus
 
 URGENT = "urgent"  # pages for urgent cases: a person within minutes
 CALLBACKS = "callbacks"  # bridged calls for the callback queue
@@ -69,3 +72,52 @@ def enqueue_tried_sms(conn: redis.Redis, request_id: str) -> Job:
         "workers.calls.send_tried_sms", request_id,
         job_id=f"tried-{request_id}", retry=SMS_RETRY, result_ttl=RESULT_TTL,
     )
+
+
+PURGE_INTERVAL = 3600  # default seconds between retention purges (PURGE_INTERVAL)
+
+
+def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = None,
+                   after: str = "") -> Job:
+    """Schedule the retention purge at the start of the next time slot (after the slot of
+    the purge job `after`, when one names itself).
+
+    The job id names the slot, so every worker starting and every purge finishing ask
+    for the same job: it runs once per slot however many of them there are.
+    """
+    interval = max(60, int(config.get("PURGE_INTERVAL") or PURGE_INTERVAL))
+    slot = int((time.time() if now is None else now) // interval) + 1
+    if after.startswith("purge-") and after[6:].isdigit():
+        slot = max(slot, int(after[6:]) + 1)  # a purge run early must not schedule itself
+    job: Job = queue(conn, DEFAULT).enqueue_at(
+        datetime.fromtimestamp(slot * interval, UTC), "workers.housekeeping.purge",
+        job_id=f"purge-{slot}", result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
+        job_timeout=600,
+    )
+    return job
+
+
+def delete_jobs(conn: redis.Redis, prefixes: Iterable[str] = (), ids: Iterable[str] = ()) -> int:
+    """Delete the jobs with these ids, or whose id starts with one of `prefixes` (queued,
+    scheduled, finished or failed), with their results; a job running now is left to
+    finish (every job checks that its request or case still exists)."""
+    deleted = 0
+    namespace = Job.redis_job_namespace_prefix
+    starts, exact = tuple(prefixes), set(ids)
+    if not starts and not exact:
+        return 0
+    for key in conn.scan_iter(match=f"{namespace}*", count=1000):  # one pass over the jobs
+        job_id = key.decode()[len(namespace):]
+        if ":" in job_id or not (job_id in exact or job_id.startswith(starts)):
+            continue  # another job, or a job's dependents/dependencies key
+        try:
+            job = Job.fetch(job_id, connection=conn)
+        except Exception:  # noqa: BLE001  a half-written or foreign record: drop it
+            conn.delete(key)
+            deleted += 1
+            continue
+        if job.get_status(refresh=False) == JobStatus.STARTED:
+            continue
+        job.delete()
+        deleted += 1
+    return deleted

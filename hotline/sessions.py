@@ -1,4 +1,9 @@
-"""Where a caller is in a script, kept in Redis under the HMAC of their number."""
+"""Where a caller is in a script, kept in Redis under the HMAC of their number.
+
+The value is the session's JSON, Fernet-encrypted when the app has an encryption key:
+a session may hold what the caller typed (a place name, the words of an urgent text)
+for the few minutes it lives.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,20 @@ import json
 from typing import Any
 
 from hotline.engine.session import Session
+from hotline.privacy import NumberVault
+
+SEALED = b"gAAAAA"  # how every Fernet token starts
 
 
 class SessionStore:
-    """Loads and saves sessions: one GET to load, one SET EX to save, JSON values."""
+    """Loads and saves sessions: one GET to load, one SET EX to save."""
 
-    def __init__(self, redis: Any, prefix: str = "hotline:", ttl: int = 1800):
+    def __init__(self, redis: Any, prefix: str = "hotline:", ttl: int = 1800,
+                 vault: NumberVault | None = None):
         self.redis = redis
         self.prefix = prefix
         self.ttl = int(ttl)
+        self.vault = vault
 
     def key(self, caller_hash: str) -> str:
         """Return the Redis key of a caller's session."""
@@ -25,6 +35,11 @@ class SessionStore:
         raw = self.redis.get(self.key(caller_hash))
         if raw is None:
             return None
+        if isinstance(raw, bytes) and raw.startswith(SEALED):
+            opened = self.vault.decrypt(raw) if self.vault else None
+            if opened is None:
+                return None  # no key opens it (rotated away): start afresh
+            raw = opened
         try:
             data = json.loads(raw)
             return Session.from_dict(data) if isinstance(data, dict) else None
@@ -34,4 +49,5 @@ class SessionStore:
     def save(self, caller_hash: str, session: Session) -> None:
         """Store the session; it expires after the TTL without further contact."""
         value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        self.redis.set(self.key(caller_hash), value, ex=self.ttl)
+        stored = self.vault.encrypt(value) if self.vault else value
+        self.redis.set(self.key(caller_hash), stored, ex=self.ttl)

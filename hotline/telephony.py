@@ -105,6 +105,75 @@ class TwilioTransport:
         return str(self.client.calls.create(**kwargs).sid)
 
 
+class OptedOut(Exception):
+    """The number sent STOP: no SMS may go to it until START (Twilio refuses it too)."""
+
+
+class OptOutGuard:
+    """A transport that refuses SMS to opted-out numbers (looked up by HMAC).
+
+    Calls pass (a call back is what the caller asked for), and so do pages and texts to
+    registered volunteers. When Twilio itself says the number is unsubscribed (error
+    21610, e.g. a STOP the webhook never saw), the opt-out is recorded here too.
+    """
+
+    def __init__(self, inner: Transport, conn: Any, config: dict[str, Any],
+                 clock: Clock | None = None):
+        self.inner, self.conn, self.config, self.clock = inner, conn, config, clock
+
+    def _refused(self, to: str) -> bool:
+        from hotline import optout, volunteers
+
+        return (optout.is_opted_out(self.conn, self.config, to)
+                and volunteers.by_phone(self.conn, self.config, to) is None)
+
+    def send_sms(self, to: str, body: str, *, status_callback: str | None = None) -> str:
+        """Send through the inner transport; OptedOut when the number sent STOP."""
+        if self._refused(to):
+            raise OptedOut("the recipient opted out (STOP); no SMS sent")
+        try:
+            return self.inner.send_sms(to, body, status_callback=status_callback)
+        except Exception as exc:  # noqa: BLE001  re-raised, only without numbers
+            if getattr(exc, "code", None) != UNSUBSCRIBED:
+                raise scrubbed(exc) from None
+            from hotline import optout
+
+            now = self.clock() if self.clock else datetime.now(UTC).timestamp()
+            optout.opt_out(self.conn, self.config, to, now)
+            raise OptedOut("Twilio says the recipient unsubscribed (21610)") from None
+
+    def call(self, to: str, *, twiml: str | None = None, url: str | None = None,
+             status_callback: str | None = None) -> str:
+        """Place the call through the inner transport (opt-out is about SMS only)."""
+        try:
+            return self.inner.call(to, twiml=twiml, url=url, status_callback=status_callback)
+        except Exception as exc:  # noqa: BLE001  re-raised, only without numbers
+            raise scrubbed(exc) from None
+
+
+def scrubbed(exc: Exception) -> Exception:
+    """The same error without phone numbers in its message: Twilio's messages name the
+    'To' number, and a failed job's error is logged and kept in Redis for days."""
+    from twilio.base.exceptions import TwilioRestException
+
+    from hotline.logs import scrub
+
+    if isinstance(exc, TwilioRestException):
+        clean: Exception = TwilioRestException(exc.status, exc.uri, scrub(str(exc.msg or "")), exc.code,
+                                   exc.method)  # details dropped: they may repeat the number
+        return clean
+    text = str(exc)
+    if scrub(text) == text:
+        return exc
+    try:
+        return type(exc)(scrub(text))
+    except Exception:  # noqa: BLE001  an exception type that takes other arguments
+        return RuntimeError(f"{type(exc).__name__}: {scrub(text)}")
+
+
+UNSUBSCRIBED = 21610  # Twilio's error code: "Attempt to send to unsubscribed recipient"
+
+
 def transport_for(config: dict[str, Any], http_client: Any = None,
                   clock: Clock | None = None) -> Transport:
     """Return the Twilio transport when SID and token are set, else the outbox."""
@@ -129,3 +198,34 @@ def read_outbox(data_dir: str) -> list[dict[str, Any]]:
             return [json.loads(line) for line in handle if line.strip()]
     except FileNotFoundError:
         return []
+
+
+def prune_outbox(data_dir: str, keep: Callable[[dict[str, Any]], bool]) -> int:
+    """Rewrite the outbox with only the entries `keep` accepts; return how many went.
+
+    The outbox stands in for the phone network in demo mode and tests, so erasure and
+    the retention purge clean it too. The file is replaced whole (an append racing from
+    another process may be lost: demo mode only).
+    """
+    path = outbox_path(data_dir)
+    with OutboxTransport._lock:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = [line for line in handle if line.strip()]
+        except FileNotFoundError:
+            return 0
+        kept = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a damaged line is dropped with the rest
+            if keep(entry):
+                kept.append(line)
+        if len(kept) == len(lines):
+            return 0
+        temporary = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.writelines(kept)
+        os.replace(temporary, path)
+    return len(lines) - len(kept)

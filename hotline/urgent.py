@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -172,11 +172,13 @@ def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: st
     """
     keys = Keys(config)
     e164 = to_e164(number) or number
-    token = NumberVault(config.get("ENCRYPTION_KEY") or "").encrypt(e164)
+    vault = _vault(config)
+    token = vault.encrypt(e164)
+    words = vault.encrypt(first_words) if first_words else ""  # the caller's words, sealed
     candidates = [new_code() for _ in range(12)]
     found = conn.eval(
         _OPEN, 0, keys.prefix, sid, caller_hash(config, e164), repr(now), language, channel,
-        country_of(e164), first_words, reason, token, CASE_TTL, SID_TTL, NUMBER_TTL,
+        country_of(e164), words, reason, token, CASE_TTL, SID_TTL, NUMBER_TTL,
         *candidates)
     if not found:
         raise RuntimeError("no free case code; too many open cases")
@@ -196,7 +198,26 @@ def get(conn: redis.Redis, config: dict[str, Any], code: str) -> Case | None:
     if not code or len(code) > 8:
         return None
     data = conn.hgetall(Keys(config).case(code))
-    return Case.from_hash(data) if data else None  # type: ignore[arg-type]
+    if not data:
+        return None
+    case = Case.from_hash(data)  # type: ignore[arg-type]
+    return replace(case, first_words=_open_words(config, case.first_words))
+
+
+SEALED = "gAAAAA"  # how every Fernet token starts
+
+
+def _vault(config: dict[str, Any]) -> NumberVault:
+    return NumberVault(config.get("ENCRYPTION_KEY") or "")
+
+
+def _open_words(config: dict[str, Any], stored: str) -> str:
+    """The caller's first words as stored: decrypted (empty when no key opens them)."""
+    if not stored.startswith(SEALED):
+        return stored  # written before the words were sealed
+    if not config.get("ENCRYPTION_KEY"):
+        return ""  # e.g. a command run without the key: the words stay sealed
+    return _vault(config).decrypt(stored) or ""
 
 
 def open_case_of(conn: redis.Redis, config: dict[str, Any], number: str) -> Case | None:
@@ -333,7 +354,7 @@ def close(conn: redis.Redis, config: dict[str, Any], code: str, now: float,
         return False
     keys = Keys(config)
     pipe = conn.pipeline()
-    pipe.hset(keys.case(case.code), "state", State.CLOSED.value)
+    pipe.hset(keys.case(case.code), mapping={"state": State.CLOSED.value, "closed": repr(now)})
     pipe.delete(keys.number(case.code))
     pipe.delete(keys.held(case.code))
     pipe.execute()
@@ -396,6 +417,16 @@ def page_text(code: str, language: str, first_words: str, reason: str) -> str:
     return head + words + tail
 
 
+SEALED_ARG = "sealed:"  # a job argument that is a Fernet token, opened by the job
+
+
+def open_arg(config: dict[str, Any], value: str) -> str | None:
+    """A job argument as the job needs it: opened when sealed (None if no key opens it)."""
+    if not value.startswith(SEALED_ARG):
+        return value
+    return _vault(config).decrypt(value[len(SEALED_ARG):])
+
+
 def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) -> Any:
     """Run escalation step `step` of a case now, or after `delay` seconds (RQ scheduler)."""
     q = jobs.queue(conn, jobs.URGENT)
@@ -408,8 +439,15 @@ def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) ->
                         **options)
 
 
-def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str) -> Any:
-    """Text a volunteer about a case (taken, relay), from the urgent queue."""
+def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str,
+                config: dict[str, Any] | None = None) -> Any:
+    """Text a volunteer about a case (taken, relay), from the urgent queue.
+
+    With `config` (its ENCRYPTION_KEY) the body travels sealed: a relayed text holds the
+    caller's words, and a job's arguments sit in Redis until the job record expires.
+    """
+    if config and config.get("ENCRYPTION_KEY"):
+        body = SEALED_ARG + _vault(config).encrypt(body)
     return jobs.queue(conn, jobs.URGENT).enqueue(
         "workers.urgent_jobs.text_volunteer", code, volunteer, body,
         job_id=f"urgent-{code}-{what}-{volunteer}", result_ttl=jobs.RESULT_TTL,

@@ -129,7 +129,7 @@ def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: st
              now: float) -> None:
     """Text a caller's words to the volunteer on the case, numbers hidden on both sides."""
     seq = conn.incr(urgent.Keys(config).once(code, "relay-seq"))
-    urgent.enqueue_sms(conn, code, volunteer, f"{code}: {text}", f"relay{seq}")
+    urgent.enqueue_sms(conn, code, volunteer, f"{code}: {text}", f"relay{seq}", config)
     urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
 
 

@@ -1,11 +1,13 @@
 """`hotline worker --burst` as its own process: runs due jobs in priority order and logs ids."""
 
+import json
 import os
 import subprocess
 import sys
 import time
 
 import redis
+from rq.registry import ScheduledJobRegistry
 
 from hotline import callbacks, jobs, volunteers
 from hotline.privacy import new_key
@@ -40,10 +42,17 @@ def test_the_worker_command_runs_the_call_job_and_logs_only_ids(redis_url, redis
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     log = done.stdout + done.stderr
-    assert f"[job {job.id}] hotline.jobs" in log and f"[job {job.id}] rq.worker" in log
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]  # JSON lines
+    loggers = {entry["logger"] for entry in lines if entry.get("job_id") == job.id}
+    assert {"hotline.jobs", "rq.worker"} <= loggers, loggers
+    assert all({"at", "level", "logger", "msg"} <= set(entry) for entry in lines)
     assert CALLER[1:] not in log and "1012345678" not in log
     (call,) = read_outbox(str(tmp_path))
     assert call["to"] == "+821022223333" and f"request={req.id}" in call["twiml"]
     assert redis.Redis.from_url(redis_url).exists(f"rq:job:{job.id}")
     assert job.get_status(refresh=True) == "finished"
     assert callbacks.get(redis_conn, config, later.id).status == callbacks.Status.WAITING
+    # Starting, the worker scheduled the next retention purge (a job in Redis, one per slot).
+    scheduled = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn).get_job_ids()
+    (purge,) = [j for j in scheduled if j.startswith("purge-")]
+    assert int(purge.split("-")[1]) * 3600 > time.time() - 60  # the next hour's slot

@@ -9,6 +9,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline import bridge, callbacks, volunteers
 from hotline.callbacks import Status
+from hotline.telephony import OptedOut
 from workers import context
 from workers.context import log
 
@@ -59,12 +60,17 @@ def send_tried_sms(request_id: str) -> str:
     if req is None or req.status not in callbacks.OPEN:
         return "skipped"
     number = callbacks.number_of(conn, config, request_id)
+    sent = bool(number)
     if number:
-        context.transport().send_sms(number, bridge.TRIED_SMS.get(req.language)
-                                     or bridge.TRIED_SMS["ko"])
+        try:
+            context.transport().send_sms(number, bridge.TRIED_SMS.get(req.language)
+                                         or bridge.TRIED_SMS["ko"])
+        except OptedOut:
+            sent = False  # the caller sent STOP: no text, the request still closes
+            log.info("request %s: caller opted out of SMS, no text sent", request_id)
     callbacks.close(conn, config, request_id, Status.NO_ANSWER, context.now())
     log.info("request %s closed after %d attempts", request_id, req.attempts)
-    return "sent" if number else "closed"
+    return "sent" if sent else "closed"
 
 
 def close_if_talked(request_id: str) -> str:

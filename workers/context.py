@@ -12,7 +12,7 @@ import redis
 from rq import get_current_job
 
 from hotline.config import load_config
-from hotline.telephony import Transport, transport_for
+from hotline.telephony import OptOutGuard, Transport, transport_for
 
 _state: dict[str, Any] = {}
 
@@ -52,10 +52,11 @@ def connection() -> redis.Redis:
 
 
 def transport() -> Transport:
-    """The outbound transport (Twilio or the outbox) for this configuration."""
+    """The outbound transport (Twilio or the outbox) for this configuration, behind the
+    opt-out guard: no SMS goes to a number that sent STOP."""
     if _state.get("transport") is None:
         _state["transport"] = transport_for(config(), clock=_state.get("clock"))
-    return _state["transport"]  # type: ignore[no-any-return]
+    return OptOutGuard(_state["transport"], connection(), config(), _state.get("clock"))
 
 
 def now() -> float:

@@ -91,11 +91,13 @@ def escalate(code: str, step: int) -> str:
 
 
 def text_volunteer(code: str, volunteer_id: str, body: str) -> str:
-    """Send one SMS about a case to a volunteer (taken notice, caller relay)."""
-    conn = context.connection()
-    person = volunteers.get(conn, context.config(), volunteer_id)
-    if person is None:
+    """Send one SMS about a case to a volunteer (taken notice, caller relay); a sealed
+    body (the caller's words) is opened only now."""
+    conn, config = context.connection(), context.config()
+    person = volunteers.get(conn, config, volunteer_id)
+    text = urgent.open_arg(config, body)
+    if person is None or text is None:
         return "skipped"
-    context.transport().send_sms(person.phone, body)
+    context.transport().send_sms(person.phone, text)
     log.info("case %s: texted volunteer %s", code, volunteer_id)
     return "sent"

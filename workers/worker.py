@@ -7,15 +7,21 @@ from typing import Any
 
 from rq import Worker
 
-from hotline.jobs import QUEUES
+from hotline import logs
+from hotline.jobs import QUEUES, schedule_purge
 from hotline.redisdb import connect
 from workers import context
 
-LOG_FORMAT = "%(asctime)s %(levelname)s [job %(job_id)s] %(name)s: %(message)s"
+LOG_FORMAT = "%(message)s"  # rq's own format, unused: our structured handler is set first
 
 
 class HotlineWorker(Worker):
-    """RQ's worker, noting which job it handles so its own log lines carry the id too."""
+    """RQ's worker, noting which job it handles so its own log lines carry the id too.
+
+    It logs job ids, never job descriptions (a description repeats the job's arguments).
+    """
+
+    log_job_description = False
 
     def execute_job(self, job: Any, queue: Any) -> Any:
         token = context.handling.set(job.id)
@@ -25,23 +31,23 @@ class HotlineWorker(Worker):
             context.handling.reset(token)
 
 
-def setup_logging(level: int = logging.INFO) -> None:
-    """Log every line with the current job id; rq's own loggers included."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    handler.addFilter(context.JobIdFilter())
-    for name in ("rq", "hotline", "workers"):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.setLevel(level)
-        logger.propagate = False
+def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
+    """Structured lines (hotline.logs), each with the current job id; rq's loggers too."""
+    logs.configure(level, style, filters=(context.JobIdFilter(),))
 
 
 def start(config: dict[str, Any], burst: bool = False) -> bool:
-    """Run a worker on urgent, callbacks, default until stopped (or, with burst, idle)."""
+    """Run a worker on urgent, callbacks, default until stopped (or, with burst, idle).
+
+    It first makes sure the next retention purge is scheduled (one per time slot, however
+    many workers start).
+    """
     context.configure(config)
-    setup_logging()
+    setup_logging(str(config.get("LOG_LEVEL") or "INFO").upper(),
+                  str(config.get("LOG_FORMAT") or "json"))
     conn = connect(config)
-    worker = HotlineWorker(list(QUEUES), connection=conn)
-    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO",
+    schedule_purge(conn, config)
+    worker = HotlineWorker(list(QUEUES), connection=conn, log_job_description=False)
+    return worker.work(burst=burst, with_scheduler=True,
+                       logging_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
                        log_format=LOG_FORMAT)

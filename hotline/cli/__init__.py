@@ -21,6 +21,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("cases", "cases"),
     ("directory", "directory"),
     ("users", "users"),
+    ("privacy", "purge"),
+    ("privacy", "forget"),
 ]
 
 

@@ -8,13 +8,12 @@ from typing import Any
 
 import click
 
-from hotline.config import load_config
-
 
 def _connect() -> tuple[Any, dict[str, Any]]:
     from hotline.redisdb import connect
+    from workers.context import environment_config
 
-    config = load_config()
+    config = environment_config()  # with the demo's keys in demo mode: first words are sealed
     return connect(config), config
 
 

@@ -4,7 +4,8 @@ lint() collects every problem (loader.Problem), each naming the file and the nod
 Errors: unknown goto targets, unreachable nodes, dead ends and goto loops that never
 wait, missing translations and engine phrases, duplicate option keys or words in a
 menu, SMS texts over their segment budget, broken press/reply templates, neutral-wording
-violations. Warnings: loanwords in the script's `loanwords` list.
+violations, menu words that are caller keywords (STOP, DELETE). Warnings: loanwords in
+the script's `loanwords` list, menu words that are HELP words.
 Node types add their own checks through Node.texts(), Node.targets() and Node.check().
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hotline.engine.actions import Ask, Choice, Say
+from hotline.engine.caller_words import check_script as check_caller_words
 from hotline.engine.loader import Problem, ScriptError, load_script, script_paths
 from hotline.engine.matching import normalize
 from hotline.engine.model import PHRASES, Context, Node, Option, Script, Texts
@@ -78,6 +80,8 @@ class _Linter:
             self.check_wording(node.id, node.texts(), node.line)
             for message in node.check(self.script):
                 self.add(node.id, message, node.line)
+        for node_id, message, line, is_error in check_caller_words(self.script):
+            self.add(node_id, message, line, ERROR if is_error else WARNING)
         self.check_reachable()
         self.check_dead_ends()
         self.check_loops()

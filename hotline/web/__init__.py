@@ -11,7 +11,7 @@ import redis
 from flask import current_app
 
 from hotline.capabilities import Capabilities
-from hotline.privacy import log_id, number_hash
+from hotline.privacy import NumberVault, log_id, number_hash
 from hotline.redisdb import connect
 from hotline.sessions import SessionStore
 from hotline.web.scriptset import ScriptSet
@@ -40,7 +40,9 @@ class Runtime:
     @property
     def sessions(self) -> SessionStore:
         """Return the session store over this app's Redis."""
-        return SessionStore(self.redis, self.config["KEY_PREFIX"], self.config["SESSION_TTL"])
+        key = self.config.get("ENCRYPTION_KEY")
+        return SessionStore(self.redis, self.config["KEY_PREFIX"], self.config["SESSION_TTL"],
+                            NumberVault(key) if key else None)
 
     def caller_hash(self, number: str) -> str:
         """Return the HMAC that stands for a caller number in Redis."""

@@ -12,13 +12,21 @@ import traceback
 from collections.abc import Callable
 
 import redis
-from flask import Blueprint, Response, after_this_request, request
+from flask import Blueprint, Response, after_this_request, g, request
 from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.datastructures import MultiDict
 
-from hotline import callback_intake, ratelimit, stats, urgent_intake, volunteer_commands
+from hotline import (
+    callback_intake,
+    caller_keywords,
+    optout,
+    ratelimit,
+    stats,
+    urgent_intake,
+    volunteer_commands,
+)
 from hotline.capabilities import CapabilityContext
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
@@ -114,11 +122,11 @@ def _log_failure(exc: BaseException, caller: str) -> None:
         who = "-"
     if isinstance(exc, OUTAGES):  # expected while Redis is down: one line, no stack
         log.error("%s: redis unreachable for caller %s (%s), answered with the fallback",
-                  request.path, who, type(exc).__name__)
+                  request.path, who, type(exc).__name__, extra={"caller": who})
         return
     stack = "".join(traceback.format_tb(exc.__traceback__))
     log.error("%s failed for caller %s, answered with the fallback: %s\n%s",
-              request.path, who, type(exc).__name__, stack)
+              request.path, who, type(exc).__name__, stack, extra={"caller": who})
 
 
 @bp.post("/voice")
@@ -149,11 +157,33 @@ def _before_menu() -> Response | None:
             response = MessagingResponse()
             response.message(reply)
             return _twiml(response)
+        keyword = _caller_keyword(sender, body)
+        if keyword is not None:
+            return keyword
+        g.opted_out = optout.is_opted_out(app.redis, app.config, sender)
         if urgent_intake.relay(app.redis, app.config, sender, body, app.clock()):
             return _twiml(MessagingResponse())  # passed on to the volunteer on the case
     except Exception as exc:  # noqa: BLE001  the menu (or its fallback) still answers
         _log_failure(exc, sender)
     return None
+
+
+def _caller_keyword(sender: str, body: str) -> Response | None:
+    """STOP, START, HELP or DELETE from a caller: carried out, with its short reply."""
+    app = runtime()
+
+    def language() -> str | None:
+        session = app.sessions.load(app.caller_hash(sender))
+        return session.language if session else None
+
+    handled = caller_keywords.handle(app.redis, app.config, app.scripts.entry(), sender, body,
+                                     app.clock(), language)
+    if handled is None:
+        return None
+    response = MessagingResponse()
+    if handled.reply:
+        response.message(handled.reply)
+    return _twiml(response)
 
 
 def _over_limit(channel: str) -> Response | None:
@@ -188,13 +218,17 @@ def _retried() -> bool:
 
 @bp.post("/sms")
 def incoming_sms() -> Response:
-    """An SMS: a volunteer's command, a caller's text on an urgent case, or the menu.
+    """An SMS: a volunteer's command, a caller keyword (STOP, START, HELP, DELETE), a
+    caller's text on an urgent case, or the menu (silent towards a number that opted out).
 
     A retry of a MessageSid already handled changes nothing and gets an empty answer.
     """
     if _retried():
         return _twiml(MessagingResponse())
-    return _over_limit("sms") or _before_menu() or _converse("sms", _sms_input)
+    answer = _over_limit("sms") or _before_menu() or _converse("sms", _sms_input)
+    if g.get("opted_out"):  # the caller sent STOP: the menu still runs (an urgent word
+        return _twiml(MessagingResponse())  # pages a person), but no text goes back
+    return answer
 
 
 @bp.post("/status")
