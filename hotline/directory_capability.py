@@ -151,9 +151,12 @@ def send_entry_sms(sms_id: str, key: str) -> str:
     if not pending:
         log.info("directory sms %s: nothing pending (sent or expired)", sms_id)
         return "skipped"
+    from workers.effects import at_most_once
+
     number = NumberVault(config.get("ENCRYPTION_KEY") or "").decrypt(pending[b"to"])
-    if number:
-        context.transport().send_sms(number, pending[b"body"].decode("utf-8"))
+    with at_most_once(conn, config, f"dirsms-{sms_id}") as first:  # killed after sending
+        if number and first:
+            context.transport().send_sms(number, pending[b"body"].decode("utf-8"))
     conn.delete(key)
     log.info("directory sms %s %s", sms_id, "sent" if number else "dropped: key rotated")
     return "sent" if number else "dropped"

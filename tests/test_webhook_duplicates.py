@@ -110,12 +110,7 @@ class World:
             key = raw.decode()
             if key.startswith(f"{prefix}replay:"):
                 continue  # the guard's own memory of answers
-            kind = conn.type(raw).decode()
-            kept[key] = {"string": lambda: conn.get(raw),
-                         "hash": lambda: sorted(conn.hgetall(raw).items()),
-                         "zset": lambda: conn.zrange(raw, 0, -1, withscores=True),
-                         "list": lambda: conn.lrange(raw, 0, -1),
-                         "set": lambda: sorted(conn.smembers(raw))}[kind]()
+            kept[key] = read_value(conn, raw)
         for raw in conn.scan_iter("rq:job:*"):
             if conn.type(raw) == b"hash":
                 kept[raw.decode()] = (conn.hget(raw, "status"), conn.hget(raw, "enqueued_at"))
@@ -124,6 +119,19 @@ class World:
         kept["outbox"] = [(e["kind"], e["to"], e.get("body") or e.get("twiml") or e.get("url"))
                           for e in read_outbox(self.config["DATA_DIR"])]
         return kept
+
+
+def read_value(conn, key):
+    kind = conn.type(key).decode()
+    if kind == "string":
+        return conn.get(key)
+    if kind == "hash":
+        return sorted(conn.hgetall(key).items())
+    if kind == "zset":
+        return conn.zrange(key, 0, -1, withscores=True)
+    if kind == "list":
+        return conn.lrange(key, 0, -1)
+    return sorted(conn.smembers(key))
 
 
 @pytest.fixture()

@@ -2,27 +2,70 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 from typing import Any
 
 from rq import Worker
 
 from hotline.jobs import QUEUES
 from hotline.redisdb import connect
+from hotline.telephony import Transport
 from workers import context
+from workers.recovery import requeue_orphans
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [job %(job_id)s] %(name)s: %(message)s"
+MAINTENANCE_INTERVAL = 60  # seconds between registry cleanups and orphan sweeps (RQ: 600)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """In a work horse: be killed when the worker that forked it dies (Linux prctl).
+
+    RQ's horse runs in its own process group, so a SIGKILL of the worker would leave it
+    running, unwatched, while the job is run again elsewhere.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the horse may outlive its worker
+        return
+    if os.getppid() != parent:  # the worker died before prctl took effect
+        os._exit(1)
 
 
 class HotlineWorker(Worker):
-    """RQ's worker, noting which job it handles so its own log lines carry the id too."""
+    """RQ's worker, with its job id on every log line, its work horse dying with it, and
+    a sweep that runs again the jobs of workers that died mid-job (workers/recovery.py)."""
+
+    def __init__(self, *args: Any, hotline_config: dict[str, Any] | None = None,
+                 **kwargs: Any):
+        kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
+        super().__init__(*args, **kwargs)
+        self.hotline_config = hotline_config or {}
+        self._main_pid = os.getpid()
 
     def execute_job(self, job: Any, queue: Any) -> Any:
         token = context.handling.set(job.id)
         try:
+            self._main_pid = os.getpid()
             return super().execute_job(job, queue)
         finally:
             context.handling.reset(token)
+
+    def main_work_horse(self, job: Any, queue: Any) -> None:
+        _die_with(self._main_pid)
+        super().main_work_horse(job, queue)
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        try:
+            requeue_orphans(self.connection, [q.name for q in self.queues],
+                            self.hotline_config, me=self.name)
+        except Exception:
+            self.log.exception("sweep for jobs of dead workers failed")
 
 
 def setup_logging(level: int = logging.INFO) -> None:
@@ -37,11 +80,15 @@ def setup_logging(level: int = logging.INFO) -> None:
         logger.propagate = False
 
 
-def start(config: dict[str, Any], burst: bool = False) -> bool:
-    """Run a worker on urgent, callbacks, default until stopped (or, with burst, idle)."""
-    context.configure(config)
+def start(config: dict[str, Any], burst: bool = False,
+          transport: Transport | None = None) -> bool:
+    """Run a worker on urgent, callbacks, default until stopped (or, with burst, idle).
+
+    `transport` replaces the configured one (tests: a transport that stalls mid-send).
+    """
+    context.configure(config, transport=transport)
     setup_logging()
     conn = connect(config)
-    worker = HotlineWorker(list(QUEUES), connection=conn)
+    worker = HotlineWorker(list(QUEUES), connection=conn, hotline_config=config)
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO",
                        log_format=LOG_FORMAT)

@@ -28,8 +28,8 @@ from hotline.engine.runner import Result, step
 from hotline.engine.session import Session
 from hotline.numbers import country_of
 from hotline.web import runtime
-from hotline.web.webhook_guard import do_not_replay, protect
 from hotline.web.urgent import urgent_dial
+from hotline.web.webhook_guard import do_not_replay, protect
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")

@@ -68,8 +68,8 @@ def fallback_answer() -> Response:
             busy = VoiceResponse()
             busy.reject(reason="busy")  # a missed call stays free for the caller
             return Response(str(busy), status=200, mimetype="text/xml")
-    except Exception:  # noqa: BLE001  the fallback must not fail
-        pass
+    except Exception as exc:  # noqa: BLE001  the fallback must not fail
+        log.warning("flash number check failed (%s)", type(exc).__name__)
     channel = "sms" if request.endpoint == "twilio.incoming_sms" else "voice"
     answer = fallback(channel, form.get("From", ""), form.get("Body", ""))
     return Response(str(answer), status=200, mimetype="text/xml")
@@ -134,8 +134,8 @@ def do_not_replay() -> None:
         return
     try:
         runtime().redis.delete(key)
-    except Exception:  # noqa: BLE001  the claim expires by itself
-        pass
+    except Exception as exc:  # noqa: BLE001  the claim expires by itself
+        log.warning("%s: claim not released (%s)", request.path, type(exc).__name__)
 
 
 def store(response: Response) -> Response:
