@@ -331,3 +331,31 @@ def test_every_twilio_route_has_a_scenario():
     routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/twilio/")}
     missing = routes - {route for route, _, _ in SCENARIOS}
     assert not missing, f"routes without a delivered-twice scenario: {sorted(missing)}"
+
+
+def test_a_twin_arriving_while_the_first_is_still_running_acts_once(world, app, monkeypatch):
+    """Twilio gave up waiting and retried while the first delivery is still being handled."""
+    import threading
+    import time
+
+    from hotline import volunteer_commands
+
+    real, entered = volunteer_commands.handle, threading.Event()
+
+    def slow_handle(*args, **kwargs):
+        entered.set()
+        time.sleep(0.5)  # the first delivery is slow (a slow Redis, a busy node)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(volunteer_commands, "handle", slow_handle)
+    url, params = sms_volunteer_next(world)
+    answers = {}
+    first = threading.Thread(target=lambda: answers.update(first=world.post(url, params).data))
+    first.start()
+    assert entered.wait(5)
+    answers["twin"] = world.post(url, params).data  # waits for the first one's answer
+    first.join(10)
+    assert answers["twin"] == answers["first"] and b"<Message>" in answers["first"]
+    world.work()
+    calls = [e for e in read_outbox(world.config["DATA_DIR"]) if e["kind"] == "call"]
+    assert [c["to"] for c in calls] == [KIM]
