@@ -91,6 +91,20 @@ def alive(pid: int) -> bool:
         return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the work horse, RQ's scheduler)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
 def kill_mid_job(config, redis_url, tmp_path, stall_at: int) -> None:
     """Start the stalling worker, wait until it stalls inside a job, SIGKILL the worker."""
     marker = tmp_path / "stalled"
@@ -104,15 +118,18 @@ def kill_mid_job(config, redis_url, tmp_path, stall_at: int) -> None:
             assert worker.poll() is None, (tmp_path / "first-worker.log").read_text()
             time.sleep(0.05)
         assert marker.exists(), (tmp_path / "first-worker.log").read_text()
+        forked = children(worker.pid)
     finally:
         os.kill(worker.pid, signal.SIGKILL)  # the worker process: no cleanup at all
         worker.wait(timeout=10)
         log.close()
     horse = int(marker.read_text())
+    assert horse in forked and len(forked) >= 2, forked  # the horse and the scheduler
     deadline = time.time() + 5
-    while alive(horse) and time.time() < deadline:
+    while any(alive(pid) for pid in forked) and time.time() < deadline:
         time.sleep(0.05)
     assert not alive(horse), "the work horse outlived its worker"
+    assert not any(alive(pid) for pid in forked), "a process of the worker outlived it"
 
 
 def restart_worker(config, redis_url) -> str:
@@ -195,12 +212,14 @@ def test_a_worker_that_is_alive_keeps_its_job(config, redis_url, redis_conn, tmp
             time.sleep(0.05)
         assert requeue_orphans(redis_conn, jobs.QUEUES, config) == []
         assert job.get_status(refresh=True) == "started"
+        forked = children(worker.pid)
     finally:
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     deadline = time.time() + 5
-    while alive(int(marker.read_text())) and time.time() < deadline:
+    while any(alive(pid) for pid in forked) and time.time() < deadline:
         time.sleep(0.05)
+    assert not any(alive(pid) for pid in forked)
     assert requeue_orphans(redis_conn, jobs.QUEUES, config) == [job.id]
     assert requeue_orphans(redis_conn, jobs.QUEUES, config) == []  # once
 

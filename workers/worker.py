@@ -36,9 +36,28 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def _scheduler_dies_with_worker() -> None:
+    """Make RQ's scheduler process, forked from this worker, die with it as well.
+
+    RQ starts it as `rq.scheduler.run` in a forked process; wrapped once per process.
+    """
+    import rq.scheduler as rq_scheduler
+
+    if getattr(rq_scheduler.run, "dies_with_worker", False):
+        return
+    original, parent = rq_scheduler.run, os.getpid()
+
+    def run(scheduler: Any) -> None:
+        _die_with(parent)
+        original(scheduler)  # type: ignore[no-untyped-call]
+
+    run.dies_with_worker = True  # type: ignore[attr-defined]
+    rq_scheduler.run = run
+
+
 class HotlineWorker(Worker):
-    """RQ's worker, with its job id on every log line, its work horse dying with it, and
-    a sweep that runs again the jobs of workers that died mid-job (workers/recovery.py)."""
+    """RQ's worker, with its job id on every log line, its work horse and scheduler dying
+    with it, and a sweep that runs again the jobs of workers that died mid-job (workers/recovery.py)."""
 
     def __init__(self, *args: Any, hotline_config: dict[str, Any] | None = None,
                  **kwargs: Any):
@@ -54,6 +73,10 @@ class HotlineWorker(Worker):
             return super().execute_job(job, queue)
         finally:
             context.handling.reset(token)
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        _scheduler_dies_with_worker()
+        return bool(super().work(*args, **kwargs))
 
     def main_work_horse(self, job: Any, queue: Any) -> None:
         _die_with(self._main_pid)
