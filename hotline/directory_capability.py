@@ -152,14 +152,16 @@ def send_entry_sms(sms_id: str, key: str) -> str:
         log.info("directory sms %s: nothing pending (sent or expired)", sms_id)
         return "skipped"
     from hotline.telephony import OptedOut
+    from workers.effects import at_most_once
 
     number = NumberVault(config.get("ENCRYPTION_KEY") or "").decrypt(pending[b"to"])
     outcome = "sent" if number else "dropped"
-    if number:
-        try:
-            context.transport().send_sms(number, pending[b"body"].decode("utf-8"))
-        except OptedOut:
-            outcome = "opted_out"
+    with at_most_once(conn, config, f"dirsms-{sms_id}") as first:  # killed after sending
+        if number and first:
+            try:
+                context.transport().send_sms(number, pending[b"body"].decode("utf-8"))
+            except OptedOut:
+                outcome = "opted_out"
     conn.delete(key)
     log.info("directory sms %s %s", sms_id,
              {"sent": "sent", "dropped": "dropped: no key opens the number",

@@ -25,6 +25,10 @@ QUEUES = (URGENT, CALLBACKS, DEFAULT)  # the order a worker reads them in
 # is back in the queue anyway (its lease runs out), so nothing is lost.
 CALL_RETRY = Retry(max=2, interval=[15, 60])
 SMS_RETRY = Retry(max=3, interval=[30, 120, 600])
+# Housekeeping (put a request back, close it): cheap and guarded, so simply run it again.
+# Every job has a Retry: a job whose worker died mid-job is run again only while it has
+# retries left (workers/recovery.py, and RQ's own cleanup of abandoned jobs).
+HOUSEKEEPING_RETRY = Retry(max=3, interval=[10, 60, 300])
 CALL_TIMEOUT = 60  # seconds one call job may run
 RESULT_TTL = 3600
 
@@ -53,6 +57,7 @@ def schedule_requeue(conn: redis.Redis, request_id: str, at: float, attempt: int
     job: Job = queue(conn, CALLBACKS).enqueue_at(
         when, "workers.calls.requeue_request", request_id,
         job_id=f"requeue-{request_id}-{attempt}", result_ttl=RESULT_TTL,
+        retry=HOUSEKEEPING_RETRY,
     )
     return job
 
@@ -61,7 +66,7 @@ def schedule_autoclose(conn: redis.Redis, request_id: str, at: float) -> Job:
     """Close request_id at `at` if the volunteer spoke with the caller but never sent DONE."""
     job: Job = queue(conn, DEFAULT).enqueue_at(
         datetime.fromtimestamp(at, UTC), "workers.calls.close_if_talked", request_id,
-        job_id=f"autoclose-{request_id}", result_ttl=RESULT_TTL,
+        job_id=f"autoclose-{request_id}", result_ttl=RESULT_TTL, retry=HOUSEKEEPING_RETRY,
     )
     return job
 

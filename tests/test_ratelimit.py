@@ -119,3 +119,16 @@ def test_the_limit_is_a_setting_and_zero_turns_it_off(app_config):
     assert load_config(environ={})["RATE_LIMIT_PER_MINUTE"] == 20
     unlimited = create_app({**app_config, "RATE_LIMIT_PER_MINUTE": 0})
     assert all(text(unlimited) != [TOO_MANY["sms"]] for _ in range(8))
+
+
+def test_texts_over_the_limit_change_nothing(app, redis_conn):
+    for _ in range(6):
+        text(app)  # five answered, the sixth warned
+    session_key = redis_conn.keys(app.config["KEY_PREFIX"] + "session:*")
+    before = {k: redis_conn.get(k) for k in session_key}
+    for body in ("4", "1", "살려주세요", "NEXT", "병원"):
+        assert text(app, body) == []
+    assert {k: redis_conn.get(k) for k in session_key} == before  # the menu never moved
+    prefix = app.config["KEY_PREFIX"]
+    assert not redis_conn.keys(f"{prefix}cb:*") and not redis_conn.keys(f"{prefix}urgent:*")
+    assert not redis_conn.keys("rq:job:*")  # no work queued for the flood

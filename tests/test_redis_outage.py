@@ -173,3 +173,35 @@ def test_redis_hung_then_resumed_under_the_running_app(live_app, own_redis):
         own_redis.resume()
     assert_normal(live_app)
 
+
+
+# The caller hears the emergency number on these; status callbacks get an empty answer,
+# the missed-call number a free busy signal, the volunteer legs at least valid TwiML.
+CALLER_FACING = {"/twilio/voice", "/twilio/voice/gather", "/twilio/sms",
+                 "/twilio/urgent/dialed"}
+
+
+@pytest.mark.parametrize("outage", ["stopped", "hung"])
+def test_every_twilio_route_answers_within_a_second_during_an_outage(live_app, own_redis,
+                                                                     outage):
+    routes = sorted(r.rule for r in live_app.url_map.iter_rules()
+                    if r.rule.startswith("/twilio/"))
+    assert len(routes) >= 11 and CALLER_FACING <= set(routes)
+    assert_normal(live_app)
+    own_redis.stop() if outage == "stopped" else own_redis.pause()
+    try:
+        for route in routes:
+            n = next(_sids)
+            params = {"From": CALLER, "To": "+15005550006", "CallSid": f"CA{n:032d}",
+                      "MessageSid": f"SM{n:032d}", "Body": "안녕하세요", "Digits": "1",
+                      "CallStatus": "completed", "DialCallStatus": "no-answer"}
+            root, elapsed = post(live_app, f"{route}?request=1001&case=ACD&step=1&lang=ko"
+                                 "&leg=volunteer", params)
+            assert elapsed < 1.0, (route, elapsed)
+            if route in CALLER_FACING:
+                said = " ".join(e.text or "" for e in root.iter() if e.tag in ("Say",
+                                                                               "Message"))
+                assert FALLBACK in said, (route, said)
+    finally:
+        own_redis.start() if outage == "stopped" else own_redis.resume()
+    assert_normal(live_app)

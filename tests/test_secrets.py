@@ -185,3 +185,14 @@ def test_demo_generates_its_secrets_says_so_and_keeps_them_private(tmp_path, red
     assert set(ours) >= {"SECRET_KEY", "TWILIO_AUTH_TOKEN", "ENCRYPTION_KEY"}
     assert all(ours[name] != theirs[name] for name in ours), other  # made, not built in
     assert all(len(value) >= 32 for value in ours.values())
+
+
+def test_hotline_worker_exits_with_a_clear_message_without_secrets(tmp_path):
+    env = clean_environment(HOTLINE_DATA_DIR=str(tmp_path),
+                            HOTLINE_REDIS_URL="redis://127.0.0.1:1/0")
+    done = subprocess.run([sys.executable, "-m", "hotline.cli", "worker", "--burst"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode != 0
+    assert "HOTLINE_SECRET_KEY" in done.stderr and "HOTLINE_ENCRYPTION_KEY" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

@@ -28,7 +28,11 @@ def test_voice_say_then_menu_gather_then_nothing_for_handoffs():
     assert (say.text, say.get("voice"), say.get("language")) == ("안녕하세요.", "Polly.Seoyeon",
                                                                   "ko-KR")
     gather = root.find("Gather")
-    assert gather.get("action") == URL + "/twilio/voice/gather"
+    action = gather.get("action")
+    assert action.startswith(URL + "/twilio/voice/gather?t=") and len(action) > len(URL) + 25
+    # A fresh token per answer: the same key at the next question is a new delivery.
+    again = render_voice(MENU).find("Gather").get("action")
+    assert again != action and again.startswith(URL + "/twilio/voice/gather?t=")
     assert gather.get("numDigits") == "1"
     assert gather.get("hints") == "병원, 쉼터"
     assert gather.find("Say").text == "무엇을 도와드릴까요? 병원: 1번 쉼터: 2번"

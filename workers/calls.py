@@ -12,6 +12,7 @@ from hotline.callbacks import Status
 from hotline.telephony import OptedOut
 from workers import context
 from workers.context import log
+from workers.effects import at_most_once
 
 
 def call_volunteer(request_id: str, volunteer_id: str) -> str:
@@ -30,17 +31,24 @@ def call_volunteer(request_id: str, volunteer_id: str) -> str:
         return "released"
     language = volunteer.languages[0] if volunteer.languages else "ko"
     twiml = bridge.whisper_twiml(config, req, context.now(), language)
-    try:
-        sid = context.transport().call(
-            volunteer.phone, twiml=twiml,
-            status_callback=bridge.url(config, "status", request_id, leg="volunteer"))
-    except TwilioRestException as exc:
-        if exc.status and 400 <= exc.status < 500:
-            callbacks.release(conn, config, request_id)
-            log.warning("call to volunteer %s refused (%s); request %s back in the queue",
-                        volunteer_id, exc.code, request_id)
-            return "released"
-        raise  # a server error: RQ retries the job (jobs.CALL_RETRY)
+    # One call per take: a second run of this job (a retry, or after its worker was killed
+    # mid-call) must not ring the volunteer twice.
+    with at_most_once(conn, config, f"call-{request_id}-{volunteer_id}-{req.taken:.3f}") as first:
+        if not first:
+            log.info("volunteer %s was already rung for request %s; not calling twice",
+                     volunteer_id, request_id)
+            return "skipped"
+        try:
+            sid = context.transport().call(
+                volunteer.phone, twiml=twiml,
+                status_callback=bridge.url(config, "status", request_id, leg="volunteer"))
+        except TwilioRestException as exc:
+            if exc.status and 400 <= exc.status < 500:
+                callbacks.release(conn, config, request_id)
+                log.warning("call to volunteer %s refused (%s); request %s back in the queue",
+                            volunteer_id, exc.code, request_id)
+                return "released"
+            raise  # a server error: RQ retries the job (jobs.CALL_RETRY)
     log.info("ringing volunteer %s for request %s (call %s)", volunteer_id, request_id, sid)
     return sid
 
@@ -61,13 +69,14 @@ def send_tried_sms(request_id: str) -> str:
         return "skipped"
     number = callbacks.number_of(conn, config, request_id)
     sent = bool(number)
-    if number:
-        try:
-            context.transport().send_sms(number, bridge.TRIED_SMS.get(req.language)
-                                         or bridge.TRIED_SMS["ko"])
-        except OptedOut:
-            sent = False  # the caller sent STOP: no text, the request still closes
-            log.info("request %s: caller opted out of SMS, no text sent", request_id)
+    with at_most_once(conn, config, f"tried-{request_id}") as first:
+        if number and first:
+            try:
+                context.transport().send_sms(number, bridge.TRIED_SMS.get(req.language)
+                                             or bridge.TRIED_SMS["ko"])
+            except OptedOut:
+                sent = False  # the caller sent STOP: no text, the request still closes
+                log.info("request %s: caller opted out of SMS, no text sent", request_id)
     callbacks.close(conn, config, request_id, Status.NO_ANSWER, context.now())
     log.info("request %s closed after %d attempts", request_id, req.attempts)
     return "sent" if sent else "closed"

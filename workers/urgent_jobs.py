@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import redis
+from rq import get_current_job
 
 from hotline import callbacks, rota, urgent, volunteers
 from hotline.callbacks import Priority
 from hotline.urgent import State
 from workers import context
 from workers.context import log
+from workers.effects import at_most_once
 
 
 def _everyone(conn: redis.Redis, config: dict[str, Any]) -> tuple[str, ...]:
@@ -98,6 +100,11 @@ def text_volunteer(code: str, volunteer_id: str, body: str) -> str:
     text = urgent.open_arg(config, body)
     if person is None or text is None:
         return "skipped"
-    context.transport().send_sms(person.phone, text)
+    job = get_current_job()
+    with at_most_once(conn, config, job.id if job else f"text-{code}-{volunteer_id}") as first:
+        if not first:
+            log.info("case %s: volunteer %s was texted already", code, volunteer_id)
+            return "skipped"
+        context.transport().send_sms(person.phone, text)
     log.info("case %s: texted volunteer %s", code, volunteer_id)
     return "sent"

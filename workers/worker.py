@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 from typing import Any
 
 from rq import Worker
@@ -10,25 +13,88 @@ from rq import Worker
 from hotline import logs
 from hotline.jobs import QUEUES, schedule_purge
 from hotline.redisdb import connect
+from hotline.telephony import Transport
 from workers import context
+from workers.recovery import requeue_orphans
 
 LOG_FORMAT = "%(message)s"  # rq's own format, unused: our structured handler is set first
+MAINTENANCE_INTERVAL = 60  # seconds between registry cleanups and orphan sweeps (RQ: 600)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """In a work horse: be killed when the worker that forked it dies (Linux prctl).
+
+    RQ's horse runs in its own process group, so a SIGKILL of the worker would leave it
+    running, unwatched, while the job is run again elsewhere.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the horse may outlive its worker
+        return
+    if os.getppid() != parent:  # the worker died before prctl took effect
+        os._exit(1)
+
+
+def _scheduler_dies_with_worker() -> None:
+    """Make RQ's scheduler process, forked from this worker, die with it as well.
+
+    RQ starts it as `rq.scheduler.run` in a forked process; wrapped once per process.
+    """
+    import rq.scheduler as rq_scheduler
+
+    if getattr(rq_scheduler.run, "dies_with_worker", False):
+        return
+    original, parent = rq_scheduler.run, os.getpid()
+
+    def run(scheduler: Any) -> None:
+        _die_with(parent)
+        original(scheduler)  # type: ignore[no-untyped-call]
+
+    run.dies_with_worker = True  # type: ignore[attr-defined]
+    rq_scheduler.run = run
 
 
 class HotlineWorker(Worker):
-    """RQ's worker, noting which job it handles so its own log lines carry the id too.
+    """RQ's worker, with its job id on every log line, its work horse and scheduler dying
+    with it, and a sweep that runs again the jobs of workers that died mid-job (workers/recovery.py).
 
     It logs job ids, never job descriptions (a description repeats the job's arguments).
     """
 
     log_job_description = False
 
+    def __init__(self, *args: Any, hotline_config: dict[str, Any] | None = None,
+                 **kwargs: Any):
+        kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
+        super().__init__(*args, **kwargs)
+        self.hotline_config = hotline_config or {}
+        self._main_pid = os.getpid()
+
     def execute_job(self, job: Any, queue: Any) -> Any:
         token = context.handling.set(job.id)
         try:
+            self._main_pid = os.getpid()
             return super().execute_job(job, queue)
         finally:
             context.handling.reset(token)
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        _scheduler_dies_with_worker()
+        return bool(super().work(*args, **kwargs))
+
+    def main_work_horse(self, job: Any, queue: Any) -> None:
+        _die_with(self._main_pid)
+        super().main_work_horse(job, queue)
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        try:
+            requeue_orphans(self.connection, [q.name for q in self.queues],
+                            self.hotline_config, me=self.name)
+        except Exception:
+            self.log.exception("sweep for jobs of dead workers failed")
 
 
 def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
@@ -36,18 +102,21 @@ def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
     logs.configure(level, style, filters=(context.JobIdFilter(),))
 
 
-def start(config: dict[str, Any], burst: bool = False) -> bool:
+def start(config: dict[str, Any], burst: bool = False,
+          transport: Transport | None = None) -> bool:
     """Run a worker on urgent, callbacks, default until stopped (or, with burst, idle).
 
     It first makes sure the next retention purge is scheduled (one per time slot, however
-    many workers start).
+    many workers start). `transport` replaces the configured one (tests: a transport that
+    stalls mid-send).
     """
-    context.configure(config)
+    context.configure(config, transport=transport)
     setup_logging(str(config.get("LOG_LEVEL") or "INFO").upper(),
                   str(config.get("LOG_FORMAT") or "json"))
     conn = connect(config)
     schedule_purge(conn, config)
-    worker = HotlineWorker(list(QUEUES), connection=conn, log_job_description=False)
+    worker = HotlineWorker(list(QUEUES), connection=conn, hotline_config=config,
+                           log_job_description=False)
     return worker.work(burst=burst, with_scheduler=True,
                        logging_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
                        log_format=LOG_FORMAT)

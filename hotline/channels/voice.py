@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -45,7 +46,9 @@ def _gather(ask: Ask, language: Language, action_url: str) -> Gather:
 def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceResponse:
     """Return the TwiML a caller hears for these actions; Handoffs are never rendered."""
     response = VoiceResponse()
-    action_url = public_url.rstrip("/") + GATHER_PATH
+    # A fresh token per answer: a retried delivery of this Gather's result repeats the
+    # token, the same key pressed at the next question does not (web/webhook_guard.py).
+    action_url = f"{public_url.rstrip('/')}{GATHER_PATH}?t={secrets.token_urlsafe(6)}"
     for action in actions:
         if isinstance(action, Say):
             language = language_of(script, action.language)

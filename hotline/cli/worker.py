@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 import redis
 
+# What jobs cannot run without: the HMAC key for numbers, the key that opens them.
+WORKER_SECRETS = {"SECRET_KEY": "HOTLINE_SECRET_KEY", "ENCRYPTION_KEY": "HOTLINE_ENCRYPTION_KEY"}
+
 
 @click.command()
 @click.option("--burst", is_flag=True, envvar="HOTLINE_WORKER_BURST",
@@ -15,6 +18,10 @@ def worker(burst: bool) -> None:
     from workers.worker import start
 
     config = environment_config()
+    missing = [var for name, var in WORKER_SECRETS.items() if not config.get(name)]
+    if missing:  # jobs would fail one by one (hashes, numbers to call back) instead
+        raise click.ClickException(f"set {', '.join(missing)} to start the worker "
+                                   "(or HOTLINE_DEMO=1 for a local demo)")
     try:
         start(config, burst=burst)
     except redis.exceptions.ConnectionError as exc:  # a clear line, not a traceback

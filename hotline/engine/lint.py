@@ -37,6 +37,9 @@ def lint(target: Script | str, file: str | None = None) -> list[Problem]:
             return [Problem(target, "", f"cannot read the file: {exc.strerror or exc}")]
         except UnicodeDecodeError:
             return [Problem(target, "", "not UTF-8 text: save the file as UTF-8")]
+        except Exception as exc:  # noqa: BLE001  a loader bug: staff still get one clear line
+            return [Problem(target, "", f"cannot read this script ({type(exc).__name__}); "
+                            "check its structure against ivr_scripts/README.md")]
         return _Linter(script, file or target).run()
     return _Linter(target, file or f"{target.name}.yaml").run()
 

@@ -122,6 +122,9 @@ class _Reader:
         keywords = value.get("keywords") or []
         if isinstance(keywords, str):
             keywords = [keywords]
+        if not isinstance(keywords, list):
+            self.problem("languages", f"language '{code}': keywords must be a list", line)
+            keywords = []
         return Language(
             code=code,
             name=str(value.get("name", code)),

@@ -15,11 +15,11 @@ from hotline import bridge, callbacks, jobs
 from hotline.callback_intake import missed_call
 from hotline.callbacks import Status
 from hotline.web import runtime
-from hotline.web.signature import check_signature
+from hotline.web.webhook_guard import protect
 
 log = logging.getLogger(__name__)
 bp = Blueprint("calls", __name__, url_prefix="/twilio/calls")
-bp.before_request(check_signature)
+protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 ENDED = {"completed", "busy", "no-answer", "failed", "canceled"}
 

@@ -36,12 +36,12 @@ from hotline.engine.runner import Result, step
 from hotline.engine.session import Session
 from hotline.numbers import country_of
 from hotline.web import runtime
-from hotline.web.signature import check_signature
 from hotline.web.urgent import urgent_dial
+from hotline.web.webhook_guard import do_not_replay, protect
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
-bp.before_request(check_signature)
+protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 Form = MultiDict[str, str]
 OUTAGES = (redis.ConnectionError, redis.TimeoutError)
@@ -115,7 +115,11 @@ def _count_contact(channel: str, language: str, now: float) -> None:
 
 
 def _log_failure(exc: BaseException, caller: str) -> None:
-    """Log where it failed, with the caller's log id; not the message: it may hold their words."""
+    """Log where it failed, with the caller's log id; not the message: it may hold their words.
+
+    The answer of a failed delivery is not kept for its retries: a retry is handled afresh.
+    """
+    do_not_replay()
     try:
         who = runtime().log_id(caller)
     except Exception:  # noqa: BLE001  a log line must not fail the fallback

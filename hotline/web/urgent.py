@@ -25,11 +25,11 @@ from hotline.engine.emergency import emergency_number
 from hotline.engine.model import Script
 from hotline.engine.runner import Result
 from hotline.web import runtime
-from hotline.web.signature import check_signature
+from hotline.web.webhook_guard import protect
 
 log = logging.getLogger(__name__)
 bp = Blueprint("urgent", __name__, url_prefix="/twilio/urgent")
-bp.before_request(check_signature)
+protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US"),
           "zh": ("Polly.Zhiyu", "cmn-CN"), "ru": ("Polly.Tatyana", "ru-RU")}

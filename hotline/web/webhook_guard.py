@@ -1,0 +1,169 @@
+"""What every /twilio blueprint runs around its views: verify, answer a delivery once, never fail.
+
+- The signature check first (signature.check_signature): nothing unsigned reaches Redis.
+- Twilio retries webhooks and delivers status callbacks at least once. A delivery identical
+  to one already answered (same path, query string and form) gets the stored answer again
+  and changes nothing; a twin that arrives while the first is still running waits briefly
+  for its answer, else gets an empty <Response/>. Answers are kept Fernet-encrypted (a
+  <Dial> may hold a caller's number) for REPLAY_TTL, under an HMAC of the request.
+  Menu Gathers carry a fresh token in their action URL (channels/voice.py), so the same
+  key pressed at two different questions is two deliveries, not one.
+- Redis down or hung at that first look-up: the route's fallback at once, so the caller
+  hears the emergency number within a second instead of waiting on each later command.
+- Any exception a view lets out: logged, and the route's fallback with 200, never a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+
+import redis
+from flask import Blueprint, Response, g, request
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from hotline.channels.fallback import fallback
+from hotline.privacy import NumberVault
+from hotline.web import runtime
+from hotline.web.signature import check_signature
+
+log = logging.getLogger(__name__)
+
+REPLAY_TTL = 900  # seconds an answer is kept for a retried delivery (Twilio retries in minutes)
+PENDING = b"-"  # the claim while the first delivery is being answered
+WAIT_FOR_FIRST = 2.0  # seconds a twin waits for the first delivery's answer
+OUTAGES = (redis.ConnectionError, redis.TimeoutError)
+
+# Status callbacks have no one listening: their fallback is an empty answer.
+QUIET_ENDPOINTS = {"twilio.status_callback", "calls.status"}
+
+
+def protect(bp: Blueprint) -> None:
+    """Put a /twilio blueprint behind the signature check, the replay guard and the fallback."""
+    bp.before_request(check_signature)
+    bp.before_request(claim)
+    bp.after_request(store)
+    bp.register_error_handler(Exception, on_error)
+
+
+def _empty() -> Response:
+    return Response(str(VoiceResponse()), status=200, mimetype="text/xml")
+
+
+def fallback_answer() -> Response:
+    """The answer when Redis or a view fails: the emergency number (a missed call: busy)."""
+    form = request.form
+    if request.endpoint in QUIET_ENDPOINTS:
+        return _empty()
+    try:
+        from hotline.callback_intake import is_flash
+
+        if request.endpoint == "calls.flash" or (
+                request.endpoint == "twilio.incoming_call"
+                and is_flash(runtime().config, form.get("To", ""))):
+            busy = VoiceResponse()
+            busy.reject(reason="busy")  # a missed call stays free for the caller
+            return Response(str(busy), status=200, mimetype="text/xml")
+    except Exception as exc:  # noqa: BLE001  the fallback must not fail
+        log.warning("flash number check failed (%s)", type(exc).__name__)
+    channel = "sms" if request.endpoint == "twilio.incoming_sms" else "voice"
+    answer = fallback(channel, form.get("From", ""), form.get("Body", ""))
+    return Response(str(answer), status=200, mimetype="text/xml")
+
+
+def _who() -> str:
+    """The caller's log id (an HMAC prefix), never the number."""
+    try:
+        return runtime().log_id(request.form.get("From", ""))
+    except Exception:  # noqa: BLE001  a log line must not fail the answer
+        return "-"
+
+
+def _key() -> str:
+    app = runtime()
+    fields = sorted((name, value) for name, values in request.form.lists() for value in values)
+    material = json.dumps([request.path, request.query_string.decode("utf-8", "replace"),
+                           fields], ensure_ascii=False)
+    digest = hmac.new(str(app.config["SECRET_KEY"]).encode(), material.encode("utf-8"),
+                      hashlib.sha256).hexdigest()[:40]
+    return f"{app.config['KEY_PREFIX']}replay:{digest}"
+
+
+def _vault() -> NumberVault | None:
+    key = runtime().config.get("ENCRYPTION_KEY")
+    return NumberVault(key) if key else None
+
+
+def claim() -> Response | None:
+    """Let the first delivery through; answer a repeated one with the stored answer."""
+    conn, key = runtime().redis, _key()
+    try:
+        if conn.set(key, PENDING, nx=True, ex=REPLAY_TTL):
+            g.replay_key = key
+            return None
+        return _replay(conn, key)
+    except OUTAGES as exc:
+        log.error("%s: redis unreachable for caller %s (%s), answered with the fallback",
+                  request.path, _who(), type(exc).__name__)
+        return fallback_answer()
+
+
+def _replay(conn: redis.Redis, key: str) -> Response:
+    deadline = time.monotonic() + WAIT_FOR_FIRST
+    stored = conn.get(key)
+    while stored == PENDING and time.monotonic() < deadline:
+        time.sleep(0.05)
+        stored = conn.get(key)
+    vault = _vault()
+    body = vault.decrypt(stored) if vault and stored and stored != PENDING else None
+    log.info("%s: repeated delivery, %s", request.path,
+             "answered as before" if body else "answered empty")
+    if body is None:
+        return _empty()
+    return Response(body, status=200, mimetype="text/xml")
+
+
+def do_not_replay() -> None:
+    """This delivery failed (answered with the fallback): let a retry be handled afresh."""
+    key = g.pop("replay_key", None)
+    if key is None:
+        return
+    try:
+        runtime().redis.delete(key)
+    except Exception as exc:  # noqa: BLE001  the claim expires by itself
+        log.warning("%s: claim not released (%s)", request.path, type(exc).__name__)
+
+
+def store(response: Response) -> Response:
+    """Keep the answer of a first delivery, encrypted, for its retries."""
+    key = g.pop("replay_key", None)
+    if key is None:
+        return response
+    vault = _vault()
+    try:
+        if response.status_code != 200 or vault is None or response.direct_passthrough:
+            runtime().redis.delete(key)
+        else:
+            runtime().redis.set(key, vault.encrypt(response.get_data(as_text=True)),
+                                ex=REPLAY_TTL, xx=True)
+    except Exception as exc:  # noqa: BLE001  the answer goes out anyway
+        log.warning("%s: answer not kept for retries (%s)", request.path, type(exc).__name__)
+    return response
+
+
+def on_error(exc: Exception) -> Response | HTTPException:
+    """A view failed: log where (no caller data), answer with the route's fallback."""
+    if isinstance(exc, HTTPException):
+        return exc
+    do_not_replay()
+    if isinstance(exc, OUTAGES):
+        log.error("%s: redis unreachable for caller %s (%s), answered with the fallback",
+                  request.path, _who(), type(exc).__name__)
+    else:
+        log.exception("%s failed for caller %s, answered with the fallback: %s",
+                      request.path, _who(), type(exc).__name__)
+    return fallback_answer()
