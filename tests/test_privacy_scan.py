@@ -123,6 +123,7 @@ class World:
         self.flash = Phone(transport, PUBLIC_URL, AUTH_TOKEN, number=CALLER,
                            hotline_number=FLASH)
         self.sent = 0
+        self.leg_sid = "CAleg"
 
     def work(self, due: bool = False) -> None:
         """Run the queued jobs in a real worker; `due`: scheduled ones too (time passes)."""
@@ -152,13 +153,14 @@ class World:
         """Post a bridged-call webhook (Twilio calling back on the volunteer's leg)."""
         parts = urlsplit(url)
         assert f"{parts.scheme}://{parts.netloc}" == PUBLIC_URL
-        status, body = self.caller.post(url, {"CallSid": "CAleg", "From": HOTLINE,
+        status, body = self.caller.post(url, {"CallSid": self.leg_sid, "From": HOTLINE,
                                               "To": MINJI, **params})
         assert status == 200
         return ET.fromstring(body)
 
     def bridge(self, outcome: str) -> None:
         """민지's phone rings (the whisper), she presses 1, the caller's leg ends `outcome`."""
+        self.leg_sid = f"CAleg{len(self.outbox())}"  # each bridged call has its own CallSid
         gather = self.last_call_to(MINJI).find("Gather")
         dial = self.leg(gather.get("action"), {"Digits": "1"}).find("Dial")
         assert dial.find("Number").text == CALLER  # dialled from the hotline number

@@ -31,9 +31,9 @@ def call_volunteer(request_id: str, volunteer_id: str) -> str:
         return "released"
     language = volunteer.languages[0] if volunteer.languages else "ko"
     twiml = bridge.whisper_twiml(config, req, context.now(), language)
-    # One call per take: a second run of this job (a retry, or after its worker was killed
+    # One call per take (and try): a second run of this job (a retry, or after its worker was killed
     # mid-call) must not ring the volunteer twice.
-    with at_most_once(conn, config, f"call-{request_id}-{volunteer_id}-{req.taken:.3f}") as first:
+    with at_most_once(conn, config, f"call-{request_id}-{volunteer_id}-{req.attempts}-{req.taken:.3f}") as first:
         if not first:
             log.info("volunteer %s was already rung for request %s; not calling twice",
                      volunteer_id, request_id)
