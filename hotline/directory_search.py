@@ -20,6 +20,7 @@ from hotline.places import Gazetteer, Place, Resolution, haversine_km, normalize
 
 NEIGHBOUR_PLACES = 40  # at most this many neighbouring places are looked through
 NEARBY_KM = 500.0  # how far "nearest elsewhere" reaches by default
+LIKELY_KM = 60.0  # an entry's coordinates this close to a same-named place put it there
 _FAR = math.inf
 
 
@@ -158,7 +159,7 @@ class Index:
             ids = [p for p in gaz.exact(name) if gaz.places[p].country == entry.country]
             if under and gaz.places[under].kind != "country":
                 ids = [p for p in ids if under in gaz.lineage(p)]
-            return ids[0] if len(ids) == 1 else ""
+            return ids[0] if len(ids) == 1 else self._likeliest(entry, ids)
 
         region = within(entry.region, home) if entry.region else ""
         home = region or home
@@ -180,6 +181,30 @@ class Index:
             if found.place and home in gaz.lineage(found.place.id):
                 return found.place.id
         return home
+
+    def _likeliest(self, entry: Entry, ids: list[str]) -> str:
+        """Of several places an entry's city or region may name ('광주': the metropolitan
+        city, or 광주시 in Gyeonggi), the one it is in: nearest to its coordinates, else the
+        one its postal code points to, else the only one at the highest level; else ''."""
+        if len(ids) < 2:
+            return ""
+        gaz = self.gazetteer
+        if entry.latitude is not None and entry.longitude is not None:
+            lat, lon = entry.latitude, entry.longitude
+            near = sorted((haversine_km(lat, lon, gaz.places[p].lat, gaz.places[p].lon), p)
+                          for p in ids if gaz.places[p].lat is not None
+                          and gaz.places[p].lon is not None)
+            if near and near[0][0] <= LIKELY_KM:
+                return near[0][1]
+        if entry.postal_code:
+            found = gaz.resolve(entry.postal_code, entry.country).place
+            mine = [p for p in ids if found is not None and found.id in gaz.lineage(p)
+                    or found is not None and p in gaz.lineage(found.id)]
+            if len(mine) == 1:
+                return mine[0]
+        depth = {p: len(gaz.lineage(p)) for p in ids}
+        top = [p for p in ids if depth[p] == min(depth.values())]
+        return top[0] if len(top) == 1 else ""
 
     def nearest_places(self, place: Place) -> list[tuple[float, str]]:
         """Places entries call home, by the least distance any of those entries can be.

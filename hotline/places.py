@@ -154,6 +154,20 @@ class Gazetteer:
             return f"{parent.name(language)} {place.name(language)}"
         return f"{place.name(language)}, {parent.name(language)}"
 
+    def choice_labels(self, places: tuple[Place, ...] | list[Place], language: str) -> list[str]:
+        """Names for the places a caller must choose between, each with its parent when it
+        has one below the country, so that 광주 and 경기도 광주시 do not read alike."""
+        out = []
+        for place in places:
+            parent = self.places.get(place.parent)
+            if place.kind == "district" or parent is None or parent.kind == "country":
+                out.append(self.label(place, language))
+            elif language in {"ko", "zh"}:
+                out.append(f"{parent.name(language)} {place.name(language)}")
+            else:
+                out.append(f"{place.name(language)}, {parent.name(language)}")
+        return out
+
     def resolve(self, query: str, country: str = "") -> Resolution:
         """Find the place a caller named; `country` (ISO) breaks ties between countries."""
         text = (query or "").strip()

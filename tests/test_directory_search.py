@@ -141,3 +141,31 @@ def test_hours_and_timezones():
     assert timezone_for("RU", "Primorsky Krai") == "Asia/Vladivostok"
     assert timezone_for("RU") == "Europe/Moscow"
     assert (timezone_for("CN"), timezone_for("KR")) == ("Asia/Shanghai", "Asia/Seoul")
+
+
+GWANGJU_ROWS = [
+    # city 광주 is both the metropolitan city and 광주시 in Gyeonggi-do
+    "A,clinic,062-555-0101,서구 1,광주,,KR,,35.15,126.85,ko,,free,x",  # coordinates
+    "B,clinic,062-555-0102,서구 2,광주,,KR,61950,,,ko,,free,x",  # postal code only
+    "C,clinic,062-555-0103,서구 3,광주,,KR,,,,ko,,free,x",  # nothing else: the larger one
+    "D,clinic,031-555-0104,경안로 4,광주,경기도,KR,,,,ko,,free,x",  # its region says which
+    "E,clinic,031-555-0105,경안로 5,광주,,KR,,37.43,127.25,ko,,free,x",  # coordinates again
+]
+
+
+def test_an_entry_city_with_two_namesakes_is_placed_in_the_one_it_is_in():
+    index = Index(read_csv("\n".join([",".join(CSV_HEADER), *GWANGJU_ROWS])).entries)
+    homes = {e.name: home for e, home in zip(index.entries, index.home)}
+    assert homes == {"A": "kr-gwangju", "B": "kr-gwangju", "C": "kr-gwangju",
+                     "D": "kr-gyeonggi-gwangju", "E": "kr-gyeonggi-gwangju"}
+    # No invented third 광주: the caller chooses between the two real ones ...
+    data = search_directory(index, {"place": "광주", "language": "ko"}, 0.0)
+    assert data["status"] == "ambiguous"
+    assert [c["name"] for c in data["choices"]] == ["광주", "경기도 광주시"]
+    english = search_directory(index, {"place": "광주", "language": "en"}, 0.0)
+    assert [c["name"] for c in english["choices"]] == ["Gwangju", "Gwangju, Gyeonggi-do"]
+    # ... and each one holds its own entries.
+    metro = search_directory(index, {"place_id": "kr-gwangju", "limit": 5}, 0.0)
+    assert sorted(r["name"] for r in metro["results"] if r["in_place"]) == ["A", "B", "C"]
+    gyeonggi = index.search(place_id="kr-gyeonggi-gwangju", limit=5)
+    assert sorted(h.entry.name for h in gyeonggi.hits if h.in_place) == ["D", "E"]
