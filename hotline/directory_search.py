@@ -190,10 +190,8 @@ class Index:
             return ""
         gaz = self.gazetteer
         if entry.latitude is not None and entry.longitude is not None:
-            lat, lon = entry.latitude, entry.longitude
-            near = sorted((haversine_km(lat, lon, gaz.places[p].lat, gaz.places[p].lon), p)
-                          for p in ids if gaz.places[p].lat is not None
-                          and gaz.places[p].lon is not None)
+            point = (entry.latitude, entry.longitude)
+            near = sorted((self._distance(gaz.places[p], point), p) for p in ids)
             if near and near[0][0] <= LIKELY_KM:
                 return near[0][1]
         if entry.postal_code:
