@@ -169,3 +169,28 @@ def test_an_entry_city_with_two_namesakes_is_placed_in_the_one_it_is_in():
     assert sorted(r["name"] for r in metro["results"] if r["in_place"]) == ["A", "B", "C"]
     gyeonggi = index.search(place_id="kr-gyeonggi-gwangju", limit=5)
     assert sorted(h.entry.name for h in gyeonggi.hits if h.in_place) == ["D", "E"]
+
+
+def test_a_town_named_in_one_script_is_found_from_the_other():
+    # Towns the gazetteer does not know: one a file names only in Hangul, one only in Latin.
+    rows = "\n".join([
+        ",".join(CSV_HEADER),
+        "김해 나눔 의원,clinic,055-555-0101,가야로 1,김해시,경상남도,KR,,35.23,128.88,ko,,free,x",
+        "Tacoma Shelter,shelter,253-555-0190,1 Main St,Tacoma,WA,US,,47.25,-122.44,en;ko,24/7,free,x",
+    ])
+    index = Index(read_csv(rows).entries)
+    for said, name in [("Gimhae", "김해 나눔 의원"), ("gimhae-si", "김해 나눔 의원"),
+                       ("김해", "김해 나눔 의원"), ("타코마", "Tacoma Shelter"),
+                       ("Tacoma", "Tacoma Shelter")]:
+        result = index.search(said, limit=1)
+        assert [h.entry.name for h in result.hits] == [name], said
+        assert result.hits[0].in_place, said
+    for said in ("병원", "도와주세요", "배가 아파요", "xyzzy"):
+        assert index.search(said).status == "no_place", said
+
+
+def test_romanisation_of_hangul():
+    from hotline.romanize import romanize
+
+    assert [romanize(w) for w in ("김해", "해운대", "타코마", "의정부", "울릉", "LA 한인")] == [
+        "gimhae", "haeundae", "takoma", "uijeongbu", "ulleung", "LA hanin"]
