@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import sys
@@ -114,16 +115,25 @@ def main() -> None:
     work = queries(args.queries + 500)
     for request in work[:500]:  # warm-up (first look-ups of each place)
         search(**request, now=NOW)
-    timings, statuses = [], {}
+    timings, cpu, statuses = [], [], {}
     for request in work[500:]:
-        started = time.perf_counter_ns()
+        started, used = time.perf_counter_ns(), time.thread_time_ns()
         result = search(**request, now=NOW)
+        cpu.append((time.thread_time_ns() - used) / 1e6)
         timings.append((time.perf_counter_ns() - started) / 1e6)
         statuses[result.status] = statuses.get(result.status, 0) + 1
-    print(f"{len(timings)} searches over {len(entries)} entries: {percentiles(timings)}")
+    # Wall time is what a caller waits; on a machine shared with other busy processes it
+    # also counts the time the scheduler gave to them, which the CPU time leaves out.
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{len(timings)} searches over {len(entries)} entries (load average {load:.1f} on "
+          f"{os.cpu_count()} CPUs):")
+    print(f"  wall time: {percentiles(timings)}")
+    print(f"  CPU time:  {percentiles(cpu)}")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
-    cuts = statistics.quantiles(timings, n=100)
-    print("target p99 <= 5 ms: " + ("met" if cuts[98] <= 5.0 else "NOT met"))
+    wall99 = statistics.quantiles(timings, n=100)[98]
+    cpu99 = statistics.quantiles(cpu, n=100)[98]
+    print(f"target p99 <= 5 ms: wall {'met' if wall99 <= 5.0 else 'NOT met'} "
+          f"({wall99:.2f} ms), CPU {'met' if cpu99 <= 5.0 else 'NOT met'} ({cpu99:.2f} ms)")
     if args.redis:
         conn.delete(*conn.keys(f"{prefix}*"))
 

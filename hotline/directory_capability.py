@@ -94,8 +94,8 @@ def search_directory(index: Index, params: dict[str, Any], now: float) -> dict[s
     data: dict[str, Any] = {
         "status": result.status, "offset": result.offset, "more": result.more,
         "place": {"id": place.id, "name": gaz.label(place, language)} if place else None,
-        "choices": [{"id": p.id, "name": gaz.label(p, language)}
-                    for p in result.resolution.choices],
+        "choices": [{"id": p.id, "name": name} for p, name in zip(
+            result.resolution.choices, gaz.choice_labels(result.resolution.choices, language))],
         "results": [result_data(h, country) for h in result.hits],
     }
     if result.status == "none" and place is not None:

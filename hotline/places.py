@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from hotline.gazetteer import PLACES
+from hotline.romanize import has_hangul, romanize
 
 # Digits in a postal code, by country; a code is only matched against its own countries.
 POSTAL_LENGTH = {"KR": 5, "US": 5, "TH": 5, "LA": 5, "MN": 5, "KH": 5, "CN": 6, "RU": 6,
@@ -119,19 +120,31 @@ class Gazetteer:
         return gazetteer
 
     def add(self, place: Place) -> None:
-        """Add a place and index its names and postal prefixes."""
+        """Add a place and index its names and postal prefixes.
+
+        A place known only by Korean names (a town a directory file names in Hangul) is
+        also indexed by their romanisation, so 'Gimhae' finds 김해시.
+        """
         self.places[place.id] = place
+        latin = any(re.search("[A-Za-z]", alias) for alias in place.aliases)
         for alias in place.aliases:
             key = normalize(alias)
             if key and place.id not in self._names.setdefault(key, []):
                 self._names[key].append(place.id)
                 if len(key) >= 3:
-                    fkey = fuzzy_key(alias)
-                    if fkey not in self._fuzzy:
-                        self._fuzzy_keys.append(fkey)
-                    self._fuzzy.setdefault(fkey, []).append(place.id)
+                    self._add_fuzzy(fuzzy_key(alias), place.id)
+                if not latin and has_hangul(key):
+                    self._add_fuzzy(romanize(key), place.id)
         for prefix in place.postal:
             self._postal.setdefault(prefix, []).append(place.id)
+
+    def _add_fuzzy(self, fkey: str, place_id: str) -> None:
+        ids = self._fuzzy.get(fkey)
+        if ids is None:
+            self._fuzzy_keys.append(fkey)
+            ids = self._fuzzy[fkey] = []
+        if place_id not in ids:
+            ids.append(place_id)
 
     def lineage(self, place_id: str) -> list[str]:
         """The place and its ancestors, nearest first."""
@@ -153,6 +166,20 @@ class Gazetteer:
         if language in {"ko", "zh"}:
             return f"{parent.name(language)} {place.name(language)}"
         return f"{place.name(language)}, {parent.name(language)}"
+
+    def choice_labels(self, places: tuple[Place, ...] | list[Place], language: str) -> list[str]:
+        """Names for the places a caller must choose between, each with its parent when it
+        has one below the country, so that 광주 and 경기도 광주시 do not read alike."""
+        out = []
+        for place in places:
+            parent = self.places.get(place.parent)
+            if place.kind == "district" or parent is None or parent.kind == "country":
+                out.append(self.label(place, language))
+            elif language in {"ko", "zh"}:
+                out.append(f"{parent.name(language)} {place.name(language)}")
+            else:
+                out.append(f"{place.name(language)}, {parent.name(language)}")
+        return out
 
     def resolve(self, query: str, country: str = "") -> Resolution:
         """Find the place a caller named; `country` (ISO) breaks ties between countries."""
@@ -188,10 +215,13 @@ class Gazetteer:
         """Resolve one word: exactly, else the best fuzzy match above the cut-off."""
         if key in self._names:
             return self._pick(self._names[key], 100.0, country)
-        if len(key) < 3:
-            return Resolution()
-        matches = process.extract(fuzzy_key(key), self._fuzzy_keys, scorer=fuzz.ratio,
-                                  limit=8, score_cutoff=FUZZY_CUTOFF)
+        matches = []
+        if len(key) >= 3:
+            matches = process.extract(fuzzy_key(key), self._fuzzy_keys, scorer=fuzz.ratio,
+                                      limit=8, score_cutoff=FUZZY_CUTOFF)
+        if not matches and has_hangul(key):  # 타코마: a town the directory names in Latin
+            matches = process.extract(romanize(key), self._fuzzy_keys, scorer=fuzz.ratio,
+                                      limit=8, score_cutoff=FUZZY_CUTOFF)
         if not matches:
             return Resolution()
         best = matches[0][1]

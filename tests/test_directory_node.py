@@ -149,7 +149,7 @@ def test_sms_unknown_place_says_so_and_offers_another_place_or_a_call_back(ctx):
     talk, _ = sms(ctx)
     talk.send(Text("1"))
     reply = talk.send(Text("xyzzy"))
-    assert reply.splitlines() == ["'xyzzy' 곳을 찾지 못했어요.", "1 다른 곳 찾기",
+    assert reply.splitlines() == ["'xyzzy' 지역을 찾지 못했어요.", "1 다른 곳 찾기",
                                   "2 다시 전화 받기", "0 처음으로"]
     assert "시나 구 이름" in talk.send(Text("1"))
 
@@ -195,7 +195,8 @@ def test_voice_speech_place_and_english(ctx):
     talk.session = talk.session.with_(language="en")
     talk.send(Digits("2"))  # find a shelter: no regions, so speech only
     heard = talk.send(Text("Bangkok"))
-    assert heard.startswith("방콕 임시 쉼터. phone +66 2 000 0101.") and "24h" in heard
+    assert heard.startswith("방콕 임시 쉼터. phone +66 2 000 0101.")
+    assert "open 24 hours." in heard and "24h" not in heard  # read aloud as words
     assert "For Repeat, press 1." in heard and "For Get it by text, press 3." in heard
     assert "Next" not in heard  # nothing else within reach of Bangkok
 

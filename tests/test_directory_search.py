@@ -141,3 +141,56 @@ def test_hours_and_timezones():
     assert timezone_for("RU", "Primorsky Krai") == "Asia/Vladivostok"
     assert timezone_for("RU") == "Europe/Moscow"
     assert (timezone_for("CN"), timezone_for("KR")) == ("Asia/Shanghai", "Asia/Seoul")
+
+
+GWANGJU_ROWS = [
+    # city 광주 is both the metropolitan city and 광주시 in Gyeonggi-do
+    "A,clinic,062-555-0101,서구 1,광주,,KR,,35.15,126.85,ko,,free,x",  # coordinates
+    "B,clinic,062-555-0102,서구 2,광주,,KR,61950,,,ko,,free,x",  # postal code only
+    "C,clinic,062-555-0103,서구 3,광주,,KR,,,,ko,,free,x",  # nothing else: the larger one
+    "D,clinic,031-555-0104,경안로 4,광주,경기도,KR,,,,ko,,free,x",  # its region says which
+    "E,clinic,031-555-0105,경안로 5,광주,,KR,,37.43,127.25,ko,,free,x",  # coordinates again
+]
+
+
+def test_an_entry_city_with_two_namesakes_is_placed_in_the_one_it_is_in():
+    index = Index(read_csv("\n".join([",".join(CSV_HEADER), *GWANGJU_ROWS])).entries)
+    homes = {e.name: home for e, home in zip(index.entries, index.home)}
+    assert homes == {"A": "kr-gwangju", "B": "kr-gwangju", "C": "kr-gwangju",
+                     "D": "kr-gyeonggi-gwangju", "E": "kr-gyeonggi-gwangju"}
+    # No invented third 광주: the caller chooses between the two real ones ...
+    data = search_directory(index, {"place": "광주", "language": "ko"}, 0.0)
+    assert data["status"] == "ambiguous"
+    assert [c["name"] for c in data["choices"]] == ["광주", "경기도 광주시"]
+    english = search_directory(index, {"place": "광주", "language": "en"}, 0.0)
+    assert [c["name"] for c in english["choices"]] == ["Gwangju", "Gwangju, Gyeonggi-do"]
+    # ... and each one holds its own entries.
+    metro = search_directory(index, {"place_id": "kr-gwangju", "limit": 5}, 0.0)
+    assert sorted(r["name"] for r in metro["results"] if r["in_place"]) == ["A", "B", "C"]
+    gyeonggi = index.search(place_id="kr-gyeonggi-gwangju", limit=5)
+    assert sorted(h.entry.name for h in gyeonggi.hits if h.in_place) == ["D", "E"]
+
+
+def test_a_town_named_in_one_script_is_found_from_the_other():
+    # Towns the gazetteer does not know: one a file names only in Hangul, one only in Latin.
+    rows = "\n".join([
+        ",".join(CSV_HEADER),
+        "김해 나눔 의원,clinic,055-555-0101,가야로 1,김해시,경상남도,KR,,35.23,128.88,ko,,free,x",
+        "Tacoma Shelter,shelter,253-555-0190,1 Main St,Tacoma,WA,US,,47.25,-122.44,en;ko,24/7,free,x",
+    ])
+    index = Index(read_csv(rows).entries)
+    for said, name in [("Gimhae", "김해 나눔 의원"), ("gimhae-si", "김해 나눔 의원"),
+                       ("김해", "김해 나눔 의원"), ("타코마", "Tacoma Shelter"),
+                       ("Tacoma", "Tacoma Shelter")]:
+        result = index.search(said, limit=1)
+        assert [h.entry.name for h in result.hits] == [name], said
+        assert result.hits[0].in_place, said
+    for said in ("병원", "도와주세요", "배가 아파요", "xyzzy"):
+        assert index.search(said).status == "no_place", said
+
+
+def test_romanisation_of_hangul():
+    from hotline.romanize import romanize
+
+    assert [romanize(w) for w in ("김해", "해운대", "타코마", "의정부", "울릉", "LA 한인")] == [
+        "gimhae", "haeundae", "takoma", "uijeongbu", "ulleung", "LA hanin"]

@@ -110,3 +110,15 @@ def test_a_twilio_retry_of_the_same_message_changes_nothing(app, redis_conn, sig
     assert again.data == moved.data
     assert redis_conn.get(session_key) == before
     assert b"<Message>" in moved.data
+
+
+def test_a_text_after_a_call_continues_as_sms_not_with_voice_menus(signed_post, sms):
+    call = {"From": CALLER, "To": "+15005550006", "CallSid": "CA1"}
+    signed_post("/twilio/voice", call)
+    signed_post("/twilio/voice/gather", dict(call, Digits="2"))  # find a clinic, by voice
+    resume = "\n".join(messages(sms("서울")))
+    assert "이어서" in resume and "1 이어서 하기" in resume and "번" not in resume
+    place = "\n".join(messages(sms("1")))
+    # The SMS question (type a place), not the voice one (say it or press a region key).
+    assert "보내 주세요" in place and "말하거나" not in place
+    assert "1 서울" not in place

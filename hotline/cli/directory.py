@@ -109,8 +109,9 @@ def search(query: str, category: tuple[str, ...], language: str | None, open_now
     if as_json:
         click.echo(json.dumps({
             "query": query, "status": result.status, "place": _place_data(result, shown),
-            "choices": [{"id": p.id, "name": index.gazetteer.label(p, shown)}
-                        for p in result.resolution.choices],
+            "choices": [{"id": p.id, "name": name} for p, name in zip(
+                result.resolution.choices,
+                index.gazetteer.choice_labels(result.resolution.choices, shown))],
             "results": [_hit_data(h) for h in result.hits], "more": result.more,
         }, ensure_ascii=False))
     else:
@@ -121,7 +122,7 @@ def search(query: str, category: tuple[str, ...], language: str | None, open_now
 
 def _print(result: SearchResult, index: Any, language: str) -> None:
     if result.status == "ambiguous":
-        names = " / ".join(index.gazetteer.label(p, language) for p in result.resolution.choices)
+        names = " / ".join(index.gazetteer.choice_labels(result.resolution.choices, language))
         click.echo(f"More than one place is called that: {names}", err=True)
         return
     if result.status == "no_place":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -21,11 +22,21 @@ def _create_app(config: dict):
         raise click.ClickException(str(exc)) from None
 
 
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM (kill, docker stop, a service manager) leave like Ctrl-C: the worker is
+    stopped and the embedded Redis saved and shut down by the exit handlers, not orphaned."""
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOTLINE_HOST")
 @click.option("--port", default=5000, show_default=True, type=int, envvar="HOTLINE_PORT")
 def serve(host: str, port: int) -> None:
     """Run the web app alone (production: gunicorn 'hotline:create_app()')."""
+    _stop_on_sigterm()
     app = _create_app(load_config())
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -49,6 +60,7 @@ def _demo_environment(config: dict) -> dict[str, str]:
 @click.option("--no-worker", is_flag=True, help="Do not start a job worker beside the web app.")
 def demo(host: str, port: int, no_worker: bool) -> None:
     """Run everything on this machine: embedded Redis, a worker, samples, the web app."""
+    _stop_on_sigterm()
     base = load_config()
     if not os.environ.get("HOTLINE_PUBLIC_URL"):
         base["PUBLIC_URL"] = f"http://{host}:{port}"
@@ -66,18 +78,18 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     worker = None
     from hotline.cli import main as root
 
-    if not no_worker and "worker" in root.commands:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "hotline.cli", "worker"], env=_demo_environment(config)
-        )
-        click.echo("Worker: started (queues urgent, callbacks, default)")
-    outbox = os.path.join(os.path.abspath(config["DATA_DIR"]), "outbox.jsonl")
-    click.echo(f"Outbound SMS and calls go to {outbox} (no Twilio credentials)")
-    click.echo(f"Web app: {config['PUBLIC_URL']}  (health: {config['PUBLIC_URL']}/healthz)")
-    click.echo("Try it in another terminal:")
-    click.echo(f"  hotline simulate --channel sms --url {config['PUBLIC_URL']}")
-    click.echo(f"  hotline simulate --channel voice --url {config['PUBLIC_URL']}")
     try:
+        if not no_worker and "worker" in root.commands:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "hotline.cli", "worker"], env=_demo_environment(config)
+            )
+            click.echo("Worker: started (queues urgent, callbacks, default)")
+        outbox = os.path.join(os.path.abspath(config["DATA_DIR"]), "outbox.jsonl")
+        click.echo(f"Outbound SMS and calls go to {outbox} (no Twilio credentials)")
+        click.echo(f"Web app: {config['PUBLIC_URL']}  (health: {config['PUBLIC_URL']}/healthz)")
+        click.echo("Try it in another terminal:")
+        click.echo(f"  hotline simulate --channel sms --url {config['PUBLIC_URL']}")
+        click.echo(f"  hotline simulate --channel voice --url {config['PUBLIC_URL']}")
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
         if worker is not None:

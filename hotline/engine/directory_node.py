@@ -370,7 +370,7 @@ find_clinic:
     def _voice_item(self, ctx: Context, data: dict[str, Any], place: str) -> Step:
         result = data["results"][0]
         offset = int(data.get("offset") or 0)
-        hours = hours_speech(result, ctx.language, self._say(ctx, "always"))
+        hours = hours_speech(result, ctx.language, self._say(ctx, "always_spoken"))
         phone = f"{self._say(ctx, 'phone')} {result.get('phone')}" if result.get("phone") else ""
         item = ". ".join(str(p) for p in (result.get("name"), phone, result.get("address"),
                                           hours) if p) + "."

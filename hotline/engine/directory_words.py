@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Texts] = {
                "zh": "{place}没有。最近的:", "ru": "В {place} нет. Ближайшие:"},
     "none": {"ko": "{place} 근처에서 찾지 못했어요.", "en": "Nothing found near {place}.",
              "zh": "{place}附近没有找到。", "ru": "Рядом с {place} ничего нет."},
-    "unknown": {"ko": "'{query}' 곳을 찾지 못했어요.", "en": "We do not know the place '{query}'.",
+    "unknown": {"ko": "'{query}' 지역을 찾지 못했어요.", "en": "We do not know the place '{query}'.",
                 "zh": "找不到'{query}'这个地方。", "ru": "Место '{query}' не найдено."},
     "which": {"ko": "어느 곳인가요?", "en": "Which place?", "zh": "哪个地方?",
               "ru": "Какое место?"},
@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Texts] = {
     "last": {"ko": "더 없어요.", "en": "No more results.", "zh": "没有更多了。",
              "ru": "Больше нет."},
     "always": {"ko": "24시간", "en": "24h", "zh": "24小时", "ru": "круглосуточно"},
+    "always_spoken": {"ko": "24시간 열어요", "en": "open 24 hours", "zh": "24小时开放",
+                      "ru": "открыто круглосуточно"},
     "phone": {"ko": "전화", "en": "phone", "zh": "电话", "ru": "телефон"},
 }
 DAY_NAMES: dict[str, tuple[str, ...]] = {

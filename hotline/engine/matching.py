@@ -21,6 +21,11 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
 
 
+# What one character of a script weighs against Latin letters: a Hangul syllable holds
+# two or three letters and a Han character a word, so "Seoul에서 병원" is Korean.
+_SCRIPT_WEIGHT = {"ko": 3, "zh": 3, "ru": 1, "en": 1}
+
+
 def detect_language(text: str, available: list[str], default: str) -> str:
     """Guess the language of an SMS from its letters (Hangul, Cyrillic, Han, Latin)."""
     counts = dict.fromkeys(_SCRIPT_RANGES, 0)
@@ -28,7 +33,7 @@ def detect_language(text: str, available: list[str], default: str) -> str:
         point = ord(ch)
         for code, ranges in _SCRIPT_RANGES.items():
             if any(lo <= point <= hi for lo, hi in ranges):
-                counts[code] += 1
+                counts[code] += _SCRIPT_WEIGHT[code]
     for code, count in sorted(counts.items(), key=lambda kv: -kv[1]):
         if count and code in available:
             return code

@@ -61,7 +61,9 @@ def _gather_input(form: Form, session: Session | None) -> Input:
 
 def _sms_input(form: Form, session: Session | None) -> Input:
     body = form.get("Body", "")
-    if session is None:
+    if session is None or session.channel != "sms":
+        # A text after a call is a new contact: asked to continue, then shown as SMS (a
+        # voice session would answer with voice menus: "press", one result at a time).
         return Begin("sms", text=body, country=country_of(form.get("From", "")))
     return Text(body)
 
