@@ -122,8 +122,13 @@ def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
                         {"CallSid": "CA1", "DialCallStatus": "completed",
                          "DialCallDuration": "312"})
     assert ET.fromstring(ended.data)[0].tag == "Hangup"
-    last = urgent.timeline(conn, config, code)[-1]
-    assert (last["step"], last["status"], last["seconds"]) == ("call_outcome", "completed", "312")
+    outcome, closed = urgent.timeline(conn, config, code)[-2:]
+    assert (outcome["step"], outcome["status"], outcome["seconds"]) == (
+        "call_outcome", "completed", "312")
+    # the person was reached: the case is over, the number gone, the caller free for a new one
+    assert (closed["step"], closed["outcome"]) == ("closed", "call completed")
+    assert urgent.get(conn, config, code).state == urgent.State.CLOSED
+    assert urgent.number_of(conn, config, code) is None
 
 
 def test_no_acceptance_dials_the_next_level_then_gives_the_emergency_number(voice_case,

@@ -18,8 +18,7 @@ import redis
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from hotline import callbacks, rota, urgent, volunteers
-from hotline.callbacks import Priority
+from hotline import rota, urgent, urgent_intake, volunteers
 from hotline.engine.actions import End, Say
 from hotline.engine.emergency import emergency_number
 from hotline.engine.model import Script
@@ -126,19 +125,16 @@ def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, resul
 
 def _nobody(conn: redis.Redis, config: dict[str, Any], case: urgent.Case | None,
             now: float) -> None:
-    """Nobody took the call: the case waits at the top of the callback queue."""
+    """Nobody took the call: the case waits at the top of the callback queue, and every
+    level is paged by SMS at once."""
     if case is None or case.state not in urgent.UNCLAIMED:
         return
     if not urgent.once(conn, config, case.code, "voice-nobody"):
         return
-    number = urgent.number_of(conn, config, case.code)
-    rid = ""
-    if number:
-        rid = callbacks.create(conn, config, number, language=case.language, topic="urgent",
-                               now=now, priority=Priority.URGENT,
-                               idem=f"urgent-{case.code}").request.id
+    rid = urgent_intake.file_callback(conn, config, case, now)
     urgent.set_state(conn, config, case.code, urgent.State.CALLBACK, callback=rid)
     urgent.note(conn, config, case.code, now, "nobody_answered", callback=rid)
+    urgent.enqueue_page_all(conn, case.code)
 
 
 @bp.post("/whisper")
@@ -193,6 +189,9 @@ def dialed() -> Response:
     if case is not None and case.state == urgent.State.CLAIMED:
         urgent.note(app.redis, app.config, code, now, "call_outcome", status=status,
                     seconds=request.form.get("DialCallDuration", ""))
+        # The volunteer accepted and spoke with the caller: the case is over (the number
+        # goes); a caller who needs more calls again or texts, and a new case opens.
+        urgent.close(app.redis, app.config, code, now, outcome=f"call {status or 'ended'}")
         response = VoiceResponse()
         response.hangup()
         return _twiml(response)
