@@ -40,6 +40,7 @@ REPLIES = {
         "unknown": "No open urgent case {code}.",
         "needs_code": "Send the case code too, e.g. ACK K7Q",
         "taken_notice": "{code} was taken by another volunteer. Thank you.",
+        "rang": "{code}: the caller rang the hotline again, urgently.",
     },
 }
 
@@ -68,6 +69,12 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     if new:
         urgent.enqueue_step(conn, case.code, 0)
         log.info("urgent case %s opened (%s), paging started", case.code, ctx.channel)
+    elif (case.state == urgent.State.CLAIMED and case.acked_by and ctx.call_sid
+          and urgent.once(conn, config, case.code, f"rang-{ctx.call_sid[:40]}")):
+        # The caller rang again about a case a volunteer has: tell that volunteer.
+        urgent.enqueue_sms(conn, case.code, case.acked_by,
+                           REPLIES["en"]["rang"].format(code=case.code), f"rang{int(now)}")
+        urgent.note(conn, config, case.code, now, "caller_rang", volunteer=case.acked_by)
     dial: list[str] = []
     if first is not None and ctx.channel == "voice":
         people = (volunteers.get(conn, config, v) for v in first.volunteers)

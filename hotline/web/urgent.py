@@ -106,8 +106,9 @@ def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, resul
                 caller: str, now: float) -> VoiceResponse | None:
     """TwiML for a voice call that just reached an urgent node: its calm sentence, then Dial.
 
-    None when the call is not on a fresh urgent case or nobody is on call: the normal
-    rendering then says the node's text with the emergency number.
+    None when the caller's case is already claimed or nobody is on call: the normal
+    rendering then says the node's text with the emergency number. A case still waiting
+    for someone (opened by SMS, or by an earlier call) is dialled now too.
     """
     node = script.nodes.get(result.session.node)
     if node is None or node.kind != "urgent" or not result.actions:
@@ -115,8 +116,8 @@ def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, resul
     if not isinstance(result.actions[-1], End):
         return None
     case = urgent.open_case_of(conn, config, caller)
-    if case is None or case.state != urgent.State.PAGING or case.channel != "voice":
-        return None
+    if case is None or case.state not in urgent.UNCLAIMED:
+        return None  # a volunteer has the case already (they are told the caller rang)
     if not any(level.volunteers for level in rota.current(conn, config, now)):
         return None
     said = " ".join(a.text for a in result.actions if isinstance(a, Say) and a.text)
