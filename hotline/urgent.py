@@ -416,10 +416,12 @@ def enqueue_page_all(conn: redis.Redis, code: str) -> Any:
         retry=Retry(max=2, interval=[2, 10]))
 
 
-def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str) -> Any:
-    """Text a volunteer about a case (taken, relay), from the urgent queue."""
+def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str,
+                sealed: bool = False) -> Any:
+    """Text a volunteer about a case (taken, relay), from the urgent queue. `sealed`: the
+    body is Fernet-encrypted (a caller's words never sit readable in a job record)."""
     return jobs.queue(conn, jobs.URGENT).enqueue(
-        "workers.urgent_jobs.text_volunteer", code, volunteer, body,
+        "workers.urgent_jobs.text_volunteer", code, volunteer, body, sealed,
         job_id=f"urgent-{code}-{what}-{volunteer}", result_ttl=jobs.RESULT_TTL,
         description=f"text volunteer {volunteer} about case {code} ({what})",  # not the body
         retry=Retry(max=3, interval=[5, 30, 120]))

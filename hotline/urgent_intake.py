@@ -16,6 +16,7 @@ import redis
 from hotline import callbacks, jobs, rota, urgent, volunteers
 from hotline.callbacks import Priority
 from hotline.capabilities import CapabilityContext
+from hotline.privacy import NumberVault
 from hotline.volunteers import Volunteer
 
 log = logging.getLogger("hotline.urgent")
@@ -162,7 +163,8 @@ def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: st
              now: float) -> None:
     """Text a caller's words to the volunteer on the case, numbers hidden on both sides."""
     seq = conn.incr(urgent.Keys(config).once(code, "relay-seq"))
-    urgent.enqueue_sms(conn, code, volunteer, f"{code}: {text}", f"relay{seq}")
+    sealed = NumberVault(config.get("ENCRYPTION_KEY") or "").encrypt(f"{code}: {text}")
+    urgent.enqueue_sms(conn, code, volunteer, sealed, f"relay{seq}", sealed=True)
     urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
 
 

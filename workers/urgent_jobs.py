@@ -13,6 +13,7 @@ from typing import Any
 import redis
 
 from hotline import rota, urgent, urgent_intake, volunteers
+from hotline.privacy import NumberVault
 from hotline.urgent import State
 from workers import context
 from workers.context import log
@@ -108,12 +109,18 @@ def page_all_levels(code: str) -> str:
     return f"paged {len(sent)}"
 
 
-def text_volunteer(code: str, volunteer_id: str, body: str) -> str:
+def text_volunteer(code: str, volunteer_id: str, body: str, sealed: bool = False) -> str:
     """Send one SMS about a case to a volunteer (taken notice, caller relay)."""
-    conn = context.connection()
-    person = volunteers.get(conn, context.config(), volunteer_id)
+    conn, config = context.connection(), context.config()
+    person = volunteers.get(conn, config, volunteer_id)
     if person is None:
         return "skipped"
+    if sealed:  # a caller's words: decrypted only now, for the send
+        opened = NumberVault(config.get("ENCRYPTION_KEY") or "").decrypt(body)
+        if opened is None:
+            log.warning("case %s: a relayed text could not be decrypted; not sent", code)
+            return "unreadable"
+        body = opened
     context.transport().send_sms(person.phone, body)
     log.info("case %s: texted volunteer %s", code, volunteer_id)
     return "sent"
