@@ -330,7 +330,7 @@ def close(conn: redis.Redis, config: dict[str, Any], rid: str, status: Status, n
         conn.delete(open_key)
     if req.case:  # the call back of an urgent case: the case is over with it
         urgent.close(conn, config, req.case, now,
-                     outcome=f"callback {rid} {status.value}" + (f": {note[:100]}" if note else ""))
+                     outcome=f"callback {rid} {status.value}")  # not the note: kept longer
     return get(conn, config, rid)
 
 

@@ -346,7 +346,7 @@ def test_done_on_the_call_back_closes_the_case_and_a_new_emergency_pages_again(h
     assert closed.state == urgent.State.CLOSED
     assert urgent.number_of(conn, config, code) is None
     last = urgent.timeline(conn, config, code)[-1]
-    assert last["step"] == "closed" and last["outcome"].startswith(f"callback {case.callback} done")
+    assert (last["step"], last["outcome"]) == ("closed", f"callback {case.callback} done")
 
     # A week later the same caller is in danger again: a new case, paged again.
     clock["now"] += 7 * 86400
