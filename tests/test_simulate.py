@@ -133,6 +133,27 @@ def test_record_writes_a_transcript_that_passes(env, tmp_path, redis_url):
     assert not results[0].passed and "step 1" in results[0].failures[0]
 
 
+def test_a_recorded_directory_and_urgent_conversation_replays_with_the_sample_data(
+        env, tmp_path, redis_url):
+    # In-process the simulator loads the sample directory, volunteers and rota, as the demo
+    # does; the recording says so in `given:`, or its replay would search an empty directory.
+    path = tmp_path / "recorded.test.yaml"
+    sms = CliRunner().invoke(main, ["simulate", "--channel", "sms", "--record", str(path)],
+                             input="안녕하세요\n2\n강남구\n9\n0\n0\n")
+    assert sms.exit_code == 0, sms.output
+    assert "서울 무료 진료소" in sms.stdout
+    voice = CliRunner().invoke(main, ["simulate", "--channel", "voice", "--record", str(path)],
+                               input="2\n1\n3\n0\n0\n")
+    assert voice.exit_code == 0, voice.output
+    tests = load_transcripts(str(path))
+    assert all(t.given.directory.endswith("directory.sample.csv") for t in tests)
+    assert all(t.given.oncall.endswith("oncall.sample.yaml") and t.given.volunteers
+               for t in tests)
+    assert tests[1].steps[-1].connects  # the urgent call was put through to the rota
+    results = run_file(str(path), {"SCRIPTS_DIR": SCRIPTS_DIR, "REDIS_URL": redis_url})
+    assert [r.failures for r in results] == [[], []]
+
+
 @pytest.mark.parametrize("args,message", [
     (["--channel", "fax"], "Invalid value for '--channel'"),
     ([], "Missing option '--channel'"),
@@ -238,3 +259,33 @@ def test_a_connected_call_and_its_end_are_shown_and_recorded(capsys):
     assert "status no-answer" in out and "(the hotline hung up" in out
     assert [(s.action, s.value, s.ends, s.connects) for s in talk.steps][1:] == [
         ("press", "5", None, True), ("dial_ends", "no-answer", True, None)]
+
+
+def test_a_volunteer_answers_the_hotlines_call_from_the_outbox_and_presses_1(env, redis_conn,
+                                                                             monkeypatch):
+    """Done means of the callback queue, from the simulator: ask, NEXT, the call, press 1."""
+    from rq import SimpleWorker
+
+    from hotline.config import load_config
+    from hotline.demo import demo_config
+    from hotline.jobs import QUEUES
+    from workers import context
+
+    caller, volunteer = "+821055550042", "+821011110001"  # a sample volunteer
+    asked = CliRunner().invoke(main, ["simulate", "--channel", "sms", "--from", caller],
+                               input="안녕하세요\n4\n1\n")
+    assert "보통 24시간 안에" in asked.stdout, asked.output
+    taken = CliRunner().invoke(main, ["simulate", "--channel", "sms", "--from", volunteer],
+                               input="다음\n")
+    assert "곧 전화가 가요" in taken.stdout, taken.output
+    context.configure(demo_config(load_config()))
+    try:
+        SimpleWorker(list(QUEUES), connection=redis_conn).work(burst=True)
+    finally:
+        context.configure({})
+    answered = CliRunner().invoke(main, ["simulate", "--channel", "voice", "--from", volunteer],
+                                  input="/answer\n1\n/quit\n")
+    out = answered.stdout
+    assert "(the hotline calls +82 10-****-01" in out, answered.output
+    assert "연결하려면 1번을 누르세요" in out
+    assert f"(connecting the call to {caller};" in out

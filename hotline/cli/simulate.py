@@ -8,6 +8,7 @@ import re
 import secrets
 import time
 import uuid
+from datetime import datetime
 from typing import Any, TextIO
 
 import click
@@ -17,19 +18,23 @@ from ruamel.yaml.comments import CommentedMap
 
 from hotline.numbers import mask, to_e164
 from hotline.phone import AppTransport, HttpTransport, Phone, PhoneError, SmsReply, VoiceReply
-from hotline.transcripts import Exchange, Transcript, TranscriptError
+from hotline.transcripts import Exchange, Given, Transcript, TranscriptError
 
 KEYS = re.compile(r"[0-9*#]+")
 HELP = ("Type keypad digits to press them, other words to speak them, an empty line to stay "
         "silent; /call to call again, /done [status] when a connected call ends, /hangup, "
-        "/quit.")
+        "/answer to pick up the hotline's latest call to this number (outbox), /quit.")
 SMS_HELP = "Type a message and press Enter to send it; /quit to leave."
 FRAGMENT_MAX = 30  # characters of a reply kept as a recorded expectation
 _PIECES = re.compile(r"(?<=[.?!。])\s+|\n+")
 
 
-def _phone_in_process(number: str, fresh: bool) -> Phone:
-    """Build the app here, demo-style: embedded Redis unless HOTLINE_REDIS_URL, demo secrets."""
+def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
+    """Build the app here, demo-style: embedded Redis unless HOTLINE_REDIS_URL, demo secrets.
+
+    Returns the phone and, for a fresh hotline (a recording), what it was given first: the
+    sample directory, volunteers and rota, at this moment; a recording replays with them.
+    """
     from hotline import create_app
     from hotline.config import load_config
     from hotline.demo import demo_config
@@ -37,16 +42,21 @@ def _phone_in_process(number: str, fresh: bool) -> Phone:
     config = demo_config(load_config())
     if fresh:  # a recording starts where its replay will: no earlier conversation
         config["KEY_PREFIX"] = f"{config['KEY_PREFIX']}simulate-{uuid.uuid4().hex[:8]}:"
+    given = Given()
     try:
         app = create_app(config)
-        from hotline.demo_data import load_samples
+        from hotline.demo_data import load_samples, sample_given
 
+        started = time.time()
         for line in load_samples(app):  # as `hotline demo` does, into an empty hotline
             click.echo(line, err=True)
+        if fresh:
+            given = sample_given(app, started)
     except Exception as exc:  # noqa: BLE001 - bad settings or a broken script: say what, no traceback
         raise click.ClickException(f"cannot start the hotline: {exc}") from None
-    return Phone(AppTransport(app), config["PUBLIC_URL"], config["TWILIO_AUTH_TOKEN"],
-                 number, config["HOTLINE_NUMBER"])
+    phone = Phone(AppTransport(app), config["PUBLIC_URL"], config["TWILIO_AUTH_TOKEN"],
+                  number, config["HOTLINE_NUMBER"])
+    return phone, given
 
 
 def _auth_token() -> str:
@@ -147,6 +157,22 @@ class Conversation:
         _show_voice(reply)
         self._record("call", "", reply.text, reply)
 
+    def answer(self) -> None:
+        """Pick up the newest call the hotline placed to this number (from the outbox)."""
+        from hotline.config import load_config
+        from hotline.telephony import read_outbox
+
+        calls = [e for e in read_outbox(load_config()["DATA_DIR"])
+                 if e.get("kind") == "call" and e.get("to") == self.phone.number
+                 and e.get("twiml")]
+        if not calls:
+            click.echo(f"  (no call from the hotline to {mask(self.phone.number)} in the outbox)")
+            return
+        self.phone.hangup()
+        click.echo(f"(the hotline calls {mask(self.phone.number)}, {calls[-1]['at']}; "
+                   f"you pick up)")
+        _show_voice(self.phone.answer(calls[-1]["twiml"], calls[-1].get("status_callback", "")))
+
     def _read(self) -> str | None:
         if self.tty:  # input() gives line editing and history at a terminal
             try:
@@ -206,6 +232,8 @@ class Conversation:
             reply = self.phone.dial_ends(status)
             _show_voice(reply)
             self._record("dial_ends", status, reply.text, reply)
+        elif command == "/answer":
+            self.answer()
         elif command == "/hangup":
             self.phone.hangup()
             self._record("hangup", "", "")
@@ -248,8 +276,9 @@ def simulate(ctx: click.Context, channel: str, number: str, url: str | None,
             # must start where its replay will, so it calls from a number of its own.
             number = f"+8210{secrets.randbelow(10**8):08d}"
         phone = Phone(HttpTransport(url), public_url or url, _auth_token(), number)
+        given = Given()
     else:
-        phone = _phone_in_process(number, fresh=bool(record))
+        phone, given = _phone_in_process(number, fresh=bool(record))
     session = Conversation(phone, channel, click.get_text_stream("stdin"))
     try:
         session.run()
@@ -258,19 +287,40 @@ def simulate(ctx: click.Context, channel: str, number: str, url: str | None,
     except OSError as exc:  # requests' connection errors are OSErrors too
         raise click.ClickException(f"cannot reach {url or 'the hotline'}: {exc}") from None
     if record:
-        _write(record, channel, number, session.steps)
+        _write(record, channel, number, session.steps, given)
+        if url:
+            click.echo("The running hotline's directory, volunteers and rota are not recorded: "
+                       "add a `given:` to the test if the conversation needs them "
+                       "(ivr_scripts/README.md).", err=True)
 
 
-def _write(path: str, channel: str, number: str, steps: list[Exchange]) -> None:
+def _write(path: str, channel: str, number: str, steps: list[Exchange], given: Given) -> None:
     if not steps:
         click.echo(f"Nothing to record: {path} left as it was", err=True)
         return
     name = f"Recorded {channel} conversation, {time.strftime('%Y-%m-%d %H:%M')}"
     try:
-        append_transcript(path, Transcript(path, name, channel, number, tuple(steps)))
+        append_transcript(path, Transcript(path, name, channel, number, tuple(steps),
+                                           given=given))
     except (OSError, TranscriptError) as exc:
         raise click.ClickException(f"cannot write {path}: {exc}") from None
     click.echo(f"Recorded {len(steps)} steps as a transcript test in {path}", err=True)
+
+
+def _given_map(given: Given, path: str) -> CommentedMap | None:
+    """The `given:` of a recorded test, file paths relative to the transcript file."""
+    if not (given.directory or given.oncall or given.volunteers):
+        return None
+    here = os.path.dirname(os.path.abspath(path))
+    out = CommentedMap()
+    if given.directory:
+        out["directory"] = os.path.relpath(given.directory, here)
+    if given.volunteers:
+        out["volunteers"] = [dict(v) for v in given.volunteers]
+    if given.oncall:
+        out["oncall"] = os.path.relpath(given.oncall, here)
+    out["at"] = datetime.fromtimestamp(given.at).astimezone().isoformat(timespec="seconds")
+    return out
 
 
 def _yaml() -> YAML:
@@ -310,6 +360,9 @@ def append_transcript(path: str, transcript: Transcript) -> None:
     test["name"] = transcript.name
     test["channel"] = transcript.channel
     test["from"] = transcript.number
+    given = _given_map(transcript.given, path)
+    if given is not None:
+        test["given"] = given
     test["steps"] = steps
     data["tests"].append(test)
     with open(path, "w", encoding="utf-8") as handle:
