@@ -133,27 +133,6 @@ def test_record_writes_a_transcript_that_passes(env, tmp_path, redis_url):
     assert not results[0].passed and "step 1" in results[0].failures[0]
 
 
-def test_a_recorded_directory_and_urgent_conversation_replays_with_the_sample_data(
-        env, tmp_path, redis_url):
-    # In-process the simulator loads the sample directory, volunteers and rota, as the demo
-    # does; the recording says so in `given:`, or its replay would search an empty directory.
-    path = tmp_path / "recorded.test.yaml"
-    sms = CliRunner().invoke(main, ["simulate", "--channel", "sms", "--record", str(path)],
-                             input="안녕하세요\n2\n강남구\n9\n0\n0\n")
-    assert sms.exit_code == 0, sms.output
-    assert "서울 무료 진료소" in sms.stdout
-    voice = CliRunner().invoke(main, ["simulate", "--channel", "voice", "--record", str(path)],
-                               input="2\n1\n3\n0\n0\n")
-    assert voice.exit_code == 0, voice.output
-    tests = load_transcripts(str(path))
-    assert all(t.given.directory.endswith("directory.sample.csv") for t in tests)
-    assert all(t.given.oncall.endswith("oncall.sample.yaml") and t.given.volunteers
-               for t in tests)
-    assert tests[1].steps[-1].connects  # the urgent call was put through to the rota
-    results = run_file(str(path), {"SCRIPTS_DIR": SCRIPTS_DIR, "REDIS_URL": redis_url})
-    assert [r.failures for r in results] == [[], []]
-
-
 @pytest.mark.parametrize("args,message", [
     (["--channel", "fax"], "Invalid value for '--channel'"),
     ([], "Missing option '--channel'"),

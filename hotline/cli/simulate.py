@@ -8,7 +8,6 @@ import re
 import secrets
 import time
 import uuid
-from datetime import datetime
 from typing import Any, TextIO
 
 import click
@@ -18,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from hotline.numbers import mask, to_e164
 from hotline.phone import AppTransport, HttpTransport, Phone, PhoneError, SmsReply, VoiceReply
-from hotline.transcripts import Exchange, Given, Transcript, TranscriptError
+from hotline.transcripts import Exchange, Transcript, TranscriptError
 
 KEYS = re.compile(r"[0-9*#]+")
 HELP = ("Type keypad digits to press them, other words to speak them, an empty line to stay "
@@ -29,12 +28,8 @@ FRAGMENT_MAX = 30  # characters of a reply kept as a recorded expectation
 _PIECES = re.compile(r"(?<=[.?!。])\s+|\n+")
 
 
-def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
-    """Build the app here, demo-style: embedded Redis unless HOTLINE_REDIS_URL, demo secrets.
-
-    Returns the phone and, for a fresh hotline (a recording), what it was given first: the
-    sample directory, volunteers and rota, at this moment; a recording replays with them.
-    """
+def _phone_in_process(number: str, fresh: bool) -> Phone:
+    """Build the app here, demo-style: embedded Redis unless HOTLINE_REDIS_URL, demo secrets."""
     from hotline import create_app
     from hotline.config import load_config
     from hotline.demo import demo_config
@@ -42,21 +37,16 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
     config = demo_config(load_config())
     if fresh:  # a recording starts where its replay will: no earlier conversation
         config["KEY_PREFIX"] = f"{config['KEY_PREFIX']}simulate-{uuid.uuid4().hex[:8]}:"
-    given = Given()
     try:
         app = create_app(config)
-        from hotline.demo_data import load_samples, sample_given
+        from hotline.demo_data import load_samples
 
-        started = time.time()
         for line in load_samples(app):  # as `hotline demo` does, into an empty hotline
             click.echo(line, err=True)
-        if fresh:
-            given = sample_given(app, started)
     except Exception as exc:  # noqa: BLE001 - bad settings or a broken script: say what, no traceback
         raise click.ClickException(f"cannot start the hotline: {exc}") from None
-    phone = Phone(AppTransport(app), config["PUBLIC_URL"], config["TWILIO_AUTH_TOKEN"],
-                  number, config["HOTLINE_NUMBER"])
-    return phone, given
+    return Phone(AppTransport(app), config["PUBLIC_URL"], config["TWILIO_AUTH_TOKEN"],
+                 number, config["HOTLINE_NUMBER"])
 
 
 def _auth_token() -> str:
@@ -276,9 +266,8 @@ def simulate(ctx: click.Context, channel: str, number: str, url: str | None,
             # must start where its replay will, so it calls from a number of its own.
             number = f"+8210{secrets.randbelow(10**8):08d}"
         phone = Phone(HttpTransport(url), public_url or url, _auth_token(), number)
-        given = Given()
     else:
-        phone, given = _phone_in_process(number, fresh=bool(record))
+        phone = _phone_in_process(number, fresh=bool(record))
     session = Conversation(phone, channel, click.get_text_stream("stdin"))
     try:
         session.run()
@@ -287,40 +276,19 @@ def simulate(ctx: click.Context, channel: str, number: str, url: str | None,
     except OSError as exc:  # requests' connection errors are OSErrors too
         raise click.ClickException(f"cannot reach {url or 'the hotline'}: {exc}") from None
     if record:
-        _write(record, channel, number, session.steps, given)
-        if url:
-            click.echo("The running hotline's directory, volunteers and rota are not recorded: "
-                       "add a `given:` to the test if the conversation needs them "
-                       "(ivr_scripts/README.md).", err=True)
+        _write(record, channel, number, session.steps)
 
 
-def _write(path: str, channel: str, number: str, steps: list[Exchange], given: Given) -> None:
+def _write(path: str, channel: str, number: str, steps: list[Exchange]) -> None:
     if not steps:
         click.echo(f"Nothing to record: {path} left as it was", err=True)
         return
     name = f"Recorded {channel} conversation, {time.strftime('%Y-%m-%d %H:%M')}"
     try:
-        append_transcript(path, Transcript(path, name, channel, number, tuple(steps),
-                                           given=given))
+        append_transcript(path, Transcript(path, name, channel, number, tuple(steps)))
     except (OSError, TranscriptError) as exc:
         raise click.ClickException(f"cannot write {path}: {exc}") from None
     click.echo(f"Recorded {len(steps)} steps as a transcript test in {path}", err=True)
-
-
-def _given_map(given: Given, path: str) -> CommentedMap | None:
-    """The `given:` of a recorded test, file paths relative to the transcript file."""
-    if not (given.directory or given.oncall or given.volunteers):
-        return None
-    here = os.path.dirname(os.path.abspath(path))
-    out = CommentedMap()
-    if given.directory:
-        out["directory"] = os.path.relpath(given.directory, here)
-    if given.volunteers:
-        out["volunteers"] = [dict(v) for v in given.volunteers]
-    if given.oncall:
-        out["oncall"] = os.path.relpath(given.oncall, here)
-    out["at"] = datetime.fromtimestamp(given.at).astimezone().isoformat(timespec="seconds")
-    return out
 
 
 def _yaml() -> YAML:
@@ -360,9 +328,6 @@ def append_transcript(path: str, transcript: Transcript) -> None:
     test["name"] = transcript.name
     test["channel"] = transcript.channel
     test["from"] = transcript.number
-    given = _given_map(transcript.given, path)
-    if given is not None:
-        test["given"] = given
     test["steps"] = steps
     data["tests"].append(test)
     with open(path, "w", encoding="utf-8") as handle:
