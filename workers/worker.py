@@ -21,6 +21,16 @@ LOG_FORMAT = "%(asctime)s %(levelname)s [job %(job_id)s] %(name)s: %(message)s"
 class HotlineWorker(Worker):
     """RQ's worker, noting which job it handles so its own log lines carry the id too."""
 
+    def run_maintenance_tasks(self) -> None:
+        """RQ's maintenance, after freeing the scheduler locks of a scheduler that died here
+        (checked at each maintenance, not only at start: a killed scheduler may take a
+        moment to be gone)."""
+        freed = release_stale_scheduler_locks(self.connection)
+        if freed:
+            logging.getLogger("workers").warning(
+                "freed the scheduler locks of a dead worker: %s", ", ".join(freed))
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+
     def execute_job(self, job: Any, queue: Any) -> Any:
         token = context.handling.set(job.id)
         try:
@@ -54,6 +64,10 @@ return 0
 """
 
 
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -74,9 +88,9 @@ def release_stale_scheduler_locks(conn: redis.Redis) -> list[str]:
         owner = conn.get(lock)
         if not owner:
             continue
-        owner_name = owner.decode() if isinstance(owner, bytes) else str(owner)
-        info = {k.decode(): v.decode() for k, v in
-                conn.hgetall(SCHEDULER_KEY_TEMPLATE % owner_name).items()}  # type: ignore[union-attr]
+        owner_name = _text(owner)
+        raw: dict[Any, Any] = conn.hgetall(SCHEDULER_KEY_TEMPLATE % owner_name)
+        info = {_text(k): _text(v) for k, v in raw.items()}
         here = info.get("hostname") == socket.gethostname()
         pid = int(info.get("pid") or 0)
         if here and pid and not _alive(pid) and conn.eval(_RELEASE, 1, lock, owner_name):
@@ -89,10 +103,7 @@ def start(config: dict[str, Any], burst: bool = False) -> bool:
     context.configure(config)
     setup_logging()
     conn = connect(config)
-    freed = release_stale_scheduler_locks(conn)
-    if freed:
-        logging.getLogger("workers").warning(
-            "freed the scheduler locks of a dead worker: %s", ", ".join(freed))
+    release_stale_scheduler_locks(conn)  # before RQ tries for them at start
     worker = HotlineWorker(list(QUEUES), connection=conn, worker_ttl=WORKER_TTL,
                            maintenance_interval=MAINTENANCE_INTERVAL,
                            job_monitoring_interval=5)
