@@ -94,7 +94,9 @@ def fragment(reply: str, previous: str) -> str:
     return piece
 
 
-def _show_voice(reply: VoiceReply) -> None:
+def _show_voice(reply: VoiceReply, masked: bool = False) -> None:
+    """Show what the phone hears; `masked`: this phone is a volunteer's, who never sees the
+    caller's number."""
     for spoken in reply.spoken:
         click.echo(f"  [{spoken.language} {spoken.voice}] {spoken.text}".replace(" ]", "]"))
     if reply.gather:
@@ -102,7 +104,8 @@ def _show_voice(reply: VoiceReply) -> None:
                             for k in reply.gather.input)
         click.echo(f"  (listening for {kinds}, {reply.gather.language})")
     elif reply.dialed:
-        click.echo(f"  (connecting the call to {', '.join(reply.dialed)}; "
+        dialed = [mask(n) for n in reply.dialed] if masked else reply.dialed
+        click.echo(f"  (connecting the call to {', '.join(dialed)}; "
                    "/done [completed|busy|no-answer|failed] when that call ends)")
     elif reply.rejected:
         click.echo(f"  (the hotline rejected the call: {reply.rejected})")
@@ -161,7 +164,8 @@ class Conversation:
         self.phone.hangup()
         click.echo(f"(the hotline calls {mask(self.phone.number)}, {calls[-1]['at']}; "
                    f"you pick up)")
-        _show_voice(self.phone.answer(calls[-1]["twiml"], calls[-1].get("status_callback", "")))
+        _show_voice(self.phone.answer(calls[-1]["twiml"], calls[-1].get("status_callback", "")),
+                    masked=True)
 
     def _read(self) -> str | None:
         if self.tty:  # input() gives line editing and history at a terminal
@@ -220,7 +224,7 @@ class Conversation:
         elif command.startswith("/done"):
             status = command.split()[1] if len(command.split()) > 1 else "completed"
             reply = self.phone.dial_ends(status)
-            _show_voice(reply)
+            _show_voice(reply, masked=self.phone.answered is not None)
             self._record("dial_ends", status, reply.text, reply)
         elif command == "/answer":
             self.answer()
@@ -236,7 +240,7 @@ class Conversation:
             spoken = {"silence": lambda: self.phone.silence(),
                       "press": lambda: self.phone.press(text),
                       "say": lambda: self.phone.say(text)}[action]()
-            _show_voice(spoken)
+            _show_voice(spoken, masked=self.phone.answered is not None)
             self._record(action, text, spoken.text, spoken)
         return True
 
