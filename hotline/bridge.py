@@ -16,10 +16,11 @@ import redis
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline import callbacks, jobs
-from hotline.callbacks import Request, Status
+from hotline.callbacks import Priority, Request, Status
 
 MAX_ATTEMPTS = 3  # calls that do not reach the caller before we send one SMS and stop
 RETRY_AFTER = (2 * 3600, 20 * 3600)  # wait after the 1st and 2nd unanswered call
+URGENT_RETRY_AFTER = (10 * 60, 30 * 60)  # an urgent case: soon, at any hour
 LOCAL_HOURS = (9, 20)  # call a caller back only between 09:00 and 20:00 their time
 DIAL_TIMEOUT = 30
 AUTOCLOSE_AFTER = 24 * 3600  # a call that got through is closed after this without DONE
@@ -145,7 +146,10 @@ def caller_missed(conn: redis.Redis, config: dict[str, Any], req: Request, now: 
         callbacks.postpone(conn, config, req.id, now)
         jobs.enqueue_tried_sms(conn, req.id)
         return "tried"
-    at = next_attempt_at(now, req.tz, attempts)
+    if req.priority == Priority.URGENT:  # someone in danger is not left until morning
+        at = now + URGENT_RETRY_AFTER[min(attempts, len(URGENT_RETRY_AFTER)) - 1]
+    else:
+        at = next_attempt_at(now, req.tz, attempts)
     if callbacks.postpone(conn, config, req.id, at):
         jobs.schedule_requeue(conn, req.id, at, attempts)
     return "later"

@@ -85,3 +85,32 @@ def short_call_is_missed(config: dict[str, Any], call_status: str, duration: str
     except (TypeError, ValueError):
         return False
     return seconds <= int(config.get("MISSED_CALL_SECONDS") or 5)
+
+
+PRESSED_TTL = 3600  # seconds a call is remembered as one where the caller pressed or spoke
+
+
+def _pressed_key(config: dict[str, Any], call_sid: str) -> str:
+    return f"{callbacks.keys(config).prefix}cb:pressed:{call_sid[:64]}"
+
+
+def note_pressed(conn: redis.Redis, config: dict[str, Any], call_sid: str) -> None:
+    """The caller pressed a key or spoke in this call: it is no missed call (staff setting)."""
+    if call_sid and config.get("MISSED_CALL_ON_MAIN"):
+        conn.set(_pressed_key(config, call_sid), "1", ex=PRESSED_TTL)
+
+
+def call_ended(conn: redis.Redis, config: dict[str, Any], form: Any,
+               now: float) -> callbacks.Placed | None:
+    """A status callback for a call to the main number: a short call in which the caller
+    pressed nothing is a missed call, when MISSED_CALL_ON_MAIN is on."""
+    if not config.get("MISSED_CALL_ON_MAIN") or form.get("Direction", "inbound") != "inbound":
+        return None
+    sid = str(form.get("CallSid", ""))
+    if not sid or is_flash(config, str(form.get("To", ""))):
+        return None  # a flash ring was filed when it was rejected
+    pressed = bool(conn.exists(_pressed_key(config, sid)))
+    if not short_call_is_missed(config, str(form.get("CallStatus", "")),
+                                form.get("CallDuration", ""), pressed):
+        return None
+    return missed_call(conn, config, str(form.get("From", "")), sid, now)

@@ -13,8 +13,22 @@ if idem ~= '' then
 end
 local open = redis.call('GET', p .. 'cb:open:' .. caller)
 if open then
-  local st = redis.call('HGET', p .. 'cb:req:' .. open, 'status')
+  local okey = p .. 'cb:req:' .. open
+  local st = redis.call('HGET', okey, 'status')
   if st == 'waiting' or st == 'calling' or st == 'later' then
+    -- Asked again more urgently (an urgent case of a caller already waiting): the open
+    -- request moves up to the new priority and topic, keeping its age.
+    local rank, span = tonumber(ARGV[15]), tonumber(ARGV[16])
+    local old = tonumber(redis.call('HGET', okey, 'score'))
+    local old_rank = math.floor(old / span)
+    if rank < old_rank then
+      local moved = old - (old_rank - rank) * span
+      redis.call('HSET', okey, 'priority', ARGV[7], 'topic', ARGV[6],
+        'score', string.format('%.1f', moved))
+      if st == 'waiting' then
+        redis.call('ZADD', p .. 'cb:q:' .. redis.call('HGET', okey, 'language'), moved, open)
+      end
+    end
     if idem ~= '' then redis.call('SET', p .. 'cb:idem:' .. idem, open, 'EX', ARGV[12]) end
     return {open, 1}
   end
@@ -34,8 +48,9 @@ if idem ~= '' then redis.call('SET', p .. 'cb:idem:' .. idem, id, 'EX', ARGV[12]
 return {id, 0}
 """
 
-# Return stale leases to their queue, then pop the best head among the given queues.
-# KEYS: leases, queue... ARGV: prefix, now, lease_until, volunteer
+# Return stale leases to their queue, then pop the best head among the given queues and
+# return the taken request's hash (one round trip).
+# KEYS: leases, queue... ARGV: prefix, now, lease_until, volunteer, wait samples, closed ttl
 TAKE = """
 local p, now = ARGV[1], tonumber(ARGV[2])
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 20)) do
@@ -67,7 +82,7 @@ while true do
       redis.call('LPUSH', p .. 'cb:waits', now - tonumber(redis.call('HGET', key, 'created')))
       redis.call('LTRIM', p .. 'cb:waits', 0, tonumber(ARGV[5]) - 1)
     end
-    return best_id
+    return redis.call('HGETALL', key)
   end
   if status == 'waiting' then
     redis.call('HSET', key, 'status', 'expired', 'closed', ARGV[2])
@@ -86,5 +101,22 @@ if ARGV[2] == 'calling' and redis.call('HGET', KEYS[1], 'connected') == '1' then
 redis.call('HSET', KEYS[1], 'status', 'waiting', 'volunteer', '', 'connected', '0')
 redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'score'), ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
+return 1
+"""
+
+# Take one given request (an urgent case's call back, for the volunteer who sent ACK).
+# KEYS: req, queue, leases, number. ARGV: prefix, id, now, lease_until, volunteer, samples
+TAKE_ONE = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'waiting' then return 0 end
+if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'status', 'calling', 'volunteer', ARGV[5], 'taken', ARGV[3],
+  'connected', '0')
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+if redis.call('HGET', KEYS[1], 'attempts') == '0' then
+  redis.call('LPUSH', ARGV[1] .. 'cb:waits',
+    tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'created')))
+  redis.call('LTRIM', ARGV[1] .. 'cb:waits', 0, tonumber(ARGV[6]) - 1)
+end
 return 1
 """

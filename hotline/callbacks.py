@@ -20,8 +20,8 @@ import phonenumbers
 import redis
 from phonenumbers import timezone
 
-from hotline import stats
-from hotline.callback_scripts import CREATE, REQUEUE, TAKE
+from hotline import stats, urgent
+from hotline.callback_scripts import CREATE, REQUEUE, TAKE, TAKE_ONE
 from hotline.numbers import country_of, mask, to_e164
 from hotline.privacy import NumberVault, number_hash
 
@@ -94,6 +94,7 @@ class Request:
     closed: float = 0.0
     note: str = ""
     idem: str = ""
+    case: str = ""  # the urgent case this request calls back for, if any
 
     @classmethod
     def from_hash(cls, data: dict[bytes, bytes]) -> Request:
@@ -108,7 +109,7 @@ class Request:
             taken=float(d.get("taken") or 0), country=d.get("country", ""), tz=d.get("tz", ""),
             next_at=float(d.get("next_at") or 0), connected=d.get("connected") == "1",
             closed=float(d.get("closed") or 0), note=d.get("note", ""),
-            idem=d.get("idem", ""),
+            idem=d.get("idem", ""), case=d.get("case", ""),
         )
 
     def age(self, now: float) -> float:
@@ -198,7 +199,8 @@ def create(conn: redis.Redis, config: dict[str, Any], number: str, *, language: 
     rid, existed = conn.eval(
         CREATE, 0, k.prefix, caller_hash(config, e164), idem, mask(e164), language, topic,
         priority.value, repr(now), repr(score(priority, now)), country_of(e164),
-        _vault(config).encrypt(e164), IDEM_TTL, ttl, time_zone(e164),
+        _vault(config).encrypt(e164), IDEM_TTL, ttl, time_zone(e164), priority.rank,
+        _RANK_SPAN,
     )
     req = get(conn, config, rid.decode())
     assert req is not None
@@ -235,9 +237,36 @@ def take_next(conn: redis.Redis, config: dict[str, Any], languages: Iterable[str
     queues = [k.queue(lang) for lang in languages]
     if not queues:
         return None
-    rid = conn.eval(TAKE, 1 + len(queues), k.leases, *queues,
-                    k.prefix, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL)
-    return get(conn, config, rid.decode()) if rid else None
+    found = _script(conn, TAKE)(
+        [k.leases, *queues],
+        [k.prefix, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL])
+    if not found:
+        return None
+    return Request.from_hash(dict(zip(found[::2], found[1::2], strict=True)))
+
+
+def take(conn: redis.Redis, config: dict[str, Any], rid: str, volunteer: str,
+         now: float) -> Request | None:
+    """Atomically take this one waiting request for `volunteer` (None if not waiting)."""
+    req = get(conn, config, rid)
+    if req is None:
+        return None
+    k = keys(config)
+    done = _script(conn, TAKE_ONE)(
+        [k.req(rid), k.queue(req.language), k.leases, k.number(rid)],
+        [k.prefix, rid, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES])
+    return get(conn, config, rid) if done else None
+
+
+_scripts: dict[str, Any] = {}
+
+
+def _script(conn: redis.Redis, text: str) -> Any:
+    """A Lua script run by its SHA (EVALSHA), loaded on first use on each server."""
+    script = _scripts.get(text)
+    if script is None:
+        script = _scripts[text] = conn.register_script(text)
+    return lambda keys, args: script(keys, args, client=conn)
 
 
 def release(conn: redis.Redis, config: dict[str, Any], rid: str,
@@ -250,6 +279,11 @@ def release(conn: redis.Redis, config: dict[str, Any], rid: str,
     done = conn.eval(REQUEUE, 3, k.req(rid), k.queue(req.language), k.leases,
                      rid, from_status.value)
     return bool(done)
+
+
+def link_case(conn: redis.Redis, config: dict[str, Any], rid: str, code: str) -> None:
+    """Note that request `rid` calls back for urgent case `code` (closing one ends both)."""
+    conn.hset(keys(config).req(rid), "case", code)
 
 
 def mark_connected(conn: redis.Redis, config: dict[str, Any], rid: str) -> None:
@@ -294,6 +328,9 @@ def close(conn: redis.Redis, config: dict[str, Any], rid: str, status: Status, n
     open_key = k.open(req.caller)
     if conn.get(open_key) == rid.encode():
         conn.delete(open_key)
+    if req.case:  # the call back of an urgent case: the case is over with it
+        urgent.close(conn, config, req.case, now,
+                     outcome=f"callback {rid} {status.value}")  # not the note: kept longer
     return get(conn, config, rid)
 
 

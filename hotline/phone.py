@@ -187,6 +187,7 @@ class Phone:
         self._rest: list[ET.Element] = []  # verbs after a Gather or Dial: run when it ends
         self._rest_url = ""
         self.status_replies: list[int] = []  # HTTP status of each status callback sent
+        self.answered: str | None = None  # a call from the hotline: its status callback URL
 
     # -- the wire ------------------------------------------------------------------
 
@@ -205,6 +206,9 @@ class Phone:
 
     def _voice_params(self, status: str) -> dict[str, str]:
         assert self.call_sid is not None
+        if self.answered is not None:  # the hotline called this phone
+            return {**self._base(), "From": self.hotline_number, "To": self.number,
+                    "CallSid": self.call_sid, "CallStatus": status, "Direction": "outbound-api"}
         return {**self._base(), "CallSid": self.call_sid, "CallStatus": status,
                 "Direction": "inbound", "Caller": self.number, "Called": self.hotline_number}
 
@@ -212,8 +216,17 @@ class Phone:
 
     def call(self, path: str = "/twilio/voice") -> VoiceReply:
         """Ring the hotline; return what the caller hears first."""
-        self.call_sid = _sid("CA")
+        self.call_sid, self.answered = _sid("CA"), None
         return self._request(self.public_url + path, self._voice_params("ringing"))
+
+    def answer(self, twiml: str, status_callback: str = "") -> VoiceReply:
+        """Pick up a call the hotline placed to this phone (an outbox entry): run its TwiML,
+        as Twilio runs it on the answered leg (a volunteer hearing the whisper)."""
+        self.call_sid, self.answered = _sid("CA"), status_callback
+        reply = VoiceReply()
+        self._run(list(_parse(twiml.encode(), self.public_url + "/", 200)),
+                  self.public_url + "/", reply, 0)
+        return self._finish(reply)
 
     def press(self, digits: str) -> VoiceReply:
         """Press keys while the hotline listens (stops at finishOnKey, keeps numDigits)."""
@@ -287,6 +300,11 @@ class Phone:
         return reply
 
     def _status(self, status: str) -> None:
+        if self.answered is not None:  # the hotline's own call: its status callback, if any
+            if self.answered and self.call_sid:
+                code, _ = self.post(self.answered, self._voice_params(status))
+                self.status_replies.append(code)
+            return
         if self.status_path and self.call_sid:
             code, _ = self.post(self.public_url + self.status_path,
                                 self._voice_params(status))

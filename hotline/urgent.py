@@ -439,6 +439,14 @@ def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) ->
                         **options)
 
 
+def enqueue_page_all(conn: redis.Redis, code: str) -> Any:
+    """Page every level of a case by SMS now (a voice call nobody accepted)."""
+    return jobs.queue(conn, jobs.URGENT).enqueue(
+        "workers.urgent_jobs.page_all_levels", code, job_id=f"urgent-{code}-all",
+        result_ttl=jobs.RESULT_TTL, failure_ttl=7 * 86400, job_timeout=60,
+        retry=Retry(max=2, interval=[2, 10]))
+
+
 def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str,
                 config: dict[str, Any] | None = None) -> Any:
     """Text a volunteer about a case (taken, relay), from the urgent queue.

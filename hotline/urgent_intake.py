@@ -40,6 +40,7 @@ REPLIES = {
         "unknown": "No open urgent case {code}.",
         "needs_code": "Send the case code too, e.g. ACK K7Q",
         "taken_notice": "{code} was taken by another volunteer. Thank you.",
+        "rang": "{code}: the caller rang the hotline again, urgently.",
     },
 }
 
@@ -68,6 +69,12 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     if new:
         urgent.enqueue_step(conn, case.code, 0)
         log.info("urgent case %s opened (%s), paging started", case.code, ctx.channel)
+    elif (case.state == urgent.State.CLAIMED and case.acked_by and ctx.call_sid
+          and urgent.once(conn, config, case.code, f"rang-{ctx.call_sid[:40]}")):
+        # The caller rang again about a case a volunteer has: tell that volunteer.
+        urgent.enqueue_sms(conn, case.code, case.acked_by,
+                           REPLIES["en"]["rang"].format(code=case.code), f"rang{int(now)}")
+        urgent.note(conn, config, case.code, now, "caller_rang", volunteer=case.acked_by)
     dial: list[str] = []
     if first is not None and ctx.channel == "voice":
         people = (volunteers.get(conn, config, v) for v in first.volunteers)
@@ -76,23 +83,32 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
             "dial_timeout": first.ack_timeout if first else 0}
 
 
-def _bridge(conn: redis.Redis, config: dict[str, Any], case: urgent.Case, volunteer: Volunteer,
-            now: float) -> bool:
-    """Ring the volunteer and connect them to the caller, through the callback bridge."""
+def file_callback(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,
+                  now: float) -> str:
+    """Put the case's caller at the top of the callback queue (once); return the request id.
+
+    A caller who already waits for an ordinary call back keeps that request, moved up to
+    urgent. The request is linked to the case: closing it (DONE) closes the case too.
+    """
     number = urgent.number_of(conn, config, case.code)
     if number is None:
-        return False
+        return ""
     placed = callbacks.create(conn, config, number, language=case.language, topic="urgent",
                               now=now, priority=Priority.URGENT, idem=f"urgent-{case.code}")
     rid = placed.request.id
-    if not case.callback:
-        urgent.set_state(conn, config, case.code, urgent.State.CLAIMED, callback=rid)
-    taken = callbacks.take_next(conn, config, [case.language], volunteer.id, now)
-    if taken is not None and taken.id != rid:
-        # An older urgent request was at the head: leave it there for the next volunteer.
-        callbacks.release(conn, config, taken.id)
-        taken = None
-    if taken is None:
+    callbacks.link_case(conn, config, rid, case.code)
+    return rid
+
+
+def _bridge(conn: redis.Redis, config: dict[str, Any], case: urgent.Case, volunteer: Volunteer,
+            now: float) -> bool:
+    """Ring the volunteer who acknowledged and connect them to the caller (callback bridge)."""
+    rid = file_callback(conn, config, case, now)
+    if not rid:
+        return False
+    urgent.set_state(conn, config, case.code, urgent.State.CLAIMED, callback=rid)
+    taken = callbacks.take(conn, config, rid, volunteer.id, now)
+    if taken is None:  # another volunteer is already calling this caller back
         urgent.note(conn, config, case.code, now, "call_waiting", request=rid)
         return True
     jobs.enqueue_call_volunteer(conn, rid, volunteer.id, taken.taken)
@@ -123,6 +139,23 @@ def acknowledge(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer,
     if not _bridge(conn, config, case, volunteer, now):
         return texts["won_no_number"].format(code=code)
     return texts["won"].format(code=code)
+
+
+def taken_from_queue(conn: redis.Redis, config: dict[str, Any], req: callbacks.Request,
+                     volunteer: Volunteer, now: float) -> None:
+    """A volunteer took an urgent case's call back with NEXT: that claims the case (paging
+    stops, the others paged are told), as ACK would."""
+    if not req.case:
+        return
+    urgent.mark_paged(conn, config, req.case, volunteer.id)
+    if urgent.claim(conn, config, req.case, volunteer.id, now) != "won":
+        return
+    for other in sorted(urgent.paged(conn, config, req.case) - {volunteer.id}):
+        notice = REPLIES["en"]["taken_notice"].format(code=req.case)
+        urgent.enqueue_sms(conn, req.case, other, notice, "taken")
+    for text in urgent.take_held_texts(conn, config, req.case):
+        _pass_on(conn, config, req.case, volunteer.id, text, now)
+    urgent.note(conn, config, req.case, now, "calling", volunteer=volunteer.id, request=req.id)
 
 
 def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str, text: str,

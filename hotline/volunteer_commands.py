@@ -11,7 +11,7 @@ from typing import Any
 
 import redis
 
-from hotline import bridge, callbacks, jobs, urgent_intake, volunteers
+from hotline import bridge, callbacks, jobs, urgent, urgent_intake, volunteers
 from hotline.callbacks import Status
 from hotline.volunteers import Volunteer
 
@@ -112,6 +112,7 @@ def take_next(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, n
     if req is None:
         return REPLIES[lang]["empty"]
     jobs.enqueue_call_volunteer(conn, req.id, volunteer.id, req.taken)
+    urgent_intake.taken_from_queue(conn, config, req, volunteer, now)
     return REPLIES[lang]["taken"].format(
         id=req.id, language=bridge.LANGUAGE_NAMES[lang].get(req.language, req.language),
         topic=bridge.TOPICS[lang].get(req.topic, req.topic),
@@ -124,6 +125,9 @@ def _done(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, args:
     if not args:
         return texts["done_needs_id"]
     rid = args[0].lstrip("#")
+    if not rid.isdigit():  # DONE <case code>: the call back of that urgent case
+        case = urgent.get(conn, config, rid[:8])
+        rid = case.callback if case and case.callback else rid
     req = callbacks.get(conn, config, rid) if rid.isdigit() else None
     if req is None or req.status not in callbacks.OPEN:
         return texts["not_found"].format(id=rid[:12])

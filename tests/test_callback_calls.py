@@ -243,3 +243,48 @@ def test_a_call_that_got_through_but_never_got_done_is_closed_later(hotline, min
     (req,) = callbacks.all_requests(hotline.redis, hotline.config)
     assert req.status == Status.DONE and "automatically" in req.note
     assert callbacks.number_of(hotline.redis, hotline.config, req.id) is None
+
+
+# --- missed calls on the main number (MISSED_CALL_ON_MAIN) ----------------------------
+# A short call in which the caller pressed nothing becomes a call back request, only
+# when staff turn the setting on.
+
+
+def status(signed_post, sid, seconds, call_status="completed", to=HOTLINE):
+    response = signed_post("/twilio/status", {
+        "CallSid": sid, "From": CALLER, "To": to, "CallStatus": call_status,
+        "CallDuration": str(seconds), "Direction": "inbound"})
+    assert response.status_code == 200 and b"<Response" in response.data
+
+
+@pytest.fixture()
+def missed_on(app, hotline):
+    app.config["MISSED_CALL_ON_MAIN"] = True
+    hotline.config["MISSED_CALL_ON_MAIN"] = True
+    return hotline
+
+
+def test_a_short_silent_call_to_the_main_number_asks_for_a_call_back(missed_on, signed_post):
+    signed_post("/twilio/voice", {"CallSid": "CA1", "From": CALLER, "To": HOTLINE,
+                                  "CallStatus": "ringing", "Direction": "inbound"})
+    status(signed_post, "CA1", 3)
+    (req,) = callbacks.all_requests(missed_on.redis, missed_on.config)
+    assert req.topic == "missed_call" and req.status == callbacks.Status.WAITING
+    status(signed_post, "CA1", 3)  # Twilio retries the status callback
+    status(signed_post, "CA2", 2)  # and the caller rings again at once
+    assert len(callbacks.all_requests(missed_on.redis, missed_on.config)) == 1
+
+
+def test_a_caller_who_pressed_a_key_or_stayed_on_is_no_missed_call(missed_on, signed_post):
+    signed_post("/twilio/voice", {"CallSid": "CA3", "From": CALLER, "To": HOTLINE})
+    signed_post("/twilio/voice/gather", {"CallSid": "CA3", "From": CALLER, "To": HOTLINE,
+                                         "Digits": "9"})
+    status(signed_post, "CA3", 4)
+    status(signed_post, "CA4", 45)  # a real call that lasted
+    status(signed_post, "CA5", 2, call_status="busy")
+    assert callbacks.all_requests(missed_on.redis, missed_on.config) == []
+
+
+def test_off_by_default(hotline, signed_post):
+    status(signed_post, "CA6", 2)
+    assert callbacks.all_requests(hotline.redis, hotline.config) == []

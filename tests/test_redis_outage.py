@@ -7,7 +7,6 @@ is this test's own redis-server on a free port, never the shared one.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket

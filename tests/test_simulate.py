@@ -259,3 +259,34 @@ def test_a_connected_call_and_its_end_are_shown_and_recorded(capsys):
     assert "status no-answer" in out and "(the hotline hung up" in out
     assert [(s.action, s.value, s.ends, s.connects) for s in talk.steps][1:] == [
         ("press", "5", None, True), ("dial_ends", "no-answer", True, None)]
+
+
+def test_a_volunteer_answers_the_hotlines_call_from_the_outbox_and_presses_1(env, redis_conn,
+                                                                             monkeypatch):
+    """Done means of the callback queue, from the simulator: ask, NEXT, the call, press 1."""
+    from rq import SimpleWorker
+
+    from hotline.config import load_config
+    from hotline.demo import demo_config
+    from hotline.jobs import QUEUES
+    from workers import context
+
+    caller, volunteer = "+821055550042", "+821011110001"  # a sample volunteer
+    asked = CliRunner().invoke(main, ["simulate", "--channel", "sms", "--from", caller],
+                               input="안녕하세요\n4\n1\n")
+    assert "보통 24시간 안에" in asked.stdout, asked.output
+    taken = CliRunner().invoke(main, ["simulate", "--channel", "sms", "--from", volunteer],
+                               input="다음\n")
+    assert "곧 전화가 가요" in taken.stdout, taken.output
+    context.configure(demo_config(load_config()))
+    try:
+        SimpleWorker(list(QUEUES), connection=redis_conn).work(burst=True)
+    finally:
+        context.configure({})
+    answered = CliRunner().invoke(main, ["simulate", "--channel", "voice", "--from", volunteer],
+                                  input="/answer\n1\n/quit\n")
+    out = answered.stdout
+    assert "(the hotline calls +82 10-****-01" in out, answered.output
+    assert "연결하려면 1번을 누르세요" in out
+    assert "(connecting the call to +82 10-****-42;" in out  # the volunteer sees it masked
+    assert caller not in out

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import time
+import xml.etree.ElementTree as ET
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from rq import Queue, SimpleWorker
 
-from hotline import callbacks, rota, urgent, volunteers
+from hotline import bridge, callbacks, rota, urgent, volunteer_commands, volunteers
+from hotline.callbacks import Priority, Status
 from hotline.capabilities import CapabilityContext
 from hotline.engine.segments import count_segments
 from hotline.jobs import QUEUES
 from hotline.privacy import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent_intake import acknowledge, relay, urgent_capability
+from hotline.web import urgent as urgent_web
 from workers import context
 
 CALLER = "+821099998888"
@@ -197,6 +201,8 @@ def test_further_texts_are_relayed_to_the_volunteer_without_numbers(hotline):
     assert relay(conn, config, "+821077776666", "안녕하세요", 5) is None
     queued = Queue("urgent", connection=conn).jobs
     assert queued and all("집 앞" not in job.description for job in queued)  # rq logs these
+    # nor in the job record kept in Redis (for a year when a job fails): encrypted there
+    assert all("집 앞" not in repr(job.args) for job in queued)
     run_worker(conn)
     assert sms_to(config, "+821011110001")[-1] == f"{code}: 지금 집 앞이에요"
 
@@ -308,3 +314,169 @@ def test_without_any_rota_the_case_becomes_an_urgent_callback_and_staff_are_page
     assert case.state == urgent.State.CALLBACK and case.callback
     assert len(sms_to(config, "+821011110002")) == 1  # Park is staff
     assert sms_to(config, "+821011110001") == []  # Kim is a volunteer on no rota
+
+# --- an urgent case and its call back ----------------------------------------------
+# ACK rings the acker for this caller, DONE ends both, a caller already waiting moves to
+# the top, NEXT on an urgent call back claims the case, nobody on a voice call pages all.
+
+KIM, LEE, PARK = "+821011110001", "+821011110003", "+821011110002"
+
+
+def calls_to(config, phone):
+    return [ET.fromstring(e["twiml"]) for e in read_outbox(config["DATA_DIR"])
+            if e["kind"] == "call" and e["to"] == phone]
+
+
+def whispered_request(twiml):
+    """The request id the whisper says ('요청 1 0 0 2번' / 'Request 1 0 0 2')."""
+    action = twiml.find("Gather").get("action")
+    return action.split("request=")[1].split("&")[0]
+
+
+def test_done_on_the_call_back_closes_the_case_and_a_new_emergency_pages_again(hotline):
+    conn, config, people, clock = hotline
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    acknowledge(conn, config, people["Kim"], [code], clock["now"] + 30)
+    case = urgent.get(conn, config, code)
+    assert callbacks.get(conn, config, case.callback).case == code
+
+    reply = volunteer_commands.run(conn, config, people["Kim"], f"DONE {case.callback} 병원 안내",
+                                   clock["now"] + 600)
+    assert reply == f"Request {case.callback} closed. Thank you."
+    closed = urgent.get(conn, config, code)
+    assert closed.state == urgent.State.CLOSED
+    assert urgent.number_of(conn, config, code) is None
+    last = urgent.timeline(conn, config, code)[-1]
+    assert (last["step"], last["outcome"]) == ("closed", f"callback {case.callback} done")
+
+    # A week later the same caller is in danger again: a new case, paged again.
+    clock["now"] += 7 * 86400
+    again = open_by_sms(conn, config, sid="SM2")
+    assert again["code"] != code
+    run_worker(conn)
+    assert len(sms_to(config, KIM)) == 2
+    assert sms_to(config, KIM)[-1].startswith(f"URGENT {again['code']} ")
+
+
+def test_done_with_the_case_code_closes_its_call_back(hotline):
+    conn, config, people, clock = hotline
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    acknowledge(conn, config, people["Kim"], [code], clock["now"] + 30)
+    rid = urgent.get(conn, config, code).callback
+    assert volunteer_commands.run(conn, config, people["Kim"], f"완료 {code.lower()}",
+                                  clock["now"] + 60) == f"요청 {rid}번을 완료했어요. 고맙습니다."
+    assert callbacks.get(conn, config, rid).status == Status.DONE
+    assert urgent.get(conn, config, code).state == urgent.State.CLOSED
+
+
+def test_ack_rings_the_acker_for_this_caller_even_when_an_older_urgent_call_back_waits(hotline):
+    conn, config, people, clock = hotline
+    older = callbacks.create(conn, config, "+821055554444", language="ko", topic="urgent",
+                             now=clock["now"] - 3600, priority=Priority.URGENT).request
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    assert acknowledge(conn, config, people["Kim"], [code], clock["now"] + 30).endswith(
+        "press 1 to connect.")
+    run_worker(conn)
+    rid = urgent.get(conn, config, code).callback
+    (call,) = calls_to(config, KIM)
+    assert whispered_request(call) == rid != older.id
+    assert callbacks.get(conn, config, rid).status == Status.CALLING
+    waiting = callbacks.get(conn, config, older.id)
+    assert waiting.status == Status.WAITING and callbacks.position(conn, config, waiting) == 1
+
+
+def test_a_caller_already_waiting_for_an_ordinary_call_back_moves_to_the_top(hotline):
+    conn, config, people, clock = hotline
+    for n in range(3):  # three callers who asked earlier for counselling
+        callbacks.create(conn, config, f"+82105555000{n}", language="ko", topic="counselling",
+                         now=clock["now"] - 7200 + n)
+    mine = callbacks.create(conn, config, CALLER, language="ko", topic="counselling",
+                            now=clock["now"] - 600).request
+    assert callbacks.position(conn, config, mine) == 4
+    rota.import_rota(conn, config, "timezone: Asia/Seoul\nlevels:\n  - name: primary\n"
+                     "    shifts:\n      - {volunteer: Kim, days: [sun], from: '03:00', "
+                     "to: '04:00'}\n", "rota.yaml", 0.0, rota.resolver(conn, config))
+    code = open_by_sms(conn, config)["code"]  # nobody on call: an urgent call back
+    run_worker(conn)
+    case = urgent.get(conn, config, code)
+    assert case.state == urgent.State.CALLBACK and case.callback == mine.id
+    moved = callbacks.get(conn, config, mine.id)
+    assert moved.priority == Priority.URGENT and moved.created == mine.created
+    assert callbacks.position(conn, config, moved) == 1
+
+    # NEXT gives it first, and taking it claims the case: the paging stops.
+    reply = volunteer_commands.run(conn, config, people["Lee"], "NEXT", clock["now"] + 60)
+    assert reply.startswith(f"Request {mine.id}: Korean, urgent")
+    claimed = urgent.get(conn, config, code)
+    assert claimed.state == urgent.State.CLAIMED and claimed.acked_by == people["Lee"].id
+    run_worker(conn)
+    assert sms_to(config, KIM)[-1] == f"{code} was taken by another volunteer. Thank you."
+
+
+def test_an_urgent_caller_who_does_not_answer_is_tried_again_soon_even_at_night(hotline):
+    conn, config, people, _ = hotline
+    night = datetime.fromisoformat("2026-11-26T02:00:00+09:00").timestamp()
+    req = callbacks.create(conn, config, CALLER, language="ko", topic="urgent", now=night,
+                           priority=Priority.URGENT).request
+    callbacks.take(conn, config, req.id, people["Kim"].id, night)
+    assert bridge.caller_missed(conn, config, callbacks.get(conn, config, req.id),
+                                night + 60) == "later"
+    later = callbacks.get(conn, config, req.id)
+    assert later.status == Status.LATER and later.next_at == night + 60 + 600
+    # an ordinary request waits for the morning instead
+    plain = callbacks.create(conn, config, "+821055550009", language="ko", topic="clinic",
+                             now=night).request
+    callbacks.take(conn, config, plain.id, people["Kim"].id, night)
+    bridge.caller_missed(conn, config, callbacks.get(conn, config, plain.id), night + 60)
+    morning = datetime.fromtimestamp(callbacks.get(conn, config, plain.id).next_at,
+                                     ZoneInfo("Asia/Seoul"))
+    assert morning.hour == 9
+
+
+def test_take_gives_one_waiting_request_once(hotline):
+    conn, config, people, clock = hotline
+    req = callbacks.create(conn, config, CALLER, language="ko", topic="urgent",
+                           now=clock["now"]).request
+    assert callbacks.take(conn, config, req.id, people["Kim"].id, clock["now"]).volunteer == \
+        people["Kim"].id
+    assert callbacks.take(conn, config, req.id, people["Lee"].id, clock["now"]) is None
+    assert callbacks.take(conn, config, "9999", people["Lee"].id, clock["now"]) is None
+    assert callbacks.position(conn, config, callbacks.get(conn, config, req.id)) == 0
+
+
+def test_the_bridged_call_of_an_urgent_case_shows_on_its_timeline(hotline, app, signed_post):
+    conn, config, people, clock = hotline
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    acknowledge(conn, config, people["Kim"], [code], clock["now"] + 30)
+    rid = urgent.get(conn, config, code).callback
+    runtime = app.extensions["hotline"]
+    callbacks.mark_connected(runtime.redis, runtime.config, rid)
+    response = signed_post(f"/twilio/calls/dialed?request={rid}&lang=en",
+                           {"CallSid": "CA9", "DialCallStatus": "completed"})
+    assert response.status_code == 200
+    outcome = urgent.timeline(conn, config, code)[-1]
+    assert (outcome["step"], outcome["status"], outcome["request"]) == (
+        "call_outcome", "completed", rid)
+
+
+def test_a_voice_call_nobody_accepts_pages_every_level_by_sms_at_once(hotline):
+    conn, config, _, clock = hotline
+    ctx = CapabilityContext(conn, config, CALLER, urgent.caller_hash(config, CALLER), "voice",
+                            "ko", call_sid="CA1", now=clock["now"])
+    code = urgent_capability(ctx, {"language": "ko", "reason": "menu"})["code"]
+    levels = len(rota.current(conn, config, clock["now"]))
+    # Neither level accepted the Dial (a few seconds each): the caller hears 119 ...
+    root = ET.fromstring(str(urgent_web.dial_twiml(conn, config, code, "ko", levels,
+                                                   clock["now"] + 5)))
+    assert root.find("Dial") is None and "119" in root[0].text
+    run_worker(conn)
+    # ... and both levels have their SMS page now, not only after level 1's ACK timeout.
+    page = sms_to(config, KIM)
+    assert len(page) == 1 and page[0].startswith(f"URGENT {code} ")
+    assert sms_to(config, LEE) == page
+    steps = [e["step"] for e in urgent.timeline(conn, config, code)]
+    assert "nobody_answered" in steps and "paged_all_levels" in steps

@@ -122,8 +122,13 @@ def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
                         {"CallSid": "CA1", "DialCallStatus": "completed",
                          "DialCallDuration": "312"})
     assert ET.fromstring(ended.data)[0].tag == "Hangup"
-    last = urgent.timeline(conn, config, code)[-1]
-    assert (last["step"], last["status"], last["seconds"]) == ("call_outcome", "completed", "312")
+    outcome, closed = urgent.timeline(conn, config, code)[-2:]
+    assert (outcome["step"], outcome["status"], outcome["seconds"]) == (
+        "call_outcome", "completed", "312")
+    # the person was reached: the case is over, the number gone, the caller free for a new one
+    assert (closed["step"], closed["outcome"]) == ("closed", "call completed")
+    assert urgent.get(conn, config, code).state == urgent.State.CLOSED
+    assert urgent.number_of(conn, config, code) is None
 
 
 def test_no_acceptance_dials_the_next_level_then_gives_the_emergency_number(voice_case,
@@ -201,3 +206,48 @@ nodes:
     assert root[0].text == "곧 사람을 연결해 드릴게요."
     assert [n.text for n in dial.findall("Number")] == ["+821011110001", "+821011110004"]
     assert urgent_web.urgent_dial(conn, config, script, first, CALLER, now) is None
+
+
+def call_and_press_0(signed_post, sid):
+    signed_post("/twilio/voice", {"CallSid": sid, "From": CALLER, "To": "+15005550006",
+                                  "CallStatus": "ringing"})
+    return signed_post("/twilio/voice/gather", {"CallSid": sid, "From": CALLER,
+                                                "To": "+15005550006", "Digits": "0"})
+
+
+def test_a_caller_whose_sms_case_still_waits_is_put_through_when_they_call(voice_case,
+                                                                           signed_post):
+    conn, config, _people, code = voice_case
+    urgent.close(conn, config, code, 0)
+    ctx = CapabilityContext(conn, config, CALLER, urgent.caller_hash(config, CALLER), "sms",
+                            "ko", message_sid="SM1", now=config["CLOCK"]())
+    sms_code = urgent_capability(ctx, {"language": "ko", "reason": "words"})["code"]
+    _, dial = dial_of(call_and_press_0(signed_post, "CA20").data)
+    assert dial is not None, "the caller must be put through, not only told to wait"
+    assert [n.text for n in dial.findall("Number")] == ["+821011110001", "+821011110004"]
+    assert query(dial.get("action"))["case"] == sms_code
+    assert "dialled" in [e["step"] for e in urgent.timeline(conn, config, sms_code)]
+
+
+def test_ringing_again_on_a_claimed_case_tells_the_volunteer_who_has_it(voice_case,
+                                                                       signed_post, tmp_path):
+    from rq import SimpleWorker
+
+    from hotline.jobs import QUEUES
+    from hotline.telephony import OutboxTransport, read_outbox
+    from workers import context
+
+    conn, config, people, code = voice_case
+    urgent.mark_paged(conn, config, code, people["Kim"].id)
+    assert urgent.claim(conn, config, code, people["Kim"].id, 0) == "won"
+    root, dial = dial_of(call_and_press_0(signed_post, "CA21").data)
+    assert dial is None and "곧 사람이 연락드려요" in root[0].text
+    call_and_press_0(signed_post, "CA21")  # a Twilio retry tells nobody twice
+    context.configure(config, OutboxTransport(str(tmp_path)))
+    try:
+        SimpleWorker(list(QUEUES), connection=conn).work(burst=True)
+    finally:
+        context.configure({})
+    sent = [e for e in read_outbox(str(tmp_path)) if e["kind"] == "sms"]
+    assert [(e["to"], e["body"]) for e in sent] == [
+        ("+821011110001", f"{code}: the caller rang the hotline again, urgently.")]

@@ -138,3 +138,57 @@ def test_urgent_sms_pages_escalates_and_ack_bridges(app, redis_conn, signed_post
     steps = [e["step"] for e in urgent.timeline(redis_conn, config, code)]
     assert steps[:5] == ["created", "paged", "escalated", "acked", "calling"]
     assert urgent.get(redis_conn, config, code).state == urgent.State.CLAIMED
+
+
+def start_worker(app, redis_url, redis_conn, log_path):
+    """A `hotline worker` in its own session, so it can be killed -9 with its scheduler."""
+    config = app.config
+    env = {**os.environ, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": config["DATA_DIR"],
+           "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
+           "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
+           "HOTLINE_PUBLIC_URL": config["PUBLIC_URL"]}
+    process = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], cwd=ROOT,
+                               env=env, stdout=open(log_path, "a"),  # noqa: SIM115
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    wait_for(lambda: any(w.pid == process.pid for w in Worker.all(connection=redis_conn)),
+             seconds=20)
+    return process
+
+
+def test_a_worker_killed_between_levels_does_not_stop_the_escalation(app, redis_url,
+                                                                     redis_conn, signed_post,
+                                                                     tmp_path):
+    import signal
+
+    config = dict(app.config)
+    capabilities = app.extensions["hotline"].capabilities
+    if "urgent" not in capabilities:
+        capabilities.register("urgent", urgent_capability)
+    for name, phone in [("Kim", "+821011110001"), ("Lee", "+821011110003")]:
+        volunteers.add(redis_conn, config, name, phone, ("ko",))
+    rota.import_rota(redis_conn, config, ROTA.replace("ack_timeout_seconds: 1",
+                                                      "ack_timeout_seconds: 4"),
+                     "rota.yaml", 0.0, rota.resolver(redis_conn, config))
+
+    def pages(to):
+        return [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "sms" and e["to"] == to]
+
+    first = start_worker(app, redis_url, redis_conn, tmp_path / "worker1.log")
+    try:
+        signed_post("/twilio/sms", {"From": CALLER, "To": "+15005550006", "MessageSid": "SMk1",
+                                    "Body": "살려주세요", "NumMedia": "0"})
+        wait_for(lambda: pages("+821011110001"))
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # a crash: the worker and its scheduler, at once
+        first.wait(10)
+    assert pages("+821011110003") == []  # level 2 is due in 4 s, scheduled in Redis
+    killed = time.time()
+    second = start_worker(app, redis_url, redis_conn, tmp_path / "worker2.log")
+    try:
+        # RQ alone keeps the dead scheduler's lock for a minute, then looks again only at
+        # its 10-minute maintenance: level 2 would wait that long.
+        wait_for(lambda: pages("+821011110003"), seconds=20)
+        assert time.time() - killed < 20
+    finally:
+        second.terminate()
+        second.wait(10)

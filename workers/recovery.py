@@ -23,6 +23,7 @@ import redis
 from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
 
 log = logging.getLogger("hotline.jobs")
 
@@ -100,3 +101,34 @@ def requeue_orphans(conn: redis.Redis, queue_names: list[str] | tuple[str, ...],
                         job_id, worker or "?", job.retries_left)
             requeued.append(job_id)
     return requeued
+
+
+# Delete a scheduler lock only while it still names the dead scheduler.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def release_stale_scheduler_locks(conn: redis.Redis, queues: list[str]) -> list[str]:
+    """Free the scheduler locks of a scheduler on this host whose process is gone (a worker
+    killed with -9, or the machine's OOM killer): RQ would keep them a minute more, and a
+    new worker would not schedule anything until then. Returns the queues freed."""
+    freed = []
+    for name in queues:
+        lock = SCHEDULER_LOCKING_KEY_TEMPLATE % name
+        owner = conn.get(lock)
+        if not owner:
+            continue
+        owner_name = _text(owner)
+        raw: dict[Any, Any] = conn.hgetall(SCHEDULER_KEY_TEMPLATE % owner_name)
+        info = {_text(k): _text(v) for k, v in raw.items()}
+        here = info.get("hostname") == socket.gethostname()
+        pid = int(info.get("pid") or 0)
+        if here and pid and _process_gone(pid) and conn.eval(_RELEASE, 1, lock, owner_name):
+            freed.append(name)
+    return freed

@@ -13,8 +13,7 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from hotline import callbacks, rota, urgent, volunteers
-from hotline.callbacks import Priority
+from hotline import rota, urgent, urgent_intake, volunteers
 from hotline.urgent import State
 from workers import context
 from workers.context import log
@@ -28,17 +27,6 @@ def _everyone(conn: redis.Redis, config: dict[str, Any]) -> tuple[str, ...]:
     staff = [v.id for v in volunteers.all_volunteers(conn, config) if v.role == "staff"]
     available = rota.availability(conn, config)
     return tuple(v for v in dict.fromkeys([*named, *staff]) if available(v))
-
-
-def _file_callback(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,
-                   now: float) -> str:
-    """Nobody is on call: put the caller at the top of the callback queue."""
-    number = urgent.number_of(conn, config, case.code)
-    if number is None:
-        return ""
-    placed = callbacks.create(conn, config, number, language=case.language, topic="urgent",
-                              now=now, priority=Priority.URGENT, idem=f"urgent-{case.code}")
-    return placed.request.id
 
 
 def escalate(code: str, step: int) -> str:
@@ -55,7 +43,7 @@ def escalate(code: str, step: int) -> str:
     plan = urgent.plan(levels, step, _everyone(conn, config), repeat_wait)
 
     if plan.nobody and urgent.once(conn, config, code, "nobody"):
-        rid = _file_callback(conn, config, case, now)
+        rid = urgent_intake.file_callback(conn, config, case, now)
         urgent.set_state(conn, config, code, State.CALLBACK, callback=rid)
         urgent.note(conn, config, code, now, "nobody_on_call", callback=rid)
         log.info("case %s: nobody on call; urgent callback %s, paging everyone", code, rid)
@@ -78,6 +66,7 @@ def escalate(code: str, step: int) -> str:
         except Exception:
             urgent.forget_once(conn, config, code, f"page-{step}-{vid}")
             raise  # RQ retries the job; pages already sent are not sent again
+        urgent.once(conn, config, code, f"sms-{vid}")  # has had a page (see page_all_levels)
         log.info("case %s step %s: paged volunteer %s", code, step, vid)
 
     if urgent.once(conn, config, code, f"step-{step}"):
@@ -90,6 +79,35 @@ def escalate(code: str, step: int) -> str:
                 urgent.forget_once(conn, config, code, f"step-{step}")
                 raise
     return f"paged {len(plan.page)}"
+
+
+def page_all_levels(code: str) -> str:
+    """A voice case nobody accepted: page by SMS, now, everyone on call at every level who
+    has not had a page for it yet (the escalation by SMS goes on as planned)."""
+    conn, config, now = context.connection(), context.config(), context.now()
+    case = urgent.get(conn, config, code)
+    if case is None or case.state not in urgent.UNCLAIMED:
+        return "stopped"
+    levels = rota.current(conn, config, now)
+    people = list(dict.fromkeys(v for level in levels for v in level.volunteers))
+    if not people:
+        people = list(_everyone(conn, config))
+    body = urgent.page_text(code, case.language, case.first_words, case.reason)
+    sent = []
+    for vid in people:
+        person = volunteers.get(conn, config, vid)
+        if person is None or not urgent.once(conn, config, code, f"sms-{vid}"):
+            continue
+        urgent.mark_paged(conn, config, code, vid)
+        try:
+            context.transport().send_sms(person.phone, body)
+        except Exception:
+            urgent.forget_once(conn, config, code, f"sms-{vid}")
+            raise
+        sent.append(vid)
+    urgent.note(conn, config, code, now, "paged_all_levels", volunteers=sent)
+    log.info("case %s: paged %d more volunteers at every level", code, len(sent))
+    return f"paged {len(sent)}"
 
 
 def text_volunteer(code: str, volunteer_id: str, body: str) -> str:

@@ -15,10 +15,15 @@ from hotline.jobs import QUEUES, schedule_purge
 from hotline.redisdb import connect
 from hotline.telephony import Transport
 from workers import context
-from workers.recovery import requeue_orphans
+from workers.recovery import release_stale_scheduler_locks, requeue_orphans
 
 LOG_FORMAT = "%(message)s"  # rq's own format, unused: our structured handler is set first
-MAINTENANCE_INTERVAL = 60  # seconds between registry cleanups and orphan sweeps (RQ: 600)
+# RQ checks for a free scheduler lock only at its maintenance, every 10 minutes by default,
+# between blocking waits of ~7 minutes: after a crash a new worker would run no timed job
+# (an urgent case's next level) for that long. Check every few seconds instead; the
+# maintenance also sweeps for jobs of dead workers (workers/recovery.py).
+MAINTENANCE_INTERVAL = 5
+WORKER_TTL = 20  # the blocking wait for a job is WORKER_TTL - 15 seconds
 PR_SET_PDEATHSIG = 1
 
 
@@ -89,6 +94,13 @@ class HotlineWorker(Worker):
         super().main_work_horse(job, queue)
 
     def run_maintenance_tasks(self) -> None:
+        """RQ's maintenance, after freeing the scheduler locks of a scheduler that died here
+        (checked at each maintenance, not only at start: a killed scheduler may take a
+        moment to be gone); then the sweep for jobs of dead workers."""
+        freed = release_stale_scheduler_locks(self.connection, list(QUEUES))
+        if freed:
+            logging.getLogger("workers").warning(
+                "freed the scheduler locks of a dead worker: %s", ", ".join(freed))
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
         try:
             requeue_orphans(self.connection, [q.name for q in self.queues],
@@ -114,9 +126,11 @@ def start(config: dict[str, Any], burst: bool = False,
     setup_logging(str(config.get("LOG_LEVEL") or "INFO").upper(),
                   str(config.get("LOG_FORMAT") or "json"))
     conn = connect(config)
+    release_stale_scheduler_locks(conn, list(QUEUES))  # before RQ tries for them at start
     schedule_purge(conn, config)
     worker = HotlineWorker(list(QUEUES), connection=conn, hotline_config=config,
-                           log_job_description=False)
+                           log_job_description=False, worker_ttl=WORKER_TTL,
+                           job_monitoring_interval=5)
     return worker.work(burst=burst, with_scheduler=True,
                        logging_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
                        log_format=LOG_FORMAT)

@@ -23,7 +23,7 @@ from hotline.transcripts import Exchange, Given, Transcript, TranscriptError
 KEYS = re.compile(r"[0-9*#]+")
 HELP = ("Type keypad digits to press them, other words to speak them, an empty line to stay "
         "silent; /call to call again, /done [status] when a connected call ends, /hangup, "
-        "/quit.")
+        "/answer to pick up the hotline's latest call to this number (outbox), /quit.")
 SMS_HELP = "Type a message and press Enter to send it; /quit to leave."
 FRAGMENT_MAX = 30  # characters of a reply kept as a recorded expectation
 _PIECES = re.compile(r"(?<=[.?!。])\s+|\n+")
@@ -104,7 +104,9 @@ def fragment(reply: str, previous: str) -> str:
     return piece
 
 
-def _show_voice(reply: VoiceReply) -> None:
+def _show_voice(reply: VoiceReply, masked: bool = False) -> None:
+    """Show what the phone hears; `masked`: this phone is a volunteer's, who never sees the
+    caller's number."""
     for spoken in reply.spoken:
         click.echo(f"  [{spoken.language} {spoken.voice}] {spoken.text}".replace(" ]", "]"))
     if reply.gather:
@@ -112,7 +114,8 @@ def _show_voice(reply: VoiceReply) -> None:
                             for k in reply.gather.input)
         click.echo(f"  (listening for {kinds}, {reply.gather.language})")
     elif reply.dialed:
-        click.echo(f"  (connecting the call to {', '.join(reply.dialed)}; "
+        dialed = [mask(n) for n in reply.dialed] if masked else reply.dialed
+        click.echo(f"  (connecting the call to {', '.join(dialed)}; "
                    "/done [completed|busy|no-answer|failed] when that call ends)")
     elif reply.rejected:
         click.echo(f"  (the hotline rejected the call: {reply.rejected})")
@@ -156,6 +159,23 @@ class Conversation:
         reply = self.phone.call()
         _show_voice(reply)
         self._record("call", "", reply.text, reply)
+
+    def answer(self) -> None:
+        """Pick up the newest call the hotline placed to this number (from the outbox)."""
+        from hotline.config import load_config
+        from hotline.telephony import read_outbox
+
+        calls = [e for e in read_outbox(load_config()["DATA_DIR"])
+                 if e.get("kind") == "call" and e.get("to") == self.phone.number
+                 and e.get("twiml")]
+        if not calls:
+            click.echo(f"  (no call from the hotline to {mask(self.phone.number)} in the outbox)")
+            return
+        self.phone.hangup()
+        click.echo(f"(the hotline calls {mask(self.phone.number)}, {calls[-1]['at']}; "
+                   f"you pick up)")
+        _show_voice(self.phone.answer(calls[-1]["twiml"], calls[-1].get("status_callback", "")),
+                    masked=True)
 
     def _read(self) -> str | None:
         if self.tty:  # input() gives line editing and history at a terminal
@@ -214,8 +234,10 @@ class Conversation:
         elif command.startswith("/done"):
             status = command.split()[1] if len(command.split()) > 1 else "completed"
             reply = self.phone.dial_ends(status)
-            _show_voice(reply)
+            _show_voice(reply, masked=self.phone.answered is not None)
             self._record("dial_ends", status, reply.text, reply)
+        elif command == "/answer":
+            self.answer()
         elif command == "/hangup":
             self.phone.hangup()
             self._record("hangup", "", "")
@@ -228,7 +250,7 @@ class Conversation:
             spoken = {"silence": lambda: self.phone.silence(),
                       "press": lambda: self.phone.press(text),
                       "say": lambda: self.phone.say(text)}[action]()
-            _show_voice(spoken)
+            _show_voice(spoken, masked=self.phone.answered is not None)
             self._record(action, text, spoken.text, spoken)
         return True
 

@@ -11,7 +11,7 @@ import logging
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import bridge, callbacks, jobs
+from hotline import bridge, callbacks, jobs, urgent
 from hotline.callback_intake import missed_call
 from hotline.callbacks import Status
 from hotline.web import runtime
@@ -60,6 +60,9 @@ def dialed() -> Response:
     req = callbacks.get(app.redis, app.config, rid)
     if req is None or req.status != Status.CALLING:
         return _twiml(str(VoiceResponse()))
+    if req.case:  # the call back of an urgent case: its timeline shows how the call went
+        urgent.note(app.redis, app.config, req.case, app.clock(), "call_outcome",
+                    status=status, request=rid)
     if status == "completed":
         jobs.schedule_autoclose(app.redis, rid, app.clock() + bridge.AUTOCLOSE_AFTER)
         log.info("request %s: caller answered", rid)

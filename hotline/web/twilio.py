@@ -149,7 +149,19 @@ def incoming_call() -> Response:
 @bp.post("/voice/gather")
 def gathered() -> Response:
     """A Gather finished: digits, speech, or nothing."""
+    form, app = request.form, runtime()
+    if form.get("Digits") or form.get("SpeechResult"):
+        _safely(lambda: callback_intake.note_pressed(app.redis, app.config,
+                                                     form.get("CallSid", "")))
     return _converse("voice", _gather_input)
+
+
+def _safely(effect: Callable[[], object]) -> None:
+    """Run a side effect of a call; whatever fails, the answer still goes out."""
+    try:
+        effect()
+    except Exception as exc:  # noqa: BLE001  the caller's answer comes first
+        _log_failure(exc, request.form.get("From", ""))
 
 
 def _before_menu() -> Response | None:
@@ -239,5 +251,12 @@ def incoming_sms() -> Response:
 
 @bp.post("/status")
 def status_callback() -> Response:
-    """Call and message status callbacks: acknowledged with an empty <Response/>."""
+    """Call and message status callbacks: acknowledged with an empty <Response/>.
+
+    A short call to the main number in which the caller pressed nothing becomes a call
+    back request when staff turned MISSED_CALL_ON_MAIN on.
+    """
+    form, app = request.form, runtime()
+    if form.get("CallSid") and form.get("CallStatus") == "completed":
+        _safely(lambda: callback_intake.call_ended(app.redis, app.config, form, app.clock()))
     return _twiml(VoiceResponse())

@@ -18,8 +18,7 @@ import redis
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from hotline import callbacks, rota, urgent, volunteers
-from hotline.callbacks import Priority
+from hotline import rota, urgent, urgent_intake, volunteers
 from hotline.engine.actions import End, Say
 from hotline.engine.emergency import emergency_number
 from hotline.engine.model import Script
@@ -107,8 +106,9 @@ def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, resul
                 caller: str, now: float) -> VoiceResponse | None:
     """TwiML for a voice call that just reached an urgent node: its calm sentence, then Dial.
 
-    None when the call is not on a fresh urgent case or nobody is on call: the normal
-    rendering then says the node's text with the emergency number.
+    None when the caller's case is already claimed or nobody is on call: the normal
+    rendering then says the node's text with the emergency number. A case still waiting
+    for someone (opened by SMS, or by an earlier call) is dialled now too.
     """
     node = script.nodes.get(result.session.node)
     if node is None or node.kind != "urgent" or not result.actions:
@@ -116,8 +116,8 @@ def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, resul
     if not isinstance(result.actions[-1], End):
         return None
     case = urgent.open_case_of(conn, config, caller)
-    if case is None or case.state != urgent.State.PAGING or case.channel != "voice":
-        return None
+    if case is None or case.state not in urgent.UNCLAIMED:
+        return None  # a volunteer has the case already (they are told the caller rang)
     if not any(level.volunteers for level in rota.current(conn, config, now)):
         return None
     said = " ".join(a.text for a in result.actions if isinstance(a, Say) and a.text)
@@ -126,19 +126,16 @@ def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, resul
 
 def _nobody(conn: redis.Redis, config: dict[str, Any], case: urgent.Case | None,
             now: float) -> None:
-    """Nobody took the call: the case waits at the top of the callback queue."""
+    """Nobody took the call: the case waits at the top of the callback queue, and every
+    level is paged by SMS at once."""
     if case is None or case.state not in urgent.UNCLAIMED:
         return
     if not urgent.once(conn, config, case.code, "voice-nobody"):
         return
-    number = urgent.number_of(conn, config, case.code)
-    rid = ""
-    if number:
-        rid = callbacks.create(conn, config, number, language=case.language, topic="urgent",
-                               now=now, priority=Priority.URGENT,
-                               idem=f"urgent-{case.code}").request.id
+    rid = urgent_intake.file_callback(conn, config, case, now)
     urgent.set_state(conn, config, case.code, urgent.State.CALLBACK, callback=rid)
     urgent.note(conn, config, case.code, now, "nobody_answered", callback=rid)
+    urgent.enqueue_page_all(conn, case.code)
 
 
 @bp.post("/whisper")
@@ -193,6 +190,9 @@ def dialed() -> Response:
     if case is not None and case.state == urgent.State.CLAIMED:
         urgent.note(app.redis, app.config, code, now, "call_outcome", status=status,
                     seconds=request.form.get("DialCallDuration", ""))
+        # The volunteer accepted and spoke with the caller: the case is over (the number
+        # goes); a caller who needs more calls again or texts, and a new case opens.
+        urgent.close(app.redis, app.config, code, now, outcome=f"call {status or 'ended'}")
         response = VoiceResponse()
         response.hangup()
         return _twiml(response)
