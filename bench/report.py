@@ -51,15 +51,20 @@ def level_rows(levels: list[dict[str, Any]]) -> list[list[str]]:
         ratio = level.get("ratio")
         rows.append([str(level["concurrency"]),
                      f"{b['rps']:.0f}", f"{b['p50_ms']:.1f}", f"{b['p95_ms']:.1f}",
-                     f"{b['p99_ms']:.1f}",
+                     f"{b['p99_ms']:.1f}", _cpu(b),
                      f"{h['rps']:.0f}", f"{h['p50_ms']:.1f}", f"{h['p95_ms']:.1f}",
-                     f"{h['p99_ms']:.1f}", str(h["errors"]),
+                     f"{h['p99_ms']:.1f}", _cpu(h), str(h["errors"]),
                      f"{ratio:.0%}" if ratio is not None else "-"])
     return rows
 
 
-HEADER = ["callers", "base req/s", "p50", "p95", "p99", "hotline req/s", "p50", "p95", "p99",
-          "errors", "ratio"]
+def _cpu(figures: dict[str, Any]) -> str:
+    value = figures.get("server_cpu_ms")
+    return f"{value:.2f}" if value is not None else "-"
+
+
+HEADER = ["callers", "base req/s", "p50", "p95", "p99", "cpu/req", "hotline req/s", "p50",
+          "p95", "p99", "cpu/req", "errors", "ratio"]
 
 
 def text_table(levels: list[dict[str, Any]]) -> str:
@@ -118,7 +123,10 @@ def write_markdown(path: str, results: dict[str, Any]) -> None:
             " as the last was answered (whole SMS and voice conversations with valid Twilio"
             " signatures: menu, directory search, callback request, urgent). The baseline is"
             " `bench/baseline_app.py` (fixed TwiML) under the same gunicorn settings, driven"
-            " by the same load generator in the same run. Latencies in ms.",
+            " by the same load generator in the same run. Latencies in ms; cpu/req is the"
+            " CPU time the web processes spent per request (ms), measured with psutil;"
+            " ratio is hotline req/s over baseline req/s. The load generator runs on the"
+            " same CPUs (its own CPU per request is in latest.json as client_cpu_ms).",
             "",
             markdown_table(results["levels"]),
             "",

@@ -99,22 +99,33 @@ def _gunicorn_summary() -> str:
     return f"{conf.workers} workers x {conf.threads} threads ({conf.worker_class})"
 
 
-def _levels(args: argparse.Namespace, web: servers.Process,
-            baseline: servers.Process) -> list[dict[str, Any]]:
+def _levels(args: argparse.Namespace, web: servers.Process, baseline: servers.Process,
+            worker: servers.Process) -> list[dict[str, Any]]:
     out = []
     for concurrency in args.level_list:
         level: dict[str, Any] = {"concurrency": concurrency}
         for name, proc, verify in (("baseline", baseline, False), ("hotline", web, True)):
+            cpu = proc.cpu_seconds()
+            jobs_cpu = worker.cpu_seconds()
             run = load.drive(proc.url, TOKEN, concurrency, requests=args.requests,
                              seconds=args.duration or None, verify=verify, seed=concurrency)
-            level[name] = run["figures"]
+            level[name] = figures = run["figures"]
+            served = max(1, figures["requests"])
+            figures["server_cpu_ms"] = round((proc.cpu_seconds() - cpu) * 1000 / served, 3)
+            if name == "hotline":
+                figures["worker_cpu_ms"] = round((worker.cpu_seconds() - jobs_cpu) * 1000
+                                                 / served, 3)
             print(f"  {concurrency:>4} callers  {name:<8} {run['figures']['rps']:>7.0f} req/s  "
                   f"p50 {run['figures']['p50_ms']:.1f}  p99 {run['figures']['p99_ms']:.1f} ms"
-                  f"  errors {run['figures']['errors']}", flush=True)
+                  f"  errors {figures['errors']}  server CPU {figures['server_cpu_ms']:.2f} "
+                  f"ms/req, client CPU {figures['client_cpu_ms']:.2f} ms/req", flush=True)
             for sample in run["figures"]["error_samples"][:2]:
                 print(f"        {sample}")
         base_rps = level["baseline"]["rps"]
         level["ratio"] = round(level["hotline"]["rps"] / base_rps, 3) if base_rps else None
+        hot_cpu = level["hotline"]["server_cpu_ms"]
+        level["cpu_ratio"] = (round(level["baseline"]["server_cpu_ms"] / hot_cpu, 3)
+                              if hot_cpu else None)
         out.append(level)
     return out
 
@@ -199,7 +210,7 @@ def main() -> int:
                   f"redis: {bench_redis.kind}; warming up ...", flush=True)
             for proc in (baseline, web):
                 load.drive(proc.url, TOKEN, 4, requests=args.warmup, seconds=30)
-            results["levels"] = _levels(args, web, baseline)
+            results["levels"] = _levels(args, web, baseline, procs[0])
             results["targets"] = _targets(results["levels"])
             results["rss_mb"] = {"web": web.rss_mb(), "worker": procs[0].rss_mb()}
             print()

@@ -102,6 +102,19 @@ class Process:
         except psutil.Error:
             return 0.0
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the process, its children, and children
+        it has reaped (RQ's work horses)."""
+        try:
+            proc = psutil.Process(self.popen.pid)
+            total = 0.0
+            for p in [proc, *proc.children(recursive=True)]:
+                t = p.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+            return total
+        except psutil.Error:
+            return 0.0
+
     def pids(self) -> list[int]:
         """The process and its children."""
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from typing import Any
 
 import redis
 from flask import Blueprint, Response, after_this_request, request
@@ -27,7 +28,7 @@ from hotline.engine.inputs import Begin, Digits, Input, Outcome, Silence, Text
 from hotline.engine.runner import Result, step
 from hotline.engine.session import Session
 from hotline.numbers import country_of
-from hotline.web import runtime
+from hotline.web import readahead, runtime
 from hotline.web.signature import check_signature
 from hotline.web.urgent import urgent_dial
 
@@ -62,13 +63,17 @@ def _call_input(form: Form, session: Session | None) -> Input:
     return Begin("voice", country=country_of(form.get("From", "")))
 
 
-def _converse(channel: str, make_input: Callable[[Form, Session | None], Input]) -> Response:
-    """Verify is done; parse input, load session, step, carry out handoffs, save, render."""
+def _converse(channel: str, make_input: Callable[[Form, Session | None], Input],
+              ahead: readahead.Ahead | None = None) -> Response:
+    """Verify is done; parse input, load session (read ahead, when given), step, carry out
+    handoffs, save, render."""
     form, app = request.form, runtime()
     caller = form.get("From", "")
     try:
         caller_hash = app.caller_hash(caller)
-        session = app.sessions.load(caller_hash)
+        if ahead is None:
+            ahead = _read_ahead(channel, limited=False)
+        session = app.sessions.parse(ahead.session)
         script = app.scripts.for_session(session)
         now = app.clock()
         result = step(script, session, make_input(form, session), now=now)
@@ -121,6 +126,39 @@ def _log_failure(exc: BaseException, caller: str) -> None:
               request.path, who, type(exc).__name__, stack)
 
 
+def _read_ahead(channel: str, *, limited: bool = True, look_up: bool = False,
+                message_sid: str = "") -> readahead.Ahead:
+    """Read what this request needs first, in one round trip (see hotline.web.readahead)."""
+    app, caller = runtime(), request.form.get("From", "")
+    caller_hash = app.caller_hash(caller)
+    return readahead.read(app.redis, app.config, channel=channel, caller=caller,
+                          caller_hash=caller_hash, session_key=app.sessions.key(caller_hash),
+                          now=app.clock(), message_sid=message_sid, limited=limited,
+                          look_up=look_up)
+
+
+def _start(channel: str, **options: Any) -> readahead.Ahead | Response:
+    """Read ahead for a new text or call; the fallback at once when Redis is down."""
+    caller = request.form.get("From", "")
+    try:
+        return _read_ahead(channel, **options)
+    except Exception as exc:  # noqa: BLE001  Redis down: the fallback at once, not later
+        _log_failure(exc, caller)
+        return _twiml(fallback(channel, caller, request.form.get("Body", "")))
+
+
+def _over_limit(channel: str, ahead: readahead.Ahead) -> Response | None:
+    """The answer when this text or call is over its caller's rate limit, else None."""
+    app, caller = runtime(), request.form.get("From", "")
+    try:
+        verdict = ratelimit.judge(app.redis, app.config, channel, caller, ahead.count,
+                                  volunteer=ahead.volunteer if channel == "sms" else None)
+    except Exception as exc:  # noqa: BLE001  cannot tell: answer it as usual
+        _log_failure(exc, caller)
+        return None
+    return None if verdict == ratelimit.Verdict.ALLOW else _twiml(over_limit(channel, verdict))
+
+
 @bp.post("/voice")
 def incoming_call() -> Response:
     """A new call: start (or offer to resume) the menu; a ring on the flash number is a
@@ -129,7 +167,10 @@ def incoming_call() -> Response:
         from hotline.web.calls import flash
 
         return flash()
-    return _over_limit("voice") or _converse("voice", _call_input)
+    ahead = _start("voice")
+    if isinstance(ahead, Response):
+        return ahead
+    return _over_limit("voice", ahead) or _converse("voice", _call_input, ahead)
 
 
 @bp.post("/voice/gather")
@@ -138,8 +179,13 @@ def gathered() -> Response:
     return _converse("voice", _gather_input)
 
 
-def _before_menu() -> Response | None:
-    """A volunteer's command, or a caller's text on an open urgent case: not for the menu."""
+def _before_menu(ahead: readahead.Ahead) -> Response | None:
+    """A volunteer's command, or a caller's text on an open urgent case: not for the menu.
+
+    Only looked into when the read-ahead found a volunteer or an urgent case for the number.
+    """
+    if not (ahead.volunteer or ahead.open_case):
+        return None
     form, app = request.form, runtime()
     sender, body = form.get("From", ""), form.get("Body", "")
     try:
@@ -156,45 +202,18 @@ def _before_menu() -> Response | None:
     return None
 
 
-def _over_limit(channel: str) -> Response | None:
-    """Count this text or call against its caller's rate limit; the answer when over it."""
-    app, caller = runtime(), request.form.get("From", "")
-    try:
-        verdict = ratelimit.check(app.redis, app.config, channel, caller,
-                                  app.caller_hash(caller), app.clock())
-    except Exception as exc:  # noqa: BLE001  Redis down: the fallback at once, not later
-        _log_failure(exc, caller)
-        if isinstance(exc, OUTAGES):
-            return _twiml(fallback(channel, caller, request.form.get("Body", "")))
-        return None
-    return None if verdict == ratelimit.Verdict.ALLOW else _twiml(over_limit(channel, verdict))
-
-
-SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry from a new text
-
-
-def _retried() -> bool:
-    """True when this MessageSid was handled already (Twilio retried the webhook)."""
-    sid = request.form.get("MessageSid", "")
-    if not sid:
-        return False
-    app = runtime()
-    try:
-        key = f"{app.config['KEY_PREFIX']}seen:sms:{sid[:64]}"
-        return not app.redis.set(key, "1", nx=True, ex=SEEN_TTL)
-    except OUTAGES:
-        return False  # cannot tell: answer it; the fallback follows if Redis stays down
-
-
 @bp.post("/sms")
 def incoming_sms() -> Response:
     """An SMS: a volunteer's command, a caller's text on an urgent case, or the menu.
 
     A retry of a MessageSid already handled changes nothing and gets an empty answer.
     """
-    if _retried():
+    ahead = _start("sms", look_up=True, message_sid=request.form.get("MessageSid", ""))
+    if isinstance(ahead, Response):
+        return ahead
+    if ahead.retried:
         return _twiml(MessagingResponse())
-    return _over_limit("sms") or _before_menu() or _converse("sms", _sms_input)
+    return _over_limit("sms", ahead) or _before_menu(ahead) or _converse("sms", _sms_input, ahead)
 
 
 @bp.post("/status")
