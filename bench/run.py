@@ -130,6 +130,21 @@ def _levels(args: argparse.Namespace, web: servers.Process, baseline: servers.Pr
     return out
 
 
+def _metrics_check(web: servers.Process, sent: int) -> dict[str, Any]:
+    """Scrape /metrics (from loopback): every gunicorn worker's webhooks must be counted."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(web.url + "/metrics", timeout=10).text
+    counted = sum(sample.value for family in text_string_to_metric_families(text)
+                  for sample in family.samples if sample.name == "hotline_webhook_seconds_count")
+    check = {"webhooks_sent": sent, "webhooks_counted": int(counted),
+             "complete": int(counted) == sent}
+    print(f"/metrics counted {int(counted)} of the {sent} webhooks sent to the hotline"
+          f" ({'all' if check['complete'] else 'NOT all'}, over every gunicorn worker)")
+    return check
+
+
 def _targets(levels: list[dict[str, Any]]) -> dict[str, Any]:
     at = next((lv for lv in levels if lv["concurrency"] == TARGET_LEVEL), None)
     if at is None:
@@ -208,9 +223,13 @@ def main() -> int:
             procs.append(baseline)
             print(f"hotline {web.url}, baseline {baseline.url}, {results['gunicorn']}; "
                   f"redis: {bench_redis.kind}; warming up ...", flush=True)
+            sent = 0
             for proc in (baseline, web):
-                load.drive(proc.url, TOKEN, 4, requests=args.warmup, seconds=30)
+                warm = load.drive(proc.url, TOKEN, 4, requests=args.warmup, seconds=30)
+                sent = warm["figures"]["requests"]  # the hotline's, the last of the two
             results["levels"] = _levels(args, web, baseline, procs[0])
+            sent += sum(level["hotline"]["requests"] for level in results["levels"])
+            results["metrics_check"] = _metrics_check(web, sent)
             results["targets"] = _targets(results["levels"])
             results["rss_mb"] = {"web": web.rss_mb(), "worker": procs[0].rss_mb()}
             print()

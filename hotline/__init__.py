@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_capabilities(app)
     configure_blueprints(app)
     configure_security(app)
+    configure_metrics(app)
     return app
 
 
@@ -93,6 +94,13 @@ def configure_security(app: Flask) -> None:
     from hotline.web import headers
 
     headers.init_app(app)
+
+
+def configure_metrics(app: Flask) -> None:
+    """Time the webhooks and serve /metrics (Prometheus; loopback or bearer token only)."""
+    from hotline.web import metrics
+
+    metrics.init_app(app)
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -30,6 +30,7 @@ SETTINGS: dict[str, tuple[str, Any]] = {
     "STATS_TIMEZONE": ("HOTLINE_STATS_TIMEZONE", "UTC"),  # the day boundary of the figures
     "RATE_LIMIT_PER_MINUTE": ("HOTLINE_RATE_LIMIT_PER_MINUTE", 20),  # texts per caller; 0: off
     "VOICE_RATE_LIMIT_PER_MINUTE": ("HOTLINE_VOICE_RATE_LIMIT_PER_MINUTE", 6),  # calls; 0: off
+    "METRICS_TOKEN": ("HOTLINE_METRICS_TOKEN", None),  # /metrics needs it unless on loopback
 }
 
 _INTS = {"SESSION_TTL", "CALLBACK_HOURS", "CALLBACK_NUMBER_TTL", "MISSED_CALL_WINDOW",

@@ -12,7 +12,7 @@ from typing import Any
 
 import redis
 
-from hotline import callbacks, rota, urgent, volunteers
+from hotline import callbacks, metrics, rota, urgent, volunteers
 from hotline.callbacks import Priority
 from hotline.urgent import State
 from workers import context
@@ -76,11 +76,14 @@ def escalate(code: str, step: int) -> str:
         except Exception:
             urgent.forget_once(conn, config, code, f"page-{step}-{vid}")
             raise  # RQ retries the job; pages already sent are not sent again
+        metrics.count(conn, config, metrics.PAGES_SENT)
         log.info("case %s step %s: paged volunteer %s", code, step, vid)
 
     if urgent.once(conn, config, code, f"step-{step}"):
         urgent.note(conn, config, code, now, "paged" if step == 0 else "escalated",
                     level=plan.level, volunteers=list(plan.page))
+        if step > 0:
+            metrics.count(conn, config, metrics.ESCALATIONS)
         if plan.next is not None:
             try:
                 urgent.enqueue_step(conn, code, plan.next, plan.wait)

@@ -7,6 +7,7 @@ from typing import Any
 
 from rq import Worker
 
+from hotline import metrics
 from hotline.jobs import QUEUES
 from hotline.redisdb import connect
 from workers import context
@@ -43,5 +44,6 @@ def start(config: dict[str, Any], burst: bool = False) -> bool:
     setup_logging()
     conn = connect(config)
     worker = HotlineWorker(list(QUEUES), connection=conn)
+    worker.push_exc_handler(metrics.count_job_failure)  # counted, then RQ's own handling
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO",
                        log_format=LOG_FORMAT)
