@@ -21,6 +21,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("cases", "cases"),
     ("directory", "directory"),
     ("users", "users"),
+    ("bench", "bench"),
 ]
 
 
