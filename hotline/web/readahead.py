@@ -14,6 +14,7 @@ keys and TTLs as the modules that own them (a Twilio retry still counts nothing)
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,13 +68,26 @@ def _run(conn: redis.Redis, keys: list[str], args: list[Any]) -> Any:
         return conn.eval(_READ, len(keys), *keys, *args)
 
 
+_CANONICAL = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def _e164(number: str) -> str:
+    """The number in E.164, or ''. Twilio's From is E.164 already: then it is used as it
+    is, without parsing. That gives the same look-ups: a volunteer is stored under a valid
+    E.164 number, so an invalid one finds nobody, and urgent.caller_hash() hashes the raw
+    number when it is not valid."""
+    if _CANONICAL.fullmatch(number):
+        return number
+    return to_e164(number) or ""
+
+
 def read(conn: redis.Redis, config: dict[str, Any], *, channel: str, caller: str,
          caller_hash: str, session_key: str, now: float, message_sid: str = "",
          limited: bool = True, look_up: bool = False) -> Ahead:
     """Do steps 1-4 for this request in one round trip. Redis errors propagate."""
     prefix = config.get("KEY_PREFIX") or "hotline:"
     limit = int(config.get(ratelimit.LIMITS[channel]) or 0) if limited else 0
-    e164 = (to_e164(caller) or "") if look_up else ""
+    e164 = _e164(caller) if look_up else ""
     keys = [f"{prefix}seen:sms:{message_sid[:64]}",
             ratelimit.key(config, channel, caller_hash, now),
             session_key,
