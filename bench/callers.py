@@ -141,6 +141,18 @@ class Tally:
         if len(self.error_samples) < 5:
             self.error_samples.append(f"{kind}: {detail[:300]}")
 
+    def add(self, other: Tally) -> None:
+        """Add another run's figures to these."""
+        self.latencies += other.latencies
+        for route, values in other.by_route.items():
+            self.by_route.setdefault(route, []).extend(values)
+        for kind, n in other.errors.items():
+            self.errors[kind] = self.errors.get(kind, 0) + n
+        self.error_samples = (self.error_samples + other.error_samples)[:5]
+        self.conversations += other.conversations
+        self.callbacks += other.callbacks
+        self.urgent += other.urgent
+
     @property
     def error_count(self) -> int:
         """All wrong answers."""

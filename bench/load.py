@@ -65,9 +65,9 @@ def drive(base_url: str, token: str, concurrency: int, *, requests: int | None =
     elapsed = asyncio.run(_drive(base_url, token, concurrency, requests, seconds, verify,
                                  seed, tally))
     figures = summarize(tally, elapsed, concurrency)
-    figures["client_cpu_ms"] = round((time.process_time() - cpu) * 1000
-                                     / max(1, figures["requests"]), 3)
-    return {"figures": figures, "tally": tally}
+    cpu = time.process_time() - cpu
+    figures["client_cpu_ms"] = round(cpu * 1000 / max(1, figures["requests"]), 3)
+    return {"figures": figures, "tally": tally, "elapsed": elapsed, "client_cpu": cpu}
 
 
 def summarize(tally: Tally, elapsed: float, concurrency: int) -> dict[str, Any]:

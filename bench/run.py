@@ -99,35 +99,56 @@ def _gunicorn_summary() -> str:
     return f"{conf.workers} workers x {conf.threads} threads ({conf.worker_class})"
 
 
+ROUNDS = 5  # each level alternates baseline and hotline this many times
+
+
+def _level(args: argparse.Namespace, concurrency: int, apps: list[tuple[str, Any, bool]],
+           worker: servers.Process) -> dict[str, Any]:
+    """One level: baseline and hotline in turn, ROUNDS times, so that load from outside
+    the benchmark falls on both alike; then the figures of each app over all its rounds."""
+    rounds = ROUNDS if not args.requests or args.requests >= 5 * ROUNDS else 1
+    seconds = args.duration / rounds if args.duration else None
+    requests = -(-args.requests // rounds) if args.requests else None
+    totals = {name: {"tally": callers.Tally(), "elapsed": 0.0, "cpu": 0.0, "client": 0.0,
+                     "jobs": 0.0} for name, _, _ in apps}
+    for index in range(rounds):
+        for name, proc, verify in apps:
+            cpu, jobs_cpu = proc.cpu_seconds(), worker.cpu_seconds()
+            run = load.drive(proc.url, TOKEN, concurrency, requests=requests, seconds=seconds,
+                             verify=verify, seed=concurrency * 100 + index)
+            total = totals[name]
+            total["tally"].add(run["tally"])
+            total["elapsed"] += run["elapsed"]
+            total["client"] += run["client_cpu"]
+            total["cpu"] += proc.cpu_seconds() - cpu
+            total["jobs"] += worker.cpu_seconds() - jobs_cpu
+    level: dict[str, Any] = {"concurrency": concurrency, "rounds": rounds}
+    for name, _, _ in apps:
+        total = totals[name]
+        figures = load.summarize(total["tally"], total["elapsed"], concurrency)
+        served = max(1, figures["requests"])
+        figures["server_cpu_ms"] = round(total["cpu"] * 1000 / served, 3)
+        figures["client_cpu_ms"] = round(total["client"] * 1000 / served, 3)
+        if name == "hotline":
+            figures["worker_cpu_ms"] = round(total["jobs"] * 1000 / served, 3)
+        level[name] = figures
+        print(f"  {concurrency:>4} callers  {name:<8} {figures['rps']:>7.0f} req/s  "
+              f"p50 {figures['p50_ms']:.1f}  p99 {figures['p99_ms']:.1f} ms  errors "
+              f"{figures['errors']}  server CPU {figures['server_cpu_ms']:.2f} ms/req, "
+              f"client CPU {figures['client_cpu_ms']:.2f} ms/req", flush=True)
+        for sample in figures["error_samples"][:2]:
+            print(f"        {sample}")
+    base_rps, hot_cpu = level["baseline"]["rps"], level["hotline"]["server_cpu_ms"]
+    level["ratio"] = round(level["hotline"]["rps"] / base_rps, 3) if base_rps else None
+    level["cpu_ratio"] = (round(level["baseline"]["server_cpu_ms"] / hot_cpu, 3)
+                          if hot_cpu else None)
+    return level
+
+
 def _levels(args: argparse.Namespace, web: servers.Process, baseline: servers.Process,
             worker: servers.Process) -> list[dict[str, Any]]:
-    out = []
-    for concurrency in args.level_list:
-        level: dict[str, Any] = {"concurrency": concurrency}
-        for name, proc, verify in (("baseline", baseline, False), ("hotline", web, True)):
-            cpu = proc.cpu_seconds()
-            jobs_cpu = worker.cpu_seconds()
-            run = load.drive(proc.url, TOKEN, concurrency, requests=args.requests,
-                             seconds=args.duration or None, verify=verify, seed=concurrency)
-            level[name] = figures = run["figures"]
-            served = max(1, figures["requests"])
-            figures["server_cpu_ms"] = round((proc.cpu_seconds() - cpu) * 1000 / served, 3)
-            if name == "hotline":
-                figures["worker_cpu_ms"] = round((worker.cpu_seconds() - jobs_cpu) * 1000
-                                                 / served, 3)
-            print(f"  {concurrency:>4} callers  {name:<8} {run['figures']['rps']:>7.0f} req/s  "
-                  f"p50 {run['figures']['p50_ms']:.1f}  p99 {run['figures']['p99_ms']:.1f} ms"
-                  f"  errors {figures['errors']}  server CPU {figures['server_cpu_ms']:.2f} "
-                  f"ms/req, client CPU {figures['client_cpu_ms']:.2f} ms/req", flush=True)
-            for sample in run["figures"]["error_samples"][:2]:
-                print(f"        {sample}")
-        base_rps = level["baseline"]["rps"]
-        level["ratio"] = round(level["hotline"]["rps"] / base_rps, 3) if base_rps else None
-        hot_cpu = level["hotline"]["server_cpu_ms"]
-        level["cpu_ratio"] = (round(level["baseline"]["server_cpu_ms"] / hot_cpu, 3)
-                              if hot_cpu else None)
-        out.append(level)
-    return out
+    apps = [("baseline", baseline, False), ("hotline", web, True)]
+    return [_level(args, concurrency, apps, worker) for concurrency in args.level_list]
 
 
 def _metrics_check(web: servers.Process, sent: int) -> dict[str, Any]:

@@ -35,18 +35,6 @@ LONG_LIVED = (r"vol:.*|rota.*|dir:.*|users?:.*|cb:(q:.*|index|leases|waits|stats
               r"|urgent:cases|metrics|scripts?:.*")
 
 
-def _merge(into: Tally, part: Tally) -> None:
-    into.latencies += part.latencies
-    for route, values in part.by_route.items():
-        into.by_route.setdefault(route, []).extend(values)
-    for kind, n in part.errors.items():
-        into.errors[kind] = into.errors.get(kind, 0) + n
-    into.error_samples = (into.error_samples + part.error_samples)[:5]
-    into.conversations += part.conversations
-    into.callbacks += part.callbacks
-    into.urgent += part.urgent
-
-
 def _drain(conn: redis.Redis) -> bool:
     deadline = time.monotonic() + DRAIN
     while time.monotonic() < deadline:
@@ -146,7 +134,7 @@ def run(minutes: float, concurrency: int, web: servers.Process, worker: servers.
         seconds = min(SLICE, end - time.monotonic())
         part = load.drive(web.url, token, concurrency, seconds=max(1.0, seconds),
                           seed=len(rss) + 1)
-        _merge(total, part["tally"])
+        total.add(part["tally"])
         rss.append({"at_s": round(time.monotonic() - started), "web_mb": web.rss_mb(),
                     "worker_mb": worker.rss_mb()})
         print(f"  {rss[-1]['at_s']:>5} s  {len(total.latencies)} requests, "
