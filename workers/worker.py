@@ -38,12 +38,13 @@ def setup_logging(level: int = logging.INFO) -> None:
         logger.propagate = False
 
 
-def start(config: dict[str, Any], burst: bool = False) -> bool:
-    """Run a worker on urgent, callbacks, default until stopped (or, with burst, idle)."""
+def start(config: dict[str, Any], burst: bool = False, queues: list[str] | None = None) -> bool:
+    """Run a worker on urgent, callbacks, default (or the queues given) until stopped (or,
+    with burst, idle)."""
     context.configure(config)
     setup_logging()
     conn = connect(config)
-    worker = HotlineWorker(list(QUEUES), connection=conn)
+    worker = HotlineWorker(list(queues or QUEUES), connection=conn)
     worker.push_exc_handler(metrics.count_job_failure)  # counted, then RQ's own handling
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO",
                        log_format=LOG_FORMAT)
