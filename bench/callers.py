@@ -187,7 +187,7 @@ class Signer:
 
 
 async def run_conversation(client: httpx.AsyncClient, signer: Signer, conv: Conversation,
-                           tally: Tally, verify: bool, budget: "Budget") -> None:
+                           tally: Tally, verify: bool, budget: Budget) -> None:
     """Post the steps of one conversation in order; stop early when the budget runs out."""
     for step in conv.steps:
         if not budget.take():

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-
 from callers import Budget, Signer, Tally, pick, run_conversation
 
 

@@ -18,9 +18,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import callers  # noqa: E402
-import run  # noqa: E402
-import servers  # noqa: E402
+import callers
+import run
+import servers
 
 
 def main() -> None:

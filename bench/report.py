@@ -37,7 +37,7 @@ def machine() -> dict[str, Any]:
 def _commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, timeout=5, cwd=os.path.dirname(__file__))
+                             text=True, timeout=5, check=False, cwd=os.path.dirname(__file__))
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -101,45 +101,47 @@ def _extras_lines(extras: dict[str, Any]) -> list[str]:
     return lines
 
 
+ANALYSIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+ABOUT_LEVELS = (
+    "Webhooks under load: N concurrent callers, each posting its next request as soon as the"
+    " last was answered (whole SMS and voice conversations with valid Twilio signatures:"
+    " menu, directory search, callback request, urgent). The baseline is"
+    " `bench/baseline_app.py` (fixed TwiML) under the same gunicorn settings, driven by the"
+    " same load generator in the same run, in alternating rounds. Latencies in ms; cpu/req"
+    " is the CPU time the web processes spent per request (ms, psutil); ratio is hotline"
+    " req/s over baseline req/s. The load generator runs on the same CPUs (its own CPU per"
+    " request is in latest.json as client_cpu_ms).")
+
+
 def write_markdown(path: str, results: dict[str, Any]) -> None:
-    """Write BENCHMARKS.md: the machine, the table, the other benchmarks, how to re-run."""
+    """Write BENCHMARKS.md: the machine, the table, the other benchmarks, how to re-run,
+    then bench/analysis.md (what the profile says), when there is one."""
     m = results["machine"]
     soak = results.get("soak")
     lines = [
-        "# Benchmarks",
-        "",
-        f"Measured {results['at']} with `{results['command']}` "
-        f"(results in `bench/results/latest.json`).",
-        "",
-        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB, Python "
-        f"{m['python']}, {m['system']}; load average at start {m['load_average_at_start']} "
-        f"(other work shared these CPUs: compare the ratio, not the absolute figures). "
-        f"Redis: {results['redis']}. Gunicorn: {results['gunicorn']}.",
-        "",
+        "# Benchmarks", "",
+        (f"Measured {results['at']} with `{results['command']}` "
+         f"(results in `bench/results/latest.json`)."), "",
+        (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB, Python "
+         f"{m['python']}, {m['system']}; load average at start {m['load_average_at_start']} "
+         f"(other work shared these CPUs: compare within the run, not the absolute figures). "
+         f"Redis: {results['redis']}. Gunicorn: {results['gunicorn']}."), "",
     ]
     if results.get("levels"):
-        lines += [
-            "Webhooks under load: N concurrent callers, each posting its next request as soon"
-            " as the last was answered (whole SMS and voice conversations with valid Twilio"
-            " signatures: menu, directory search, callback request, urgent). The baseline is"
-            " `bench/baseline_app.py` (fixed TwiML) under the same gunicorn settings, driven"
-            " by the same load generator in the same run. Latencies in ms; cpu/req is the"
-            " CPU time the web processes spent per request (ms), measured with psutil;"
-            " ratio is hotline req/s over baseline req/s. The load generator runs on the"
-            " same CPUs (its own CPU per request is in latest.json as client_cpu_ms).",
-            "",
-            markdown_table(results["levels"]),
-            "",
-            f"Targets at 32 callers: ratio >= 50%, p99 < 50 ms, zero errors — "
-            f"{results.get('targets', {}).get('summary', 'not measured')}.",
-            "",
-        ]
+        target = results.get("targets", {}).get("summary", "not measured")
+        lines += [ABOUT_LEVELS, "", markdown_table(results["levels"]), "",
+                  f"Targets at 32 callers: ratio >= 50%, p99 < 50 ms, zero errors: {target}.",
+                  ""]
     if results.get("extras"):
         lines += ["Other benchmarks (same run):", "", *_extras_lines(results["extras"]), ""]
     if soak:
-        lines += [f"Soak ({soak['minutes']} min): {soak['summary']}", ""]
-    lines += ["Re-run: `python bench/run.py` (or `hotline bench`); `--levels 1,8,32,128`, "
-              "`--duration SECONDS`, `--requests N`, `--soak MINUTES`.", ""]
+        lines += [f"Soak ({soak['minutes']} min, {soak['callers']} callers): {soak['summary']}",
+                  ""]
+    lines += [("Re-run: `python bench/run.py` (or `hotline bench`); `--levels 1,8,32,128`, "
+               "`--duration SECONDS`, `--requests N`, `--soak MINUTES`."), ""]
+    if os.path.exists(ANALYSIS):
+        with open(ANALYSIS, encoding="utf-8") as handle:
+            lines += [handle.read()]
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
 

@@ -23,15 +23,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import callers  # noqa: E402
-import load  # noqa: E402
-import report  # noqa: E402
-import servers  # noqa: E402
+import callers
+import load
+import report
+import servers
 
 HERE, ROOT = servers.HERE, servers.ROOT
 TOKEN = "bench-auth-token"
@@ -185,7 +184,7 @@ def _bench_script(name: str, argv: list[str], env: dict[str, str],
     try:
         done = subprocess.run([sys.executable, os.path.join(HERE, name), *argv, "--json"],
                               env=env, cwd=ROOT, capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"error": f"did not finish within {timeout:.0f} s"}
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]

@@ -8,6 +8,7 @@ an operator starts them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -70,10 +71,8 @@ class BenchRedis:
                 if admin.get(key) == token.encode():
                     admin.delete(key)
             if self._server is not None:
-                try:
+                with contextlib.suppress(Exception):  # already gone
                     self._server.shutdown(save=False)
-                except Exception:  # noqa: BLE001  already gone
-                    pass
 
 
 def free_port() -> int:

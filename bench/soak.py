@@ -20,11 +20,11 @@ import re
 import time
 from typing import Any
 
-import redis
-
 import load
+import redis
 import servers
 from callers import Tally
+
 from hotline import callbacks, jobs, urgent
 
 SLICE = 30.0  # seconds of load between RSS readings
@@ -64,9 +64,10 @@ def _callback_books(conn: redis.Redis, config: dict[str, Any], numbers: list[str
             continue
         rid, state = found[-1]
         status, language = state.split(":", 1)
-        if status == callbacks.Status.WAITING.value and conn.zscore(k.queue(language), rid) is None:
-            not_queued.append(rid)
-        elif status not in {s.value for s in callbacks.Status}:
+        known = status in {s.value for s in callbacks.Status}
+        queued = status != callbacks.Status.WAITING.value or conn.zscore(k.queue(language),
+                                                                          rid) is not None
+        if not (known and queued):
             not_queued.append(rid)
     return {"requested": len(numbers), "found": len(numbers) - len(missing),
             "missing": missing[:10], "waiting_not_in_queue": not_queued[:10],

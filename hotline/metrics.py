@@ -91,8 +91,8 @@ class RedisCollector(Collector):
         family = GaugeMetricFamily("hotline_callbacks_waiting",
                                    "Callback requests waiting in the queue",
                                    labels=["priority", "language"])
-        for (priority, language), value in zip(spans, waiting, strict=True):
-            family.add_metric([priority, language], value)
+        for (rank, language), value in zip(spans, waiting, strict=True):
+            family.add_metric([rank, language], value)
         yield family
 
         yield self._open_cases(codes)

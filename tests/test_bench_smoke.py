@@ -19,7 +19,7 @@ def run_bench(tmp_path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "PROMETHEUS_"))}
     return subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py"), *args,
                            "--output-dir", str(tmp_path)], env=env, cwd=str(tmp_path),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_one_level_against_the_baseline_writes_the_table_and_the_figures(tmp_path):

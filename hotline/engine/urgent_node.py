@@ -184,7 +184,7 @@ def _per_script(script: Script) -> tuple[str | None, WordLists]:
     if found is None:
         found = (urgent_node_id(script), script_urgent_words(script.extra))
         script.__dict__["_urgent_lookup"] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _said(event: Input) -> str:

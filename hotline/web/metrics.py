@@ -80,7 +80,7 @@ def metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(WEBHOOK_SECONDS)
     registry.register(RedisCollector(app.redis, dict(app.config), _languages()))
