@@ -88,12 +88,13 @@ def test_the_port_the_healthcheck_and_the_bind_agree(compose, dockerfile):
 def test_the_gunicorn_config_reads_its_settings_from_the_environment(monkeypatch, tmp_path):
     import importlib
 
-    import hotline.gunicorn_conf as conf
-
-    # Set, so that loading the config does not switch this process to multiprocess metrics.
+    # Set before the config is loaded, else loading it would switch this process (and the
+    # tests after this one) to multiprocess metrics in a directory of its own.
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     monkeypatch.setenv("HOTLINE_BIND", "127.0.0.1:9999")
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    import hotline.gunicorn_conf as conf
+
     reloaded = importlib.reload(conf)
     assert (reloaded.bind, reloaded.workers, reloaded.worker_class) == ("127.0.0.1:9999", 3,
                                                                         "gthread")
