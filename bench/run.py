@@ -75,8 +75,9 @@ def _settings(redis_url: str, data_dir: str) -> dict[str, str]:
 
 
 def _environment(settings: dict[str, str], workdir: str) -> dict[str, str]:
+    kept = {"HOTLINE_THREADS"}  # read by the gunicorn config, like WEB_CONCURRENCY
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HOTLINE_", "TWILIO_", "PROMETHEUS_"))}
+           if not k.startswith(("HOTLINE_", "TWILIO_", "PROMETHEUS_")) or k in kept}
     env.update({f"HOTLINE_{k}": v for k, v in settings.items()
                 if k not in ("TWILIO_AUTH_TOKEN",)})
     env.update({"TWILIO_AUTH_TOKEN": settings["TWILIO_AUTH_TOKEN"],
@@ -251,7 +252,7 @@ def main() -> int:
             sent += sum(level["hotline"]["requests"] for level in results["levels"])
             results["metrics_check"] = _metrics_check(web, sent)
             results["targets"] = _targets(results["levels"])
-            results["rss_mb"] = {"web": web.rss_mb(), "worker": procs[0].rss_mb()}
+            results["rss_mb"] = {"web": web.rss_mb(), "worker": procs[0].rss_mb(children=False)}
             print()
             print(report.text_table(results["levels"]))
             print(f"targets at {TARGET_LEVEL} callers: {results['targets']['summary']}")

@@ -92,11 +92,13 @@ class Process:
     url: str = ""
     _log: object = field(default=None, repr=False)
 
-    def rss_mb(self) -> float:
-        """Resident memory of the process and its children (gunicorn workers), in MB."""
+    def rss_mb(self, children: bool = True) -> float:
+        """Resident memory of the process and its children (gunicorn workers), in MB.
+
+        children=False for RQ's worker: its work horses come and go with each job."""
         try:
             proc = psutil.Process(self.popen.pid)
-            procs = [proc, *proc.children(recursive=True)]
+            procs = [proc, *proc.children(recursive=True)] if children else [proc]
             return round(sum(p.memory_info().rss for p in procs) / 1e6, 1)
         except psutil.Error:
             return 0.0

@@ -9,8 +9,9 @@ After the load the worker is given time to drain its queues, then:
 - no Redis key is left without a TTL unless it is one that lives on by design (queues,
   indexes, the directory, volunteers, the rota, running totals, RQ's own records, open
   callback requests);
-- RSS of the web processes (gunicorn master and workers) and of the worker, after the
-  first slice and at the end: the growth must stay under max(20 MB, 25 %);
+- RSS of the web processes (gunicorn master and workers) and of the worker (its main
+  process: the work horses it forks per job come and go), after the first slice and at
+  the end: the growth must stay under max(20 MB, 25 %);
 - no wrong answer at all.
 """
 
@@ -137,7 +138,7 @@ def run(minutes: float, concurrency: int, web: servers.Process, worker: servers.
                           seed=len(rss) + 1)
         total.add(part["tally"])
         rss.append({"at_s": round(time.monotonic() - started), "web_mb": web.rss_mb(),
-                    "worker_mb": worker.rss_mb()})
+                    "worker_mb": worker.rss_mb(children=False)})
         print(f"  {rss[-1]['at_s']:>5} s  {len(total.latencies)} requests, "
               f"{total.error_count} errors, RSS web {rss[-1]['web_mb']} MB, "
               f"worker {rss[-1]['worker_mb']} MB", flush=True)
