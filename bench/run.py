@@ -94,7 +94,14 @@ def _load_samples(settings: dict[str, str]) -> list[str]:
 
 
 def _gunicorn_summary() -> str:
-    import hotline.gunicorn_conf as conf
+    # Loaded for its figures only: with the variable set, it makes no metrics directory.
+    saved = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = saved or os.devnull
+    try:
+        import hotline.gunicorn_conf as conf
+    finally:
+        if saved is None:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
     return f"{conf.workers} workers x {conf.threads} threads ({conf.worker_class})"
 
