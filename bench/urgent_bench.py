@@ -12,6 +12,7 @@ every 0.5 ms. Prints median, p99 and max. Target: median <= 1 s, p99 <= 2 s.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -92,6 +93,7 @@ def main() -> None:
     """Set up app, volunteer, rota and worker; time N urgent SMS; print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="urgent SMS timed")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     base = os.environ.get("HOTLINE_REDIS_URL")
     if not base:
@@ -157,6 +159,15 @@ def main() -> None:
               f"one worker process: median {median * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
               f"max {times[-1] * 1000:.0f} ms (target median <= 1000, p99 <= 2000: "
               f"{'met' if median <= 1 and p99 <= 2 else 'NOT met'})")
+        if args.json:
+            met = median <= 1 and p99 <= 2
+            summary = (f"urgent SMS -> first page, {len(times)} cases: median "
+                       f"{median * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms (target median <= 1 s,"
+                       f" p99 <= 2 s: {'met' if met else 'NOT met'})")
+            print(json.dumps({"cases": len(times), "median_ms": round(median * 1000, 1),
+                              "p99_ms": round(p99 * 1000, 1),
+                              "max_ms": round(times[-1] * 1000, 1), "met": met,
+                              "summary": summary}))
     finally:
         worker.terminate()
         worker.wait(10)

@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_blueprints(app)
     configure_staff_pages(app)
     configure_security(app)
+    configure_metrics(app)
     return app
 
 
@@ -115,6 +116,13 @@ def configure_staff_pages(app: Flask) -> None:
     app.register_blueprint(admin_directory.bp)
     app.register_blueprint(admin_people.bp)
     app.register_blueprint(admin_figures.bp)
+
+
+def configure_metrics(app: Flask) -> None:
+    """Time the webhooks and serve /metrics (Prometheus; loopback or bearer token only)."""
+    from hotline.web import metrics
+
+    metrics.init_app(app)
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -36,6 +36,7 @@ SETTINGS: dict[str, tuple[str, Any]] = {
     "PURGE_INTERVAL": ("HOTLINE_PURGE_INTERVAL", 3600),  # seconds between scheduled purges
     "LOG_LEVEL": ("HOTLINE_LOG_LEVEL", "INFO"),
     "LOG_FORMAT": ("HOTLINE_LOG_FORMAT", "json"),  # json lines, or text (key=value)
+    "METRICS_TOKEN": ("HOTLINE_METRICS_TOKEN", None),  # /metrics needs it unless on loopback
 }
 
 _INTS = {"SESSION_TTL", "CALLBACK_HOURS", "CALLBACK_NUMBER_TTL", "MISSED_CALL_WINDOW",

@@ -16,13 +16,14 @@ import hashlib
 import logging
 import time
 import uuid
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
 
 from hotline.directory import CATEGORIES, Entry, get_index
 from hotline.directory_search import Hit, Index
-from hotline.hours import HoursError, parse_hours
+from hotline.hours import Hours, HoursError, parse_hours
 from hotline.numbers import to_e164
 from hotline.privacy import NumberVault
 
@@ -40,6 +41,7 @@ def _now(ctx: Any) -> float:
     return float(getattr(ctx, "now", 0.0) or time.time())
 
 
+@lru_cache(maxsize=8192)  # a service's public number, not a caller's: parsed once
 def display_phone(e164: str, caller_country: str) -> str:
     """The number as a caller dials it: national form at home, international abroad."""
     if not e164:
@@ -60,13 +62,18 @@ def short_address(entry: Entry) -> str:
     return address if len(address) <= _ADDRESS_CHARS else address[:_ADDRESS_CHARS - 1] + "…"
 
 
+@lru_cache(maxsize=8192)  # Hours is frozen; the same few texts come back every search
+def _hours(text: str) -> Hours:
+    try:
+        return parse_hours(text)
+    except HoursError:
+        return parse_hours("")
+
+
 def result_data(hit: Hit, caller_country: str) -> dict[str, Any]:
     """One hit as the node needs it: name, phone, short address, hours by day groups."""
     entry = hit.entry
-    try:
-        hours = parse_hours(entry.hours)
-    except HoursError:
-        hours = parse_hours("")
+    hours = _hours(entry.hours)
     return {
         "id": entry.id, "name": entry.name, "category": entry.category,
         "phone": display_phone(entry.phone, caller_country),

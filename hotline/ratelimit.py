@@ -52,9 +52,25 @@ def check(conn: redis.Redis, config: dict[str, Any], channel: str, caller: str,
     pipe = conn.pipeline()
     pipe.incr(key)
     pipe.expire(key, WINDOW * 2)
-    count = int(pipe.execute()[0])
-    if count <= limit:
+    return judge(conn, config, channel, caller, int(pipe.execute()[0]))
+
+
+def judge(conn: redis.Redis, config: dict[str, Any], channel: str, caller: str,
+          count: int, volunteer: bool | None = None) -> Verdict:
+    """Say what to do with the `count`-th message (or call) of this minute from `caller`.
+
+    `volunteer` may be given when already known; else it is looked up, only over the limit.
+    """
+    limit = int(config.get(LIMITS[channel]) or 0)
+    if limit <= 0 or count <= limit:
         return Verdict.ALLOW
-    if volunteers.by_phone(conn, config, caller) is not None:
+    if volunteer is None:
+        volunteer = volunteers.by_phone(conn, config, caller) is not None
+    if volunteer:
         return Verdict.ALLOW  # looked up only over the limit: most texts cost one round trip
     return Verdict.WARN if count == limit + 1 else Verdict.SILENT
+
+
+def key(config: dict[str, Any], channel: str, caller_hash: str, now: float) -> str:
+    """Return the counter of this minute for a caller on a channel."""
+    return _key(config, channel, caller_hash, int(now // WINDOW))

@@ -32,7 +32,10 @@ class SessionStore:
 
     def load(self, caller_hash: str) -> Session | None:
         """Return the caller's stored session, or None (none kept, expired or unreadable)."""
-        raw = self.redis.get(self.key(caller_hash))
+        return self.parse(self.redis.get(self.key(caller_hash)))
+
+    def parse(self, raw: bytes | str | None) -> Session | None:
+        """Return the session a stored value holds, or None (none, or unreadable)."""
         if raw is None:
             return None
         if isinstance(raw, bytes) and raw.startswith(SEALED):

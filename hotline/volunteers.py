@@ -96,10 +96,15 @@ def get(conn: redis.Redis, config: dict[str, Any], vid: str) -> Volunteer | None
                      d.get("role", "volunteer"), d.get("available") == "1")
 
 
+def phones_key(config: dict[str, Any]) -> str:
+    """Return the hash of volunteer ids by E.164 number."""
+    return _key(config, "phones")
+
+
 def by_phone(conn: redis.Redis, config: dict[str, Any], phone: str) -> Volunteer | None:
     """Return the volunteer registered with this number, or None."""
     e164 = to_e164(phone)
-    vid = conn.hget(_key(config, "phones"), e164) if e164 else None
+    vid = conn.hget(phones_key(config), e164) if e164 else None
     return get(conn, config, vid.decode()) if vid else None  # type: ignore[union-attr]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from hotline import rota, urgent, urgent_intake, volunteers
+from hotline import metrics, rota, urgent, urgent_intake, volunteers
 from hotline.urgent import State
 from workers import context
 from workers.context import log
@@ -67,11 +67,14 @@ def escalate(code: str, step: int) -> str:
             urgent.forget_once(conn, config, code, f"page-{step}-{vid}")
             raise  # RQ retries the job; pages already sent are not sent again
         urgent.once(conn, config, code, f"sms-{vid}")  # has had a page (see page_all_levels)
+        metrics.count(conn, config, metrics.PAGES_SENT)
         log.info("case %s step %s: paged volunteer %s", code, step, vid)
 
     if urgent.once(conn, config, code, f"step-{step}"):
         urgent.note(conn, config, code, now, "paged" if step == 0 else "escalated",
                     level=plan.level, volunteers=list(plan.page))
+        if step > 0:
+            metrics.count(conn, config, metrics.ESCALATIONS)
         if plan.next is not None:
             try:
                 urgent.enqueue_step(conn, code, plan.next, plan.wait)

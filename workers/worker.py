@@ -10,7 +10,7 @@ from typing import Any
 
 from rq import Worker
 
-from hotline import logs
+from hotline import logs, metrics
 from hotline.jobs import QUEUES, schedule_purge
 from hotline.redisdb import connect
 from hotline.telephony import Transport
@@ -115,8 +115,9 @@ def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
 
 
 def start(config: dict[str, Any], burst: bool = False,
-          transport: Transport | None = None) -> bool:
-    """Run a worker on urgent, callbacks, default until stopped (or, with burst, idle).
+          transport: Transport | None = None, queues: list[str] | None = None) -> bool:
+    """Run a worker on urgent, callbacks, default (or the queues given) until stopped (or,
+    with burst, idle).
 
     It first makes sure the next retention purge is scheduled (one per time slot, however
     many workers start). `transport` replaces the configured one (tests: a transport that
@@ -128,9 +129,10 @@ def start(config: dict[str, Any], burst: bool = False,
     conn = connect(config)
     release_stale_scheduler_locks(conn, list(QUEUES))  # before RQ tries for them at start
     schedule_purge(conn, config)
-    worker = HotlineWorker(list(QUEUES), connection=conn, hotline_config=config,
+    worker = HotlineWorker(list(queues or QUEUES), connection=conn, hotline_config=config,
                            log_job_description=False, worker_ttl=WORKER_TTL,
                            job_monitoring_interval=5)
+    worker.push_exc_handler(metrics.count_job_failure)  # counted, then RQ's own handling
     return worker.work(burst=burst, with_scheduler=True,
                        logging_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
                        log_format=LOG_FORMAT)

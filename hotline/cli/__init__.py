@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("users", "users"),
     ("privacy", "purge"),
     ("privacy", "forget"),
+    ("bench", "bench"),
 ]
 
 

@@ -12,17 +12,25 @@ WORKER_SECRETS = {"SECRET_KEY": "HOTLINE_SECRET_KEY", "ENCRYPTION_KEY": "HOTLINE
 @click.command()
 @click.option("--burst", is_flag=True, envvar="HOTLINE_WORKER_BURST",
               help="Run the jobs that are due, then exit.")
-def worker(burst: bool) -> None:
+@click.option("--queues", envvar="HOTLINE_WORKER_QUEUES", default="",
+              help="Only these queues, in this order (e.g. urgent); default: all of them.")
+def worker(burst: bool, queues: str) -> None:
     """Run the job worker: outbound SMS and calls, timed retries, in priority order."""
+    from hotline.jobs import QUEUES
     from workers.context import environment_config
     from workers.worker import start
 
+    names = [q.strip() for q in queues.split(",") if q.strip()] or list(QUEUES)
+    unknown = [q for q in names if q not in QUEUES]
+    if unknown:
+        raise click.BadParameter(f"unknown queue {unknown[0]!r} (queues: {', '.join(QUEUES)})",
+                                 param_hint="--queues")
     config = environment_config()
     missing = [var for name, var in WORKER_SECRETS.items() if not config.get(name)]
     if missing:  # jobs would fail one by one (hashes, numbers to call back) instead
         raise click.ClickException(f"set {', '.join(missing)} to start the worker "
                                    "(or HOTLINE_DEMO=1 for a local demo)")
     try:
-        start(config, burst=burst)
+        start(config, burst=burst, queues=names)
     except redis.exceptions.ConnectionError as exc:  # a clear line, not a traceback
         raise click.ClickException(f"worker stopped: Redis is unreachable ({exc})") from None

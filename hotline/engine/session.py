@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 # Wait kinds: what the session is waiting for at `node`.
@@ -27,8 +27,10 @@ class Session:
     country: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the session as plain data."""
-        return asdict(self)
+        """Return the session as plain data (by hand: asdict() deep-copies, on every request)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["vars"] = dict(self.vars)  # the one mutable field: plain str -> str
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:

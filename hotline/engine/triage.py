@@ -141,12 +141,15 @@ def _anywhere(letters: str, word: _Word) -> bool:
     if not word.edits:
         return False
     size = len(word.letters)
-    for start in range(len(letters)):
+    head = word.letters[:_fixed_start(word.letters)]  # _near() needs it unchanged: jump to it
+    start = letters.find(head)
+    while start != -1:
         for length in range(size - word.edits, size + word.edits + 1):
             if start + length > len(letters):
                 break
             if _near(letters[start:start + length], word):
                 return True
+        start = letters.find(head, start + 1)
     return False
 
 

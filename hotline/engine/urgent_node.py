@@ -16,6 +16,7 @@ from hotline.engine.model import Context, Node, Option, Reader, Script, Step, Te
 from hotline.engine.nodes import answer_text
 from hotline.engine.session import WAIT_HANDOFF, WAIT_MENU, Session
 from hotline.engine.triage import (
+    WordLists,
     find_urgent,
     first_words,
     parse_urgent_words,
@@ -174,6 +175,18 @@ def urgent_node_id(script: Script) -> str | None:
     return next((n.id for n in script.nodes.values() if isinstance(n, UrgentNode)), None)
 
 
+def _per_script(script: Script) -> tuple[str | None, WordLists]:
+    """The script's urgent node and urgent word lists, worked out once per Script object
+    (a loaded or published version) rather than on every text. Kept in the instance's own
+    __dict__, as functools.cached_property does: a frozen dataclass allows that, and a
+    changed copy (dataclasses.replace) starts without it."""
+    found = script.__dict__.get("_urgent_lookup")
+    if found is None:
+        found = (urgent_node_id(script), script_urgent_words(script.extra))
+        script.__dict__["_urgent_lookup"] = found
+    return found
+
+
 def _said(event: Input) -> str:
     if isinstance(event, Text):
         return event.value
@@ -189,12 +202,14 @@ def urgent_jump(script: Script, session: Session | None, event: Input,
     the urgent node's handoff, which clears them again.
     """
     said = _said(event)
-    target = urgent_node_id(script)
-    if not said or target is None:
+    if not said:
+        return None
+    target, words = _per_script(script)
+    if target is None:
         return None
     if session is not None and session.node == target and session.wait is not None:
         return None
-    if find_urgent(said, script_urgent_words(script.extra)) is None:
+    if find_urgent(said, words) is None:
         return None
     country = event.country if isinstance(event, Begin) else ""
     if session is None:

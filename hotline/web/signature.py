@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from flask import abort, request
@@ -25,7 +26,15 @@ def check_signature() -> None:
     config = runtime().config
     signature = request.headers.get("X-Twilio-Signature", "")
     validator = RequestValidator(config["TWILIO_AUTH_TOKEN"])
-    if not signature or not validator.validate(signed_url(config["PUBLIC_URL"]), request.form,
-                                               signature):
+    url = signed_url(config["PUBLIC_URL"])
+    if not signature or not (_matches(validator, url, signature)
+                             or validator.validate(url, request.form, signature)):
         log.warning("rejected %s: missing or invalid Twilio signature", request.path)
         abort(403)
+
+
+def _matches(validator: RequestValidator, url: str, signature: str) -> bool:
+    """The common case in one HMAC: signed over exactly this URL (validate() always computes
+    two, with and without the port, and is the fallback for the other forms)."""
+    computed = validator.compute_signature(url, request.form)
+    return hmac.compare_digest(computed.encode(), signature.encode("utf-8", "replace"))
