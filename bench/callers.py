@@ -174,6 +174,16 @@ def check(body: bytes, expect: tuple[str, ...]) -> str | None:
     return None
 
 
+def gather_action(body: bytes) -> str:
+    """The path and query of the answer's <Gather action>, relative to PUBLIC_URL, or ''."""
+    try:
+        gather = ET.fromstring(body).find("Gather")
+    except ET.ParseError:
+        return ""
+    url = gather.get("action", "") if gather is not None else ""
+    return url[len(PUBLIC_URL):] if url.startswith(PUBLIC_URL) else ""
+
+
 class Signer:
     """Signs form posts with the auth token, as Twilio does."""
 
@@ -188,16 +198,22 @@ class Signer:
 
 async def run_conversation(client: httpx.AsyncClient, signer: Signer, conv: Conversation,
                            tally: Tally, verify: bool, budget: Budget) -> None:
-    """Post the steps of one conversation in order; stop early when the budget runs out."""
+    """Post the steps of one conversation in order; stop early when the budget runs out.
+
+    A keypress goes to the action URL of the Gather that asked for it, as Twilio posts it
+    (each menu Gather carries its own token, so the same key at two questions is two
+    deliveries, not a retry)."""
+    action = ""
     for step in conv.steps:
         if not budget.take():
             return
-        headers = signer.headers(step.path, step.params)
+        path = action if step.route == "gather" and action else step.path
+        headers = signer.headers(path, step.params)
         started = time.perf_counter()
         try:
-            reply = await client.post(step.path, data=step.params, headers=headers)
+            reply = await client.post(path, data=step.params, headers=headers)
         except httpx.HTTPError as exc:
-            tally.error("transport", f"{step.path}: {type(exc).__name__} {exc}")
+            tally.error("transport", f"{path}: {type(exc).__name__} {exc}")
             return
         elapsed = time.perf_counter() - started
         tally.latencies.append(elapsed)
@@ -209,6 +225,7 @@ async def run_conversation(client: httpx.AsyncClient, signer: Signer, conv: Conv
         if problem:
             tally.error("answer", f"{conv.name} {step.path}: {problem}: {reply.text}")
             return
+        action = gather_action(reply.content)
         if verify and conv.kind == "callback" and "요청을 받았어요" in step.expect:
             tally.callbacks.append(conv.number)
         if verify and conv.kind == "urgent" and step.route in ("sms", "gather"):

@@ -6,12 +6,14 @@ from click.testing import CliRunner
 from rq import Queue
 
 from hotline.cli import main
+from hotline.privacy import new_key
 
 
 def test_a_worker_for_urgent_leaves_the_other_queues_alone(redis_conn, redis_url, tmp_path):
     urgent = Queue("urgent", connection=redis_conn).enqueue("builtins.len", "ab")
     other = Queue("default", connection=redis_conn).enqueue("builtins.len", "abc")
-    env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": str(tmp_path)}
+    env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": str(tmp_path),
+           "HOTLINE_SECRET_KEY": "worker-queues-secret", "HOTLINE_ENCRYPTION_KEY": new_key()}
     result = CliRunner().invoke(main, ["worker", "--queues", "urgent", "--burst"], env=env)
     assert result.exit_code == 0, result.output
     urgent.refresh()
