@@ -143,3 +143,6 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(calls.bp)
     app.register_blueprint(urgent.bp)
     app.register_blueprint(health.bp)
+    from hotline.web import outage  # Redis down: a 503 page on the web pages, not a 500
+
+    outage.init_app(app)

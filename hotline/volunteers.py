@@ -6,7 +6,7 @@ hotline can ring them; it is the number they registered to work from, not a call
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,9 @@ import redis
 from hotline.numbers import to_e164
 
 ROLES = ("volunteer", "staff")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+# The languages the hotline's word lists speak (urgent, caller and neutral words); the
+# loaded scripts may declare more (parse_languages' `declared`).
+LANGUAGES = ("ko", "en", "zh", "ru")
 
 
 class VolunteerError(ValueError):
@@ -44,12 +46,17 @@ def _key(config: dict[str, Any], rest: str) -> str:
     return f"{config.get('KEY_PREFIX') or 'hotline:'}vol:{rest}"
 
 
-def parse_languages(value: str) -> tuple[str, ...]:
-    """Return language codes from 'ko,en'; VolunteerError if one is not a code."""
+def parse_languages(value: str, declared: Iterable[str] = ()) -> tuple[str, ...]:
+    """Return language codes from 'ko,en'; VolunteerError unless each is one of LANGUAGES
+    or `declared` (the languages of the loaded scripts)."""
     codes = tuple(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
-    bad = [c for c in codes if not _LANGUAGE.match(c)]
-    if not codes or bad:
+    known = tuple(dict.fromkeys((*LANGUAGES, *declared)))
+    if not codes:
         raise VolunteerError(f"languages must be codes like ko,en (got {value!r})")
+    bad = [c for c in codes if c not in known]
+    if bad:
+        raise VolunteerError(f"unknown language {', '.join(bad)}: languages must be codes "
+                             f"from {', '.join(known)} (like ko,en)")
     return codes
 
 

@@ -163,6 +163,21 @@ def test_staff_add_edit_switch_off_and_remove_a_volunteer(client, staff, store):
     assert volunteers.all_volunteers(conn, config) == []
 
 
+
+def test_staff_forms_refuse_a_language_no_script_speaks(client, staff, store):
+    conn, config = store
+    bad = client.post("/admin/people/volunteers", data={
+        "csrf_token": staff, "name": "Lee", "phone": "+821033334444", "languages": "ko,xx"})
+    assert bad.status_code == 400 and "unknown language xx" in bad.get_data(as_text=True)
+    assert volunteers.all_volunteers(conn, config) == []
+    client.post("/admin/people/volunteers", data={
+        "csrf_token": staff, "name": "Lee", "phone": "+821033334444", "languages": "ko"})
+    lee = volunteers.find(conn, config, "Lee")
+    edit = client.post(f"/admin/people/volunteers/{lee.id}", data={
+        "csrf_token": staff, "name": "Lee", "phone": "", "languages": "klingon"})
+    assert edit.status_code == 400 and "unknown language klingon" in edit.get_data(as_text=True)
+    assert volunteers.get(conn, config, lee.id).languages == ("ko",)
+
 ROTA = """timezone: Asia/Seoul
 levels:
   - name: primary

@@ -120,6 +120,41 @@ def test_menu_key_zero_reaches_the_urgent_node(script):
     assert result.handoff.params["channel"] == "voice"
 
 
+def test_a_first_sms_of_the_urgent_key_alone_reaches_the_urgent_node(script):
+    result = step(script, None, Begin("sms", " 0 ", "KR"), now=NOW)
+    assert result.handoff == Handoff("urgent", {
+        "language": "ko", "first_words": "", "reason": "menu", "channel": "sms"})
+    assert result.session.node == "urgent"
+
+
+def test_the_urgent_key_reaches_the_urgent_node_where_it_means_nothing_else(script):
+    first = step(script, None, Begin("sms", "hello", "US"), now=NOW)
+    breathing = step(script, roundtrip(first.session), Text("1"), now=NOW + 1)
+    result = step(script, roundtrip(breathing.session), Text("0"), now=NOW + 2)
+    assert result.handoff is not None and result.handoff.params["reason"] == "menu"
+    assert result.handoff.params["language"] == "en"
+    # At the resume question (an SMS after a long pause) too.
+    pause = step(script, roundtrip(breathing.session), Text("hm"), now=NOW + 700)
+    assert pause.session.wait == "resume"
+    resumed = step(script, roundtrip(pause.session), Text("0"), now=NOW + 701)
+    assert resumed.handoff is not None and resumed.session.node == "urgent"
+
+
+def test_the_urgent_key_stays_an_answer_where_the_node_takes_it(script):
+    first = step(script, None, Begin("sms", "안녕하세요", "KR"), now=NOW)
+    city = step(script, roundtrip(first.session), Text("2"), now=NOW + 1)
+    answered = step(script, roundtrip(city.session), Text("0"), now=NOW + 2)
+    assert answered.handoff is None
+    assert answered.session.vars["city"] == "0"
+
+
+def test_without_an_urgent_option_on_the_start_menu_0_is_not_urgent(script):
+    plain = parse_script(SCRIPT.replace("      - {key: 0, label: {ko: 급해요, en: Urgent, "
+                                        "ru: Срочно}, goto: urgent}\n", ""), file="t.yaml")
+    result = step(plain, None, Begin("sms", "0", "KR"), now=NOW)
+    assert result.handoff is None and result.session.node == "main_menu"
+
+
 def test_triage_yes_goes_urgent_and_no_goes_on(script):
     first = step(script, None, Begin("sms", "안녕하세요", "KR"), now=NOW)
     breathing = step(script, roundtrip(first.session), Text("1"), now=NOW + 1)

@@ -55,3 +55,46 @@ def test_duplicates_and_bad_languages_are_refused(run):
     assert bad.exit_code != 0 and "languages" in bad.output
     gone = run("remove", "nobody")
     assert gone.exit_code != 0 and "no volunteer" in gone.output
+
+
+def test_an_unknown_language_code_is_refused_and_nothing_is_stored(run):
+    bad = run("add", "--name", "Lee", "--phone", "+821044445555", "--languages", "ko,xx")
+    assert bad.exit_code == 1
+    assert "unknown language xx" in bad.stderr and "Traceback" not in bad.output
+    assert json.loads(run("list", "--json").output) == []
+    for codes in ("zh", "ru,ko"):  # the languages the hotline's word lists speak
+        assert run("add", "--name", f"P{codes}", "--phone", f"+8210555{len(codes)}6666",
+                   "--languages", codes).exit_code == 0
+
+
+def test_a_language_a_script_declares_is_accepted(run, tmp_path, monkeypatch):
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "main.yaml").write_text(SCRIPT_WITH_JA, encoding="utf-8")
+    monkeypatch.setenv("HOTLINE_SCRIPTS_DIR", str(scripts))
+    added = run("add", "--name", "Aki", "--phone", "+821044445555", "--languages", "ja,ko")
+    assert added.exit_code == 0, added.output
+    assert run("add", "--name", "Bo", "--phone", "+821044445556", "--languages", "vi") \
+        .exit_code == 1
+
+
+SCRIPT_WITH_JA = """
+spec_version: 1
+name: main
+default_language: ko
+start: hello
+languages:
+  ko: {name: 한국어}
+  ja: {name: 日本語}
+phrases:
+  invalid: {ko: 다시., ja: もう一度.}
+  silence: {ko: 못 들었어요., ja: 聞こえません.}
+  resume: {ko: 이어서?, ja: 続けますか?}
+  resume_yes: {ko: 이어서, ja: はい}
+  resume_no: {ko: 처음부터, ja: 最初から}
+  give_up: {ko: "{emergency}에 전화하세요.", ja: "{emergency}に電話してください."}
+nodes:
+  hello:
+    type: end
+    text: {ko: 안녕하세요., ja: こんにちは.}
+"""

@@ -6,6 +6,8 @@ import importlib
 
 import click
 
+from hotline.cli.errors import HotlineGroup
+
 # (module under hotline.cli, attribute) for every command; imported when the CLI starts,
 # so `hotline --help` lists them all and no module does work at import time.
 COMMANDS: list[tuple[str, str]] = [
@@ -27,7 +29,7 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HotlineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Hotline: an SMS and voice hotline backend."""
 

@@ -12,6 +12,18 @@ from hotline.redisdb import connect
 from hotline.volunteers import ROLES, VolunteerError
 
 
+def _script_languages() -> tuple[str, ...]:
+    """The languages declared by the scripts in HOTLINE_SCRIPTS_DIR (none if unreadable)."""
+    from hotline.config import load_config
+    from hotline.engine.loader import ScriptError, load_scripts
+
+    try:
+        scripts = load_scripts(str(load_config()["SCRIPTS_DIR"]))
+    except (ScriptError, OSError):
+        return ()
+    return tuple(code for script in scripts.values() for code in script.languages)
+
+
 def _open() -> tuple:
     from workers.context import environment_config
 
@@ -31,9 +43,13 @@ def volunteers() -> None:
 @click.option("--role", type=click.Choice(ROLES), default="volunteer", show_default=True)
 def add(name: str, phone: str, languages: str, role: str) -> None:
     """Register a volunteer (they can then text NEXT, DONE, ON, OFF, HELP)."""
+    try:
+        codes = store.parse_languages(languages, _script_languages())
+    except VolunteerError as exc:
+        raise click.ClickException(str(exc)) from None
     conn, config = _open()
     try:
-        volunteer = store.add(conn, config, name, phone, store.parse_languages(languages), role)
+        volunteer = store.add(conn, config, name, phone, codes, role)
     except VolunteerError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {volunteer.name} ({volunteer.id}, {mask(volunteer.phone)}, "

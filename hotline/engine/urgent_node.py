@@ -2,6 +2,8 @@
 
 The runner also jumps to a script's urgent node whenever the caller's words hold an
 urgent word (hotline.engine.triage), whatever node the caller was on: see urgent_jump().
+So does the start menu's urgent key (main.yaml: 0) sent as a first message, or at a
+menu where that key means nothing else.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hotline.engine.actions import Ask, Choice, Handoff, Say
-from hotline.engine.inputs import Begin, Input, Outcome, Text
+from hotline.engine.inputs import Begin, Digits, Input, Outcome, Text
 from hotline.engine.matching import detect_language, match_option
 from hotline.engine.model import Context, Node, Option, Reader, Script, Step, Texts, register
-from hotline.engine.nodes import answer_text
-from hotline.engine.session import WAIT_HANDOFF, WAIT_MENU, Session
+from hotline.engine.nodes import MenuNode, answer_text
+from hotline.engine.session import WAIT_HANDOFF, WAIT_MENU, WAIT_RESUME, Session
 from hotline.engine.triage import (
     WordLists,
     find_urgent,
@@ -187,6 +189,31 @@ def _per_script(script: Script) -> tuple[str | None, WordLists]:
     return found
 
 
+def urgent_keys(script: Script) -> tuple[str, ...]:
+    """Return the keys of the start menu that lead to the urgent node (main.yaml: 0)."""
+    start, target = script.nodes.get(script.start), urgent_node_id(script)
+    if not isinstance(start, MenuNode) or target is None:
+        return ()
+    return tuple(o.key for o in start.options if o.goto == target)
+
+
+def _key_means_urgent(script: Script, session: Session | None, event: Input,
+                      now: float) -> bool:
+    """True when the caller sent the start menu's urgent key alone where it means nothing
+    else: as a first message (no session), at the resume question, or at a menu whose
+    answer to that key would be wrong (not where 0 goes back)."""
+    said = (event.value if isinstance(event, (Digits, Text))
+            else event.text if isinstance(event, Begin) else "").strip()
+    if not said or said not in urgent_keys(script):
+        return False
+    if session is None or session.wait == WAIT_RESUME:
+        return True
+    node = script.nodes.get(session.node)
+    if session.wait != WAIT_MENU or node is None:
+        return False
+    return node.answer(Context(script, session, now), Text(said)).invalid
+
+
 def _said(event: Input) -> str:
     if isinstance(event, Text):
         return event.value
@@ -195,28 +222,33 @@ def _said(event: Input) -> str:
 
 def urgent_jump(script: Script, session: Session | None, event: Input,
                 now: float) -> tuple[str, Session] | None:
-    """If the caller's words hold an urgent word, return (urgent node id, session to run).
+    """If the caller's words hold an urgent word, or the start menu's urgent key is sent
+    where it means nothing else, return (urgent node id, session to run).
 
     `session` is the live session (None when there is none). Not while the caller is
     already waiting on the urgent node. The caller's words go into the session vars for
     the urgent node's handoff, which clears them again.
     """
-    said = _said(event)
-    if not said:
-        return None
     target, words = _per_script(script)
     if target is None:
         return None
     if session is not None and session.node == target and session.wait is not None:
         return None
-    if find_urgent(said, words) is None:
+    said = _said(event)
+    if _key_means_urgent(script, session, event, now):
+        said, reason = "", "menu"  # the caller chose the urgent option: no words to pass on
+    elif said and find_urgent(said, words) is not None:
+        reason = "words"
+    else:
         return None
     country = event.country if isinstance(event, Begin) else ""
     if session is None:
-        channel = event.channel if isinstance(event, Begin) else "sms"
+        channel = event.channel if isinstance(event, Begin) else (
+            "voice" if isinstance(event, Digits) else "sms")
         session = Session(script=script.name, node=target, language=script.default_language,
                           channel=channel, updated=now)
-    language = detect_language(said, list(script.languages), session.language)
+    language = (detect_language(said, list(script.languages), session.language) if said
+                else session.language)
     return target, session.with_(
         language=language, country=country or session.country,
-        vars={**session.vars, URGENT_TEXT_VAR: said, URGENT_REASON_VAR: "words"})
+        vars={**session.vars, URGENT_TEXT_VAR: said, URGENT_REASON_VAR: reason})

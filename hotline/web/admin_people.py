@@ -70,6 +70,14 @@ def index() -> Any:
     return _page()
 
 
+def _languages(value: str) -> tuple[str, ...]:
+    """The volunteer's language codes, checked against those the live scripts declare."""
+    scripts = runtime().scripts
+    declared = [code for name in scripts.names() for code in
+                getattr(scripts.get(name), "languages", {})]
+    return volunteers.parse_languages(value, declared)
+
+
 def _form() -> dict[str, str]:
     return {k: request.form.get(k, "").strip()[:100]
             for k in ("name", "phone", "languages", "role")}
@@ -83,7 +91,7 @@ def add() -> Any:
     app = runtime()
     try:
         volunteer = volunteers.add(app.redis, app.config, form["name"], form["phone"],
-                                   volunteers.parse_languages(form["languages"]),
+                                   _languages(form["languages"]),
                                    form["role"] or "volunteer")
     except VolunteerError as exc:
         flash(str(exc), "error")
@@ -118,7 +126,7 @@ def save(vid: str) -> Any:
     try:
         new = volunteers.update(app.redis, app.config, old.id, form["name"],
                                 form["phone"] or old.phone,
-                                volunteers.parse_languages(form["languages"]),
+                                _languages(form["languages"]),
                                 form["role"] or old.role)
     except VolunteerError as exc:
         return render_template("admin_people/edit.html", v=old, masked=mask(old.phone),
