@@ -13,8 +13,8 @@ which tells the cost of taking from what a busy machine adds around it.
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import random
 import statistics
 import time

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import json
+import os
 import random
 import statistics
 import sys

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # name -> (environment variable, default). Read only when load_config() is called.
 SETTINGS: dict[str, tuple[str, Any]] = {

@@ -55,7 +55,7 @@ def embedded_socket(data_dir: str) -> str:
 def _shutdown(server: Any) -> None:
     try:
         server.shutdown(save=True)
-    except Exception:  # the server may already be gone; nothing to save then
+    except Exception:  # noqa: BLE001  the server may already be gone; nothing to save then
         pass
 
 

@@ -230,7 +230,8 @@ def open_case_of(conn: redis.Redis, config: dict[str, Any], number: str) -> Case
 def recent(conn: redis.Redis, config: dict[str, Any], limit: int = 200) -> list[Case]:
     """Return the newest cases first (pruning codes whose record expired)."""
     keys = Keys(config)
-    codes = [c.decode() for c in conn.zrevrange(keys.index, 0, limit - 1)]
+    raw: list[bytes] = conn.zrevrange(keys.index, 0, limit - 1)  # type: ignore[assignment]
+    codes = [c.decode() for c in raw]
     found = [get(conn, config, code) for code in codes]
     gone = [code for code, case in zip(codes, found, strict=True) if case is None]
     if gone:

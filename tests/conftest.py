@@ -52,7 +52,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory):
     yield f"unix://{server.socket_file}?db=0"
     try:
         server.shutdown(save=False)
-    except Exception:
+    except Exception:  # noqa: BLE001  the server may already be gone
         pass
 
 

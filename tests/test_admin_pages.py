@@ -99,10 +99,10 @@ def test_search_edit_and_remove_one_entry(client, staff, store):
     form = client.get(f"/admin/directory/{entry.id}").get_data(as_text=True)
     assert 'value="5 River Rd"' in form
 
-    fields = dict(name="Mirae Shelter", category="shelter", phone="", address="5 River Rd",
-                  city="Busan", region="", country="KR", postal_code="", latitude="",
-                  longitude="", languages="ko;ru", hours="bad hours", cost="free",
-                  description="")
+    fields = {"name": "Mirae Shelter", "category": "shelter", "phone": "",
+              "address": "5 River Rd", "city": "Busan", "region": "", "country": "KR",
+              "postal_code": "", "latitude": "", "longitude": "", "languages": "ko;ru",
+              "hours": "bad hours", "cost": "free", "description": ""}
     refused = client.post(f"/admin/directory/{entry.id}", data={**fields, "csrf_token": staff})
     assert refused.status_code == 400 and "bad hours" in refused.get_data(as_text=True)
     assert get_entry(conn, "hotline:", entry.id).languages == ("ko",)

@@ -77,7 +77,7 @@ def test_urgent_call_dials_level_1_at_once_with_whisper_urls(voice_case):
 
 
 def test_each_volunteer_hears_the_whisper_in_their_own_language(voice_case, signed_post):
-    conn, config, people, code = voice_case
+    conn, config, _people, code = voice_case
     volunteers.remove(conn, config, "+821011110004")
     volunteers.add(conn, config, "Choi", "+821011110004", ("en", "ko"))
     rota.import_rota(conn, config, ROTA, "rota.yaml", 0.0, rota.resolver(conn, config))

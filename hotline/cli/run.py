@@ -18,7 +18,7 @@ def _create_app(config: dict):
 
     try:
         return create_app(config)
-    except Exception as exc:  # a clear message instead of a traceback for bad settings
+    except Exception as exc:  # noqa: BLE001  a clear message, not a traceback, for bad settings
         raise click.ClickException(str(exc)) from None
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-import hotline.engine.nodes  # noqa: F401  (registers the basic node types)
-import hotline.engine.directory_node  # noqa: F401  (registers directory_search)
-import hotline.engine.callback_node  # noqa: F401  (registers the callback node types)
+import hotline.engine.callback_node
+import hotline.engine.directory_node
+import hotline.engine.nodes
 import hotline.engine.urgent_node  # noqa: F401  (registers triage and urgent)
 from hotline.engine.model import (
     NODE_TYPES,

@@ -172,8 +172,8 @@ def import_rota() -> Any:
     else:
         data = request.form.get("text", "").encode("utf-8")
     if not data.strip():
-        return _page(400, rota_problems=["파일을 고르거나 붙여 넣어 주세요. "
-                                         "Choose or paste a rota."])
+        return _page(400, rota_problems=[("파일을 고르거나 붙여 넣어 주세요. "
+                                         "Choose or paste a rota.")])
     if len(data) > MAX_ROTA:
         return _page(413, rota_problems=[f"{name}: over {MAX_ROTA // 1024} kB"])
     try:

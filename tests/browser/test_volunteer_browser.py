@@ -39,7 +39,7 @@ def kim(app, make_user):
 
 def test_a_volunteer_takes_a_callback_and_records_the_outcome(
         app, page, make_user, login, run_jobs, clock, signed_post, screenshots, page_weight):
-    conn, config, me = kim(app, make_user)
+    conn, config, _me = kim(app, make_user)
     rid = callbacks.create(conn, config, CALLER, language="ko", topic="clinic",
                            now=clock()).request.id
     clock.advance(20 * 60)
@@ -86,7 +86,7 @@ def test_a_volunteer_takes_a_callback_and_records_the_outcome(
     ("Call again later", Status.LATER), ("No answer", Status.LATER),
     ("Wrong number", Status.WRONG_NUMBER)])
 def test_the_other_outcomes(app, page, make_user, login, clock, button, status):
-    conn, config, me = kim(app, make_user)
+    conn, config, _me = kim(app, make_user)
     rid = callbacks.create(conn, config, CALLER, language="ko", topic="clinic",
                            now=clock()).request.id
     login(page, "kim")
