@@ -108,10 +108,16 @@ class Keys:
         return f"{self.prefix}cases"
 
 
-def new_code() -> str:
-    """Return a short code that reads unambiguously on a phone: letter, digit, letter."""
-    return (secrets.choice(CODE_LETTERS) + secrets.choice(CODE_DIGITS)
-            + secrets.choice(CODE_LETTERS))
+def new_code(size: int = 3) -> str:
+    """Return a short code that reads unambiguously on a phone: letter, digit, letter…"""
+    return "".join(secrets.choice(CODE_DIGITS if i % 2 else CODE_LETTERS) for i in range(size))
+
+
+# Codes tried when a case opens, shortest first: 3 characters give 1,805 codes, and a
+# case keeps its code for CASE_TTL, so after a surge the short ones run out; then 4
+# (9,025) and 5 (171,475) characters, rather than no case and the fallback.
+CODE_SIZES = (3, 4, 5)
+CANDIDATES_PER_SIZE = 12
 
 
 def normal_code(text: str) -> str:
@@ -175,7 +181,7 @@ def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: st
     vault = _vault(config)
     token = vault.encrypt(e164)
     words = vault.encrypt(first_words) if first_words else ""  # the caller's words, sealed
-    candidates = [new_code() for _ in range(12)]
+    candidates = [new_code(size) for size in CODE_SIZES for _ in range(CANDIDATES_PER_SIZE)]
     found = conn.eval(
         _OPEN, 0, keys.prefix, sid, caller_hash(config, e164), repr(now), language, channel,
         country_of(e164), words, reason, token, CASE_TTL, SID_TTL, NUMBER_TTL,
