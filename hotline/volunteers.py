@@ -60,9 +60,8 @@ def parse_languages(value: str, declared: Iterable[str] = ()) -> tuple[str, ...]
     return codes
 
 
-def add(conn: redis.Redis, config: dict[str, Any], name: str, phone: str,
-        languages: tuple[str, ...], role: str = "volunteer") -> Volunteer:
-    """Register a volunteer; VolunteerError for a bad number, role, or a name/phone taken."""
+def _checked(name: str, phone: str, role: str) -> tuple[str, str]:
+    """Return the name (trimmed) and the number in E.164; VolunteerError for bad input."""
     name = name.strip()
     if not name:
         raise VolunteerError("a name is needed")
@@ -73,6 +72,13 @@ def add(conn: redis.Redis, config: dict[str, Any], name: str, phone: str,
             "like +821012345678")
     if role not in ROLES:
         raise VolunteerError(f"role must be one of {', '.join(ROLES)}")
+    return name, e164
+
+
+def add(conn: redis.Redis, config: dict[str, Any], name: str, phone: str,
+        languages: tuple[str, ...], role: str = "volunteer") -> Volunteer:
+    """Register a volunteer; VolunteerError for a bad number, role, or a name/phone taken."""
+    name, e164 = _checked(name, phone, role)
     if by_phone(conn, config, e164):
         raise VolunteerError(f"a volunteer with the number {e164} is already registered")
     if conn.hexists(_key(config, "names"), name.casefold()):
@@ -155,16 +161,7 @@ def update(conn: redis.Redis, config: dict[str, Any], vid: str, name: str, phone
     old = get(conn, config, vid)
     if old is None:
         raise VolunteerError("this volunteer is no longer registered")
-    name = name.strip()
-    if not name:
-        raise VolunteerError("a name is needed")
-    e164 = to_e164(phone)
-    if e164 is None:
-        raise VolunteerError(
-            f"{phone!r} is not a valid phone number; give it in international form, "
-            "like +821012345678")
-    if role not in ROLES:
-        raise VolunteerError(f"role must be one of {', '.join(ROLES)}")
+    name, e164 = _checked(name, phone, role)
     other = by_phone(conn, config, e164)
     if other and other.id != vid:
         raise VolunteerError(f"a volunteer with the number {e164} is already registered")
