@@ -22,7 +22,7 @@ from typing import Any
 import redis
 
 from hotline.engine.lint import errors, lint
-from hotline.engine.loader import Problem, ScriptError, parse_script, script_paths
+from hotline.engine.loader import Problem, ScriptError, parse_script, parse_scripts, script_paths
 from hotline.engine.model import Script
 from hotline.web.scriptset import ENTRY_SCRIPT
 
@@ -118,18 +118,7 @@ def check_texts(texts: dict[str, str]) -> list[Problem]:
 
 def compile_texts(texts: dict[str, str]) -> dict[str, Script]:
     """Parse every text into a Script, by script name; ScriptError lists all problems."""
-    scripts: dict[str, Script] = {}
-    problems: list[Problem] = []
-    for file, text in sorted(texts.items()):
-        try:
-            script = parse_script(text, file=file)
-        except ScriptError as exc:
-            problems.extend(exc.problems)
-            continue
-        scripts[script.name] = script
-    if problems:
-        raise ScriptError(problems)
-    return scripts
+    return parse_scripts(texts)
 
 
 def _decode(number: int, raw: bytes | str) -> Version:

@@ -279,13 +279,14 @@ def script_paths(directory: str) -> list[str]:
     ]
 
 
-def load_scripts(directory: str) -> dict[str, Script]:
-    """Load every script in a directory, by name; ScriptError lists all problems found."""
+def parse_scripts(texts: dict[str, str]) -> dict[str, Script]:
+    """Parse YAML texts (by file name) into Scripts, by script name; ScriptError lists all
+    problems found in all of them."""
     scripts: dict[str, Script] = {}
     problems: list[Problem] = []
-    for path in script_paths(directory):
+    for file, text in sorted(texts.items()):
         try:
-            script = load_script(path)
+            script = parse_script(text, file=file)
         except ScriptError as exc:
             problems.extend(exc.problems)
             continue
@@ -293,3 +294,12 @@ def load_scripts(directory: str) -> dict[str, Script]:
     if problems:
         raise ScriptError(problems)
     return scripts
+
+
+def load_scripts(directory: str) -> dict[str, Script]:
+    """Load every script in a directory, by name; ScriptError lists all problems found."""
+    texts = {}
+    for path in script_paths(directory):
+        with open(path, encoding="utf-8") as handle:
+            texts[path] = handle.read()
+    return parse_scripts(texts)
