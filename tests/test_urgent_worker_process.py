@@ -189,7 +189,13 @@ def test_a_worker_killed_between_levels_does_not_stop_the_escalation(app, redis_
         # its 10-minute maintenance: level 2 would wait that long. Here it comes within
         # seconds; 45 leaves room for a slow worker start on a busy machine, still well
         # under RQ's own minute.
-        wait_for(lambda: pages("+821011110003"), seconds=45)
+        try:
+            wait_for(lambda: pages("+821011110003"), seconds=45)
+        except AssertionError:  # say what the workers did, and which locks were held
+            logs = [(tmp_path / f"worker{i}.log").read_text(errors="replace")[-3000:]
+                    for i in (1, 2)]
+            locks = {k.decode(): redis_conn.get(k) for k in redis_conn.keys("rq:scheduler*")}
+            raise AssertionError(f"level 2 not paged; locks {locks}\n" + "\n---\n".join(logs))
         assert time.time() - killed < 45
     finally:
         second.terminate()
