@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from hotline.engine.emergency import emergency_number
 
 
+@lru_cache(maxsize=64)
 def to_e164(raw: str, region: str | None = None) -> str | None:
-    """Return the number in E.164 (+821012345678), or None if it is not a valid number."""
+    """Return the number in E.164 (+821012345678), or None if it is not a valid number.
+
+    One text's handling asks this of its sender's number in several modules (volunteer,
+    opt-out, urgent case, session); the answers of the last few numbers are kept in this
+    process's memory, never stored or logged, so it is parsed once.
+    """
     if not raw or len(raw) > 40:
         return None
     try:

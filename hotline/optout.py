@@ -16,11 +16,12 @@ from hotline.numbers import to_e164
 from hotline.privacy import number_hash
 
 
-def _key(config: dict[str, Any]) -> str:
+def key(config: dict[str, Any]) -> str:
+    """Return the set of the HMACs of the numbers that opted out."""
     return f"{config.get('KEY_PREFIX') or 'hotline:'}optout"
 
 
-def _hashes(config: dict[str, Any], number: str) -> set[str]:
+def hashes(config: dict[str, Any], number: str) -> set[str]:
     """The HMACs a number may be kept under: as Twilio sent it, and in E.164."""
     secret = str(config.get("SECRET_KEY") or "")
     forms = {number.strip(), to_e164(number) or ""} - {""}
@@ -29,7 +30,7 @@ def _hashes(config: dict[str, Any], number: str) -> set[str]:
 
 def opt_out(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -> bool:
     """Stop every SMS to `number`; True when it was not opted out before (counted once)."""
-    added = int(conn.sadd(_key(config), *_hashes(config, number)))
+    added = int(conn.sadd(key(config), *hashes(config, number)))
     if added:
         stats.count_opt_out(conn, config, now)
     return bool(added)
@@ -37,18 +38,18 @@ def opt_out(conn: redis.Redis, config: dict[str, Any], number: str, now: float) 
 
 def opt_in(conn: redis.Redis, config: dict[str, Any], number: str) -> bool:
     """Allow SMS to `number` again (START); True when it had opted out."""
-    return bool(conn.srem(_key(config), *_hashes(config, number)))
+    return bool(conn.srem(key(config), *hashes(config, number)))
 
 
 def is_opted_out(conn: redis.Redis, config: dict[str, Any], number: str) -> bool:
     """True when `number` sent STOP (and no START since)."""
-    hashes = sorted(_hashes(config, number))
-    if not hashes:
+    kept_under = sorted(hashes(config, number))
+    if not kept_under:
         return False
-    found = conn.smismember(_key(config), hashes)
+    found = conn.smismember(key(config), kept_under)
     return any(found)
 
 
 def count(conn: redis.Redis, config: dict[str, Any]) -> int:
     """How many numbers are opted out now."""
-    return int(conn.scard(_key(config)))
+    return int(conn.scard(key(config)))

@@ -49,8 +49,11 @@ class SessionStore:
         except (ValueError, TypeError):
             return None  # a damaged value starts the caller afresh rather than failing
 
-    def save(self, caller_hash: str, session: Session) -> None:
-        """Store the session; it expires after the TTL without further contact."""
+    def save(self, caller_hash: str, session: Session, into: Any = None) -> None:
+        """Store the session; it expires after the TTL without further contact.
+
+        `into`: a pipeline to add the write to (sent with the answer), instead of now.
+        """
         value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
         stored = self.vault.encrypt(value) if self.vault else value
-        self.redis.set(self.key(caller_hash), stored, ex=self.ttl)
+        (self.redis if into is None else into).set(self.key(caller_hash), stored, ex=self.ttl)

@@ -229,7 +229,11 @@ def _open_words(config: dict[str, Any], stored: str) -> str:
 def open_case_of(conn: redis.Redis, config: dict[str, Any], number: str) -> Case | None:
     """Return the caller's open case, if any (the webhook relays texts to it)."""
     code = conn.get(Keys(config).caller(caller_hash(config, number)))
-    case = get(conn, config, code.decode()) if code else None  # type: ignore[union-attr]
+    return if_open(get(conn, config, code.decode()) if code else None)  # type: ignore[union-attr]
+
+
+def if_open(case: Case | None) -> Case | None:
+    """Return the case while it is open, else None."""
     return case if case and case.state in OPEN else None
 
 

@@ -167,13 +167,14 @@ def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: st
 
 
 def relay(conn: redis.Redis, config: dict[str, Any], caller: str, body: str,
-          now: float) -> urgent.Case | None:
+          now: float, case_code: str | None = None) -> urgent.Case | None:
     """Pass a caller's text to the volunteer on their open case; None if no open case.
 
     While nobody has acknowledged yet, the text is held (encrypted) and passed on with
-    the ACK.
+    the ACK. `case_code`: the caller's case as already looked up (open or not).
     """
-    case = urgent.open_case_of(conn, config, caller)
+    case = (urgent.open_case_of(conn, config, caller) if case_code is None
+            else urgent.if_open(urgent.get(conn, config, case_code)))
     if case is None:
         return None
     text = " ".join(body.split())[:300]

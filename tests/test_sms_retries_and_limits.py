@@ -35,3 +35,21 @@ def test_over_the_limit_a_caller_is_told_once_then_not_answered(app, signed_post
                for i in range(limit + 2)]
     assert "너무 많이" in replies[limit]
     assert "<Message" not in replies[limit + 1]
+
+
+def test_a_retry_with_other_fields_is_known_by_its_message_sid_and_changes_nothing(
+        app, signed_post, redis_conn, clock):
+    """Twilio may retry with fields added (a new ApiVersion, say): the form differs, so the
+    replay guard cannot tell; the MessageSid can."""
+    signed_post("/twilio/sms", _sms("SMsid1"))
+    runtime = app.extensions["hotline"]
+    session_key = runtime.sessions.key(runtime.caller_hash("+821055550101"))
+    session_before = redis_conn.get(session_key)
+    retry = dict(_sms("SMsid1", body="1"), ApiVersion="2010-04-01")
+    again = signed_post("/twilio/sms", retry)
+    assert again.status_code == 200 and "<Message" not in again.get_data(as_text=True)
+    key = ratelimit.key(app.config, "sms", runtime.caller_hash("+821055550101"), clock())
+    assert int(redis_conn.get(key)) == 1
+    assert redis_conn.get(session_key) == session_before  # still at the first question
+    reply = signed_post("/twilio/sms", _sms("SMsid2", body="1")).get_data(as_text=True)
+    assert "무료 건강 지원이에요" in reply

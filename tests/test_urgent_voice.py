@@ -92,6 +92,16 @@ def test_each_volunteer_hears_the_whisper_in_their_own_language(voice_case, sign
     assert "Press 1" in root.find("Gather/Say").text
 
 
+def test_a_whisper_url_with_control_characters_still_gets_valid_twiml(voice_case, signed_post):
+    """Found by the webhook fuzzer: the code is read out and put back into TwiML."""
+    code = voice_case[3]
+    for bad, kept in (("%08", ""), (f"{code}%00", code), (f"%EF%BF%BE{code}", code)):
+        answer = signed_post(f"/twilio/urgent/whisper?case={bad}&lang=ko",
+                             {"CallSid": "CA2", "To": "+821011110001"})
+        root = ET.fromstring(answer.data)  # raised ParseError before: \x08 went in as is
+        assert query(root.find("Gather").get("action")).get("case", "") == kept
+
+
 def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
                                                                     signed_post):
     conn, config, people, code = voice_case

@@ -21,11 +21,11 @@ from werkzeug.datastructures import MultiDict
 from hotline import (
     callback_intake,
     caller_keywords,
-    optout,
     ratelimit,
     stats,
     urgent_intake,
     volunteer_commands,
+    volunteers,
 )
 from hotline.capabilities import CapabilityContext
 from hotline.channels import sms, voice
@@ -35,13 +35,14 @@ from hotline.engine.inputs import Begin, Digits, Input, Outcome, Silence, Text
 from hotline.engine.runner import Result, step
 from hotline.engine.session import Session
 from hotline.numbers import country_of
-from hotline.web import runtime
+from hotline.web import arrival, runtime
 from hotline.web.urgent import urgent_dial
-from hotline.web.webhook_guard import do_not_replay, protect
+from hotline.web.webhook_guard import claim_with, do_not_replay, protect, with_answer
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 protect(bp)  # signature check, one answer per delivery, fallback on failure
+claim_with("twilio.incoming_sms", arrival.read_with_claim)  # and a text's first reads
 
 Form = MultiDict[str, str]
 OUTAGES = (redis.ConnectionError, redis.TimeoutError)
@@ -72,13 +73,18 @@ def _call_input(form: Form, session: Session | None) -> Input:
     return Begin("voice", country=country_of(form.get("From", "")))
 
 
-def _converse(channel: str, make_input: Callable[[Form, Session | None], Input]) -> Response:
-    """Verify is done; parse input, load session, step, carry out handoffs, save, render."""
+def _converse(channel: str, make_input: Callable[[Form, Session | None], Input],
+              read: arrival.Arrival | None = None) -> Response:
+    """Verify is done; parse input, load session, step, carry out handoffs, save, render.
+
+    `read`: what was read with the claim, the session included (None: not read yet).
+    """
     form, app = request.form, runtime()
     caller = form.get("From", "")
     try:
         caller_hash = app.caller_hash(caller)
-        session = app.sessions.load(caller_hash)
+        session = (app.sessions.load(caller_hash) if read is None
+                   else app.sessions.parse(read.session))
         script = app.scripts.for_session(session)
         now = app.clock()
         result = step(script, session, make_input(form, session), now=now)
@@ -91,7 +97,8 @@ def _converse(channel: str, make_input: Callable[[Form, Session | None], Input])
             return step(script, previous.session, outcome, now=now)
 
         result = app.capabilities.carry_out(result, ctx, resume)
-        app.sessions.save(caller_hash, result.session)
+        session_now = result.session
+        with_answer(lambda pipe: app.sessions.save(caller_hash, session_now, into=pipe))
         if session is None:  # a new conversation: counted for the figures
             _count_contact(channel, result.session.language, now)
         if channel == "voice":
@@ -164,38 +171,42 @@ def _safely(effect: Callable[[], object]) -> None:
         _log_failure(exc, request.form.get("From", ""))
 
 
-def _before_menu() -> Response | None:
+def _before_menu(read: arrival.Arrival) -> Response | None:
     """A volunteer's command, or a caller's text on an open urgent case: not for the menu."""
     form, app = request.form, runtime()
     sender, body = form.get("From", ""), form.get("Body", "")
     try:
+        volunteer = (volunteers.get(app.redis, app.config, read.volunteer_id)
+                     if read.volunteer_id else None)
         reply = volunteer_commands.handle(app.redis, app.config, sender, body,
-                                          form.get("MessageSid", ""), now=app.clock())
+                                          form.get("MessageSid", ""), now=app.clock(),
+                                          volunteer=volunteer)
         if reply is not None:
             response = MessagingResponse()
             response.message(reply)
             return _twiml(response)
-        keyword = _caller_keyword(sender, body)
+        keyword = _caller_keyword(sender, body, read)
         if keyword is not None:
             return keyword
-        g.opted_out = optout.is_opted_out(app.redis, app.config, sender)
-        if urgent_intake.relay(app.redis, app.config, sender, body, app.clock()):
+        g.opted_out = read.opted_out
+        if read.case_code and urgent_intake.relay(app.redis, app.config, sender, body,
+                                                  app.clock(), case_code=read.case_code):
             return _twiml(MessagingResponse())  # passed on to the volunteer on the case
     except Exception as exc:  # noqa: BLE001  the menu (or its fallback) still answers
         _log_failure(exc, sender)
     return None
 
 
-def _caller_keyword(sender: str, body: str) -> Response | None:
+def _caller_keyword(sender: str, body: str, read: arrival.Arrival) -> Response | None:
     """STOP, START, HELP or DELETE from a caller: carried out, with its short reply."""
     app = runtime()
 
     def language() -> str | None:
-        session = app.sessions.load(app.caller_hash(sender))
+        session = app.sessions.parse(read.session)
         return session.language if session else None
 
     handled = caller_keywords.handle(app.redis, app.config, app.scripts.entry(), sender, body,
-                                     app.clock(), language)
+                                     app.clock(), language, opted_out=read.opted_out)
     if handled is None:
         return None
     response = MessagingResponse()
@@ -204,12 +215,19 @@ def _caller_keyword(sender: str, body: str) -> Response | None:
     return _twiml(response)
 
 
-def _over_limit(channel: str) -> Response | None:
-    """Count this text or call against its caller's rate limit; the answer when over it."""
+def _over_limit(channel: str, read: arrival.Arrival | None = None) -> Response | None:
+    """Count this text or call against its caller's rate limit; the answer when over it.
+
+    A text was counted with the claim (`read`): only judged here.
+    """
     app, caller = runtime(), request.form.get("From", "")
     try:
-        verdict = ratelimit.check(app.redis, app.config, channel, caller,
-                                  app.caller_hash(caller), app.clock())
+        if read is None:
+            verdict = ratelimit.check(app.redis, app.config, channel, caller,
+                                      app.caller_hash(caller), app.clock())
+        else:
+            verdict = ratelimit.judge(app.redis, app.config, channel, caller, read.count,
+                                      volunteer=read.volunteer_id is not None)
     except Exception as exc:  # noqa: BLE001  Redis down: the fallback at once, not later
         _log_failure(exc, caller)
         if isinstance(exc, OUTAGES):
@@ -218,32 +236,19 @@ def _over_limit(channel: str) -> Response | None:
     return None if verdict == ratelimit.Verdict.ALLOW else _twiml(over_limit(channel, verdict))
 
 
-SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry from a new text
-
-
-def _retried() -> bool:
-    """True when this MessageSid was handled already (Twilio retried the webhook)."""
-    sid = request.form.get("MessageSid", "")
-    if not sid:
-        return False
-    app = runtime()
-    try:
-        key = f"{app.config['KEY_PREFIX']}seen:sms:{sid[:64]}"
-        return not app.redis.set(key, "1", nx=True, ex=SEEN_TTL)
-    except OUTAGES:
-        return False  # cannot tell: answer it; the fallback follows if Redis stays down
-
-
 @bp.post("/sms")
 def incoming_sms() -> Response:
     """An SMS: a volunteer's command, a caller keyword (STOP, START, HELP, DELETE), a
     caller's text on an urgent case, or the menu (silent towards a number that opted out).
 
     A retry of a MessageSid already handled changes nothing and gets an empty answer.
+    What this needs from Redis first was read with the replay guard's claim (arrival.py).
     """
-    if _retried():
+    read = arrival.current()
+    if read.retried:
         return _twiml(MessagingResponse())
-    answer = _over_limit("sms") or _before_menu() or _converse("sms", _sms_input)
+    answer = (_over_limit("sms", read) or _before_menu(read)
+              or _converse("sms", _sms_input, read))
     if g.get("opted_out"):  # the caller sent STOP: the menu still runs (an urgent word
         return _twiml(MessagingResponse())  # pages a person), but no text goes back
     return answer

@@ -138,10 +138,16 @@ def _nobody(conn: redis.Redis, config: dict[str, Any], case: urgent.Case | None,
     urgent.enqueue_page_all(conn, case.code)
 
 
+def _case_arg() -> str:
+    """The case code in the URL: letters and digits only (it is spoken and put in TwiML)."""
+    code = urgent.normal_code(request.args.get("case", ""))
+    return "".join(c for c in code if c.isascii() and c.isalnum())[:8]
+
+
 @bp.post("/whisper")
 def whisper() -> Response:
     """A volunteer picked up: ask them to press 1 (voicemail never presses 1)."""
-    config, code = runtime().config, urgent.normal_code(request.args.get("case", ""))[:8]
+    config, code = runtime().config, _case_arg()
     lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
     response = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=8, method="POST",
@@ -157,7 +163,7 @@ def whisper() -> Response:
 def accept() -> Response:
     """The volunteer pressed a key: on 1 claim the case and connect, else hang up."""
     app = runtime()
-    code = urgent.normal_code(request.args.get("case", ""))[:8]
+    code = _case_arg()
     lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
     response = VoiceResponse()
     person = volunteers.by_phone(app.redis, app.config, request.form.get("To", ""))
@@ -178,8 +184,8 @@ def accept() -> Response:
 def dialed() -> Response:
     """The Dial ended: record the outcome, or dial the next level if nobody accepted."""
     app = runtime()
-    code = urgent.normal_code(request.args.get("case", ""))[:8]
-    lang = request.args.get("lang", "ko")
+    code = _case_arg()
+    lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
     try:
         step = int(request.args.get("step", "1"))
     except ValueError:

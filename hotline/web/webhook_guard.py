@@ -20,6 +20,8 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 import redis
 from flask import Blueprint, Response, g, request
@@ -40,6 +42,16 @@ OUTAGES = (redis.ConnectionError, redis.TimeoutError)
 
 # Status callbacks have no one listening: their fallback is an empty answer.
 QUIET_ENDPOINTS = {"twilio.status_callback", "calls.status"}
+
+# A route may claim in the same round trip as its first reads: (key, value, ttl) in,
+# (claimed, the stored answer when not claimed) out. See web/arrival.py.
+ClaimAndRead = Callable[[tuple[str, bytes, int]], tuple[bool, bytes | None]]
+_claim_and_read: dict[str, ClaimAndRead] = {}
+
+
+def claim_with(endpoint: str, claim_and_read: ClaimAndRead) -> None:
+    """Let `endpoint` make the claim itself, together with what its view reads first."""
+    _claim_and_read[endpoint] = claim_and_read
 
 
 def protect(bp: Blueprint) -> None:
@@ -101,20 +113,25 @@ def _vault() -> NumberVault | None:
 def claim() -> Response | None:
     """Let the first delivery through; answer a repeated one with the stored answer."""
     conn, key = runtime().redis, _key()
+    own = _claim_and_read.get(request.endpoint or "")
     try:
-        if conn.set(key, PENDING, nx=True, ex=REPLAY_TTL):
+        if own is None:
+            claimed = bool(conn.set(key, PENDING, nx=True, ex=REPLAY_TTL))
+            stored = None if claimed else conn.get(key)
+        else:
+            claimed, stored = own((key, PENDING, REPLAY_TTL))
+        if claimed:
             g.replay_key = key
             return None
-        return _replay(conn, key)
+        return _replay(conn, key, stored)
     except OUTAGES as exc:
         log.error("%s: redis unreachable for caller %s (%s), answered with the fallback",
                   request.path, _who(), type(exc).__name__)
         return fallback_answer()
 
 
-def _replay(conn: redis.Redis, key: str) -> Response:
+def _replay(conn: redis.Redis, key: str, stored: bytes | str | None) -> Response:
     deadline = time.monotonic() + WAIT_FOR_FIRST
-    stored = conn.get(key)
     while stored == PENDING and time.monotonic() < deadline:
         time.sleep(0.05)
         stored = conn.get(key)
@@ -138,18 +155,33 @@ def do_not_replay() -> None:
         log.warning("%s: claim not released (%s)", request.path, type(exc).__name__)
 
 
+def with_answer(write: Callable[[Any], object]) -> None:
+    """Send a write in the same round trip as the answer kept for retries (a pipeline).
+
+    For what the answer is the outcome of (the caller's session): kept together or lost
+    together, and one round trip less.
+    """
+    g.setdefault("writes_with_answer", []).append(write)
+
+
 def store(response: Response) -> Response:
     """Keep the answer of a first delivery, encrypted, for its retries."""
-    key = g.pop("replay_key", None)
-    if key is None:
+    key, writes = g.pop("replay_key", None), g.pop("writes_with_answer", [])
+    if key is None and not writes:
         return response
     vault = _vault()
     try:
-        if response.status_code != 200 or vault is None or response.direct_passthrough:
-            runtime().redis.delete(key)
+        pipe = runtime().redis.pipeline(transaction=False)
+        for write in writes:
+            write(pipe)
+        if key is None:
+            pass
+        elif response.status_code != 200 or vault is None or response.direct_passthrough:
+            pipe.delete(key)
         else:
-            runtime().redis.set(key, vault.encrypt(response.get_data(as_text=True)),
-                                ex=REPLAY_TTL, xx=True)
+            pipe.set(key, vault.encrypt(response.get_data(as_text=True)), ex=REPLAY_TTL,
+                     xx=True)
+        pipe.execute()
     except Exception as exc:  # noqa: BLE001  the answer goes out anyway
         log.warning("%s: answer not kept for retries (%s)", request.path, type(exc).__name__)
     return response

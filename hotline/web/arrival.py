@@ -1,0 +1,126 @@
+"""What a text's webhook reads and counts before it is handled, in one Redis round trip.
+
+An SMS used to cost seven round trips before the menu ran: the replay guard's claim, the
+MessageSid retry check, the rate counter, "is this a volunteer's number", "has it opted
+out", "has it an open urgent case", and the session. One Lua script does them all, in
+that order, and stops where the answer is already known: a repeated delivery changes
+nothing (not even the rate counter), a MessageSid seen before is not counted again.
+
+The keys are the ones the modules that own them use (sessions, ratelimit, volunteers,
+optout, urgent); only the reading is gathered here. Redis errors propagate: the guard
+answers with the fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from flask import g, request
+from werkzeug.datastructures import MultiDict
+
+from hotline import optout, ratelimit, urgent, volunteers
+from hotline.numbers import to_e164
+from hotline.privacy import number_hash
+from hotline.sessions import SessionStore
+from hotline.web import runtime
+
+SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry from a new text
+
+READ = """
+-- KEYS: replay claim, MessageSid seen, rate counter, volunteer numbers, opt-outs,
+--       the caller's open urgent case, the caller's session
+-- ARGV: claim value, replay ttl, seen ttl (0: no MessageSid), rate ttl (0: no limit),
+--       E.164 number ('' when not a number), opt-out hashes...
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  return {0, redis.call('GET', KEYS[1])}
+end
+if ARGV[3] ~= '0' and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then
+  return {1, false, 0}
+end
+local count = 0
+if ARGV[4] ~= '0' then
+  count = redis.call('INCR', KEYS[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+end
+local volunteer = false
+if ARGV[5] ~= '' then volunteer = redis.call('HGET', KEYS[4], ARGV[5]) end
+local opted = 0
+for i = 6, #ARGV do
+  if redis.call('SISMEMBER', KEYS[5], ARGV[i]) == 1 then opted = 1 end
+end
+return {1, false, 1, count, volunteer, opted, redis.call('GET', KEYS[6]),
+        redis.call('GET', KEYS[7])}
+"""
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What Redis held about a text's sender when it arrived."""
+
+    retried: bool  # this MessageSid was handled already (Twilio retried the webhook)
+    count: int = 0  # this minute's texts from the number, this one included (0: no limit)
+    volunteer_id: str | None = None
+    opted_out: bool = False
+    case_code: str | None = None  # the caller's urgent case, open or closed
+    session: bytes | None = None  # as stored (sealed), for SessionStore.parse
+
+
+_scripts: list[Any] = []
+
+
+def _script(conn: redis.Redis) -> Any:
+    """The Lua script, run by its SHA (EVALSHA; redis-py loads it where it is missing)."""
+    if not _scripts:
+        _scripts.append(conn.register_script(READ))
+    return _scripts[0]
+
+
+def _text(value: Any) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[str, str],
+                   claim: tuple[str, bytes, int], sessions: SessionStore, now: float
+                   ) -> tuple[bool, bytes | None, Arrival | None]:
+    """Claim the delivery (key, value, ttl) and read what the text's handling needs first.
+
+    Returns (claimed, the stored answer when not claimed, the arrival when claimed).
+    """
+    sender, sid = form.get("From", ""), form.get("MessageSid", "")
+    caller_hash = number_hash(str(config["SECRET_KEY"]), sender)
+    limit = int(config.get(ratelimit.LIMITS["sms"]) or 0)
+    keys = [claim[0],
+            f"{config['KEY_PREFIX']}seen:sms:{sid[:64]}",
+            ratelimit.key(config, "sms", caller_hash, now),
+            volunteers.phones_key(config),
+            optout.key(config),
+            urgent.Keys(config).caller(urgent.caller_hash(config, sender)),
+            sessions.key(caller_hash)]
+    args = [claim[1], claim[2], SEEN_TTL if sid else 0,
+            ratelimit.WINDOW * 2 if limit > 0 else 0, to_e164(sender) or "",
+            *sorted(optout.hashes(config, sender))]
+    reply = _script(conn)(keys, args, client=conn)
+    if not reply[0]:
+        return False, reply[1], None
+    if not reply[2]:
+        return True, None, Arrival(retried=True)
+    return True, None, Arrival(retried=False, count=int(reply[3]),
+                               volunteer_id=_text(reply[4]), opted_out=bool(reply[5]),
+                               case_code=_text(reply[6]), session=reply[7])
+
+
+def read_with_claim(claim: tuple[str, bytes, int]) -> tuple[bool, bytes | None]:
+    """The replay guard's claim for /twilio/sms: the arrival is kept for the view (g)."""
+    app = runtime()
+    claimed, stored, arrival = claim_and_read(app.redis, app.config, request.form, claim,
+                                              app.sessions, app.clock())
+    g.arrival = arrival
+    return claimed, stored
+
+
+def current() -> Arrival:
+    """The arrival read with this request's claim."""
+    arrival: Arrival = g.arrival
+    return arrival
