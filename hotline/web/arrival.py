@@ -6,6 +6,9 @@ out", "has it an open urgent case", and the session. One Lua script does them al
 that order, and stops where the answer is already known: a repeated delivery changes
 nothing (not even the rate counter), a MessageSid seen before is not counted again.
 
+A call's menu steps (/twilio/voice, /twilio/voice/gather) read their session with the
+claim the same way.
+
 The keys are the ones the modules that own them use (sessions, ratelimit, volunteers,
 optout, urgent); only the reading is gathered here. Redis errors propagate: the guard
 answers with the fallback.
@@ -32,7 +35,8 @@ READ = """
 -- KEYS: replay claim, MessageSid seen, rate counter, volunteer numbers, opt-outs,
 --       the caller's open urgent case, the caller's session
 -- ARGV: claim value, replay ttl, seen ttl (0: no MessageSid), rate ttl (0: no limit),
---       E.164 number ('' when not a number), opt-out hashes...
+--       E.164 number ('' when not a number or not asked), look up the case ('1'/'0'),
+--       opt-out hashes...
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
   return {0, redis.call('GET', KEYS[1])}
 end
@@ -47,11 +51,12 @@ end
 local volunteer = false
 if ARGV[5] ~= '' then volunteer = redis.call('HGET', KEYS[4], ARGV[5]) end
 local opted = 0
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   if redis.call('SISMEMBER', KEYS[5], ARGV[i]) == 1 then opted = 1 end
 end
-return {1, false, 1, count, volunteer, opted, redis.call('GET', KEYS[6]),
-        redis.call('GET', KEYS[7])}
+local case = false
+if ARGV[6] == '1' then case = redis.call('GET', KEYS[6]) end
+return {1, false, 1, count, volunteer, opted, case, redis.call('GET', KEYS[7])}
 """
 
 
@@ -82,13 +87,14 @@ def _text(value: Any) -> str | None:
 
 
 def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[str, str],
-                   claim: tuple[str, bytes, int], sessions: SessionStore, now: float
-                   ) -> tuple[bool, bytes | None, Arrival | None]:
+                   claim: tuple[str, bytes, int], sessions: SessionStore, now: float,
+                   text: bool = True) -> tuple[bool, bytes | None, Arrival | None]:
     """Claim the delivery (key, value, ttl) and read what the text's handling needs first.
 
     Returns (claimed, the stored answer when not claimed, the arrival when claimed).
+    With `text=False` (a call's menu step) only the session is read.
     """
-    sender, sid = form.get("From", ""), form.get("MessageSid", "")
+    sender, sid = form.get("From", ""), form.get("MessageSid", "") if text else ""
     caller_hash = number_hash(str(config["SECRET_KEY"]), sender)
     limit = int(config.get(ratelimit.LIMITS["sms"]) or 0)
     keys = [claim[0],
@@ -99,8 +105,9 @@ def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[st
             urgent.Keys(config).caller(urgent.caller_hash(config, sender)),
             sessions.key(caller_hash)]
     args = [claim[1], claim[2], SEEN_TTL if sid else 0,
-            ratelimit.WINDOW * 2 if limit > 0 else 0, to_e164(sender) or "",
-            *sorted(optout.hashes(config, sender))]
+            ratelimit.WINDOW * 2 if text and limit > 0 else 0,
+            (to_e164(sender) or "") if text else "", "1" if text else "0",
+            *(sorted(optout.hashes(config, sender)) if text else ())]
     reply = _script(conn)(keys, args, client=conn)
     if not reply[0]:
         return False, reply[1], None
@@ -116,6 +123,15 @@ def read_with_claim(claim: tuple[str, bytes, int]) -> tuple[bool, bytes | None]:
     app = runtime()
     claimed, stored, arrival = claim_and_read(app.redis, app.config, request.form, claim,
                                               app.sessions, app.clock())
+    g.arrival = arrival
+    return claimed, stored
+
+
+def session_with_claim(claim: tuple[str, bytes, int]) -> tuple[bool, bytes | None]:
+    """The replay guard's claim for a call's menu step, with the caller's session."""
+    app = runtime()
+    claimed, stored, arrival = claim_and_read(app.redis, app.config, request.form, claim,
+                                              app.sessions, app.clock(), text=False)
     g.arrival = arrival
     return claimed, stored
 

@@ -24,10 +24,12 @@ def _served_over_https() -> bool:
 
 def add_security_headers(response: Response) -> Response:
     """Set the headers a view has not set itself (a page may tighten or loosen its CSP)."""
+    present = {name.lower() for name, _ in response.headers}  # one pass over them
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if _served_over_https():
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if name.lower() not in present:
+            response.headers.add(name, value)
+    if "strict-transport-security" not in present and _served_over_https():
+        response.headers.add("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 protect(bp)  # signature check, one answer per delivery, fallback on failure
 claim_with("twilio.incoming_sms", arrival.read_with_claim)  # and a text's first reads
+claim_with("twilio.incoming_call", arrival.session_with_claim)  # and the caller's session
+claim_with("twilio.gathered", arrival.session_with_claim)
 
 Form = MultiDict[str, str]
 OUTAGES = (redis.ConnectionError, redis.TimeoutError)
@@ -150,7 +152,7 @@ def incoming_call() -> Response:
         from hotline.web.calls import flash
 
         return flash()
-    return _over_limit("voice") or _converse("voice", _call_input)
+    return _over_limit("voice") or _converse("voice", _call_input, arrival.current())
 
 
 @bp.post("/voice/gather")
@@ -160,7 +162,7 @@ def gathered() -> Response:
     if form.get("Digits") or form.get("SpeechResult"):
         _safely(lambda: callback_intake.note_pressed(app.redis, app.config,
                                                      form.get("CallSid", "")))
-    return _converse("voice", _gather_input)
+    return _converse("voice", _gather_input, arrival.current())
 
 
 def _safely(effect: Callable[[], object]) -> None:
