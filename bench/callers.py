@@ -10,11 +10,13 @@ not HTTP 200, not TwiML (<Response>), or lacks the expected text: the fallback a
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -197,8 +199,11 @@ class Signer:
 
 
 async def run_conversation(client: httpx.AsyncClient, signer: Signer, conv: Conversation,
-                           tally: Tally, verify: bool, budget: Budget) -> None:
+                           tally: Tally, verify: bool, budget: Budget,
+                           pause: Callable[[], float] | None = None) -> None:
     """Post the steps of one conversation in order; stop early when the budget runs out.
+
+    `pause()`: seconds to wait after each answer (a person reading it), none when None.
 
     A keypress goes to the action URL of the Gather that asked for it, as Twilio posts it
     (each menu Gather carries its own token, so the same key at two questions is two
@@ -230,6 +235,8 @@ async def run_conversation(client: httpx.AsyncClient, signer: Signer, conv: Conv
             tally.callbacks.append(conv.number)
         if verify and conv.kind == "urgent" and step.route in ("sms", "gather"):
             tally.urgent.append(conv.number)
+        if pause is not None:
+            await asyncio.sleep(pause())
     tally.conversations += 1
 
 

@@ -2,7 +2,10 @@
 
 Each of the N callers runs conversations back to back (no pause between posts: every
 caller always has one request in flight), so N is the number of requests the server is
-answering at once. A run stops at a request count or a time, whichever comes first.
+answering at once. With `pause` (seconds, a mean) each caller waits a random time after
+every answer, as a person reading it would: the load is then offered at a pace (about
+N / pause requests a second), and the latencies are those of a server that is not kept
+saturated. A run stops at a request count or a time, whichever comes first.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ def _loopback_only(base_url: str) -> None:
 
 
 async def _drive(base_url: str, token: str, concurrency: int, requests: int | None,
-                 seconds: float | None, verify: bool, seed: int, tally: Tally) -> float:
+                 seconds: float | None, verify: bool, seed: int, tally: Tally,
+                 pause: float = 0.0) -> float:
     signer = Signer(token)
     budget = Budget(requests, seconds)
     # One client (one keep-alive connection) per caller: httpx scans its whole pool on
@@ -43,10 +47,14 @@ async def _drive(base_url: str, token: str, concurrency: int, requests: int | No
 
     async def caller(index: int) -> None:
         rng = random.Random(seed * 1000 + index)
+        think = (lambda: rng.expovariate(1 / pause)) if pause > 0 else None
         async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=15.0,
                                      verify=tls) as client:
+            if think is not None:  # callers do not all start at the same instant
+                await asyncio.sleep(rng.uniform(0, pause))
             while not budget.over:
-                await run_conversation(client, signer, pick(rng), tally, verify, budget)
+                await run_conversation(client, signer, pick(rng), tally, verify, budget,
+                                       think)
 
     started = time.perf_counter()
     await asyncio.gather(*(caller(i) for i in range(concurrency)))
@@ -54,7 +62,8 @@ async def _drive(base_url: str, token: str, concurrency: int, requests: int | No
 
 
 def drive(base_url: str, token: str, concurrency: int, *, requests: int | None = None,
-          seconds: float | None = 10.0, verify: bool = True, seed: int = 1) -> dict[str, Any]:
+          seconds: float | None = 10.0, verify: bool = True, seed: int = 1,
+          pause: float = 0.0) -> dict[str, Any]:
     """Run `concurrency` callers against base_url; return the figures and the tally."""
     _loopback_only(base_url)
     if requests is None and not seconds:
@@ -62,7 +71,7 @@ def drive(base_url: str, token: str, concurrency: int, *, requests: int | None =
     tally = Tally()
     cpu = time.process_time()
     elapsed = asyncio.run(_drive(base_url, token, concurrency, requests, seconds, verify,
-                                 seed, tally))
+                                 seed, tally, pause))
     figures = summarize(tally, elapsed, concurrency)
     cpu = time.process_time() - cpu
     figures["client_cpu_ms"] = round(cpu * 1000 / max(1, figures["requests"]), 3)

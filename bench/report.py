@@ -49,7 +49,8 @@ def level_rows(levels: list[dict[str, Any]]) -> list[list[str]]:
     for level in levels:
         b, h = level["baseline"], level["hotline"]
         ratio = level.get("ratio")
-        rows.append([str(level["concurrency"]),
+        paced = f" paced {level['pause_s']:g} s" if level.get("pause_s") else ""
+        rows.append([f"{level['concurrency']}{paced}",
                      f"{b['rps']:.0f}", f"{b['p50_ms']:.1f}", f"{b['p95_ms']:.1f}",
                      f"{b['p99_ms']:.1f}", _cpu(b),
                      f"{h['rps']:.0f}", f"{h['p50_ms']:.1f}", f"{h['p95_ms']:.1f}",
@@ -110,7 +111,10 @@ ABOUT_LEVELS = (
     " same load generator in the same run, in alternating rounds. Latencies in ms; cpu/req"
     " is the CPU time the web processes spent per request (ms, psutil); ratio is hotline"
     " req/s over baseline req/s. The load generator runs on the same CPUs (its own CPU per"
-    " request is in latest.json as client_cpu_ms).")
+    " request is in latest.json as client_cpu_ms). The paced row: the same 32 callers, but"
+    " each waits a random time (mean shown) after every answer, as a person reading it"
+    " would; the server is then not kept saturated, and its latencies are the ones a caller"
+    " waits in a busy hour rather than the queueing of a closed loop.")
 
 
 def write_markdown(path: str, results: dict[str, Any]) -> None:
@@ -129,7 +133,8 @@ def write_markdown(path: str, results: dict[str, Any]) -> None:
     ]
     if results.get("levels"):
         target = results.get("targets", {}).get("summary", "not measured")
-        lines += [ABOUT_LEVELS, "", markdown_table(results["levels"]), "",
+        shown = [*results["levels"], *([results["paced"]] if results.get("paced") else [])]
+        lines += [ABOUT_LEVELS, "", markdown_table(shown), "",
                   f"Targets at 32 callers: ratio >= 50%, p99 < 50 ms, zero errors: {target}.",
                   ""]
     if results.get("extras"):

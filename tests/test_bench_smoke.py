@@ -34,6 +34,10 @@ def test_one_level_against_the_baseline_writes_the_table_and_the_figures(tmp_pat
     assert level["hotline"]["errors"] == 0
     assert level["ratio"] > 0
     assert {"sms", "gather", "voice"} <= set(level["hotline"]["routes"])
+    paced = results["paced"]  # the same callers pausing after each answer
+    assert paced["concurrency"] == 32 and paced["pause_s"] > 0
+    assert paced["hotline"]["requests"] == 40 and paced["hotline"]["errors"] == 0
+    assert "32 paced" in done.stdout
     assert results["metrics_check"]["complete"], results["metrics_check"]
     assert results["machine"]["nproc"] == os.cpu_count()
     table = (tmp_path / "BENCHMARKS.md").read_text()
