@@ -300,6 +300,11 @@ def once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> boo
     return bool(conn.set(Keys(config).once(code, what), "1", nx=True, ex=CASE_TTL))
 
 
+def done(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> bool:
+    """True when once(`what`) was claimed for this case."""
+    return bool(conn.exists(Keys(config).once(code, what)))
+
+
 def forget_once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> None:
     """Undo once(): the step failed before it was done and may be tried again."""
     conn.delete(Keys(config).once(code, what))

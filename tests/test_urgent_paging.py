@@ -181,6 +181,37 @@ def test_escalation_survives_a_worker_restart(hotline):
     assert len(sms_to(config, "+821011110003")) == 1
 
 
+def test_a_worker_killed_after_paging_but_before_scheduling_the_next_level_still_escalates(
+        hotline, monkeypatch):
+    """The window that made the worker-kill test flaky: level 1 paged and noted, then the
+    worker gone before level 2 was scheduled. The job run again must schedule level 2."""
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+
+    from hotline import jobs
+
+    conn, config, _, _ = hotline
+    code = open_by_sms(conn, config)["code"]
+    job = Job.fetch(f"urgent-{code}-0", connection=conn)
+
+    def killed(*args, **kwargs):
+        raise SystemExit("SIGKILL")  # not an Exception: nothing after it runs, as in a kill
+
+    with monkeypatch.context() as patch:
+        patch.setattr(urgent, "enqueue_step", killed)
+        with pytest.raises(SystemExit):
+            job.perform()
+    assert len(sms_to(config, "+821011110001")) == 1
+    assert ScheduledJobRegistry(jobs.URGENT, connection=conn).get_job_ids() == []
+    job.perform()  # recovery puts the dead worker's job back; it runs again
+    assert len(sms_to(config, "+821011110001")) == 1  # not paged twice
+    assert ScheduledJobRegistry(jobs.URGENT, connection=conn).get_job_ids() == [
+        f"urgent-{code}-1"]
+    time.sleep(1.2)  # level 1's ACK timeout
+    run_worker(conn)
+    assert len(sms_to(config, "+821011110003")) == 1
+
+
 def test_only_a_paged_volunteer_can_ack(hotline):
     conn, config, people, _ = hotline
     code = open_by_sms(conn, config)["code"]

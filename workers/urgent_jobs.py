@@ -75,12 +75,12 @@ def escalate(code: str, step: int) -> str:
                     level=plan.level, volunteers=list(plan.page))
         if step > 0:
             metrics.count(conn, config, metrics.ESCALATIONS)
-        if plan.next is not None:
-            try:
-                urgent.enqueue_step(conn, code, plan.next, plan.wait)
-            except Exception:
-                urgent.forget_once(conn, config, code, f"step-{step}")
-                raise
+    # The next step at least once: a worker killed after the note above but before this
+    # would otherwise stop the escalation for good. Scheduled again under the same job id
+    # it replaces itself; run twice, its pages are sent once.
+    if plan.next is not None and not urgent.done(conn, config, code, f"next-{step}"):
+        urgent.enqueue_step(conn, code, plan.next, plan.wait)
+        urgent.once(conn, config, code, f"next-{step}")
     return f"paged {len(plan.page)}"
 
 
