@@ -55,7 +55,7 @@ def level_rows(levels: list[dict[str, Any]]) -> list[list[str]]:
                      f"{b['p99_ms']:.1f}", _cpu(b),
                      f"{h['rps']:.0f}", f"{h['p50_ms']:.1f}", f"{h['p95_ms']:.1f}",
                      f"{h['p99_ms']:.1f}", _cpu(h), str(h["errors"]),
-                     f"{ratio:.0%}" if ratio is not None else "-"])
+                     f"{ratio:.0%}" if ratio is not None and not paced else "-"])
     return rows
 
 
@@ -143,7 +143,7 @@ def write_markdown(path: str, results: dict[str, Any]) -> None:
         lines += [f"Soak ({soak['minutes']} min, {soak['callers']} callers): {soak['summary']}",
                   ""]
     lines += [("Re-run: `python bench/run.py` (or `hotline bench`); `--levels 1,8,32,128`, "
-               "`--duration SECONDS`, `--requests N`, `--soak MINUTES`."), ""]
+               "`--duration SECONDS`, `--requests N`, `--pause SECONDS`, `--soak MINUTES`."), ""]
     if os.path.exists(ANALYSIS):
         with open(ANALYSIS, encoding="utf-8") as handle:
             lines += [handle.read()]
