@@ -6,6 +6,7 @@ import json
 import os
 import re
 import secrets
+import sys
 import time
 import uuid
 from datetime import datetime
@@ -283,7 +284,7 @@ def simulate(ctx: click.Context, channel: str, number: str, url: str | None,
         given = Given()
     else:
         phone, given = _phone_in_process(number, fresh=bool(record))
-    session = Conversation(phone, channel, click.get_text_stream("stdin"))
+    session = Conversation(phone, channel, sys.stdin)
     try:
         session.run()
     except PhoneError as exc:
