@@ -24,6 +24,7 @@ from hotline import stats, urgent
 from hotline.callback_scripts import CREATE, REQUEUE, TAKE, TAKE_ONE
 from hotline.numbers import country_of, mask, to_e164
 from hotline.privacy import NumberVault, number_hash
+from hotline.redisdb import lua
 
 
 class Status(str, Enum):
@@ -237,7 +238,7 @@ def take_next(conn: redis.Redis, config: dict[str, Any], languages: Iterable[str
     queues = [k.queue(lang) for lang in languages]
     if not queues:
         return None
-    found = _script(conn, TAKE)(
+    found = lua(conn, TAKE)(
         [k.leases, *queues],
         [k.prefix, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL])
     if not found:
@@ -252,21 +253,10 @@ def take(conn: redis.Redis, config: dict[str, Any], rid: str, volunteer: str,
     if req is None:
         return None
     k = keys(config)
-    done = _script(conn, TAKE_ONE)(
+    done = lua(conn, TAKE_ONE)(
         [k.req(rid), k.queue(req.language), k.leases, k.number(rid)],
         [k.prefix, rid, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES])
     return get(conn, config, rid) if done else None
-
-
-_scripts: dict[str, Any] = {}
-
-
-def _script(conn: redis.Redis, text: str) -> Any:
-    """A Lua script run by its SHA (EVALSHA), loaded on first use on each server."""
-    script = _scripts.get(text)
-    if script is None:
-        script = _scripts[text] = conn.register_script(text)
-    return lambda keys, args: script(keys, args, client=conn)
 
 
 def release(conn: redis.Redis, config: dict[str, Any], rid: str,

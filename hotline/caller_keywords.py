@@ -73,18 +73,16 @@ def language_for(word: CallerWord, session_language: str | None) -> str:
 
 def handle(conn: redis.Redis, config: dict[str, Any], script: Script, caller: str, body: str,
            now: float, session_language: Callable[[], str | None] = lambda: None,
-           opted_out: bool | None = None) -> Handled | None:
+           *, opted_out: bool) -> Handled | None:
     """Carry out a caller keyword in `body`; None when the text is not one (the menu gets it).
 
     START words ("yes" among them) count only from a number that opted out: otherwise
     they answer the menu. `session_language()` is asked only when a keyword matched;
-    `opted_out` is looked up when not given.
+    `opted_out`: whether the number sent STOP (read by the webhook with its first reads).
     """
     word = find_caller_word(body, words_of(script.extra))
     if word is None:
         return None
-    if opted_out is None:
-        opted_out = optout.is_opted_out(conn, config, caller)
     if word.kind == "start" and not opted_out:
         return None
     who = log_id(str(config.get("SECRET_KEY") or ""), caller)

@@ -75,3 +75,15 @@ def connect(config: dict[str, Any], *, fast: bool = False) -> redis.Redis:
         return redis.Redis.from_url(url, **options)
     socket_path = embedded_socket(config.get("DATA_DIR") or "instance")
     return redis.Redis(unix_socket_path=socket_path, **options)
+
+
+_scripts: dict[str, Any] = {}
+
+
+def lua(conn: redis.Redis, text: str) -> Any:
+    """A Lua script run by its SHA (EVALSHA), loaded on first use on each server:
+    call the result with (keys, args)."""
+    script = _scripts.get(text)
+    if script is None:
+        script = _scripts[text] = conn.register_script(text)
+    return lambda keys, args: script(keys, args, client=conn)

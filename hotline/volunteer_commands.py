@@ -63,18 +63,16 @@ def _seen_key(config: dict[str, Any], message_sid: str) -> str:
     return f"{config.get('KEY_PREFIX') or 'hotline:'}vcmd:{message_sid[:64]}"
 
 
-LOOK_UP = "look up"  # handle(): the sender's volunteer record is not known yet
-
-
 def handle(conn: redis.Redis, config: dict[str, Any], from_number: str, body: str,
-           message_sid: str, now: float | None = None,
-           volunteer: Volunteer | None | str = LOOK_UP) -> str | None:
-    """Run a volunteer's SMS command and return the reply; None if the sender is no volunteer.
+           message_sid: str, now: float | None = None) -> str | None:
+    """Run a volunteer's SMS command and return the reply; None if the sender is no volunteer."""
+    return handle_for(conn, config, volunteers.by_phone(conn, config, from_number), body,
+                      message_sid, now)
 
-    `volunteer` is the sender's record when the caller has looked it up already.
-    """
-    if isinstance(volunteer, str):
-        volunteer = volunteers.by_phone(conn, config, from_number)
+
+def handle_for(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None,
+               body: str, message_sid: str, now: float | None = None) -> str | None:
+    """handle(), the sender's record known already (the webhook reads it with the claim)."""
     if volunteer is None:
         return None
     lang = "ko" if volunteer.languages and volunteer.languages[0] == "ko" else "en"

@@ -340,14 +340,14 @@ def test_a_twin_arriving_while_the_first_is_still_running_acts_once(world, app, 
 
     from hotline import volunteer_commands
 
-    real, entered = volunteer_commands.handle, threading.Event()
+    real, entered = volunteer_commands.handle_for, threading.Event()
 
     def slow_handle(*args, **kwargs):
         entered.set()
         time.sleep(0.5)  # the first delivery is slow (a slow Redis, a busy node)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(volunteer_commands, "handle", slow_handle)
+    monkeypatch.setattr(volunteer_commands, "handle_for", slow_handle)
     url, params = sms_volunteer_next(world)
     answers = {}
     first = threading.Thread(target=lambda: answers.update(first=world.post(url, params).data))

@@ -26,6 +26,7 @@ from werkzeug.datastructures import MultiDict
 from hotline import optout, ratelimit, urgent, volunteers
 from hotline.numbers import to_e164
 from hotline.privacy import number_hash
+from hotline.redisdb import lua
 from hotline.sessions import SessionStore
 from hotline.web import runtime
 
@@ -72,16 +73,6 @@ class Arrival:
     session: bytes | None = None  # as stored (sealed), for SessionStore.parse
 
 
-_scripts: list[Any] = []
-
-
-def _script(conn: redis.Redis) -> Any:
-    """The Lua script, run by its SHA (EVALSHA; redis-py loads it where it is missing)."""
-    if not _scripts:
-        _scripts.append(conn.register_script(READ))
-    return _scripts[0]
-
-
 def _text(value: Any) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -108,7 +99,7 @@ def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[st
             ratelimit.WINDOW * 2 if text and limit > 0 else 0,
             (to_e164(sender) or "") if text else "", "1" if text else "0",
             *(sorted(optout.hashes(config, sender)) if text else ())]
-    reply = _script(conn)(keys, args, client=conn)
+    reply = lua(conn, READ)(keys, args)
     if not reply[0]:
         return False, reply[1], None
     if not reply[2]:

@@ -76,17 +76,16 @@ def _call_input(form: Form, session: Session | None) -> Input:
 
 
 def _converse(channel: str, make_input: Callable[[Form, Session | None], Input],
-              read: arrival.Arrival | None = None) -> Response:
-    """Verify is done; parse input, load session, step, carry out handoffs, save, render.
+              read: arrival.Arrival) -> Response:
+    """Verify is done; parse input, step, carry out handoffs, save, render.
 
-    `read`: what was read with the claim, the session included (None: not read yet).
+    `read`: what was read with the claim, the session included.
     """
     form, app = request.form, runtime()
     caller = form.get("From", "")
     try:
         caller_hash = app.caller_hash(caller)
-        session = (app.sessions.load(caller_hash) if read is None
-                   else app.sessions.parse(read.session))
+        session = app.sessions.parse(read.session)
         script = app.scripts.for_session(session)
         now = app.clock()
         result = step(script, session, make_input(form, session), now=now)
@@ -180,9 +179,8 @@ def _before_menu(read: arrival.Arrival) -> Response | None:
     try:
         volunteer = (volunteers.get(app.redis, app.config, read.volunteer_id)
                      if read.volunteer_id else None)
-        reply = volunteer_commands.handle(app.redis, app.config, sender, body,
-                                          form.get("MessageSid", ""), now=app.clock(),
-                                          volunteer=volunteer)
+        reply = volunteer_commands.handle_for(app.redis, app.config, volunteer, body,
+                                              form.get("MessageSid", ""), now=app.clock())
         if reply is not None:
             response = MessagingResponse()
             response.message(reply)

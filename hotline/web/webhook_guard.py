@@ -174,13 +174,12 @@ def store(response: Response) -> Response:
         pipe = runtime().redis.pipeline(transaction=False)
         for write in writes:
             write(pipe)
-        if key is None:
-            pass
-        elif response.status_code != 200 or vault is None or response.direct_passthrough:
-            pipe.delete(key)
-        else:
+        keep = response.status_code == 200 and not response.direct_passthrough
+        if key is not None and keep and vault is not None:
             pipe.set(key, vault.encrypt(response.get_data(as_text=True)), ex=REPLAY_TTL,
                      xx=True)
+        elif key is not None:
+            pipe.delete(key)
         pipe.execute()
     except Exception as exc:  # noqa: BLE001  the answer goes out anyway
         log.warning("%s: answer not kept for retries (%s)", request.path, type(exc).__name__)
