@@ -109,22 +109,19 @@ def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[st
                                case_code=_text(reply[6]), session=reply[7])
 
 
-def read_with_claim(claim: tuple[str, bytes, int]) -> tuple[bool, bytes | None]:
+def read_with_claim(claim: tuple[str, bytes, int], text: bool = True
+                    ) -> tuple[bool, bytes | None]:
     """The replay guard's claim for /twilio/sms: the arrival is kept for the view (g)."""
     app = runtime()
     claimed, stored, arrival = claim_and_read(app.redis, app.config, request.form, claim,
-                                              app.sessions, app.clock())
+                                              app.sessions, app.clock(), text)
     g.arrival = arrival
     return claimed, stored
 
 
 def session_with_claim(claim: tuple[str, bytes, int]) -> tuple[bool, bytes | None]:
     """The replay guard's claim for a call's menu step, with the caller's session."""
-    app = runtime()
-    claimed, stored, arrival = claim_and_read(app.redis, app.config, request.form, claim,
-                                              app.sessions, app.clock(), text=False)
-    g.arrival = arrival
-    return claimed, stored
+    return read_with_claim(claim, text=False)
 
 
 def current() -> Arrival:
