@@ -133,3 +133,19 @@ def signed_post(app, client):
                            base_url=base_url)
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def _loggers_propagate():
+    """A test that starts a worker or the CLI in-process configures the structured handler,
+    which stops propagation: undo it so that the next test's caplog sees log lines."""
+    yield
+    import logging
+
+    from hotline.logs import LOGGERS
+
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
