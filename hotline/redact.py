@@ -20,8 +20,8 @@ REGIONS = ("KR", "US", "CN", "RU")
 MIN_RUN_DIGITS = 7  # a run of this many digits (with separators) is taken for a number
 KEEP_DIGITS = 2  # last digits left visible in a masked run, as numbers.mask() does
 
-# Digits with at most two separators (space, - . / ( )) between them, optionally after +.
-_RUN = re.compile(r"\+?\(?\d(?:[ \-./()]{0,2}\d)+")
+# Digits with at most three separators (space, - . / ( )) between them, optionally after +.
+_RUN = re.compile(r"\+?\(?\d(?:[ \-./()]{0,3}\d)+")
 # Dates are long digit runs too; they stay readable.
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
 
@@ -48,12 +48,36 @@ def strip_controls(text: str) -> str:
     return "".join(out)
 
 
-def _mask_run(match: re.Match[str]) -> str:
-    run = match.group(0)
-    digits = [c for c in run if c.isdigit()]
-    if len(digits) < MIN_RUN_DIGITS or _DATE.fullmatch(run):
-        return run
+def _masked(piece: str) -> str:
+    digits = [c for c in piece if c.isdigit()]
+    if len(digits) < MIN_RUN_DIGITS:
+        return piece
     return "****-" + "".join(digits[-KEEP_DIGITS:])
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    """Mask a digit run. Spaced groups join into one number only while each group is short
+    (010 1234 5605, 912 345 67 89), so a postal code or a date beside another number is
+    not read as part of it; a date stays."""
+    parts = re.split(r"( +)", match.group(0))
+    groups, spaces = parts[0::2], parts[1::2]
+    out: list[str] = []
+    i = 0
+    while i < len(groups):
+        j = i
+        if _short(groups[i]):
+            while j + 1 < len(groups) and _short(groups[j + 1]):
+                j += 1
+        piece = "".join(g + s for g, s in zip(groups[i:j], spaces[i:j], strict=True)) + groups[j]
+        out.append(piece if _DATE.fullmatch(piece) else _masked(piece))
+        if j < len(spaces):
+            out.append(spaces[j])
+        i = j + 1
+    return "".join(out)
+
+
+def _short(group: str) -> bool:
+    return sum(c.isdigit() for c in group) <= 4
 
 
 def _mask_valid(text: str, region: str) -> str:
