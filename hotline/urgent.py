@@ -23,6 +23,7 @@ from rq import Retry
 from hotline import jobs, stats
 from hotline.numbers import country_of, to_e164
 from hotline.privacy import NumberVault, number_hash
+from hotline.redact import for_volunteers
 from hotline.rota import OnCall
 
 CODE_LETTERS = "ACDEFHJKMNPQRTUVWXY"  # no B/8, G/6, I/L/1, O/0, S/5, Z/2 look-alikes
@@ -426,7 +427,7 @@ def page_text(code: str, language: str, first_words: str, reason: str) -> str:
     """The page to a volunteer, one SMS segment: URGENT K7Q ko: 'first words…' reply ACK K7Q."""
     from hotline.engine.segments import count_segments
 
-    words = " ".join(first_words.split()) or f"({reason or 'menu'})"
+    words = " ".join(for_volunteers(first_words).split()) or f"({reason or 'menu'})"
     head, tail = f"URGENT {code} {language}: '", f"' reply ACK {code}"
     while words and count_segments(head + words + tail).segments > 1:
         words = words[:-2].rstrip() + "…"

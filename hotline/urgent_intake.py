@@ -16,6 +16,7 @@ import redis
 from hotline import callbacks, jobs, rota, urgent, volunteers
 from hotline.callbacks import Priority
 from hotline.capabilities import CapabilityContext
+from hotline.redact import for_volunteers
 from hotline.volunteers import Volunteer
 
 log = logging.getLogger("hotline.urgent")
@@ -62,7 +63,7 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     case, new = urgent.open_case(
         conn, config, ctx.caller, sid=ctx.message_sid or ctx.call_sid,
         language=str(params.get("language") or ctx.language), channel=ctx.channel,
-        first_words=str(params.get("first_words") or ""),
+        first_words=for_volunteers(str(params.get("first_words") or "")),
         reason=str(params.get("reason") or ""), now=now)
     levels = rota.current(conn, config, now)
     first = next((level for level in levels if level.volunteers), None)
@@ -160,7 +161,11 @@ def taken_from_queue(conn: redis.Redis, config: dict[str, Any], req: callbacks.R
 
 def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str, text: str,
              now: float) -> None:
-    """Text a caller's words to the volunteer on the case, numbers hidden on both sides."""
+    """Text a caller's words to the volunteer on the case, numbers hidden on both sides
+    (also any number the caller typed into the words)."""
+    text = " ".join(for_volunteers(text).split())  # again: a held text may predate the masking
+    if not text:
+        return
     seq = conn.incr(urgent.Keys(config).once(code, "relay-seq"))
     urgent.enqueue_sms(conn, code, volunteer, f"{code}: {text}", f"relay{seq}", config)
     urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
@@ -177,7 +182,7 @@ def relay(conn: redis.Redis, config: dict[str, Any], caller: str, body: str,
             else urgent.if_open(urgent.get(conn, config, case_code)))
     if case is None:
         return None
-    text = " ".join(body.split())[:300]
+    text = " ".join(for_volunteers(body).split())[:300]  # masked before it is cut
     if case.acked_by and text:
         _pass_on(conn, config, case.code, case.acked_by, text, now)
     else:

@@ -14,6 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from hotline import bridge, callbacks, urgent, urgent_intake, volunteer_commands, volunteers
 from hotline.callback_outcomes import Outcome, OutcomeError, record
 from hotline.callbacks import Request, Status
+from hotline.redact import for_volunteers
 from hotline.volunteers import Volunteer
 from hotline.web import runtime
 from hotline.web.auth import current_user, login_required
@@ -142,33 +143,43 @@ def availability() -> Any:
 
 
 def _open_cases() -> list[dict[str, Any]]:
+    """Open cases for the logged-in account. Need to know: a case's words are shown to
+    staff and to the volunteers paged for it; others see that it is open and its state."""
     app = runtime()
     conn, config, now = app.redis, app.config, app.clock()
-    me = _me()
+    me, user = _me(), current_user()
+    staff = bool(user and user.is_staff)
     rows = []
     for case in urgent.recent(conn, config):
         if case.state not in urgent.OPEN:
             continue
         acked = volunteers.get(conn, config, case.acked_by) if case.acked_by else None
+        mine = bool(me and case.acked_by == me.id)
+        paged_me = bool(me and me.id in urgent.paged(conn, config, case.code))
+        may_read = staff or paged_me or mine
         rows.append({
             "code": case.code, "state": case.state.value, "state_label": STATES[case.state],
             "language": bridge.LANGUAGE_NAMES["ko"].get(case.language, case.language),
-            "channel": case.channel, "first_words": case.first_words, "reason": case.reason,
+            "channel": case.channel, "may_read": may_read,
+            "first_words": for_volunteers(case.first_words) if may_read else "",
+            "reason": case.reason if may_read else "",
             "waited": bridge.waited(now - case.created, "ko"),
             "acked_by": acked.name if acked else "",
-            "mine": bool(me and case.acked_by == me.id),
-            "paged_me": bool(me and me.id in urgent.paged(conn, config, case.code)),
-            "timeline": [_describe(conn, config, entry)
+            "mine": mine, "paged_me": paged_me,
+            "timeline": [_describe(conn, config, entry, may_read)
                          for entry in urgent.timeline(conn, config, case.code)],
         })
     return rows
 
 
-def _describe(conn: Any, config: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
-    """One timeline step for people: time (UTC), what happened, who (names, not ids)."""
+def _describe(conn: Any, config: dict[str, Any], entry: dict[str, Any],
+              may_read: bool = True) -> dict[str, str]:
+    """One timeline step for people: time (UTC), what happened, who (names, not ids);
+    why the case is urgent only for those who may read the case."""
     ids = entry.get("volunteers") or ([entry["volunteer"]] if entry.get("volunteer") else [])
     people = [v.name for v in (volunteers.get(conn, config, i) for i in ids) if v]
-    extra = [str(entry[k]) for k in ("level", "status", "outcome", "reason") if entry.get(k)]
+    shown = ("level", "status", "outcome") + (("reason",) if may_read else ())
+    extra = [str(entry[k]) for k in shown if entry.get(k)]
     at = str(entry.get("at", ""))
     return {"at": at[11:19] if len(at) >= 19 else at,
             "step": STEPS.get(str(entry.get("step")), str(entry.get("step"))),
