@@ -11,8 +11,8 @@ from twilio.request_validator import RequestValidator
 
 from hotline import create_app, volunteers
 from hotline.config import load_config
-from hotline.engine.segments import count_segments
 from hotline.conversation.notices import FALLBACK, limit_notice
+from hotline.engine.segments import count_segments
 
 CALLER = "+821012345678"
 VOLUNTEER = "+821022223333"

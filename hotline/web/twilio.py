@@ -218,10 +218,9 @@ def _notice(channel: str, read: arrival.Arrival) -> Response:
     return _twiml(channel_ratelimit.notice(channel, script, text, language))
 
 
-def _text_facts(read: arrival.Arrival) -> order.Facts:
+def _text_facts(read: arrival.Arrival, volunteer: bool) -> order.Facts:
     """What the order needs to know about a text, from what was read with the claim."""
     form, app = request.form, runtime()
-    volunteer = read.volunteer_id is not None
     word = None if volunteer else caller_keywords.find(
         app.scripts.entry(), form.get("Body", ""), opted_out=read.opted_out)
     facts = order.Facts("sms", repeated=read.retried, volunteer=volunteer,
@@ -303,13 +302,12 @@ def incoming_sms() -> Response:
     read, sender = arrival.current(), request.form.get("From", "")
     Route = order.Route
     try:
-        facts = _text_facts(read)
-        route = _text_route(facts)
+        route = _text_route(_text_facts(read, volunteer=read.volunteer_id is not None))
         if route is Route.VOLUNTEER:
             answer = _volunteer(read)
             if answer is not None:
                 return answer
-            route = _text_route(replace(facts, volunteer=False))
+            route = _text_route(_text_facts(read, volunteer=False))  # no record: a caller
         if route is Route.REPEAT:
             return _twiml(MessagingResponse())
         if route is Route.CALLER_WORD:
