@@ -80,11 +80,24 @@ def handle(conn: redis.Redis, config: dict[str, Any], script: Script, caller: st
     they answer the menu. `session_language()` is asked only when a keyword matched;
     `opted_out`: whether the number sent STOP (read by the webhook with its first reads).
     """
+    word = find(script, body, opted_out=opted_out)
+    return None if word is None else carry_out(conn, config, word, caller, now,
+                                               session_language, opted_out=opted_out)
+
+
+def find(script: Script, body: str, *, opted_out: bool) -> CallerWord | None:
+    """The caller keyword `body` is, if any (START words only from a number that opted
+    out). Pure: the inbound order asks it before the rate limit (conversation/order.py)."""
     word = find_caller_word(body, words_of(script.extra))
-    if word is None:
+    if word is None or (word.kind == "start" and not opted_out):
         return None
-    if word.kind == "start" and not opted_out:
-        return None
+    return word
+
+
+def carry_out(conn: redis.Redis, config: dict[str, Any], word: CallerWord, caller: str,
+              now: float, session_language: Callable[[], str | None] = lambda: None,
+              *, opted_out: bool) -> Handled:
+    """Carry out a caller keyword found by find(); return it with its reply."""
     who = log_id(str(config.get("SECRET_KEY") or ""), caller)
     texts = REPLIES[word.kind]
     language = language_for(word, session_language() if word.language == "en" else None)

@@ -4,7 +4,8 @@ directory_search: search the directory and return plain data the node puts into 
 With DIRECTORY_FILE set (HOTLINE_DIRECTORY_FILE), that file is loaded first when Redis
 holds no directory yet (demo mode, transcript tests).
 send_sms: queue one directory result as an SMS to the caller (voice key 3). The number
-is kept only Fernet-encrypted, under a key that expires, and the job gets an id.
+is kept only Fernet-encrypted, under a key that expires, and the job gets an id. A number
+that opted out (STOP) gets nothing queued: {"queued": False, "opted_out": True}.
 Register both in create_app:
     capabilities.register("directory_search", directory_capability.search_capability)
     capabilities.register("send_sms", directory_capability.send_sms_capability)
@@ -21,6 +22,7 @@ from typing import Any
 
 import phonenumbers
 
+from hotline import optout
 from hotline.directory import CATEGORIES, Entry, get_index
 from hotline.directory_search import Hit, Index
 from hotline.hours import Hours, HoursError, parse_hours
@@ -133,6 +135,8 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     body = str(params.get("body") or "").strip()[:MAX_SMS_BODY]
     if not number or not body or not ctx.config.get("ENCRYPTION_KEY"):
         return {"queued": False}
+    if optout.is_opted_out(ctx.redis, ctx.config, number):
+        return {"queued": False, "opted_out": True}  # the caller hears why, and START
     prefix = str(ctx.config.get("KEY_PREFIX") or "hotline:")
     sid = getattr(ctx, "call_sid", "") or getattr(ctx, "message_sid", "")
     digest = hashlib.sha256(f"{sid}|{body}".encode()).hexdigest()[:16]

@@ -11,8 +11,8 @@ from twilio.request_validator import RequestValidator
 
 from hotline import create_app, volunteers
 from hotline.config import load_config
+from hotline.conversation.notices import FALLBACK, limit_notice
 from hotline.engine.segments import count_segments
-from hotline.ratelimit import TOO_MANY
 
 CALLER = "+821012345678"
 VOLUNTEER = "+821022223333"
@@ -36,6 +36,11 @@ def text(app, body="안녕하세요", sender=CALLER):
     return [m.text or "" for m in root.findall("Message")]
 
 
+def is_notice(reply):
+    """The one short notice over the limit: one text naming Korea's emergency number."""
+    return len(reply) == 1 and "너무 많이" in reply[0] and "119" in reply[0]
+
+
 def call(app, sender=CALLER):
     return post(app, "/twilio/voice", {"From": sender, "To": "+15005550006",
                                        "CallSid": f"CA{next(_sids):032d}",
@@ -50,31 +55,38 @@ def app_config(app_config):
 def test_over_the_limit_one_short_reply_then_silence_until_the_minute_ends(app, clock):
     for _ in range(5):
         reply = text(app)
-        assert reply and reply != [TOO_MANY["sms"]]  # the menu answers
-    assert text(app) == [TOO_MANY["sms"]]
+        assert reply and not is_notice(reply)  # the menu answers
+    assert is_notice(text(app))
     for _ in range(10):
         assert text(app) == []  # nothing more: no cost, no work queued
     clock.advance(60)
     reply = text(app)
-    assert reply and reply != [TOO_MANY["sms"]]
+    assert reply and not is_notice(reply)
 
 
 def test_the_menu_answers_within_the_limit(app):
     replies = [text(app) for _ in range(5)]
-    assert all(r and r != [TOO_MANY["sms"]] for r in replies)
+    assert all(r and not is_notice(r) for r in replies)
 
 
-def test_the_warning_is_one_short_neutral_korean_segment():
-    assert count_segments(TOO_MANY["sms"]).segments == 1
-    for word in ("북한", "탈북", "난민", "메시지"):
-        assert word not in TOO_MANY["sms"] and word not in TOO_MANY["voice"]
+def test_the_notice_is_one_short_neutral_segment_in_the_script_and_its_fallback(app):
+    script = app.extensions["hotline"].scripts.entry()
+    for source in (script, None):  # the staff's phrase, and the line for a script without it
+        for language in ("ko", "en"):
+            sms = limit_notice(source, "sms", language, "KR")
+            spoken = limit_notice(source, "voice", language, "KR")
+            assert count_segments(sms).segments == 1
+            assert "119" in sms and "119" in spoken
+            for word in ("북한", "탈북", "난민", "메시지", "North Korea", "refugee"):
+                assert word not in sms and word not in spoken
+    assert "{emergency}" in FALLBACK["sms"]["ko"]
 
 
 def test_the_limit_holds_across_two_web_nodes_on_one_redis(app, app_config):
     other = create_app(app_config)  # a second web node: its own app, the same Redis
     for node in (app, other, app, other, app):
-        assert text(node) != [TOO_MANY["sms"]]
-    assert text(other) == [TOO_MANY["sms"]]
+        assert not is_notice(text(node))
+    assert is_notice(text(other))
     assert text(app) == []
     assert text(other) == []
 
@@ -83,25 +95,32 @@ def test_each_caller_has_their_own_count(app):
     for _ in range(6):
         text(app)
     assert text(app) == []
-    assert text(app, sender="+821087654321") not in ([], [TOO_MANY["sms"]])
+    other = text(app, sender="+821087654321")
+    assert other and not is_notice(other)
 
 
 def test_volunteers_are_never_limited(app, redis_conn):
     volunteers.add(redis_conn, app.config, "Mina", VOLUNTEER, ("ko",))
     replies = [text(app, "HELP", sender=VOLUNTEER) for _ in range(12)]
-    assert all(r and r != [TOO_MANY["sms"]] for r in replies)
+    assert all(r and not is_notice(r) for r in replies)
 
 
-def test_calls_are_limited_too_and_silenced_calls_are_rejected_free(app, clock):
+def test_a_call_over_the_limit_hears_the_emergency_number_before_the_hang_up(app, clock):
     for _ in range(3):
         assert call(app).find("Gather") is not None  # the menu
-    warned = call(app)
-    assert [s.text for s in warned.findall("Say")] == [TOO_MANY["voice"]]
-    assert warned.find("Hangup") is not None
-    rejected = call(app)
-    assert rejected[0].tag == "Reject" and rejected[0].get("reason") == "busy"
+    for _ in range(3):  # every call over the limit: never a silent busy signal
+        over = call(app)
+        assert [child.tag for child in over] == ["Say", "Hangup"]
+        said = over.find("Say").text
+        assert "119" in said and "너무 자주" in said
     clock.advance(60)
-    assert call(app).find("Reject") is None
+    assert call(app).find("Gather") is not None
+
+
+def test_a_call_from_the_us_over_the_limit_hears_911(app):
+    for _ in range(4):
+        over = call(app, sender="+12025550147")
+    assert "911" in over.find("Say").text and over.find("Hangup") is not None
 
 
 def test_counts_are_kept_under_the_hash_with_a_ttl(app, redis_conn):
@@ -118,7 +137,7 @@ def test_the_limit_is_a_setting_and_zero_turns_it_off(app_config):
         "RATE_LIMIT_PER_MINUTE"] == 7
     assert load_config(environ={})["RATE_LIMIT_PER_MINUTE"] == 20
     unlimited = create_app({**app_config, "RATE_LIMIT_PER_MINUTE": 0})
-    assert all(text(unlimited) != [TOO_MANY["sms"]] for _ in range(8))
+    assert all(not is_notice(text(unlimited)) for _ in range(8))
 
 
 def test_texts_over_the_limit_change_nothing(app, redis_conn):
@@ -126,7 +145,7 @@ def test_texts_over_the_limit_change_nothing(app, redis_conn):
         text(app)  # five answered, the sixth warned
     session_key = redis_conn.keys(app.config["KEY_PREFIX"] + "session:*")
     before = {k: redis_conn.get(k) for k in session_key}
-    for body in ("4", "1", "살려주세요", "NEXT", "병원"):
+    for body in ("4", "1", "NEXT", "병원"):  # (urgent words are never limited)
         assert text(app, body) == []
     assert {k: redis_conn.get(k) for k in session_key} == before  # the menu never moved
     prefix = app.config["KEY_PREFIX"]

@@ -215,9 +215,8 @@ find_clinic:
             if event.capability == CAPABILITY:
                 return self._show(ctx, event.data)
             if event.capability == SEND_SMS and v.get("dir_phase") == "results":
-                sent = (Say(self._say(ctx, "sent"), ctx.language),) if event.data.get(
-                    "queued") else ()
-                return self._voice_menu(ctx, v.get("dir_item", ""), before=sent)
+                return self._voice_menu(ctx, v.get("dir_item", ""),
+                                        before=self._sms_outcome(ctx, event.data))
             return Step(invalid=True)
         said = answer_text(event).strip()[:MAX_QUERY]
         phase = v.get("dir_phase")
@@ -250,6 +249,16 @@ find_clinic:
                 return self._search(ctx, query=v.get("dir_nearby", ""),
                                     place_id=v["dir_nearby_id"])
         return Step(invalid=True)
+
+    def _sms_outcome(self, ctx: Context, data: dict[str, Any]) -> tuple[Say, ...]:
+        """What the caller hears after asking for a text: sent, or (opted out) that it was
+        not, and how to get texts again (the script's phrase `sms_opted_out`)."""
+        if data.get("queued"):
+            return (Say(self._say(ctx, "sent"), ctx.language),)
+        if data.get("opted_out"):
+            text = ctx.phrase("sms_opted_out") or self._say(ctx, "not_sent")
+            return (Say(text, ctx.language),)
+        return ()
 
     def _results_key(self, ctx: Context, key: str) -> Step:
         v = ctx.session.vars

@@ -36,6 +36,12 @@ DEFAULTS: dict[str, Texts] = {
     "send": {"ko": "문자로 받기", "en": "Get it by text", "zh": "短信发送", "ru": "Получить SMS"},
     "sent": {"ko": "문자로 보냈어요.", "en": "We sent it by text.", "zh": "已发短信。",
              "ru": "Отправили SMS."},
+    # Only for a script without the phrase `sms_opted_out`.
+    "not_sent": {"ko": "문자를 받지 않기로 하셔서 보내지 못했어요. 다시 받으려면 시작이라고 문자를 보내 주세요.",
+                 "en": "We could not text you: texts to this number are stopped. "
+                       "To get them again, text START.",
+                 "zh": "您已停止接收短信，所以没有发送。如需恢复，请发送：开始",
+                 "ru": "SMS не отправлено: вы отключили SMS. Чтобы включить, напишите: старт"},
     "last": {"ko": "더 없어요.", "en": "No more results.", "zh": "没有更多了。",
              "ru": "Больше нет."},
     "always": {"ko": "24시간", "en": "24h", "zh": "24小时", "ru": "круглосуточно"},

@@ -132,6 +132,9 @@ class _Linter:
                                  ("invalid", Say(ctx.phrase("invalid"), code)),
                                  ("give_up", Say(ctx.phrase("give_up"), code))):
                 self._measure("phrases", f"phrase {name}", action, code, 1, 0)
+            if self.script.phrases.get("rate_limited"):  # sent as one text
+                self._measure("phrases", "phrase rate_limited",
+                              Say(ctx.phrase("rate_limited"), code), code, 1, 0)
 
     # -- per node -----------------------------------------------------------------------
 

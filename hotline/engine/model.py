@@ -164,6 +164,15 @@ PHRASES: dict[str, str] = {
     "give_up": "after too many wrong answers; may use {emergency}",
 }
 
+# Phrases the application says when the script has them (else a built-in line): the
+# notice over the rate limit (one SMS segment; the call's notice is spoken), and what an
+# opted-out caller hears who asked for a text. Each may use {emergency}.
+APP_PHRASES: dict[str, str] = {
+    "rate_limited": "SMS over the rate limit, once a minute; should give {emergency}",
+    "rate_limited_voice": "a call over the rate limit, before the hang-up; give {emergency}",
+    "sms_opted_out": "voice: the text was not sent (the number sent STOP); say how to START",
+}
+
 
 @dataclass(frozen=True)
 class Script:

@@ -175,3 +175,15 @@ def _step(script: Script, session: Session | None, event: Input, now: float,
             waiting = session.with_(wait=WAIT_RESUME)
             return Result((_resume_ask(Context(script, waiting, now)),), waiting)
     return _answer(script, session, event, now, options)
+
+
+def leads_to_urgent(script: Script, session: Session | None, event: Input, *, now: float,
+                    options: Options = Options()) -> bool:
+    """True when this input takes the caller to the urgent path: urgent words in any
+    language of the script, the urgent key (main menu 0), or "yes" to a triage question.
+
+    Asked by the inbound order before the rate limit (conversation/order.py), which must
+    never hold back an urgent text. The step is pure, so trying it changes nothing.
+    """
+    handoff = _step(script, session, event, now, options).handoff
+    return handoff is not None and handoff.capability == "urgent"

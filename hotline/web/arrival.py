@@ -87,7 +87,7 @@ def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[st
     """
     sender, sid = form.get("From", ""), form.get("MessageSid", "") if text else ""
     caller_hash = number_hash(str(config["SECRET_KEY"]), sender)
-    limit = int(config.get(ratelimit.LIMITS["sms"]) or 0)
+    limit = ratelimit.limit(config, "sms")
     keys = [claim[0],
             f"{config['KEY_PREFIX']}seen:sms:{sid[:64]}",
             ratelimit.key(config, "sms", caller_hash, now),

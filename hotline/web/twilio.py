@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 
 import redis
-from flask import Blueprint, Response, after_this_request, g, request
+from flask import Blueprint, Response, after_this_request, request
 from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
@@ -28,11 +29,13 @@ from hotline import (
     volunteers,
 )
 from hotline.capabilities import CapabilityContext
+from hotline.channels import ratelimit as channel_ratelimit
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
-from hotline.channels.ratelimit import over_limit
+from hotline.conversation import notices, order
 from hotline.engine.inputs import Begin, Digits, Input, Outcome, Silence, Text
-from hotline.engine.runner import Result, step
+from hotline.engine.matching import detect_language
+from hotline.engine.runner import Result, leads_to_urgent, step
 from hotline.engine.session import Session
 from hotline.numbers import country_of
 from hotline.web import arrival, runtime
@@ -151,12 +154,13 @@ def incoming_call() -> Response:
         from hotline.web.calls import flash
 
         return flash()
-    return _over_limit("voice") or _converse("voice", _call_input, arrival.current())
+    read = arrival.current()
+    return _call_over_limit(read) or _converse("voice", _call_input, read)
 
 
 @bp.post("/voice/gather")
 def gathered() -> Response:
-    """A Gather finished: digits, speech, or nothing."""
+    """A Gather finished: digits, speech, or nothing (a call already let in: not limited)."""
     form, app = request.form, runtime()
     if form.get("Digits") or form.get("SpeechResult"):
         _safely(lambda: callback_intake.note_pressed(app.redis, app.config,
@@ -172,85 +176,157 @@ def _safely(effect: Callable[[], object]) -> None:
         _log_failure(exc, request.form.get("From", ""))
 
 
-def _before_menu(read: arrival.Arrival) -> Response | None:
-    """A volunteer's command, or a caller's text on an open urgent case: not for the menu."""
-    form, app = request.form, runtime()
-    sender, body = form.get("From", ""), form.get("Body", "")
+def _call_over_limit(read: arrival.Arrival) -> Response | None:
+    """Count a new call against its caller's limit; over it, the notice said, then hang up.
+
+    A call has no words yet, so nothing in it can be urgent; a volunteer is looked up only
+    over the limit (never limited), so most calls cost one round trip here.
+    """
+    app, caller = runtime(), request.form.get("From", "")
     try:
-        volunteer = (volunteers.get(app.redis, app.config, read.volunteer_id)
-                     if read.volunteer_id else None)
-        reply = volunteer_commands.handle_for(app.redis, app.config, volunteer, body,
-                                              form.get("MessageSid", ""), now=app.clock())
-        if reply is not None:
-            response = MessagingResponse()
-            response.message(reply)
-            return _twiml(response)
-        keyword = _caller_keyword(sender, body, read)
-        if keyword is not None:
-            return keyword
-        g.opted_out = read.opted_out
-        if read.case_code and urgent_intake.relay(app.redis, app.config, sender, body,
-                                                  app.clock(), case_code=read.case_code):
-            return _twiml(MessagingResponse())  # passed on to the volunteer on the case
-    except Exception as exc:  # noqa: BLE001  the menu (or its fallback) still answers
-        _log_failure(exc, sender)
-    return None
+        facts = order.Facts("voice", limit=ratelimit.limit(app.config, "voice"),
+                            count=ratelimit.count(app.redis, app.config, "voice",
+                                                  app.caller_hash(caller), app.clock()))
+        if order.over_limit(facts):
+            volunteer = volunteers.by_phone(app.redis, app.config, caller) is not None
+            facts = replace(facts, volunteer=volunteer)
+        if order.decide(facts) is not order.Route.NOTICE:
+            return None
+        return _notice("voice", read)
+    except Exception as exc:  # noqa: BLE001  Redis down: the fallback at once, not later
+        _log_failure(exc, caller)
+        if isinstance(exc, OUTAGES):
+            return _twiml(fallback("voice", caller))
+        return None
 
 
-def _caller_keyword(sender: str, body: str, read: arrival.Arrival) -> Response | None:
+def _notice(channel: str, read: arrival.Arrival) -> Response:
+    """The one short notice over the limit, in the caller's language, with the local
+    emergency number (the script's phrase)."""
+    form, app = request.form, runtime()
+    session = app.sessions.parse(read.session)
+    script = app.scripts.for_session(session)
+    if session is not None:
+        language = session.language
+    elif channel == "sms":
+        language = detect_language(form.get("Body", ""), list(script.languages),
+                                   script.default_language)
+    else:
+        language = script.default_language
+    country = (session.country if session else "") or country_of(form.get("From", ""))
+    text = notices.limit_notice(script, channel, language, country)
+    return _twiml(channel_ratelimit.notice(channel, script, text, language))
+
+
+def _text_facts(read: arrival.Arrival, volunteer: bool) -> order.Facts:
+    """What the order needs to know about a text, from what was read with the claim."""
+    form, app = request.form, runtime()
+    word = None if volunteer else caller_keywords.find(
+        app.scripts.entry(), form.get("Body", ""), opted_out=read.opted_out)
+    facts = order.Facts("sms", repeated=read.retried, volunteer=volunteer,
+                        caller_word=word.kind if word else None, count=read.count,
+                        limit=ratelimit.limit(app.config, "sms"),
+                        case=read.case_code is not None)
+    if order.needs_urgent_check(facts):  # over the limit: would this text reach a person?
+        session = app.sessions.parse(read.session)
+        script = app.scripts.for_session(session)
+        facts = replace(facts, urgent=leads_to_urgent(
+            script, session, _sms_input(form, session), now=app.clock()))
+    return facts
+
+
+def _text_route(facts: order.Facts) -> order.Route:
+    """Where the text goes; over the limit, told once a window (claimed in Redis)."""
+    route = order.decide(facts)
+    if route is order.Route.NOTICE:
+        app = runtime()
+        if not ratelimit.claim_notice(app.redis, app.config, "sms",
+                                      app.caller_hash(request.form.get("From", "")), app.clock()):
+            route = order.decide(replace(facts, noticed=True))
+    return route
+
+
+def _volunteer(read: arrival.Arrival) -> Response | None:
+    """A volunteer's command, with its reply (None: the sender is not a volunteer now)."""
+    form, app = request.form, runtime()
+    volunteer = (volunteers.get(app.redis, app.config, read.volunteer_id)
+                 if read.volunteer_id else None)
+    reply = volunteer_commands.handle_for(app.redis, app.config, volunteer,
+                                          form.get("Body", ""), form.get("MessageSid", ""),
+                                          now=app.clock())
+    if reply is None:
+        return None
+    response = MessagingResponse()
+    response.message(reply)
+    return _twiml(response)
+
+
+def _caller_word(read: arrival.Arrival) -> Response:
     """STOP, START, HELP or DELETE from a caller: carried out, with its short reply."""
-    app = runtime()
+    form, app = request.form, runtime()
+    sender = form.get("From", "")
+    word = caller_keywords.find(app.scripts.entry(), form.get("Body", ""),
+                                opted_out=read.opted_out)
+    response = MessagingResponse()
+    if word is None:
+        return _twiml(response)
 
     def language() -> str | None:
         session = app.sessions.parse(read.session)
         return session.language if session else None
 
-    handled = caller_keywords.handle(app.redis, app.config, app.scripts.entry(), sender, body,
-                                     app.clock(), language, opted_out=read.opted_out)
-    if handled is None:
-        return None
-    response = MessagingResponse()
+    handled = caller_keywords.carry_out(app.redis, app.config, word, sender, app.clock(),
+                                        language, opted_out=read.opted_out)
     if handled.reply:
         response.message(handled.reply)
     return _twiml(response)
 
 
-def _over_limit(channel: str, read: arrival.Arrival | None = None) -> Response | None:
-    """Count this text or call against its caller's rate limit; the answer when over it.
-
-    A text was counted with the claim (`read`): only judged here.
-    """
-    app, caller = runtime(), request.form.get("From", "")
-    try:
-        if read is None:
-            verdict = ratelimit.check(app.redis, app.config, channel, caller,
-                                      app.caller_hash(caller), app.clock())
-        else:
-            verdict = ratelimit.judge(app.redis, app.config, channel, caller, read.count,
-                                      volunteer=read.volunteer_id is not None)
-    except Exception as exc:  # noqa: BLE001  Redis down: the fallback at once, not later
-        _log_failure(exc, caller)
-        if isinstance(exc, OUTAGES):
-            return _twiml(fallback(channel, caller, request.form.get("Body", "")))
-        return None
-    return None if verdict == ratelimit.Verdict.ALLOW else _twiml(over_limit(channel, verdict))
+def _relayed(read: arrival.Arrival) -> bool:
+    """A caller's text on their open urgent case: passed on to its volunteer."""
+    form, app = request.form, runtime()
+    return urgent_intake.relay(app.redis, app.config, form.get("From", ""),
+                               form.get("Body", ""), app.clock(),
+                               case_code=read.case_code) is not None
 
 
 @bp.post("/sms")
 def incoming_sms() -> Response:
-    """An SMS: a volunteer's command, a caller keyword (STOP, START, HELP, DELETE), a
-    caller's text on an urgent case, or the menu (silent towards a number that opted out).
+    """An SMS, in the inbound order (conversation/order.py): a volunteer's command, a
+    caller word (STOP, START, HELP, DELETE), urgent words, then the rate limit, then a
+    text on an open urgent case or the menu (silent towards a number that opted out).
 
     A retry of a MessageSid already handled changes nothing and gets an empty answer.
     What this needs from Redis first was read with the replay guard's claim (arrival.py).
     """
-    read = arrival.current()
-    if read.retried:
-        return _twiml(MessagingResponse())
-    answer = (_over_limit("sms", read) or _before_menu(read)
-              or _converse("sms", _sms_input, read))
-    if g.get("opted_out"):  # the caller sent STOP: the menu still runs (an urgent word
-        return _twiml(MessagingResponse())  # pages a person), but no text goes back
+    read, sender = arrival.current(), request.form.get("From", "")
+    Route = order.Route
+    try:
+        route = _text_route(_text_facts(read, volunteer=read.volunteer_id is not None))
+        if route is Route.VOLUNTEER:
+            answer = _volunteer(read)
+            if answer is not None:
+                return answer
+            route = _text_route(_text_facts(read, volunteer=False))  # no record: a caller
+        if route is Route.REPEAT:
+            return _twiml(MessagingResponse())
+        if route is Route.CALLER_WORD:
+            return _caller_word(read)
+        if route is Route.SILENT:
+            return _twiml(MessagingResponse())
+        if route is Route.NOTICE:
+            answer = _notice("sms", read)
+        elif route is Route.RELAY and _relayed(read):
+            answer = _twiml(MessagingResponse())  # passed on to the volunteer on the case
+        else:
+            answer = _converse("sms", _sms_input, read)
+    except Exception as exc:  # noqa: BLE001  the menu (or its fallback) still answers
+        _log_failure(exc, sender)
+        if read.retried:
+            return _twiml(MessagingResponse())
+        answer = _converse("sms", _sms_input, read)
+    if read.opted_out:  # the caller sent STOP: the menu still runs (an urgent word pages
+        return _twiml(MessagingResponse())  # a person), but no text goes back
     return answer
 
 
