@@ -99,13 +99,13 @@ def phrase(conn: redis.Redis, config: dict[str, Any], name: str, language: str) 
     return by_language.get(language) or by_language.get(live.default) or FALLBACK[name]
 
 
-def text(conn: redis.Redis, config: dict[str, Any], name: str, language: str,
+def text(conn: redis.Redis, config: dict[str, Any], name: str, lang: str, /,
          **values: Any) -> str:
-    """Phrase `name` in `language` with its {placeholders} filled in."""
-    raw = phrase(conn, config, name, language)
+    """Phrase `name` in language `lang` with its {placeholders} filled in."""
+    raw = phrase(conn, config, name, lang)
     filled = {k: str(v) for k, v in values.items()}
     if "{staff}" in raw and "staff" not in filled:
-        filled["staff"] = staff_contact(conn, config, language)
+        filled["staff"] = staff_contact(conn, config, lang)
     return fill(raw, filled)
 
 
@@ -116,6 +116,6 @@ def staff_contact(conn: redis.Redis, config: dict[str, Any], language: str) -> s
 
 
 def for_volunteer(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None,
-                  name: str, **values: Any) -> str:
+                  name: str, /, **values: Any) -> str:
     """Phrase `name` in the volunteer's language, filled in."""
     return text(conn, config, name, language_of(conn, config, volunteer), **values)
