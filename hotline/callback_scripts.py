@@ -51,7 +51,7 @@ return {id, 0}
 # Return stale leases to their queue, then pop the best head among the given queues and
 # return the taken request's hash (one round trip). With a limit (ARGV[7] > 0), a volunteer
 # who already holds that many requests (being called, by them) takes none: the reply is
-# {0, held ids...}. Each volunteer's taken ids are kept in cb:held:<volunteer>; ids no
+# {0, held ids...}. Each volunteer's taken ids are kept in cb:mine:<volunteer>; ids no
 # longer theirs are dropped from it here, so closing or releasing needs no bookkeeping.
 # KEYS: leases, queue... ARGV: prefix, now, lease_until, volunteer, wait samples, closed ttl,
 # limit
@@ -66,7 +66,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0
       redis.call('HGET', key, 'score'), id)
   end
 end
-local held_key, limit = p .. 'cb:held:' .. ARGV[4], tonumber(ARGV[7] or '0')
+local held_key, limit = p .. 'cb:mine:' .. ARGV[4], tonumber(ARGV[7] or '0')
 if limit > 0 then
   local held = {0}
   for _, id in ipairs(redis.call('SMEMBERS', held_key)) do
@@ -133,8 +133,8 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'status', 'calling', 'volunteer', ARGV[5], 'taken', ARGV[3],
   'connected', '0')
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
-redis.call('SADD', ARGV[1] .. 'cb:held:' .. ARGV[5], ARGV[2])  -- counts against NEXT's limit
-redis.call('EXPIRE', ARGV[1] .. 'cb:held:' .. ARGV[5], 7 * 86400)
+redis.call('SADD', ARGV[1] .. 'cb:mine:' .. ARGV[5], ARGV[2])  -- counts against NEXT's limit
+redis.call('EXPIRE', ARGV[1] .. 'cb:mine:' .. ARGV[5], 7 * 86400)
 if redis.call('HGET', KEYS[1], 'attempts') == '0' then
   redis.call('LPUSH', ARGV[1] .. 'cb:waits',
     tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'created')))
