@@ -5,6 +5,7 @@ they were registered. Real Redis, a real RQ worker, the real app and CLI."""
 
 from __future__ import annotations
 
+import pathlib
 import re
 import time
 from datetime import datetime
@@ -107,7 +108,7 @@ def test_staff_edit_the_page_in_the_scripts_phrases(team, tmp_path):
     conn, config, _ = team
     scripts = tmp_path / "scripts"
     scripts.mkdir()
-    text = open("ivr_scripts/main.yaml", encoding="utf-8").read()
+    text = pathlib.Path("ivr_scripts/main.yaml").read_text(encoding="utf-8")
     text = text.replace("맡으려면 확인 {code}", "답장: 확인 {code}")
     (scripts / "main.yaml").write_text(text, encoding="utf-8")
     config["SCRIPTS_DIR"] = str(scripts)
