@@ -242,3 +242,25 @@ def test_paging_everyone_reaches_volunteers_added_by_cli_web_and_rota(
         assert "맡으셨어요" in acknowledge(conn, config, choi, [code], clock["now"] + 5)
     finally:
         context.configure({})
+
+
+def test_the_call_to_a_volunteer_says_the_staff_edited_whisper_in_their_language(team, tmp_path):
+    from hotline import volunteer_commands
+
+    conn, config, people = team
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    text = pathlib.Path("ivr_scripts/main.yaml").read_text(encoding="utf-8")
+    text = text.replace('en: "Request {id}. {language}, {topic}. Waiting {waited}.',
+                        'en: "Hotline request {id}. {language}, {topic}. Waited {waited}.')
+    (scripts / "main.yaml").write_text(text, encoding="utf-8")
+    config["SCRIPTS_DIR"] = str(scripts)
+    req = callbacks.create(conn, config, "+12025550199", language="en", topic="shelter",
+                           now=WEDNESDAY_10_KST - 600).request
+    assert volunteer_commands.run(conn, config, people["Sam"], "NEXT",
+                                  WEDNESDAY_10_KST).startswith(f"Request {req.id}: English")
+    run_worker(conn)
+    (call,) = [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"]
+    assert call["to"] == SAM
+    spaced = " ".join(req.id)
+    assert f"Hotline request {spaced}. English, shelter. Waited 10 minutes." in call["twiml"]

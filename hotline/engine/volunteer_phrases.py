@@ -37,6 +37,8 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "volunteer_on": "ON",
     "volunteer_off": "OFF",
     "volunteer_busy": "a retried command still being handled",
+    "volunteer_whisper": "said when the hotline rings a volunteer for a request, before "
+                         "'press 1': {id} {language} {topic} {waited}",
 }
 
 # Values the linter fills in before it counts segments: the longest a live text gets.
@@ -94,4 +96,6 @@ FALLBACK: dict[str, str] = {
     "volunteer_on": "You are available for callbacks. Text OFF to stop.",
     "volunteer_off": "You are off. Text ON to take callbacks again.",
     "volunteer_busy": "Working on it.",
+    "volunteer_whisper": "Request {id}. {language}, {topic}. Waiting {waited}. "
+                         "Press 1 to connect.",
 }
