@@ -17,6 +17,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline import callbacks, jobs
 from hotline.callbacks import Priority, Request, Status
+from hotline.engine.volunteer_phrases import fill
 
 MAX_ATTEMPTS = 3  # calls that do not reach the caller before we send one SMS and stop
 RETRY_AFTER = (2 * 3600, 20 * 3600)  # wait after the 1st and 2nd unanswered call
@@ -84,12 +85,14 @@ def waited(seconds: float, language: str) -> str:
     return f"{minutes}분" if language == "ko" else f"{minutes} minutes"
 
 
-def whisper_twiml(config: dict[str, Any], req: Request, now: float, language: str) -> str:
-    """TwiML the volunteer hears: the request, then 'press 1 to connect'."""
+def whisper_twiml(config: dict[str, Any], req: Request, now: float, language: str,
+                  template: str | None = None) -> str:
+    """TwiML the volunteer hears: the request, then 'press 1 to connect'. `template` is the
+    phrase volunteer_whisper in the volunteer's language (else the built-in words)."""
     lang = language if language in WHISPER else "ko"
-    text = WHISPER[lang].format(
-        id=" ".join(req.id), language=LANGUAGE_NAMES[lang].get(req.language, req.language),
-        topic=TOPICS[lang].get(req.topic, req.topic), waited=waited(req.age(now), lang))
+    text = fill(template or WHISPER[lang], {
+        "id": " ".join(req.id), "language": LANGUAGE_NAMES[lang].get(req.language, req.language),
+        "topic": TOPICS[lang].get(req.topic, req.topic), "waited": waited(req.age(now), lang)})
     response = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=10, method="POST",
                     action=url(config, "connect", req.id, lang=lang))

@@ -49,8 +49,12 @@ return {id, 0}
 """
 
 # Return stale leases to their queue, then pop the best head among the given queues and
-# return the taken request's hash (one round trip).
-# KEYS: leases, queue... ARGV: prefix, now, lease_until, volunteer, wait samples, closed ttl
+# return the taken request's hash (one round trip). With a limit (ARGV[7] > 0), a volunteer
+# who already holds that many requests (being called, by them) takes none: the reply is
+# {0, held ids...}. Each volunteer's taken ids are kept in cb:mine:<volunteer>; ids no
+# longer theirs are dropped from it here, so closing or releasing needs no bookkeeping.
+# KEYS: leases, queue... ARGV: prefix, now, lease_until, volunteer, wait samples, closed ttl,
+# limit
 TAKE = """
 local p, now = ARGV[1], tonumber(ARGV[2])
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 20)) do
@@ -61,6 +65,20 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0
     redis.call('ZADD', p .. 'cb:q:' .. redis.call('HGET', key, 'language'),
       redis.call('HGET', key, 'score'), id)
   end
+end
+local held_key, limit = p .. 'cb:mine:' .. ARGV[4], tonumber(ARGV[7] or '0')
+if limit > 0 then
+  local held = {0}
+  for _, id in ipairs(redis.call('SMEMBERS', held_key)) do
+    local key = p .. 'cb:req:' .. id
+    if redis.call('HGET', key, 'status') == 'calling'
+        and redis.call('HGET', key, 'volunteer') == ARGV[4] then
+      table.insert(held, id)
+    else
+      redis.call('SREM', held_key, id)
+    end
+  end
+  if #held > limit then return held end
 end
 while true do
   local best, best_id, best_score = nil, nil, nil
@@ -78,6 +96,8 @@ while true do
     redis.call('HSET', key, 'status', 'calling', 'volunteer', ARGV[4], 'taken', ARGV[2],
       'connected', '0')
     redis.call('ZADD', KEYS[1], ARGV[3], best_id)
+    redis.call('SADD', held_key, best_id)
+    redis.call('EXPIRE', held_key, ARGV[6])
     if redis.call('HGET', key, 'attempts') == '0' then
       redis.call('LPUSH', p .. 'cb:waits', now - tonumber(redis.call('HGET', key, 'created')))
       redis.call('LTRIM', p .. 'cb:waits', 0, tonumber(ARGV[5]) - 1)
@@ -113,6 +133,8 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'status', 'calling', 'volunteer', ARGV[5], 'taken', ARGV[3],
   'connected', '0')
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+redis.call('SADD', ARGV[1] .. 'cb:mine:' .. ARGV[5], ARGV[2])  -- counts against NEXT's limit
+redis.call('EXPIRE', ARGV[1] .. 'cb:mine:' .. ARGV[5], 7 * 86400)
 if redis.call('HGET', KEYS[1], 'attempts') == '0' then
   redis.call('LPUSH', ARGV[1] .. 'cb:waits',
     tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'created')))

@@ -231,18 +231,33 @@ def position(conn: redis.Redis, config: dict[str, Any], req: Request) -> int:
     return int(rank) + 1 if rank is not None else 0  # type: ignore[arg-type]
 
 
+class Holding(Exception):
+    """The volunteer holds as many requests as they may (`held`: their ids)."""
+
+    def __init__(self, held: list[str]):
+        self.held = held
+        super().__init__(f"holding {', '.join(held)}")
+
+
 def take_next(conn: redis.Redis, config: dict[str, Any], languages: Iterable[str],
-              volunteer: str, now: float) -> Request | None:
-    """Atomically take the best waiting request in any of `languages` for `volunteer`."""
+              volunteer: str, now: float, limit: int = 0) -> Request | None:
+    """Atomically take the best waiting request in any of `languages` for `volunteer`.
+
+    With `limit` > 0, Holding is raised instead when the volunteer already holds that many
+    requests (checked in the same atomic step, so two NEXTs at once never get two).
+    """
     k = keys(config)
     queues = [k.queue(lang) for lang in languages]
     if not queues:
         return None
     found = lua(conn, TAKE)(
         [k.leases, *queues],
-        [k.prefix, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL])
+        [k.prefix, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL,
+         max(0, int(limit))])
     if not found:
         return None
+    if isinstance(found[0], int):
+        raise Holding(sorted((i.decode() for i in found[1:]), key=lambda i: (len(i), i)))
     return Request.from_hash(dict(zip(found[::2], found[1::2], strict=True)))
 
 

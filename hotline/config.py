@@ -38,12 +38,14 @@ SETTINGS: dict[str, tuple[str, Any]] = {
     "LOG_LEVEL": ("HOTLINE_LOG_LEVEL", "INFO"),
     "LOG_FORMAT": ("HOTLINE_LOG_FORMAT", "json"),  # json lines, or text (key=value)
     "METRICS_TOKEN": ("HOTLINE_METRICS_TOKEN", None),  # /metrics needs it unless on loopback
+    "STAFF_CONTACT": ("HOTLINE_STAFF_CONTACT", None),  # who volunteers not paged may ask
+    "VOLUNTEER_MAX_REQUESTS": ("HOTLINE_VOLUNTEER_MAX_REQUESTS", 1),  # held at once by one
 }
 
 _INTS = {"SESSION_TTL", "CALLBACK_HOURS", "CALLBACK_NUMBER_TTL", "MISSED_CALL_WINDOW",
          "MISSED_CALL_SECONDS"}
 _INTS |= {"RATE_LIMIT_PER_MINUTE", "VOICE_RATE_LIMIT_PER_MINUTE", "PROXY_HOPS"}
-_INTS |= {"PURGE_INTERVAL"}
+_INTS |= {"PURGE_INTERVAL", "VOLUNTEER_MAX_REQUESTS"}
 _FLOATS_OR_INTS = {"RETENTION_DAYS"}  # days; a fraction is allowed (tests, trials)
 _FLOATS = {"REDIS_TIMEOUT", "SCRIPTS_REFRESH"}
 _BOOLS = {"DEMO", "MISSED_CALL_ON_MAIN"}

@@ -340,6 +340,22 @@ def availability(conn: redis.Redis, config: dict[str, Any]) -> Available:
     return available
 
 
+def everyone(conn: redis.Redis, config: dict[str, Any]) -> tuple[str, ...]:
+    """Every registered volunteer and staff member who is ON, the rota's names first: who
+    a step that pages everyone reaches (the last level repeated, nobody on call).
+
+    From the register itself, not from the rota: whoever added them (`hotline volunteers
+    add`, the staff page, the demo) and whether or not a shift names them.
+    """
+    from hotline import volunteers
+
+    rota = load_rota(conn, config)
+    people = volunteers.all_volunteers(conn, config)
+    on = {v.id for v in people if v.available}
+    named = rota.volunteers() if rota else []
+    return tuple(v for v in dict.fromkeys([*named, *(p.id for p in people)]) if v in on)
+
+
 def current(conn: redis.Redis, config: dict[str, Any], at: float) -> list[OnCall]:
     """Return who answers at each level at `at` under the rota in force ([] without one)."""
     rota = load_rota(conn, config)

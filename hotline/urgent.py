@@ -21,6 +21,7 @@ import redis
 from rq import Retry
 
 from hotline import jobs, stats
+from hotline.engine.volunteer_phrases import FALLBACK
 from hotline.numbers import country_of, to_e164
 from hotline.privacy import NumberVault, number_hash
 from hotline.redact import for_volunteers
@@ -33,6 +34,7 @@ NUMBER_TTL = 2 * 86400  # the encrypted caller number, at most (deleted on close
 SID_TTL = 86400  # how long a MessageSid/CallSid is remembered against Twilio retries
 MAX_ROUNDS = 30  # times the last level is repeated before paging stops
 HELD_TEXTS = 5  # caller texts kept (encrypted) for the volunteer who will ACK
+PAGE = FALLBACK["urgent_page"]  # the page when no phrase is given (English)
 
 
 class State(str, Enum):
@@ -403,8 +405,8 @@ def plan(levels: list[OnCall], step: int, everyone: tuple[str, ...],
          repeat_wait: int) -> Plan:
     """Decide escalation step `step`: 0 is level 1; past the last level, everyone again.
 
-    `everyone` is every available volunteer the rota names (and staff): who the last
-    level is repeated to, and who is paged when nobody at all is on call.
+    `everyone` is every registered volunteer and staff member who is ON (rota.everyone):
+    who the last level is repeated to, and who is paged when nobody at all is on call.
     """
     skipped: list[str] = []
     if step == 0 and not any(level.volunteers for level in levels):
@@ -423,15 +425,21 @@ def plan(levels: list[OnCall], step: int, everyone: tuple[str, ...],
                 tuple(skipped))
 
 
-def page_text(code: str, language: str, first_words: str, reason: str) -> str:
-    """The page to a volunteer, one SMS segment: URGENT K7Q ko: 'first words…' reply ACK K7Q."""
+def page_text(code: str, language: str, first_words: str, reason: str,
+              template: str = PAGE) -> str:
+    """The page to a volunteer, one SMS segment, from the phrase `template` (urgent_page in
+    the volunteer's language): URGENT K7Q ko: 'first words…' reply ACK K7Q."""
     from hotline.engine.segments import count_segments
+    from hotline.engine.volunteer_phrases import fill
 
     words = " ".join(for_volunteers(first_words).split()) or f"({reason or 'menu'})"
-    head, tail = f"URGENT {code} {language}: '", f"' reply ACK {code}"
-    while words and count_segments(head + words + tail).segments > 1:
+
+    def page(said: str) -> str:
+        return fill(template, {"code": code, "language": language, "words": said})
+
+    while len(words) > 1 and count_segments(page(words)).segments > 1:
         words = words[:-2].rstrip() + "…"
-    return head + words + tail
+    return page(words)
 
 
 SEALED_ARG = "sealed:"  # a job argument that is a Fernet token, opened by the job

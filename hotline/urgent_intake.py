@@ -9,42 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from hotline import callbacks, jobs, rota, urgent, volunteers
+from hotline import callbacks, jobs, rota, urgent, volunteer_texts, volunteers
 from hotline.callbacks import Priority
 from hotline.capabilities import CapabilityContext
 from hotline.redact import for_volunteers
 from hotline.volunteers import Volunteer
 
 log = logging.getLogger("hotline.urgent")
-
-REPLIES = {
-    "ko": {
-        "won": "{code} 맡으셨어요. 곧 전화가 가요. 1번을 누르면 연결돼요.",
-        "won_no_number": "{code} 맡으셨어요. 번호 보관 기간이 지나 전화를 걸 수 없어요.",
-        "claimed": "{code}는 이미 맡으셨어요.",
-        "taken": "{code}는 다른 분이 맡았어요. 고맙습니다.",
-        "closed": "{code}는 이미 끝났어요.",
-        "unknown": "{code}: 열린 긴급 건이 없어요.",
-        "needs_code": "긴급 건 코드를 함께 보내 주세요. 예: ACK K7Q",
-        "taken_notice": "{code}는 다른 분이 맡았어요. 고맙습니다.",
-    },
-    "en": {
-        "won": "{code} is yours. We are calling you now; press 1 to connect.",
-        "won_no_number": "{code} is yours, but the caller's number has expired; no call.",
-        "claimed": "{code} is already yours.",
-        "taken": "{code} was taken by another volunteer. Thank you.",
-        "closed": "{code} is already closed.",
-        "unknown": "No open urgent case {code}.",
-        "needs_code": "Send the case code too, e.g. ACK K7Q",
-        "taken_notice": "{code} was taken by another volunteer. Thank you.",
-        "rang": "{code}: the caller rang the hotline again, urgently.",
-    },
-}
-
 
 def _now(ctx: CapabilityContext) -> float:
     if ctx.now:
@@ -73,8 +49,10 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     elif (case.state == urgent.State.CLAIMED and case.acked_by and ctx.call_sid
           and urgent.once(conn, config, case.code, f"rang-{ctx.call_sid[:40]}")):
         # The caller rang again about a case a volunteer has: tell that volunteer.
-        urgent.enqueue_sms(conn, case.code, case.acked_by,
-                           REPLIES["en"]["rang"].format(code=case.code), f"rang{int(now)}")
+        rang = volunteer_texts.for_volunteer(
+            conn, config, volunteers.get(conn, config, case.acked_by), "urgent_rang",
+            code=case.code)
+        urgent.enqueue_sms(conn, case.code, case.acked_by, rang, f"rang{int(now)}")
         urgent.note(conn, config, case.code, now, "caller_rang", volunteer=case.acked_by)
     dial: list[str] = []
     if first is not None and ctx.channel == "voice":
@@ -117,29 +95,57 @@ def _bridge(conn: redis.Redis, config: dict[str, Any], case: urgent.Case, volunt
     return True
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A reply to a volunteer, and whether it did what they asked (False: a refusal, which
+    the web page shows as an error)."""
+
+    text: str
+    ok: bool = True
+
+
 def acknowledge(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer,
-                args: list[str], now: float, lang: str = "en") -> str:
-    """A volunteer sent `ACK <code>`: claim the case, tell the others, start the call."""
-    texts = REPLIES.get(lang, REPLIES["en"])
+                args: list[str], now: float, lang: str | None = None) -> str:
+    """A volunteer sent `ACK <code>`: claim the case, tell the others, start the call.
+    The reply is in the volunteer's language (`lang` only when it is known already)."""
+    return ack(conn, config, volunteer, args, now, lang).text
+
+
+def ack(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, args: list[str],
+        now: float, lang: str | None = None) -> Answer:
+    """acknowledge(), telling a claim (ok) from a refusal."""
+    lang = lang or volunteer_texts.language_of(conn, config, volunteer)
+
+    def say(name: str, **values: str) -> str:
+        return volunteer_texts.text(conn, config, name, lang, **values)
+
     if not args:
-        return texts["needs_code"]
+        return Answer(say("urgent_needs_code"), ok=False)
     code = urgent.normal_code(args[0])[:8]
     outcome = urgent.claim(conn, config, code, volunteer.id, now)
-    if outcome in ("not_paged", "unknown"):
-        return texts["unknown"].format(code=code)
+    if outcome in ("not_paged", "unknown", "taken", "closed"):
+        # not_paged: the case is open, in the hands of the people on call (not "no case")
+        return Answer(say(f"urgent_{outcome}", code=code), ok=False)
     if outcome != "won":
-        return texts[outcome].format(code=code)
+        return Answer(say(f"urgent_{outcome}", code=code))
     case = urgent.get(conn, config, code)
     assert case is not None
     log.info("urgent case %s acknowledged by volunteer %s", code, volunteer.id)
-    for other in sorted(urgent.paged(conn, config, code) - {volunteer.id}):
-        notice = REPLIES["en"]["taken_notice"].format(code=code)
-        urgent.enqueue_sms(conn, code, other, notice, "taken")
+    _tell_the_others(conn, config, code, volunteer.id)
     for text in urgent.take_held_texts(conn, config, code):  # written before anyone ACKed
         _pass_on(conn, config, code, volunteer.id, text, now)
     if not _bridge(conn, config, case, volunteer, now):
-        return texts["won_no_number"].format(code=code)
-    return texts["won"].format(code=code)
+        return Answer(say("urgent_won_no_number", code=code))
+    return Answer(say("urgent_won", code=code))
+
+
+def _tell_the_others(conn: redis.Redis, config: dict[str, Any], code: str,
+                     winner: str) -> None:
+    """Text everyone else paged for the case that it is taken, each in their language."""
+    for other in sorted(urgent.paged(conn, config, code) - {winner}):
+        notice = volunteer_texts.for_volunteer(
+            conn, config, volunteers.get(conn, config, other), "urgent_taken", code=code)
+        urgent.enqueue_sms(conn, code, other, notice, "taken")
 
 
 def taken_from_queue(conn: redis.Redis, config: dict[str, Any], req: callbacks.Request,
@@ -151,9 +157,7 @@ def taken_from_queue(conn: redis.Redis, config: dict[str, Any], req: callbacks.R
     urgent.mark_paged(conn, config, req.case, volunteer.id)
     if urgent.claim(conn, config, req.case, volunteer.id, now) != "won":
         return
-    for other in sorted(urgent.paged(conn, config, req.case) - {volunteer.id}):
-        notice = REPLIES["en"]["taken_notice"].format(code=req.case)
-        urgent.enqueue_sms(conn, req.case, other, notice, "taken")
+    _tell_the_others(conn, config, req.case, volunteer.id)
     for text in urgent.take_held_texts(conn, config, req.case):
         _pass_on(conn, config, req.case, volunteer.id, text, now)
     urgent.note(conn, config, req.case, now, "calling", volunteer=volunteer.id, request=req.id)

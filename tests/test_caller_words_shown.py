@@ -85,7 +85,7 @@ def open_case(hotline, signed_post):
     run_jobs(conn)  # level 1: Kim is paged
     pages = sms_to(config, KIM_PHONE)
     assert len(pages) == 1
-    return re.search(r"URGENT (\w+) ", pages[0]).group(1)
+    return re.search(r"(?:URGENT|긴급) (\w+) ", pages[0]).group(1)
 
 
 def ack_button(code):
@@ -124,7 +124,7 @@ def test_the_page_sms_masks_a_number_typed_in_the_words(app, hotline, signed_pos
     _, config = hotline
     code = open_case(hotline, signed_post)
     page = sms_to(config, KIM_PHONE)[0]
-    assert page == f"URGENT {code} ko: '살려주세요 제 번호 {MASKED}' reply ACK {code}"
+    assert page == f"긴급 {code} ko: '살려주세요 제 번호 {MASKED}' 맡으려면 확인 {code}"
 
 
 def test_relayed_texts_have_numbers_masked_and_no_control_or_bidi_characters(

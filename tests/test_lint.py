@@ -400,3 +400,55 @@ def test_texts_said_after_a_handoff_are_measured_too():
     nodes["bye"] = LaterNode(id="bye", text={}, done={"ko": "가" * 71, "en": "Done."})
     found = lint(Script(**{**parsed.__dict__, "nodes": nodes}))
     assert [(p.node, p.message.split(" takes")[0]) for p in found] == [("bye", "done in 'ko'")]
+
+
+# -- texts to volunteers (pages, command replies) -----------------------------------------
+
+def _main_phrases() -> dict[str, Any]:
+    from hotline.engine.loader import load_script
+    from hotline.engine.volunteer_phrases import VOLUNTEER_PHRASES
+
+    phrases = load_script("ivr_scripts/main.yaml").phrases
+    return {name: dict(phrases[name]) for name in VOLUNTEER_PHRASES}
+
+
+def with_volunteer_phrases(change=None) -> dict[str, Any]:
+    data = script()
+    data["phrases"].update(_main_phrases())
+    if change:
+        change(data["phrases"])
+    return data
+
+
+def test_the_main_script_has_every_volunteer_phrase_and_they_pass():
+    from hotline.engine.volunteer_phrases import VOLUNTEER_PHRASES
+
+    assert set(VOLUNTEER_PHRASES) <= set(_main_phrases())
+    assert problems_of(with_volunteer_phrases()) == []
+
+
+def test_a_volunteer_page_over_one_segment_is_an_error():
+    long = "긴급 {code} {language}: '{words}' " + "맡으실 분은 확인 {code} 답장을 보내 주세요. " * 3
+    found = only(with_volunteer_phrases(lambda p: p["urgent_page"].update(ko=long)))
+    assert found[:2] == (ERROR, "phrases")
+    assert "phrase urgent_page in 'ko' takes 2 segments" in found[2]
+    assert "with sample values" in found[2]
+
+
+def test_a_volunteer_phrase_with_an_unknown_placeholder_is_an_error():
+    found = only(with_volunteer_phrases(
+        lambda p: p["urgent_taken"].update(en="{code} was taken by {name}.")))
+    assert found[:2] == (ERROR, "phrases") and "uses {name}" in found[2]
+
+
+def test_a_volunteer_phrase_missing_or_untranslated_or_not_neutral():
+    assert only(with_volunteer_phrases(lambda p: p.pop("volunteer_holding")))[2].startswith(
+        "missing volunteer phrase 'volunteer_holding'")
+    assert only(with_volunteer_phrases(lambda p: p["volunteer_on"].pop("ko")))[2] == (
+        "phrase volunteer_on has no 'ko' translation")
+    severity, _, message = only(with_volunteer_phrases(
+        lambda p: p["urgent_page"].update(en="URGENT {code} refugee '{words}' ACK {code}")))
+    assert severity == ERROR and "'refugee'" in message
+    severity, _, message = only(with_volunteer_phrases(
+        lambda p: p["volunteer_help"].update(ko="명령: 다음, 완료, 클리닉 안내")))
+    assert severity == WARNING and "loanword '클리닉'" in message

@@ -234,8 +234,8 @@ def drive_everything(world: World) -> dict[str, str]:
     world.work()  # page level 1
     case = urgent.open_case_of(world.rt.redis, world.rt.config, CALLER)
     assert case is not None
-    pages = [e["body"] for e in world.outbox() if e["to"] == MINJI and "URGENT" in e.get("body", "")]
-    assert pages and f"ACK {case.code}" in pages[-1]
+    pages = [e["body"] for e in world.outbox() if e["to"] == MINJI and "긴급" in e.get("body", "")]
+    assert pages and f"확인 {case.code}" in pages[-1]  # 민지 reads Korean: ACK is 확인
     assert "맡으셨어요" in world.volunteer(f"ACK {case.code}")
     caller.text(WORDS["relayed"])
     world.assert_clean()  # the relay jobs carry the texts (sealed)

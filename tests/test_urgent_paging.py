@@ -77,7 +77,8 @@ def test_urgent_sms_pages_level_1_then_level_2_then_ack_stops_it(hotline):
     code = data["code"]
     assert open_by_sms(conn, config)["code"] == code  # a Twilio retry: same case, no new job
     run_worker(conn)
-    page = f"URGENT {code} ko: '숨을 못 쉬겠어요 살려주세요' reply ACK {code}"
+    # Kim and Lee read Korean first: the page is the Korean phrase (ACK is 확인 there)
+    page = f"긴급 {code} ko: '숨을 못 쉬겠어요 살려주세요' 맡으려면 확인 {code}"
     assert sms_to(config, "+821011110001") == [page]
     assert count_segments(page).segments == 1
     assert sms_to(config, "+821011110003") == []
@@ -88,14 +89,14 @@ def test_urgent_sms_pages_level_1_then_level_2_then_ack_stops_it(hotline):
     assert sms_to(config, "+821011110001") == [page]  # level 1 is not paged twice
 
     reply = acknowledge(conn, config, people["Lee"], [code.lower()], WEDNESDAY_10_KST + 60)
-    assert reply == f"{code} is yours. We are calling you now; press 1 to connect."
+    assert reply == f"{code} 건을 맡으셨어요. 곧 전화가 가요. 1번을 누르면 연결돼요."
     assert acknowledge(conn, config, people["Kim"], [code], WEDNESDAY_10_KST + 61) == (
-        f"{code} was taken by another volunteer. Thank you.")
+        f"{code} 건은 다른 분이 맡았어요. 고맙습니다.")
     run_worker(conn)
     time.sleep(1.2)
     run_worker(conn)  # the step scheduled after level 2 runs, sees the ACK, pages nobody
     assert sms_to(config, "+821011110002") == []
-    taken = f"{code} was taken by another volunteer. Thank you."
+    taken = f"{code} 건은 다른 분이 맡았어요. 고맙습니다."
     assert sms_to(config, "+821011110001")[-1] == taken
     calls = [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"]
     assert [c["to"] for c in calls] == ["+821011110003"]  # the bridged call rings Lee first
@@ -216,11 +217,15 @@ def test_only_a_paged_volunteer_can_ack(hotline):
     conn, config, people, _ = hotline
     code = open_by_sms(conn, config)["code"]
     run_worker(conn)
-    assert acknowledge(conn, config, people["Lee"], [code], 0) == f"No open urgent case {code}."
-    assert acknowledge(conn, config, people["Kim"], ["XXX"], 0) == "No open urgent case XXX."
-    assert acknowledge(conn, config, people["Kim"], [], 0).startswith("Send the case code")
-    assert "yours" in acknowledge(conn, config, people["Kim"], [code], 0)
-    assert acknowledge(conn, config, people["Kim"], [code], 0) == f"{code} is already yours."
+    # Lee was not paged: told the case is open and with the people on call, not that it
+    # does not exist
+    assert acknowledge(conn, config, people["Lee"], [code], 0) == (
+        f"{code} 건은 열려 있고 당번이 맡고 있어요. 도우려면 담당 직원에게 연락해 주세요.")
+    assert urgent.get(conn, config, code).state == urgent.State.PAGING
+    assert acknowledge(conn, config, people["Kim"], ["XXX"], 0) == "XXX: 그런 긴급 건이 없어요."
+    assert acknowledge(conn, config, people["Kim"], [], 0).startswith("긴급 건 코드를")
+    assert "맡으셨어요" in acknowledge(conn, config, people["Kim"], [code], 0)
+    assert acknowledge(conn, config, people["Kim"], [code], 0) == f"{code} 건은 이미 맡으셨어요."
 
 
 def test_further_texts_are_relayed_to_the_volunteer_without_numbers(hotline):
@@ -261,7 +266,7 @@ def test_voice_returns_level_1_phones_to_dial(hotline):
     assert data["dial"] == ["+821011110001"] and data["dial_timeout"] == 1
     run_worker(conn)
     assert sms_to(config, "+821011110001") == [
-        f"URGENT {data['code']} ko: '(menu)' reply ACK {data['code']}"]
+        f"긴급 {data['code']} ko: '(menu)' 맡으려면 확인 {data['code']}"]
 
 
 def test_no_caller_number_in_redis_and_closing_deletes_it(hotline):
@@ -335,16 +340,18 @@ def test_cases_list_and_close(hotline, redis_url):
     assert sms_to(config, "+821011110001") == []
 
 
-def test_without_any_rota_the_case_becomes_an_urgent_callback_and_staff_are_paged(hotline):
-    conn, config, _, _ = hotline
+def test_without_any_rota_the_case_becomes_an_urgent_callback_and_everyone_on_is_paged(hotline):
+    conn, config, people, _ = hotline
     conn.delete(rota.rota_key(config))
+    volunteers.set_available(conn, config, people["Lee"].id, False)
     data = open_by_sms(conn, config)
     assert data["status"] == "nobody"
     run_worker(conn)
     case = urgent.get(conn, config, data["code"])
     assert case.state == urgent.State.CALLBACK and case.callback
     assert len(sms_to(config, "+821011110002")) == 1  # Park is staff
-    assert sms_to(config, "+821011110001") == []  # Kim is a volunteer on no rota
+    assert len(sms_to(config, "+821011110001")) == 1  # Kim is ON, though on no rota
+    assert sms_to(config, "+821011110003") == []  # Lee is OFF
 
 # --- an urgent case and its call back ----------------------------------------------
 # ACK rings the acker for this caller, DONE ends both, a caller already waiting moves to
@@ -374,7 +381,7 @@ def test_done_on_the_call_back_closes_the_case_and_a_new_emergency_pages_again(h
 
     reply = volunteer_commands.run(conn, config, people["Kim"], f"DONE {case.callback} 병원 안내",
                                    clock["now"] + 600)
-    assert reply == f"Request {case.callback} closed. Thank you."
+    assert reply == f"요청 {case.callback}번을 완료했어요. 고맙습니다."
     closed = urgent.get(conn, config, code)
     assert closed.state == urgent.State.CLOSED
     assert urgent.number_of(conn, config, code) is None
@@ -387,7 +394,7 @@ def test_done_on_the_call_back_closes_the_case_and_a_new_emergency_pages_again(h
     assert again["code"] != code
     run_worker(conn)
     assert len(sms_to(config, KIM)) == 2
-    assert sms_to(config, KIM)[-1].startswith(f"URGENT {again['code']} ")
+    assert sms_to(config, KIM)[-1].startswith(f"긴급 {again['code']} ")
 
 
 def test_done_with_the_case_code_closes_its_call_back(hotline):
@@ -409,7 +416,7 @@ def test_ack_rings_the_acker_for_this_caller_even_when_an_older_urgent_call_back
     code = open_by_sms(conn, config)["code"]
     run_worker(conn)
     assert acknowledge(conn, config, people["Kim"], [code], clock["now"] + 30).endswith(
-        "press 1 to connect.")
+        "1번을 누르면 연결돼요.")
     run_worker(conn)
     rid = urgent.get(conn, config, code).callback
     (call,) = calls_to(config, KIM)
@@ -440,11 +447,11 @@ def test_a_caller_already_waiting_for_an_ordinary_call_back_moves_to_the_top(hot
 
     # NEXT gives it first, and taking it claims the case: the paging stops.
     reply = volunteer_commands.run(conn, config, people["Lee"], "NEXT", clock["now"] + 60)
-    assert reply.startswith(f"Request {mine.id}: Korean, urgent")
+    assert reply.startswith(f"요청 {mine.id}: 한국어, 긴급")
     claimed = urgent.get(conn, config, code)
     assert claimed.state == urgent.State.CLAIMED and claimed.acked_by == people["Lee"].id
     run_worker(conn)
-    assert sms_to(config, KIM)[-1] == f"{code} was taken by another volunteer. Thank you."
+    assert sms_to(config, KIM)[-1] == f"{code} 건은 다른 분이 맡았어요. 고맙습니다."
 
 
 def test_an_urgent_caller_who_does_not_answer_is_tried_again_soon_even_at_night(hotline):
@@ -507,7 +514,7 @@ def test_a_voice_call_nobody_accepts_pages_every_level_by_sms_at_once(hotline):
     run_worker(conn)
     # ... and both levels have their SMS page now, not only after level 1's ACK timeout.
     page = sms_to(config, KIM)
-    assert len(page) == 1 and page[0].startswith(f"URGENT {code} ")
+    assert len(page) == 1 and page[0].startswith(f"긴급 {code} ")
     assert sms_to(config, LEE) == page
     steps = [e["step"] for e in urgent.timeline(conn, config, code)]
     assert "nobody_answered" in steps and "paged_all_levels" in steps

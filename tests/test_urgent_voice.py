@@ -260,4 +260,4 @@ def test_ringing_again_on_a_claimed_case_tells_the_volunteer_who_has_it(voice_ca
         context.configure({})
     sent = [e for e in read_outbox(str(tmp_path)) if e["kind"] == "sms"]
     assert [(e["to"], e["body"]) for e in sent] == [
-        ("+821011110001", f"{code}: the caller rang the hotline again, urgently.")]
+        ("+821011110001", f"{code}: 그분이 다시 급하게 전화했어요.")]  # Kim reads Korean

@@ -126,7 +126,7 @@ def test_urgent_sms_pages_escalates_and_ack_bridges(app, redis_conn, signed_post
 
     first = wait_for(lambda: sms("+821011110001"))
     code = first[0].split()[1]
-    assert first == [f"URGENT {code} ko: '살려 주세요 숨을 못쉬겠어요' reply ACK {code}"]
+    assert first == [f"긴급 {code} ko: '살려 주세요 숨을 못쉬겠어요' 맡으려면 확인 {code}"]
     second = wait_for(lambda: sms("+821011110003"))  # after level 1's 1 s timeout
     assert second == first
     assert acknowledge(redis_conn, config, people["Lee"], [code], time.time()).startswith(code)

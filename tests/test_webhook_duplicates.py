@@ -311,7 +311,7 @@ def test_next_twice_rings_the_volunteer_once(world):
 def test_urgent_words_twice_open_one_case_and_page_once(world):
     sent = deliver_twice_then_work(world, sms_urgent_words)
     pages = [e for e in sent if e["kind"] == "sms" and e["to"] == KIM]
-    assert len(pages) == 1 and pages[0]["body"].startswith("URGENT ")
+    assert len(pages) == 1 and pages[0]["body"].startswith("긴급 ")  # Kim reads Korean
     assert len(urgent.recent(world.conn, world.config)) == 1
 
 

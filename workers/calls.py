@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import bridge, callbacks, volunteers
+from hotline import bridge, callbacks, volunteer_texts, volunteers
 from hotline.callbacks import Status
 from hotline.telephony import OptedOut
 from workers import context
@@ -29,8 +29,10 @@ def call_volunteer(request_id: str, volunteer_id: str) -> str:
         log.warning("volunteer %s is gone; request %s back in the queue",
                     volunteer_id, request_id)
         return "released"
-    language = volunteer.languages[0] if volunteer.languages else "ko"
-    twiml = bridge.whisper_twiml(config, req, context.now(), language)
+    language = volunteer_texts.language_of(conn, config, volunteer)
+    twiml = bridge.whisper_twiml(config, req, context.now(), language,
+                                 volunteer_texts.phrase(conn, config, "volunteer_whisper",
+                                                        language))
     # One call per take (and try): a second run of this job (a retry, or after its worker was killed
     # mid-call) must not ring the volunteer twice.
     with at_most_once(conn, config, f"call-{request_id}-{volunteer_id}-{req.attempts}-{req.taken:.3f}") as first:

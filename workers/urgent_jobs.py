@@ -13,20 +13,20 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from hotline import metrics, rota, urgent, urgent_intake, volunteers
+from hotline import metrics, rota, urgent, urgent_intake, volunteer_texts, volunteers
 from hotline.urgent import State
 from workers import context
 from workers.context import log
 from workers.effects import at_most_once
 
 
-def _everyone(conn: redis.Redis, config: dict[str, Any]) -> tuple[str, ...]:
-    """Every volunteer the rota names, and all staff, who are not OFF."""
-    current = rota.load_rota(conn, config)
-    named = current.volunteers() if current else []
-    staff = [v.id for v in volunteers.all_volunteers(conn, config) if v.role == "staff"]
-    available = rota.availability(conn, config)
-    return tuple(v for v in dict.fromkeys([*named, *staff]) if available(v))
+def _page(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,
+          person: volunteers.Volunteer) -> str:
+    """The page of a case in the volunteer's language (the staff-edited phrase)."""
+    language = volunteer_texts.language_of(conn, config, person)
+    template = volunteer_texts.phrase(conn, config, "urgent_page", language)
+    return urgent.page_text(case.code, case.language, case.first_words, case.reason,
+                            template)
 
 
 def escalate(code: str, step: int) -> str:
@@ -40,7 +40,7 @@ def escalate(code: str, step: int) -> str:
     current = rota.load_rota(conn, config)
     levels = rota.current(conn, config, now)
     repeat_wait = current.ack_timeout if current else rota.DEFAULT_ACK_TIMEOUT
-    plan = urgent.plan(levels, step, _everyone(conn, config), repeat_wait)
+    plan = urgent.plan(levels, step, rota.everyone(conn, config), repeat_wait)
 
     if plan.nobody and urgent.once(conn, config, code, "nobody"):
         rid = urgent_intake.file_callback(conn, config, case, now)
@@ -52,7 +52,6 @@ def escalate(code: str, step: int) -> str:
             urgent.note(conn, config, code, now, "skipped", level=level,
                         why="nobody available")
 
-    body = urgent.page_text(code, case.language, case.first_words, case.reason)
     transport = context.transport()
     for vid in plan.page:
         if not urgent.once(conn, config, code, f"page-{step}-{vid}"):
@@ -62,7 +61,7 @@ def escalate(code: str, step: int) -> str:
             continue
         urgent.mark_paged(conn, config, code, vid)  # before sending: a fast ACK must count
         try:
-            transport.send_sms(person.phone, body)
+            transport.send_sms(person.phone, _page(conn, config, case, person))
         except Exception:
             urgent.forget_once(conn, config, code, f"page-{step}-{vid}")
             raise  # RQ retries the job; pages already sent are not sent again
@@ -94,8 +93,7 @@ def page_all_levels(code: str) -> str:
     levels = rota.current(conn, config, now)
     people = list(dict.fromkeys(v for level in levels for v in level.volunteers))
     if not people:
-        people = list(_everyone(conn, config))
-    body = urgent.page_text(code, case.language, case.first_words, case.reason)
+        people = list(rota.everyone(conn, config))
     sent = []
     for vid in people:
         person = volunteers.get(conn, config, vid)
@@ -103,7 +101,7 @@ def page_all_levels(code: str) -> str:
             continue
         urgent.mark_paged(conn, config, code, vid)
         try:
-            context.transport().send_sms(person.phone, body)
+            context.transport().send_sms(person.phone, _page(conn, config, case, person))
         except Exception:
             urgent.forget_once(conn, config, code, f"sms-{vid}")
             raise

@@ -20,6 +20,7 @@ from hotline.engine.matching import normalize
 from hotline.engine.model import PHRASES, Context, Node, Option, Script, Texts
 from hotline.engine.segments import count_segments
 from hotline.engine.session import Session
+from hotline.engine.volunteer_phrases import VOLUNTEER_PHRASES, fill, placeholders, samples
 from hotline.engine.wording import sms_text
 
 ERROR = "error"
@@ -135,6 +136,32 @@ class _Linter:
             if self.script.phrases.get("rate_limited"):  # sent as one text
                 self._measure("phrases", "phrase rate_limited",
                               Say(ctx.phrase("rate_limited"), code), code, 1, 0)
+        self.check_volunteer_phrases()
+
+    def check_volunteer_phrases(self) -> None:
+        """Texts to volunteers: all of them once one is there (the entry script holds
+        them), only known {placeholders}, one SMS segment with sample values."""
+        mine = {n: t for n, t in self.script.phrases.items() if n in VOLUNTEER_PHRASES}
+        if not mine:
+            return
+        for name, meaning in VOLUNTEER_PHRASES.items():
+            if name not in mine:
+                self.add("phrases", f"missing volunteer phrase '{name}' ({meaning})")
+        for name, by_language in mine.items():
+            allowed = placeholders(VOLUNTEER_PHRASES[name])
+            for code, text in by_language.items():
+                unknown = sorted(placeholders(text) - allowed)
+                if unknown:
+                    self.add("phrases", f"phrase {name} in '{code}' uses "
+                             f"{', '.join('{' + u + '}' for u in unknown)}; it may use only "
+                             f"{', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'}")
+                count = count_segments(fill(text, samples(code)))
+                if count.segments > 1:
+                    limit = sms_budget(1, count.encoding)
+                    self.add("phrases", f"phrase {name} in '{code}' takes {count.segments} "
+                             f"segments ({count.units} {count.encoding} characters with "
+                             f"sample values, budget 1 = {limit}); shorten it: a volunteer "
+                             "gets it as one SMS")
 
     # -- per node -----------------------------------------------------------------------
 

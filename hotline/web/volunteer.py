@@ -11,7 +11,15 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hotline import bridge, callbacks, urgent, urgent_intake, volunteer_commands, volunteers
+from hotline import (
+    bridge,
+    callbacks,
+    urgent,
+    urgent_intake,
+    volunteer_commands,
+    volunteer_texts,
+    volunteers,
+)
 from hotline.callback_outcomes import Outcome, OutcomeError, record
 from hotline.callbacks import Request, Status
 from hotline.redact import for_volunteers
@@ -98,7 +106,8 @@ def take() -> Any:
               "error")
         return redirect(url_for(".queue"))
     app = runtime()
-    flash(volunteer_commands.take_next(app.redis, app.config, me, app.clock(), _lang(me)), "ok")
+    answer = volunteer_commands.next_request(app.redis, app.config, me, app.clock())
+    flash(answer.text, "ok" if answer.ok else "error")  # a refusal looks like an error
     return redirect(url_for(".queue"))
 
 
@@ -137,7 +146,8 @@ def availability() -> Any:
         app = runtime()
         on = request.form.get("available") == "1"
         volunteers.set_available(app.redis, app.config, me.id, on)
-        flash(volunteer_commands.REPLIES[_lang(me)]["on" if on else "off"], "ok")
+        flash(volunteer_texts.for_volunteer(app.redis, app.config, me,
+                                            "volunteer_on" if on else "volunteer_off"), "ok")
     return redirect(request.form.get("back") == "urgent" and url_for(".urgent")
                     or url_for(".queue"))
 
@@ -225,7 +235,6 @@ def ack(code: str) -> Any:
               "error")
     else:
         app = runtime()
-        reply = urgent_intake.acknowledge(app.redis, app.config, me, [code[:8]], app.clock(),
-                                          _lang(me))
-        flash(reply, "ok")
+        answer = urgent_intake.ack(app.redis, app.config, me, [code[:8]], app.clock())
+        flash(answer.text, "ok" if answer.ok else "error")  # a refusal looks like an error
     return redirect(url_for(".urgent_cases"))
