@@ -1,4 +1,7 @@
-"""`hotline users add|list|remove`: accounts for the web pages."""
+"""`hotline users add|list|remove|role|password|logout`: accounts for the web pages.
+
+Changing an account's role or password, or `logout`, ends its logins in every browser.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +28,15 @@ def _open() -> tuple:
     return conn, config
 
 
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @click.group()
 def users() -> None:
-    """Add, list and remove web accounts (volunteers and staff)."""
+    """Add, list, change and remove web accounts (volunteers and staff)."""
 
 
 @users.command("add")
@@ -40,10 +49,7 @@ def users() -> None:
               help="Read the password from the first line of standard input.")
 def add(name: str, role: str, volunteer: str | None, password_stdin: bool) -> None:
     """Create a web account; asks for the password unless --password-stdin."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     conn, config = _open()
     try:
         user = store.add(conn, config, name, role, password, volunteer=volunteer)
@@ -71,9 +77,49 @@ def list_(as_json: bool) -> None:
 @users.command("remove")
 @click.argument("name")
 def remove(name: str) -> None:
-    """Delete a web account (its sessions end at their next request)."""
+    """Delete a web account (its logins end at once, in every browser)."""
     conn, config = _open()
     user = store.remove(conn, config, name)
     if user is None:
         raise click.ClickException(f"no account named {name!r}")
     click.echo(f"removed {user.name}")
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def role(name: str, role: str) -> None:
+    """Give an account another role (it is logged out everywhere)."""
+    conn, config = _open()
+    try:
+        user = store.set_role(conn, config, name, role)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{user.name}: {user.role} (logged out everywhere)")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the new password from the first line of standard input.")
+def password(name: str, password_stdin: bool) -> None:
+    """Set an account's password (it is logged out everywhere)."""
+    new = _read_password(password_stdin)
+    conn, config = _open()
+    try:
+        user = store.set_password(conn, config, name, new)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{user.name}: new password (logged out everywhere)")
+
+
+@users.command("logout")
+@click.argument("name")
+def logout(name: str) -> None:
+    """Log an account out in every browser (e.g. a lost phone)."""
+    conn, config = _open()
+    try:
+        user = store.end_logins(conn, config, name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{user.name}: logged out everywhere")

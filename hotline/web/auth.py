@@ -1,17 +1,21 @@
 """Logging in and out of the web pages, and the `login_required` guard for views.
 
 Sessions are Flask's signed cookies (key: SECRET_KEY): HttpOnly, SameSite=Lax, and
-Secure when PUBLIC_URL is https. The session holds only the account name and the CSRF
-token; the account is read from Redis on each request, so a removed account is out at
-once.
+Secure when PUBLIC_URL is https. The cookie holds only the account name, the login's
+token and the CSRF token. Each request checks the login's record in Redis
+(hotline.users.logged_in) with the account: logout deletes the record, and removing an
+account or changing its role or password ends every login of it, so a copied cookie opens
+nothing afterwards. After login, `next` leads only to a path of this site (safe_next).
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
+from urllib.parse import quote, unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -31,7 +35,7 @@ from hotline.web import runtime
 
 bp = Blueprint("auth", __name__)
 
-SESSION_HOURS = 12
+SESSION_HOURS = users.LOGIN_SECONDS // 3600
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -61,8 +65,9 @@ def _config() -> dict[str, Any]:
 def current_user() -> User | None:
     """Return the logged-in account of this request, or None."""
     if "user" not in g:
-        name = session.get("user")
-        g.user = users.get(runtime().redis, _config(), name) if name else None
+        name, token = session.get("user"), session.get("login")
+        g.user = (users.logged_in(runtime().redis, _config(), str(name), str(token))
+                  if name and token else None)
     user: User | None = g.user
     return user
 
@@ -103,17 +108,47 @@ def login_required(role: str | None = None) -> Callable[[F], F]:
     return decorate
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no //host) may be a redirect target."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+# What a redirect target may hold once percent-encoded: the rest of printable ASCII
+# without backslash, so the Location header is plain ASCII with no control characters.
+_KEEP = "/?#[]@!$&'()*+,;=:%-._~"
+MAX_NEXT = 2000  # characters; a longer `next` is no page of ours
+
+
+def _local(path: str) -> bool:
+    """True for "/something" that names no scheme and no host, read any way."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return False
+    try:
+        parts = urlsplit(path)
+    except ValueError:
+        return False
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return `target` as a path of this site to redirect to, or None (then: the home page).
+
+    Control and format characters are dropped first (browsers drop tabs and newlines from a
+    URL, so "/<tab>/evil.example" would be "//evil.example"); then anything that a browser
+    could read as another host (a scheme, "//host", a backslash, the same once or twice
+    percent-decoded) is refused.
+    """
+    if not target or len(target) > MAX_NEXT:
+        return None
+    cleaned = "".join(c for c in target if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    cleaned = cleaned.strip()
+    decoded = unquote(unquote(cleaned))
+    if not all(_local(form) for form in (cleaned, decoded)):
+        return None
+    if any(unicodedata.category(c)[0] in "CZ" and c != " " for c in decoded):
+        return None  # an encoded control character ("/%09/evil.example")
+    return quote(cleaned, safe=_KEEP)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """The login form; a right name and password start a session."""
-    next_url = _safe_next(request.values.get("next"))
+    next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("login.html", next=next_url or "", error=None)
     conn, config = runtime().redis, _config()
@@ -135,12 +170,17 @@ def login() -> Any:
     session.clear()  # a fresh session (and CSRF token) on login: no fixation
     session.permanent = True
     session["user"] = user.name
+    session["login"] = users.start_login(conn, config, user)
     g.user = user
     return redirect(next_url or home_url(user))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    """End the session (POST with the CSRF token, so no page can log someone out)."""
+    """End this browser's login (POST with the CSRF token, so no page can log someone out);
+    a copy of its cookie opens nothing afterwards."""
+    token = session.get("login")
+    if token:
+        users.end_login(runtime().redis, _config(), str(token))
     session.clear()
     return redirect(url_for("auth.login"))
