@@ -160,3 +160,22 @@ def test_hotline_purge_runs_it_by_hand(redis_conn, config, redis_url):
     text = CliRunner(env=env).invoke(main, ["purge"])
     assert text.exit_code == 0 and text.output.startswith("purged (retention 7 days)")
     assert "cases stripped: 0" in text.output
+
+
+def test_a_worker_schedules_the_purge_again_when_redis_lost_it(redis_conn, config):
+    """Redis restarted without its data (or someone deleted the job): the chain of purges,
+    each scheduling the next, is broken; the running worker's maintenance mends it."""
+    from workers.worker import HotlineWorker
+
+    config = {**config, "PURGE_INTERVAL": 3600}
+    registry = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn)
+    first = jobs.schedule_purge(redis_conn, config)
+    first.delete()  # the schedule is gone, as after a restart with no saved data
+    assert registry.get_job_ids() == []
+    worker = HotlineWorker(list(jobs.QUEUES), connection=redis_conn, hotline_config=config)
+    worker.work(burst=True)  # its maintenance runs once before it looks for jobs
+    (again,) = registry.get_job_ids()
+    assert again == first.id  # the same slot: the next hour
+    assert registry.get_scheduled_time(again).timestamp() > time.time()
+    worker.run_maintenance_tasks()  # a later maintenance finds it there: nothing added
+    assert registry.get_job_ids() == [again]
