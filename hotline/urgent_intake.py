@@ -161,7 +161,7 @@ def taken_from_queue(conn: redis.Redis, config: dict[str, Any], req: callbacks.R
 def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str, text: str,
              now: float) -> None:
     """Text a caller's words to the volunteer on the case, numbers hidden on both sides."""
-    seq = conn.incr(urgent.Keys(config).once(code, "relay-seq"))
+    seq = urgent.next_relay(conn, config, code)
     urgent.enqueue_sms(conn, code, volunteer, f"{code}: {text}", f"relay{seq}", config)
     urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
 

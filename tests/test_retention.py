@@ -109,8 +109,10 @@ def test_every_caller_key_gets_a_ttl_even_one_left_without(redis_conn, config):
     redis_conn.set("hotline:cb:num:1001", "gAAAAA")
     redis_conn.hset("hotline:cb:req:1001", mapping={"status": "waiting", "caller": "abc"})
     redis_conn.set("hotline:rate:sms:abc:1", 3)
+    redis_conn.set("hotline:urgent:once:K7Q:relay-seq", 2)  # left by an older version
     redis_conn.set("hotline:optout-note", "not a caller key")
-    assert retention.purge(redis_conn, config, NOW)["ttl_set"] == 4
+    assert retention.purge(redis_conn, config, NOW)["ttl_set"] == 5
+    assert 0 < redis_conn.ttl("hotline:urgent:once:K7Q:relay-seq") <= 30 * DAY
     assert 0 < redis_conn.ttl("hotline:session:abc") <= 1800
     assert redis_conn.ttl("hotline:cb:req:1001") > 0
     assert redis_conn.ttl("hotline:optout-note") == -1
