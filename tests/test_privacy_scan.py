@@ -20,12 +20,14 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 from rq import SimpleWorker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from hotline import callbacks, jobs, logs, retention, urgent, users
 from hotline.caller_keywords import REPLIES
+from hotline.cli import main
 from hotline.phone import AppTransport, Phone
 from hotline.privacy import new_key, number_hash
 from hotline.telephony import read_outbox
@@ -359,3 +361,67 @@ def test_every_key_expires_but_the_few_documented_long_lived_ones(hotline, app, 
     assert log_in(client, "boss").status_code == 302  # a web login and a page behind it
     assert client.get("/admin/").status_code == 200
     assert keys_without_ttl(hotline.redis, hotline.config) == []
+
+
+def bridged_callback(world: World) -> None:
+    """The caller asks to be called back; 민지 takes it, is rung, presses 1: the hotline's
+    answer dials the caller's number (kept for Twilio's retries); they talk."""
+    world.caller.text("4")
+    assert "요청을 받았어요" in world.caller.text("1").text
+    assert world.volunteer("NEXT").startswith("요청 ")
+    world.work()
+    world.bridge("completed")
+
+
+def urgent_case(world: World) -> None:
+    """An urgent text pages 민지 with the caller's words; a text is held; she sends ACK,
+    the held and a new text are passed on to her, and her phone bridges to the caller."""
+    world.caller.text(WORDS["urgent_sms"])
+    world.caller.text(WORDS["held"])
+    world.work()
+    case = urgent.open_case_of(world.rt.redis, world.rt.config, CALLER)
+    assert "맡으셨어요" in world.volunteer(f"ACK {case.code}")
+    world.caller.text(WORDS["relayed"])
+    world.work()
+    to_minji = " ".join(e.get("body", "") for e in world.outbox() if e["to"] == MINJI)
+    assert WORDS["urgent_sms"] in to_minji and WORDS["relayed"] in to_minji
+    world.bridge("completed")
+
+
+def forget_by_cli(world: World, redis_url: str) -> None:
+    config = world.rt.config
+    env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
+           "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
+           "HOTLINE_DATA_DIR": config["DATA_DIR"]}
+    done = CliRunner(env=env).invoke(main, ["forget", CALLER, "--json"])
+    assert done.exit_code == 0, done.output
+
+
+@pytest.mark.parametrize("then", ["DELETE", "hotline forget"])
+@pytest.mark.parametrize("scenario", [bridged_callback, urgent_case])
+def test_after_erasure_nothing_holds_the_number_even_opened_with_the_key(
+        hotline, app, clock, redis_url, scenario, then):
+    world = World(app, hotline, clock)
+    world.caller.text(WORDS["first"])
+    scenario(world)
+    key = hotline.config["ENCRYPTION_KEY"]
+    sealed = dump(hotline.redis, [key])
+    assert CALLER in sealed, "the scan opens nothing: it would prove nothing"
+    if then == "DELETE":
+        assert world.caller.text("삭제").text == REPLIES["delete"]["ko"]
+    else:
+        forget_by_cli(world, redis_url)
+    world.work(due=True)
+
+    stored = entries(hotline.redis, [key])
+    assert not [k for k, v in stored.items() if "<unopened token" in v]
+    for needle in needles():  # the number in every form, and every word they wrote
+        assert not [k for k, v in stored.items() if needle in k or needle in v], needle
+    outbox = [json.dumps(e, ensure_ascii=False) for e in world.outbox()]
+    assert outbox and not [e for e in world.outbox() if e["to"] == CALLER]
+    for needle in needles():
+        assert not [line for line in outbox if needle in line], needle
+    if scenario is urgent_case:  # the volunteer's page and texts stay, without the words
+        pages = [e["body"] for e in world.outbox()
+                 if e["to"] == MINJI and "URGENT" in e.get("body", "")]
+        assert pages and all("'(erased)' reply ACK" in page for page in pages)

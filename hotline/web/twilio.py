@@ -209,6 +209,8 @@ def _caller_keyword(sender: str, body: str, read: arrival.Arrival) -> Response |
                                      app.clock(), language, opted_out=read.opted_out)
     if handled is None:
         return None
+    if handled.kind == "delete":
+        do_not_replay()  # nothing about the number is kept, not even this answer
     response = MessagingResponse()
     if handled.reply:
         response.message(handled.reply)
