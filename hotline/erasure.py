@@ -5,24 +5,27 @@ That is: the session; callback requests, open or closed (their encrypted number,
 place, lease, retry and call jobs, idempotency keys, missed-call key); urgent cases
 (encrypted number, held texts, first words, caller HMAC, paging and relay jobs; an open
 case is closed and its paging stops); rate-limit counters; directory SMS waiting to be
-sent (and their jobs); and, without Twilio, the outbox lines sent to that number. What
-stays: the daily counts (no number in them), an urgent case's code and timeline
-(times and steps only), and an opt-out, kept as the HMAC alone so a STOP is never
-forgotten.
+sent (and their jobs); the answers kept for Twilio's retries that are about the caller
+(hotline/replay.py: a bridged call's <Dial> holds the number); and, without Twilio, the
+outbox (see `_outbox_entry`). What stays: the daily counts (no number in them), an
+urgent case's code and timeline (times and steps only), and an opt-out, kept as the
+HMAC alone so a STOP is never forgotten.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import phonenumbers
 import redis
 
-from hotline import callbacks, jobs, optout, stats, urgent
+from hotline import callbacks, jobs, optout, replay, stats, urgent
 from hotline.numbers import to_e164
 from hotline.privacy import NumberVault, log_id, number_hash
-from hotline.telephony import prune_outbox
+from hotline.telephony import rewrite_outbox
 
 log = logging.getLogger("hotline.erasure")
 
@@ -40,7 +43,9 @@ class Erased:
     jobs: int = 0
     keys: int = 0  # rate limits, dedupe and missed-call keys
     directory_sms: int = 0
-    outbox_lines: int = 0
+    replay_answers: int = 0  # answers kept for Twilio's retries
+    outbox_lines: int = 0  # outbox lines to the caller, dropped
+    outbox_redacted: int = 0  # outbox lines to others, the caller's words taken out
     opted_out: bool = False  # the opt-out is kept (as the HMAC alone)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,13 +69,16 @@ def forget(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -
     job_prefixes: list[str] = []
     job_ids: list[str] = []
     done.callbacks = _erase_callbacks(conn, config, hashes, now, job_prefixes, job_ids)
-    done.cases = _erase_cases(conn, config, hashes, now, job_prefixes)
+    codes = _erase_cases(conn, config, hashes, now, job_prefixes)
+    done.cases = len(codes)
     done.keys = _erase_keys(conn, prefix, hashes)
     done.directory_sms = _erase_directory_sms(conn, config, prefix, e164, job_ids)
     done.jobs = jobs.delete_jobs(conn, job_prefixes, job_ids)
+    done.replay_answers = replay.forget(conn, config, hashes)
     if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
-        done.outbox_lines = prune_outbox(str(config.get("DATA_DIR") or "instance"),
-                                         lambda entry: entry.get("to") != e164)
+        done.outbox_lines, done.outbox_redacted = rewrite_outbox(
+            str(config.get("DATA_DIR") or "instance"),
+            lambda entry: _outbox_entry(entry, e164, codes))
     log.info("erased everything kept about a caller", extra={
         "caller": log_id(str(config.get("SECRET_KEY") or ""), e164),
         **{k: v for k, v in done.to_dict().items() if v}})
@@ -113,8 +121,9 @@ def _erase_callbacks(conn: redis.Redis, config: dict[str, Any], hashes: set[str]
 
 
 def _erase_cases(conn: redis.Redis, config: dict[str, Any], hashes: set[str], now: float,
-                 job_prefixes: list[str]) -> int:
-    """Close the caller's urgent cases and strip them to counts and timings."""
+                 job_prefixes: list[str]) -> set[str]:
+    """Close the caller's urgent cases and strip them to counts and timings; return
+    their codes."""
     keys = urgent.Keys(config)
     codes = [c.decode() for c in conn.zrange(keys.index, 0, -1)]  # type: ignore[union-attr]
     pipe = conn.pipeline()
@@ -139,7 +148,7 @@ def _erase_cases(conn: redis.Redis, config: dict[str, Any], hashes: set[str], no
                 if _text(conn.get(key)) in mine]
         if sids:
             conn.delete(*sids)
-    return len(mine)
+    return mine
 
 
 def _text(value: Any) -> str:
@@ -165,3 +174,49 @@ def _erase_directory_sms(conn: redis.Redis, config: dict[str, Any], prefix: str,
             job_ids.append(f"dirsms-{key.decode().rsplit(':', 1)[-1]}")
             erased += 1
     return erased
+
+
+ERASED = "(erased)"  # what stands in an outbox line for what came from an erased caller
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+
+
+def _outbox_entry(entry: dict[str, Any], e164: str, codes: set[str]) -> dict[str, Any] | None:
+    """An outbox line as it stays after the caller's erasure (None: it goes).
+
+    The outbox is the demo's and the tests' phone network, and its record of what went
+    out. A line sent to the caller goes whole: its address is their number. A line sent
+    to anyone else (a volunteer's page, a text passed on, a bridged call) stays, so an
+    operator still sees that it went, to whom and when; but what came from the caller
+    is replaced by "(erased)": their words in a page or a passed-on text of one of their
+    urgent cases, and their number in any form anywhere in the line. The line's fields
+    and their names do not change.
+    """
+    if entry.get("to") == e164:
+        return None
+    national = _national(e164)
+    for field in ("body", "twiml", "url"):
+        text = entry.get(field)
+        if isinstance(text, str):
+            entry[field] = _without_caller(text, national, codes)
+    return entry
+
+
+def _national(e164: str) -> str:
+    try:
+        return str(phonenumbers.parse(e164).national_number)
+    except phonenumbers.NumberParseException:
+        return e164.lstrip("+")
+
+
+def _without_caller(text: str, national: str, codes: set[str]) -> str:
+    """`text` with the caller's number (any form ending in its national digits) and, in a
+    text that names one of their case `codes` (a page or a passed-on text), all but the code
+    replaced by ERASED: the page's wording is a staff-edited phrase, so no pattern of it is
+    assumed."""
+    for code in codes:  # a page (its wording is the staff's phrase) or a passed-on text
+        if re.search(rf"(?<!\w){re.escape(code)}(?!\w)", text):
+            text = f"{code}: {ERASED}"
+    if len(national) < 7:
+        return text
+    return _DIGIT_RUN.sub(lambda m: ERASED if re.sub(r"\D", "", m.group()).endswith(national)
+                          else m.group(), text)

@@ -102,6 +102,25 @@ def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None 
     return job
 
 
+def ensure_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = None) -> Job | None:
+    """Schedule the retention purge unless one is already waiting, queued or running.
+
+    The purge schedules its own successor, so a lost job (Redis restarted without its
+    data, a flush, an operator deleting it) would end the chain until a worker starts;
+    every worker's maintenance calls this. Returns the job scheduled, None when one was
+    there already.
+    """
+    interval = max(60, int(config.get("PURGE_INTERVAL") or PURGE_INTERVAL))
+    slot = int((time.time() if now is None else now) // interval) + 1
+    pending = {s.value for s in (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.STARTED,
+                                 JobStatus.DEFERRED)}
+    for job_id in (f"purge-{slot}", f"purge-{slot - 1}"):  # the next, or one due now
+        status = conn.hget(f"{Job.redis_job_namespace_prefix}{job_id}", "status")
+        if status is not None and status.decode() in pending:  # type: ignore[union-attr]
+            return None
+    return schedule_purge(conn, config, now)
+
+
 def delete_jobs(conn: redis.Redis, prefixes: Iterable[str] = (), ids: Iterable[str] = ()) -> int:
     """Delete the jobs with these ids, or whose id starts with one of `prefixes` (queued,
     scheduled, finished or failed), with their results; a job running now is left to

@@ -39,9 +39,55 @@ MUST_EXPIRE = {
     "session:*": 1800, "cb:num:*": 7 * DAY, "cb:open:*": 7 * DAY, "cb:missed:*": 3600,
     "cb:idem:*": DAY, "cb:req:*": 8 * DAY, "urgent:num:*": 2 * DAY, "urgent:held:*": 2 * DAY,
     "urgent:open:*": 30 * DAY, "urgent:sid:*": DAY, "urgent:case:*": 30 * DAY,
-    "urgent:log:*": 30 * DAY, "urgent:paged:*": 30 * DAY,
-    "dir:sms:*": 3600, "rate:*": 120, "seen:sms:*": 3600,
+    "urgent:log:*": 30 * DAY, "urgent:paged:*": 30 * DAY, "urgent:once:*": 30 * DAY,
+    "dir:sms:*": 3600, "rate:*": 120, "seen:sms:*": 3600, "replay:*": 900,
 }
+
+# Every key expires by itself, but these: what staff keep (people, rota, directory,
+# scripts), counts, and indexes of ids that are pruned as their records expire. None
+# holds a caller's number or words; the opt-out set holds HMACs only. A key that is not
+# here and has no TTL is a bug (tests/test_privacy_scan.py walks every key after a full
+# mix of conversations). Patterns are under KEY_PREFIX unless they start with "rq:".
+LONG_LIVED: tuple[tuple[str, str], ...] = (
+    ("vol:*", "the volunteers (ids, names, their own numbers, languages), kept by staff"),
+    ("user:*", "web accounts (name, role, scrypt hash), kept by staff"),
+    ("rota", "the on-call rota, imported by staff"),
+    ("dir:current", "which generation of the directory is live"),
+    ("dir:rev", "the directory's revision counter"),
+    ("dir:gen:*", "the directory of clinics and shelters (one generation, replaced whole)"),
+    ("scripts:counter", "the last published script version number"),
+    ("scripts:versions", "the published menu scripts, for history and rollback"),
+    ("scripts:current", "the script version live now"),
+    ("optout", "HMACs of numbers that sent STOP, until START: a STOP is never forgotten"),
+    ("metrics", "running totals for Prometheus (counts only)"),
+    ("cb:seq", "the last callback request id (ids are never reused)"),
+    ("cb:stats", "callback totals (counts only)"),
+    ("cb:waits", "the last 100 waits in seconds, for 'usually within N hours'"),
+    ("cb:index", "request ids by time; an id goes when its request expires"),
+    ("cb:q:*", "waiting request ids per language (the request itself expires)"),
+    ("cb:leases", "taken request ids and when their lease ends"),
+    ("urgent:cases", "case codes by time; a code goes when its case expires"),
+    ("rq:queues", "RQ: the names of the queues"),
+    ("rq:queue:*", "RQ: the ids of queued jobs"),
+    ("rq:job:*", "RQ: a job still queued or scheduled; it gets its result TTL when it ends"),
+    ("rq:scheduled:*", "RQ: scheduled job ids by time"),
+    ("rq:finished:*", "RQ: job ids whose results RQ keeps, pruned as they expire"),
+    ("rq:failed:*", "RQ: failed job ids, pruned as they expire"),
+    ("rq:started:*", "RQ: running job ids"),
+    ("rq:deferred:*", "RQ: job ids waiting on another job"),
+    ("rq:canceled:*", "RQ: canceled job ids, pruned as they expire"),
+    ("rq:workers", "RQ: live workers (each worker's record expires)"),
+    ("rq:workers:*", "RQ: live workers per queue"),
+)
+
+
+def long_lived(config: dict[str, Any], key: str) -> str | None:
+    """Why `key` may live without a TTL (its LONG_LIVED reason), or None when it may not."""
+    prefix = str(config.get("KEY_PREFIX") or "hotline:")
+    for pattern, reason in LONG_LIVED:
+        if fnmatchcase(key, pattern if pattern.startswith("rq:") else prefix + pattern):
+            return reason
+    return None
 
 
 def retention_seconds(config: dict[str, Any]) -> float:

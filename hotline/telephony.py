@@ -201,11 +201,20 @@ def read_outbox(data_dir: str) -> list[dict[str, Any]]:
 
 
 def prune_outbox(data_dir: str, keep: Callable[[dict[str, Any]], bool]) -> int:
-    """Rewrite the outbox with only the entries `keep` accepts; return how many went.
+    """Rewrite the outbox with only the entries `keep` accepts; return how many went."""
+    dropped, _ = rewrite_outbox(data_dir, lambda entry: entry if keep(entry) else None)
+    return dropped
+
+
+def rewrite_outbox(data_dir: str,
+                   change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> tuple[int, int]:
+    """Rewrite the outbox through `change` (an entry as it should stay, or None to drop
+    it); return (dropped, changed).
 
     The outbox stands in for the phone network in demo mode and tests, so erasure and
-    the retention purge clean it too. The file is replaced whole (an append racing from
-    another process may be lost: demo mode only).
+    the retention purge clean it too. The file is replaced whole and atomically (a
+    temporary file, then rename), and only when something changed (an append racing
+    from another process may be lost: demo mode only).
     """
     path = outbox_path(data_dir)
     with OutboxTransport._lock:
@@ -213,19 +222,26 @@ def prune_outbox(data_dir: str, keep: Callable[[dict[str, Any]], bool]) -> int:
             with open(path, encoding="utf-8") as handle:
                 lines = [line for line in handle if line.strip()]
         except FileNotFoundError:
-            return 0
-        kept = []
+            return 0, 0
+        kept, dropped, changed = [], 0, 0
         for line in lines:
             try:
                 entry = json.loads(line)
             except ValueError:
-                continue  # a damaged line is dropped with the rest
-            if keep(entry):
+                dropped += 1  # a damaged line is dropped with the rest
+                continue
+            after = change(dict(entry))
+            if after is None:
+                dropped += 1
+            elif after != entry:
+                changed += 1
+                kept.append(json.dumps(after, ensure_ascii=False) + "\n")
+            else:
                 kept.append(line)
-        if len(kept) == len(lines):
-            return 0
+        if not dropped and not changed:
+            return 0, 0
         temporary = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.writelines(kept)
         os.replace(temporary, path)
-    return len(lines) - len(kept)
+    return dropped, changed

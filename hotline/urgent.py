@@ -308,6 +308,17 @@ def done(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> boo
     return bool(conn.exists(Keys(config).once(code, what)))
 
 
+def next_relay(conn: redis.Redis, config: dict[str, Any], code: str) -> int:
+    """Number the next caller text passed on for this case (1, 2, ...); kept as long as
+    the case, so a relay job id is never reused while the case lives."""
+    key = Keys(config).once(code, "relay-seq")
+    pipe = conn.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, CASE_TTL)
+    seq, _ = pipe.execute()
+    return int(seq)
+
+
 def forget_once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> None:
     """Undo once(): the step failed before it was done and may be tried again."""
     conn.delete(Keys(config).once(code, what))

@@ -170,7 +170,7 @@ def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: st
     text = " ".join(for_volunteers(text).split())  # again: a held text may predate the masking
     if not text:
         return
-    seq = conn.incr(urgent.Keys(config).once(code, "relay-seq"))
+    seq = urgent.next_relay(conn, config, code)
     urgent.enqueue_sms(conn, code, volunteer, f"{code}: {text}", f"relay{seq}", config)
     urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
 

@@ -1,14 +1,42 @@
 """Read everything a Redis database holds, as text, for tests that look for a caller's traces.
 
 RQ keeps a job's function and arguments zlib-compressed (pickle inside): those are
-decompressed too, so an argument cannot hide a number from the scan.
+decompressed too, so an argument cannot hide a number from the scan. Given the Fernet
+keys, every token found anywhere (a whole value, a hash field, a job argument
+`sealed:gAAAA…`, a token inside an opened token) is opened and its text scanned too.
 """
 
 from __future__ import annotations
 
+import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+# What a Fernet token looks like: version byte 0x80 and a timestamp, urlsafe base64.
+TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]{40,}={0,2}")
+
+
+def opened(text: str, keys: Iterable[str]) -> list[str]:
+    """The plain texts of every Fernet token in `text` (and of tokens inside those),
+    opened with any of `keys`; a token no key opens is reported as such."""
+    fernet = MultiFernet([Fernet(k) for k in keys])
+    found, todo, seen = [], [text], set()
+    while todo:
+        for token in TOKEN.findall(todo.pop()):
+            if token in seen:
+                continue
+            seen.add(token)
+            try:
+                plain = fernet.decrypt(token.encode("ascii")).decode("utf-8", "replace")
+            except InvalidToken:
+                found.append(f"<unopened token {token[:12]}>")
+                continue
+            found.append(plain)
+            todo.append(plain)
+    return found
 
 
 def _texts(value: bytes) -> Iterator[str]:
@@ -37,18 +65,22 @@ def _values(conn: Any, key: bytes) -> list[bytes]:
     return []
 
 
-def entries(conn: Any) -> dict[str, str]:
-    """Every key of the database -> all its values (and their decompressed forms) as text."""
+def entries(conn: Any, keys: Iterable[str] = ()) -> dict[str, str]:
+    """Every key of the database -> all its values (and their decompressed forms) as text;
+    with Fernet `keys`, followed by what every token in them holds, opened."""
+    keys = [k for k in keys if k]
     out: dict[str, str] = {}
     for key in conn.scan_iter(count=1000):
-        out[key.decode("utf-8", "replace")] = "\n".join(
-            text for value in _values(conn, key) for text in _texts(value))
+        text = "\n".join(t for value in _values(conn, key) for t in _texts(value))
+        if keys:
+            text = "\n".join([text, *opened(text, keys)])
+        out[key.decode("utf-8", "replace")] = text
     return out
 
 
-def dump(conn: Any) -> str:
-    """Every key and every value of the database as one text."""
-    return "\n".join(f"{key}\n{values}" for key, values in entries(conn).items())
+def dump(conn: Any, keys: Iterable[str] = ()) -> str:
+    """Every key and every value of the database as one text (tokens opened with `keys`)."""
+    return "\n".join(f"{key}\n{values}" for key, values in entries(conn, keys).items())
 
 
 def holding(conn: Any, needle: str) -> list[str]:

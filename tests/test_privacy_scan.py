@@ -20,18 +20,21 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 from rq import SimpleWorker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
-from hotline import callbacks, jobs, logs, urgent
+from hotline import callbacks, jobs, logs, retention, urgent, users
 from hotline.caller_keywords import REPLIES
+from hotline.cli import main
 from hotline.phone import AppTransport, Phone
 from hotline.privacy import new_key, number_hash
 from hotline.telephony import read_outbox
 from hotline.transcripts.files import Given
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, SCRIPTS_DIR
 from tests.redis_scan import dump, entries, holding
+from tests.test_web_auth import PASSWORD, log_in
 from workers import context
 
 CALLER = "+821012345678"
@@ -179,8 +182,11 @@ class World:
             assert not leaks, (needle, leaks)
 
 
-def drive_everything(world: World) -> dict[str, str]:
-    """Every conversation type, volunteer command and job; returns what was seen."""
+def drive_everything(world: World, purge: bool = True) -> dict[str, str]:
+    """Every conversation type, volunteer command and job; returns what was seen.
+
+    `purge`: end with the scheduled retention purge (which also gives a TTL to a caller
+    key found without one, so a test of the keys' own TTLs goes without it)."""
     caller, seen = world.caller, {}
     # -- SMS: the menu, the programmes, privacy ------------------------------------------
     assert "무엇을 도와드릴까요?" in caller.text(WORDS["first"]).text
@@ -262,6 +268,8 @@ def drive_everything(world: World) -> dict[str, str]:
     assert caller.text("START").messages == []
     assert caller.text("HELP").text == REPLIES["help"]["ko"]  # the conversation is Korean
     # -- the scheduled purge, in the worker like every other job ----------------------
+    if not purge:
+        return seen
     jobs.schedule_purge(world.rt.redis, world.rt.config)
     world.due(lambda job_id: job_id.startswith("purge-"))
     world.work()
@@ -323,3 +331,97 @@ def test_after_delete_nothing_names_the_caller_at_all(hotline, app, clock, log_l
     assert case.state == urgent.State.CLOSED and case.caller == "" and case.first_words == ""
     for needle in needles():
         assert needle not in "\n".join(log_lines), needle
+
+
+def keys_without_ttl(conn, config) -> list[str]:
+    """Keys with no TTL that are not on the documented list (retention.LONG_LIVED); an RQ
+    job record may only be there while the job waits."""
+    lasting = []
+    for key in conn.scan_iter(count=1000):
+        name = key.decode("utf-8", "replace")
+        if conn.ttl(key) != -1:
+            continue
+        if retention.long_lived(config, name) is None:
+            lasting.append(name)
+        elif name.startswith("rq:job:") and conn.hget(key, "status") not in (
+                b"queued", b"scheduled", b"deferred"):
+            lasting.append(name)  # a job that ended keeps its record for result_ttl only
+    return sorted(lasting)
+
+
+def test_every_key_expires_but_the_few_documented_long_lived_ones(hotline, app, clock,
+                                                                  client):
+    world = World(app, hotline, clock)
+    # menu, directory, call backs, urgent cases, commands, STOP; no purge to mend TTLs
+    drive_everything(world, purge=False)
+    assert keys_without_ttl(hotline.redis, hotline.config) == []
+    assert world.caller.text("삭제").text == REPLIES["delete"]["ko"]
+    world.work(due=True)
+    users.add(hotline.redis, hotline.config, "boss", "staff", PASSWORD)
+    assert log_in(client, "boss").status_code == 302  # a web login and a page behind it
+    assert client.get("/admin/").status_code == 200
+    assert keys_without_ttl(hotline.redis, hotline.config) == []
+
+
+def bridged_callback(world: World) -> None:
+    """The caller asks to be called back; 민지 takes it, is rung, presses 1: the hotline's
+    answer dials the caller's number (kept for Twilio's retries); they talk."""
+    world.caller.text("4")
+    assert "요청을 받았어요" in world.caller.text("1").text
+    assert world.volunteer("NEXT").startswith("요청 ")
+    world.work()
+    world.bridge("completed")
+
+
+def urgent_case(world: World) -> None:
+    """An urgent text pages 민지 with the caller's words; a text is held; she sends ACK,
+    the held and a new text are passed on to her, and her phone bridges to the caller."""
+    world.caller.text(WORDS["urgent_sms"])
+    world.caller.text(WORDS["held"])
+    world.work()
+    case = urgent.open_case_of(world.rt.redis, world.rt.config, CALLER)
+    assert "맡으셨어요" in world.volunteer(f"ACK {case.code}")
+    world.caller.text(WORDS["relayed"])
+    world.work()
+    to_minji = " ".join(e.get("body", "") for e in world.outbox() if e["to"] == MINJI)
+    assert WORDS["urgent_sms"] in to_minji and WORDS["relayed"] in to_minji
+    world.bridge("completed")
+
+
+def forget_by_cli(world: World, redis_url: str) -> None:
+    config = world.rt.config
+    env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
+           "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
+           "HOTLINE_DATA_DIR": config["DATA_DIR"]}
+    done = CliRunner(env=env).invoke(main, ["forget", CALLER, "--json"])
+    assert done.exit_code == 0, done.output
+
+
+@pytest.mark.parametrize("then", ["DELETE", "hotline forget"])
+@pytest.mark.parametrize("scenario", [bridged_callback, urgent_case])
+def test_after_erasure_nothing_holds_the_number_even_opened_with_the_key(
+        hotline, app, clock, redis_url, scenario, then):
+    world = World(app, hotline, clock)
+    world.caller.text(WORDS["first"])
+    scenario(world)
+    key = hotline.config["ENCRYPTION_KEY"]
+    sealed = dump(hotline.redis, [key])
+    assert CALLER in sealed, "the scan opens nothing: it would prove nothing"
+    if then == "DELETE":
+        assert world.caller.text("삭제").text == REPLIES["delete"]["ko"]
+    else:
+        forget_by_cli(world, redis_url)
+    world.work(due=True)
+
+    stored = entries(hotline.redis, [key])
+    assert not [k for k, v in stored.items() if "<unopened token" in v]
+    for needle in needles():  # the number in every form, and every word they wrote
+        assert not [k for k, v in stored.items() if needle in k or needle in v], needle
+    outbox = [json.dumps(e, ensure_ascii=False) for e in world.outbox()]
+    assert outbox and not [e for e in world.outbox() if e["to"] == CALLER]
+    for needle in needles():
+        assert not [line for line in outbox if needle in line], needle
+    if scenario is urgent_case:  # the volunteer's page and texts stay, without the words
+        to_minji = [e.get("body", "") for e in world.outbox() if e["to"] == MINJI]
+        erased = [body for body in to_minji if body.endswith(": (erased)")]
+        assert erased and all(len(body.split(":")[0]) <= 5 for body in erased)

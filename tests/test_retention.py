@@ -109,8 +109,10 @@ def test_every_caller_key_gets_a_ttl_even_one_left_without(redis_conn, config):
     redis_conn.set("hotline:cb:num:1001", "gAAAAA")
     redis_conn.hset("hotline:cb:req:1001", mapping={"status": "waiting", "caller": "abc"})
     redis_conn.set("hotline:rate:sms:abc:1", 3)
+    redis_conn.set("hotline:urgent:once:K7Q:relay-seq", 2)  # left by an older version
     redis_conn.set("hotline:optout-note", "not a caller key")
-    assert retention.purge(redis_conn, config, NOW)["ttl_set"] == 4
+    assert retention.purge(redis_conn, config, NOW)["ttl_set"] == 5
+    assert 0 < redis_conn.ttl("hotline:urgent:once:K7Q:relay-seq") <= 30 * DAY
     assert 0 < redis_conn.ttl("hotline:session:abc") <= 1800
     assert redis_conn.ttl("hotline:cb:req:1001") > 0
     assert redis_conn.ttl("hotline:optout-note") == -1
@@ -160,3 +162,22 @@ def test_hotline_purge_runs_it_by_hand(redis_conn, config, redis_url):
     text = CliRunner(env=env).invoke(main, ["purge"])
     assert text.exit_code == 0 and text.output.startswith("purged (retention 7 days)")
     assert "cases stripped: 0" in text.output
+
+
+def test_a_worker_schedules_the_purge_again_when_redis_lost_it(redis_conn, config):
+    """Redis restarted without its data (or someone deleted the job): the chain of purges,
+    each scheduling the next, is broken; the running worker's maintenance mends it."""
+    from workers.worker import HotlineWorker
+
+    config = {**config, "PURGE_INTERVAL": 3600}
+    registry = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn)
+    first = jobs.schedule_purge(redis_conn, config)
+    first.delete()  # the schedule is gone, as after a restart with no saved data
+    assert registry.get_job_ids() == []
+    worker = HotlineWorker(list(jobs.QUEUES), connection=redis_conn, hotline_config=config)
+    worker.work(burst=True)  # its maintenance runs once before it looks for jobs
+    (again,) = registry.get_job_ids()
+    assert again == first.id  # the same slot: the next hour
+    assert registry.get_scheduled_time(again).timestamp() > time.time()
+    worker.run_maintenance_tasks()  # a later maintenance finds it there: nothing added
+    assert registry.get_job_ids() == [again]

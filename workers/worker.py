@@ -11,7 +11,7 @@ from typing import Any
 from rq import Worker
 
 from hotline import logs, metrics
-from hotline.jobs import QUEUES, schedule_purge
+from hotline.jobs import QUEUES, ensure_purge
 from hotline.redisdb import connect
 from hotline.telephony import Transport
 from workers import context
@@ -96,7 +96,8 @@ class HotlineWorker(Worker):
     def run_maintenance_tasks(self) -> None:
         """RQ's maintenance, after freeing the scheduler locks of a scheduler that died here
         (checked at each maintenance, not only at start: a killed scheduler may take a
-        moment to be gone); then the sweep for jobs of dead workers."""
+        moment to be gone); then the sweep for jobs of dead workers, and the retention
+        purge scheduled again if its chain was lost (Redis restarted without its data)."""
         freed = release_stale_scheduler_locks(self.connection, list(QUEUES))
         if freed:
             logging.getLogger("workers").warning(
@@ -107,6 +108,12 @@ class HotlineWorker(Worker):
                             self.hotline_config, me=self.name)
         except Exception:
             self.log.exception("sweep for jobs of dead workers failed")
+        try:
+            if ensure_purge(self.connection, self.hotline_config):
+                logging.getLogger("workers").warning(
+                    "no retention purge was scheduled (Redis lost its data?); scheduled it")
+        except Exception:
+            self.log.exception("scheduling the retention purge failed")
 
 
 def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
@@ -128,7 +135,7 @@ def start(config: dict[str, Any], burst: bool = False,
                   str(config.get("LOG_FORMAT") or "json"))
     conn = connect(config)
     release_stale_scheduler_locks(conn, list(QUEUES))  # before RQ tries for them at start
-    schedule_purge(conn, config)
+    ensure_purge(conn, config)
     worker = HotlineWorker(list(queues or QUEUES), connection=conn, hotline_config=config,
                            log_job_description=False, worker_ttl=WORKER_TTL,
                            job_monitoring_interval=5)

@@ -49,7 +49,9 @@ def purge(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def forget(number: str, as_json: bool) -> None:
     """Erase every trace of a caller's NUMBER (+821012345678) at once: session, callback
-    requests, urgent-case numbers and texts, queued texts, rate limits. An opt-out stays."""
+    requests, urgent-case numbers and texts, queued texts, rate limits, answers kept for
+    Twilio's retries; in the outbox, lines to the number go and the caller's words and
+    number are taken out of lines to volunteers. An opt-out stays."""
     from hotline import erasure
     from hotline.numbers import mask, to_e164
 

@@ -277,6 +277,8 @@ def _caller_word(read: arrival.Arrival) -> Response:
 
     handled = caller_keywords.carry_out(app.redis, app.config, word, sender, app.clock(),
                                         language, opted_out=read.opted_out)
+    if handled.kind == "delete":
+        do_not_replay()  # nothing about the number is kept, not even this answer
     if handled.reply:
         response.message(handled.reply)
     return _twiml(response)

@@ -5,7 +5,8 @@
   to one already answered (same path, query string and form) gets the stored answer again
   and changes nothing; a twin that arrives while the first is still running waits briefly
   for its answer, else gets an empty <Response/>. Answers are kept Fernet-encrypted (a
-  <Dial> may hold a caller's number) for REPLAY_TTL, under an HMAC of the request.
+  <Dial> may hold a caller's number) for REPLAY_TTL, under an HMAC of the request, and
+  listed under each caller they are about, so erasure finds them (hotline/replay.py).
   Menu Gathers carry a fresh token in their action URL (channels/voice.py), so the same
   key pressed at two different questions is two deliveries, not one.
 - Redis down or hung at that first look-up: the route's fallback at once, so the caller
@@ -28,6 +29,7 @@ from flask import Blueprint, Response, g, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from hotline import replay
 from hotline.channels.fallback import fallback
 from hotline.privacy import NumberVault
 from hotline.web import runtime
@@ -35,7 +37,7 @@ from hotline.web.signature import check_signature
 
 log = logging.getLogger(__name__)
 
-REPLAY_TTL = 900  # seconds an answer is kept for a retried delivery (Twilio retries in minutes)
+REPLAY_TTL = replay.REPLAY_TTL  # seconds an answer is kept for a retried delivery
 PENDING = b"-"  # the claim while the first delivery is being answered
 WAIT_FOR_FIRST = 2.0  # seconds a twin waits for the first delivery's answer
 OUTAGES = (redis.ConnectionError, redis.TimeoutError)
@@ -102,7 +104,7 @@ def _key() -> str:
                            fields], ensure_ascii=False)
     digest = hmac.new(str(app.config["SECRET_KEY"]).encode(), material.encode("utf-8"),
                       hashlib.sha256).hexdigest()[:40]
-    return f"{app.config['KEY_PREFIX']}replay:{digest}"
+    return replay.answer_key(app.config, digest)
 
 
 def _vault() -> NumberVault | None:
@@ -176,8 +178,9 @@ def store(response: Response) -> Response:
             write(pipe)
         keep = response.status_code == 200 and not response.direct_passthrough
         if key is not None and keep and vault is not None:
-            pipe.set(key, vault.encrypt(response.get_data(as_text=True)), ex=REPLAY_TTL,
-                     xx=True)
+            answer = response.get_data(as_text=True)
+            replay.keep(pipe, runtime().config, key, vault.encrypt(answer),
+                        replay.about(runtime().config, request.form.get("From", ""), answer))
         elif key is not None:
             pipe.delete(key)
         pipe.execute()

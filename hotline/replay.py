@@ -1,0 +1,88 @@
+"""The replay cache: answers kept for Twilio's retries, and the callers they are about.
+
+The webhook guard (web/webhook_guard.py) keeps the answer to a first delivery, Fernet-
+sealed, under an HMAC of the request for REPLAY_TTL, so a retry gets the same answer and
+changes nothing. An answer may hold a caller's number (a bridged call's
+<Dial><Number>) or what the hotline told them, so each kept answer is also listed under
+every caller it is about, with the same TTL and in the same pipeline: the sender of the
+request and every number the answer dials or texts. Erasure (DELETE, `hotline forget`)
+deletes the answers listed under the caller; whatever is missed expires with its TTL,
+which the retention purge enforces for every `replay:*` key.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+
+from hotline.numbers import to_e164
+from hotline.privacy import number_hash
+
+REPLAY_TTL = 900  # seconds an answer is kept for a retried delivery (Twilio retries in minutes)
+
+
+def _prefix(config: dict[str, Any]) -> str:
+    return f"{config.get('KEY_PREFIX') or 'hotline:'}replay:"
+
+
+def answer_key(config: dict[str, Any], digest: str) -> str:
+    """The key of one delivery's answer (`digest`: an HMAC of the request)."""
+    return f"{_prefix(config)}{digest}"
+
+
+def index_key(config: dict[str, Any], caller_hash: str) -> str:
+    """The set of answer keys that are about one caller (by the caller's HMAC)."""
+    return f"{_prefix(config)}of:{caller_hash}"
+
+
+def _dialled(answer: str) -> list[str]:
+    """Numbers an answer's TwiML dials or texts (<Number>, <Dial>NUMBER, <Message to>)."""
+    try:
+        root = ET.fromstring(answer)
+    except ET.ParseError:
+        return []
+    found = []
+    for node in root.iter():
+        if node.tag in {"Number", "Dial"} and (node.text or "").strip():
+            found.append((node.text or "").strip())
+        if node.tag in {"Message", "Sms"} and node.get("to"):
+            found.append(node.get("to") or "")
+    return found
+
+
+def about(config: dict[str, Any], sender: str, answer: str) -> set[str]:
+    """The HMACs of the callers an answer is about: its sender, and whoever it dials.
+
+    The hotline's own numbers (a bridged call's leg comes From the hotline) are left out.
+    """
+    secret = str(config.get("SECRET_KEY") or "")
+    own = {to_e164(str(config.get(name) or "")) for name in ("HOTLINE_NUMBER", "FLASH_NUMBER")}
+    numbers = {to_e164(n) for n in (sender, *_dialled(answer))} - own - {None}
+    return {number_hash(secret, n) for n in numbers if n}
+
+
+def keep(pipe: Any, config: dict[str, Any], key: str, sealed: str,
+         callers: Iterable[str]) -> None:
+    """Add to `pipe`: the sealed answer (only over its claim) and its place in the list
+    of each caller it is about, all with REPLAY_TTL."""
+    pipe.set(key, sealed, ex=REPLAY_TTL, xx=True)
+    for caller in callers:
+        index = index_key(config, caller)
+        pipe.sadd(index, key)
+        pipe.expire(index, REPLAY_TTL)
+
+
+def forget(conn: redis.Redis, config: dict[str, Any], caller_hashes: Iterable[str]) -> int:
+    """Delete every kept answer about these callers, and their lists; return how many."""
+    indexes = [index_key(config, h) for h in caller_hashes]
+    pipe = conn.pipeline(transaction=False)
+    for index in indexes:
+        pipe.smembers(index)
+    answers = {key for members in pipe.execute() for key in members}
+    erased = int(conn.delete(*answers)) if answers else 0
+    if indexes:
+        conn.delete(*indexes)
+    return erased
