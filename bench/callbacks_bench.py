@@ -22,8 +22,8 @@ import uuid
 
 import redis
 
-from hotline import callbacks
-from hotline.callbacks import Priority
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Priority
 from hotline.config import load_config
 from hotline.redisdb import connect
 

@@ -24,10 +24,10 @@ import sys
 import time
 import uuid
 
-from hotline.directory import CATEGORIES, get_index, store_entries
-from hotline.directory_import import build_entry
-from hotline.directory_search import Index
-from hotline.places import builtin
+from hotline.directory.gazetteer import builtin
+from hotline.directory.importer import build_entry
+from hotline.directory.search import Index
+from hotline.directory.store import CATEGORIES, get_index, store_entries
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from gen_directory import generate

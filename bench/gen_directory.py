@@ -15,9 +15,9 @@ import random
 import sys
 from collections.abc import Iterator
 
-from hotline.directory_import import CSV_HEADER
+from hotline.directory.gazetteer import Place, builtin
+from hotline.directory.importer import CSV_HEADER
 from hotline.engine.directory_node import CATEGORIES
-from hotline.places import Place, builtin
 
 HOURS = ("mon-fri 09:00-18:00", "mon-fri 09:00-18:00; sat 10:00-14:00", "24/7",
          "tue 14:00-17:00; thu 14:00-17:00", "mon-sat 11:00-14:00", "fri 22:00-06:00", "")

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from werkzeug.serving import make_server
 
 from hotline import create_app
-from hotline.privacy import new_key
+from hotline.privacy.vault import new_key
 from tests.test_redis_outage import CALLER, RedisServer, free_port, post
 
 ROUNDS = 3

@@ -19,10 +19,12 @@ import uuid
 
 from twilio.request_validator import RequestValidator
 
-from hotline import callbacks, create_app, erasure, retention
+from hotline import create_app
+from hotline.callbacks import queue as callbacks
 from hotline.config import load_config
 from hotline.engine.caller_words import find_caller_word
-from hotline.privacy import new_key
+from hotline.privacy import erasure, retention
+from hotline.privacy.vault import new_key
 
 TOKEN = "bench-token"
 URL = "https://hotline.example.org"

@@ -32,7 +32,7 @@ def main() -> None:
     from pyinstrument import Profiler
 
     from hotline import create_app
-    from hotline.demo_data import load_samples
+    from hotline.ops.demo_data import load_samples
 
     workdir = servers.workdir()
     bench_redis = servers.BenchRedis(os.environ.get("HOTLINE_REDIS_URL"), workdir)

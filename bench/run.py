@@ -69,7 +69,7 @@ def _parse() -> argparse.Namespace:
 
 
 def _settings(redis_url: str, data_dir: str) -> dict[str, str]:
-    from hotline.privacy import new_key
+    from hotline.privacy.vault import new_key
 
     return {"REDIS_URL": redis_url, "DATA_DIR": data_dir,
             "SCRIPTS_DIR": os.path.join(ROOT, "ivr_scripts"),
@@ -91,7 +91,7 @@ def _environment(settings: dict[str, str], workdir: str) -> dict[str, str]:
 
 def _load_samples(settings: dict[str, str]) -> list[str]:
     from hotline import create_app
-    from hotline.demo_data import load_samples
+    from hotline.ops.demo_data import load_samples
 
     return load_samples(create_app(dict(settings)))
 

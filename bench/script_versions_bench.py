@@ -22,8 +22,9 @@ import xml.etree.ElementTree as ET
 
 from twilio.request_validator import RequestValidator
 
-from hotline import create_app, script_versions
+from hotline import create_app
 from hotline.config import load_config
+from hotline.scripts import versions as script_versions
 
 OLD = "무엇을 도와드릴까요?"
 NEW = "어떻게 도와드릴까요?"

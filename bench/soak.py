@@ -26,7 +26,9 @@ import redis
 import servers
 from callers import Tally
 
-from hotline import callbacks, jobs, urgent
+from hotline import jobs
+from hotline.callbacks import queue as callbacks
+from hotline.urgent import cases as urgent
 
 SLICE = 30.0  # seconds of load between RSS readings
 DRAIN = 60.0  # seconds the worker gets to empty its queues afterwards

@@ -26,9 +26,11 @@ import redis
 from rq import Worker
 from twilio.request_validator import RequestValidator
 
-from hotline import create_app, rota, urgent_intake, volunteers
-from hotline.privacy import new_key
+from hotline import create_app
+from hotline.people import rota, volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import outbox_path
+from hotline.urgent import intake as urgent_intake
 
 SCRIPT = """\
 spec_version: 1

@@ -47,11 +47,11 @@ def configure_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
     settings = load_config(config)
     missing = [name for name in REQUIRED_SECRETS if not settings.get(name)]
     if missing and settings.get("DEMO"):
-        from hotline.demo import demo_config
+        from hotline.ops.demo import demo_config
 
         settings = demo_config(settings)
     elif missing and settings.get("TESTING"):
-        from hotline.privacy import new_key
+        from hotline.privacy.vault import new_key
 
         made = {"SECRET_KEY": secrets.token_hex(16), "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
                 "ENCRYPTION_KEY": new_key()}
@@ -81,7 +81,7 @@ def configure_scripts(app: Flask) -> None:
     """Load every script in SCRIPTS_DIR once (a ScriptError names each problem); then follow
     the published versions in Redis (hotline scripts publish, /admin/scripts)."""
     from hotline.engine.loader import load_scripts
-    from hotline.web import live_scripts
+    from hotline.scripts import live as live_scripts
 
     app.extensions["hotline"].scripts.replace(load_scripts(app.config["SCRIPTS_DIR"]))
     live_scripts.init_app(app)
@@ -92,7 +92,9 @@ def configure_capabilities(app: Flask) -> None:
 
     e.g. capabilities.register("directory_search", directory.search)
     """
-    from hotline import callback_intake, directory_capability, urgent_intake
+    from hotline.callbacks import intake as callback_intake
+    from hotline.directory import capability as directory_capability
+    from hotline.urgent import intake as urgent_intake
 
     capabilities = app.extensions["hotline"].capabilities
     capabilities.register("directory_search", directory_capability.search_capability)

@@ -19,7 +19,7 @@ from typing import Any
 import redis
 
 from hotline.numbers import to_e164
-from hotline.privacy import number_hash
+from hotline.privacy.vault import number_hash
 
 REPLAY_TTL = 900  # seconds an answer is kept for a retried delivery (Twilio retries in minutes)
 

@@ -122,7 +122,8 @@ class OptOutGuard:
         self.inner, self.conn, self.config, self.clock = inner, conn, config, clock
 
     def _refused(self, to: str) -> bool:
-        from hotline import optout, volunteers
+        from hotline.people import volunteers
+        from hotline.privacy import optout
 
         return (optout.is_opted_out(self.conn, self.config, to)
                 and volunteers.by_phone(self.conn, self.config, to) is None)
@@ -136,7 +137,7 @@ class OptOutGuard:
         except Exception as exc:  # noqa: BLE001  re-raised, only without numbers
             if getattr(exc, "code", None) != UNSUBSCRIBED:
                 raise scrubbed(exc) from None
-            from hotline import optout
+            from hotline.privacy import optout
 
             now = self.clock() if self.clock else datetime.now(UTC).timestamp()
             optout.opt_out(self.conn, self.config, to, now)

@@ -9,8 +9,11 @@ import re
 
 import pytest
 
-from hotline import directory, rota, rota_grid, stats, users, volunteers
-from hotline.directory_edit import EditError, find_entries, get_entry, update_entry
+from hotline import stats
+from hotline.directory import store as directory
+from hotline.directory.edit import EditError, find_entries, get_entry, update_entry
+from hotline.people import accounts as users
+from hotline.people import rota, rota_grid, volunteers
 
 PASSWORD = "correct horse battery"
 HEADER = ("name,category,phone,address,city,region,country,postal_code,latitude,longitude,"
@@ -122,7 +125,7 @@ def test_search_edit_and_remove_one_entry(client, staff, store):
 
 def test_renaming_an_entry_onto_another_is_refused(store):
     conn, _ = store
-    from hotline.directory_import import read_csv
+    from hotline.directory.importer import read_csv
 
     directory.store_entries(conn, "hotline:", read_csv("\n".join([HEADER, GOOD, SECOND])).entries)
     shelter = find_entries(conn, "hotline:", "mirae")[1][0]
@@ -247,7 +250,7 @@ def test_figures_show_counts_as_inline_svg_with_no_numbers(client, staff, store,
     stats.count(conn, config, now, {"urgent_created": 1, "urgent_acked": 1},
                 {"urgent_ack": 90})
     stats.count_opt_out(conn, config, now)
-    from hotline import callbacks
+    from hotline.callbacks import queue as callbacks
 
     callbacks.create(conn, config, "+821099998888", language="ko", topic="clinic", now=now)
     response = client.get("/admin/figures/")

@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from hotline import script_drafts, script_versions, users
+from hotline.people import accounts as users
+from hotline.scripts import drafts as script_drafts
+from hotline.scripts import versions as script_versions
 
 PASSWORD = "correct horse battery"
 OLD = "무엇을 도와드릴까요?"

@@ -11,12 +11,15 @@ import pytest
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
-from hotline import bridge, callbacks, jobs, volunteers
-from hotline.callbacks import Priority, Status
+from hotline import jobs
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Priority, Status
+from hotline.conversation.volunteer_commands import handle
 from hotline.engine.loader import parse_script
-from hotline.privacy import new_key
+from hotline.people import volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import TwilioTransport, read_outbox
-from hotline.volunteer_commands import handle
 from tests.test_callback_node import SCRIPT
 from tests.twilio_api_stub import TwilioApiStub
 from workers import context
@@ -214,7 +217,7 @@ def test_unsigned_call_webhooks_are_refused(client):
 
 
 def test_short_calls_to_the_main_number_count_only_when_staff_turn_it_on():
-    from hotline.callback_intake import is_flash, short_call_is_missed
+    from hotline.callbacks.intake import is_flash, short_call_is_missed
 
     off = {"MISSED_CALL_SECONDS": 5}
     on = {"MISSED_CALL_ON_MAIN": True, "MISSED_CALL_SECONDS": 5}

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from hotline import callbacks
-from hotline.callbacks import Priority, Status
-from hotline.privacy import new_key
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Priority, Status
+from hotline.privacy.vault import new_key
 
 NOW = 1_800_000_000.0
 CALLER = "+821012345678"

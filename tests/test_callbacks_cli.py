@@ -5,10 +5,10 @@ import time
 
 from click.testing import CliRunner
 
-from hotline import callbacks
-from hotline.callbacks import Priority, Status
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Priority, Status
 from hotline.cli.callbacks import callbacks as command
-from hotline.privacy import new_key
+from hotline.privacy.vault import new_key
 
 
 def test_list_shows_masked_numbers_and_the_queue_state(redis_url, redis_conn, tmp_path,

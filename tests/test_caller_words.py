@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.caller_keywords import REPLIES
+from hotline.conversation.caller_words import REPLIES
 from hotline.engine.caller_words import find_caller_word, parse_caller_words
 from hotline.engine.lint import lint
 from hotline.engine.loader import load_script, parse_script

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from hotline.cli import main
-from hotline.directory_import import CSV_HEADER
+from hotline.directory.importer import CSV_HEADER
 
 SAMPLE = str(pathlib.Path(__file__).parent.parent / "ivr_scripts" / "directory.sample.csv")
 

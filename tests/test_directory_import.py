@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from hotline.directory import Keys, get_index, load_entries, revision, store_entries
-from hotline.directory_import import CSV_HEADER, ImportFileError, read_csv, read_file
+from hotline.directory.importer import CSV_HEADER, ImportFileError, read_csv, read_file
+from hotline.directory.store import Keys, get_index, load_entries, revision, store_entries
 
 SAMPLE = pathlib.Path(__file__).parent.parent / "ivr_scripts" / "directory.sample.csv"
 HEADER = ",".join(CSV_HEADER)
@@ -171,7 +171,7 @@ def test_hsds_json_with_organizations_locations_phones_and_schedules(tmp_path):
 
 
 def test_the_sample_loads_only_into_an_empty_directory(redis_conn, tmp_path):
-    from hotline.directory_import import load_if_empty
+    from hotline.directory.importer import load_if_empty
 
     assert load_if_empty(redis_conn, PREFIX, str(SAMPLE)) is True
     version = revision(redis_conn, PREFIX)

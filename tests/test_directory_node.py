@@ -14,9 +14,9 @@ import pytest
 from rq import SimpleWorker
 
 from hotline import jobs
-from hotline.directory import store_entries
-from hotline.directory_capability import search_capability, send_sms_capability
-from hotline.directory_import import read_file
+from hotline.directory.capability import search_capability, send_sms_capability
+from hotline.directory.importer import read_file
+from hotline.directory.store import store_entries
 from hotline.engine import Begin, Digits, Session, Text, step
 from hotline.engine.actions import Ask, Say
 from hotline.engine.inputs import Input, Outcome
@@ -24,7 +24,7 @@ from hotline.engine.lint import errors, lint
 from hotline.engine.loader import load_script
 from hotline.engine.segments import count_segments
 from hotline.engine.wording import sms_text, voice_text
-from hotline.privacy import new_key
+from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 
 HERE = pathlib.Path(__file__).parent

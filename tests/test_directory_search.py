@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 
-from hotline.directory_capability import search_directory
-from hotline.directory_import import CSV_HEADER, read_csv, read_file
-from hotline.directory_search import Index
-from hotline.hours import parse_hours, timezone_for
-from hotline.places import builtin
+from hotline.directory.capability import search_directory
+from hotline.directory.gazetteer import builtin
+from hotline.directory.hours import parse_hours, timezone_for
+from hotline.directory.importer import CSV_HEADER, read_csv, read_file
+from hotline.directory.search import Index
 
 SAMPLE = pathlib.Path(__file__).parent.parent / "ivr_scripts" / "directory.sample.csv"
 
@@ -190,7 +190,7 @@ def test_a_town_named_in_one_script_is_found_from_the_other():
 
 
 def test_romanisation_of_hangul():
-    from hotline.romanize import romanize
+    from hotline.directory.romanize import romanize
 
     assert [romanize(w) for w in ("김해", "해운대", "타코마", "의정부", "울릉", "LA 한인")] == [
         "gimhae", "haeundae", "takoma", "uijeongbu", "ulleung", "LA hanin"]

@@ -14,10 +14,10 @@ import pytest
 from rq import SimpleWorker
 
 from hotline import jobs
-from hotline.directory import store_entries
-from hotline.directory_capability import search_capability, send_sms_capability
-from hotline.directory_import import CSV_HEADER, read_csv
-from hotline.privacy import new_key
+from hotline.directory.capability import search_capability, send_sms_capability
+from hotline.directory.importer import CSV_HEADER, read_csv
+from hotline.directory.store import store_entries
+from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 
 HERE = pathlib.Path(__file__).parent

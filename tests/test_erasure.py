@@ -10,13 +10,17 @@ import pytest
 from click.testing import CliRunner
 from rq import SimpleWorker
 
-from hotline import callbacks, jobs, optout, rota, stats, urgent, volunteers
-from hotline.caller_keywords import REPLIES
-from hotline.capabilities import CapabilityContext
+from hotline import jobs, stats
+from hotline.callbacks import queue as callbacks
 from hotline.cli import main
-from hotline.directory_capability import send_sms_capability
-from hotline.privacy import new_key, number_hash
+from hotline.conversation.caller_words import REPLIES
+from hotline.conversation.capabilities import CapabilityContext
+from hotline.directory.capability import send_sms_capability
+from hotline.people import rota, volunteers
+from hotline.privacy import optout
+from hotline.privacy.vault import new_key, number_hash
 from hotline.telephony import read_outbox
+from hotline.urgent import cases as urgent
 from tests.redis_scan import holding
 from workers import context
 

@@ -17,7 +17,7 @@ from hotline import create_app
 from hotline.channels.fallback import fallback_lines
 from hotline.engine.model import Node
 from hotline.engine.segments import count_segments
-from hotline.privacy import log_id
+from hotline.privacy.vault import log_id
 
 DOWN = "redis://127.0.0.1:1/0"
 

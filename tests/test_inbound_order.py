@@ -17,13 +17,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from hotline import jobs, optout, urgent
+from hotline import jobs
 from hotline.conversation.order import Facts, Route, decide, needs_urgent_check
 from hotline.engine.inputs import Begin, Digits, Text
 from hotline.engine.loader import load_script
 from hotline.engine.runner import leads_to_urgent
 from hotline.engine.session import WAIT_MENU, Session
-from hotline.privacy import new_key
+from hotline.privacy import optout
+from hotline.privacy.vault import new_key
+from hotline.urgent import cases as urgent
 
 NOW = 1_800_000_000.0
 LIMIT = 20

@@ -8,10 +8,13 @@ import pytest
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
-from hotline import bridge, callbacks, jobs, volunteers
-from hotline.callbacks import Status
+from hotline import jobs
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Status
 from hotline.engine.segments import count_segments
-from hotline.privacy import new_key
+from hotline.people import volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import TwilioTransport, read_outbox
 from tests.twilio_api_stub import TwilioApiStub
 from workers import context

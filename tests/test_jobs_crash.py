@@ -6,9 +6,11 @@ import subprocess
 import sys
 import time
 
-from hotline import callbacks, jobs, volunteers
-from hotline.callbacks import Status
-from hotline.privacy import new_key
+from hotline import jobs
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Status
+from hotline.people import volunteers
+from hotline.privacy.vault import new_key
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

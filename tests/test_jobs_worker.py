@@ -9,8 +9,10 @@ import time
 import redis
 from rq.registry import ScheduledJobRegistry
 
-from hotline import callbacks, jobs, volunteers
-from hotline.privacy import new_key
+from hotline import jobs
+from hotline.callbacks import queue as callbacks
+from hotline.people import volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
 
 CALLER = "+821012345678"

@@ -7,8 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from hotline import callbacks, create_app, urgent
-from hotline.privacy import NumberVault, new_key
+from hotline import create_app
+from hotline.callbacks import queue as callbacks
+from hotline.privacy.vault import NumberVault, new_key
+from hotline.urgent import cases as urgent
 
 CALLER = "+821012345678"
 OLD, NEW = new_key(), new_key()

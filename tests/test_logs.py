@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from hotline import create_app, logs
-from hotline.privacy import log_id, new_key
+from hotline.privacy.vault import log_id, new_key
 
 CALLER = "+821012345678"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, SimpleWorker
 
-from hotline import metrics, rota, volunteers
 from hotline.jobs import QUEUES
+from hotline.ops import metrics
+from hotline.people import rota, volunteers
 from hotline.telephony import OutboxTransport
 from workers import context
 

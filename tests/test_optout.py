@@ -9,9 +9,11 @@ import pytest
 from rq import SimpleWorker
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import jobs, optout, stats, volunteers
-from hotline.caller_keywords import REPLIES
-from hotline.privacy import new_key, number_hash
+from hotline import jobs, stats
+from hotline.conversation.caller_words import REPLIES
+from hotline.people import volunteers
+from hotline.privacy import optout
+from hotline.privacy.vault import new_key, number_hash
 from hotline.telephony import OptedOut, OptOutGuard, OutboxTransport, read_outbox
 from workers import context
 
@@ -101,7 +103,8 @@ def test_an_opt_out_is_kept_as_the_hmac_only_and_counted_once(hotline, signed_po
 
 
 def test_an_urgent_text_from_an_opted_out_number_still_pages_a_person(hotline, signed_post):
-    from hotline import rota, urgent
+    from hotline.people import rota
+    from hotline.urgent import cases as urgent
 
     kim = volunteers.add(hotline.redis, hotline.config, "Kim", MINJI, ("ko",))
     rota.import_rota(hotline.redis, hotline.config,
@@ -133,8 +136,8 @@ def test_the_transport_refuses_an_opted_out_number_but_not_a_volunteer(hotline, 
 
 
 def test_a_directory_text_queued_for_an_opted_out_caller_is_not_sent(hotline):
-    from hotline.capabilities import CapabilityContext
-    from hotline.directory_capability import send_sms_capability
+    from hotline.conversation.capabilities import CapabilityContext
+    from hotline.directory.capability import send_sms_capability
 
     conn, config = hotline.redis, hotline.config
     ctx = CapabilityContext(conn, config, CALLER, "h", "voice", "ko", call_sid="CA1")

@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from hotline import jobs
-from hotline.directory import store_entries
-from hotline.directory_import import CSV_HEADER, read_csv
-from hotline.privacy import new_key
+from hotline.directory.importer import CSV_HEADER, read_csv
+from hotline.directory.store import store_entries
+from hotline.privacy.vault import new_key
 
 CALLER = "+821012345670"
 DIRECTORY = "\n".join([

@@ -8,7 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from hotline.phone import AppTransport, HttpTransport, Phone, PhoneError, WebhookError
+from hotline.transcripts.phone import AppTransport, HttpTransport, Phone, PhoneError, WebhookError
 
 CALLER = "+821012345678"
 

@@ -15,7 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 from werkzeug.serving import make_server
 
-from hotline.phone import AppTransport, HttpTransport, Phone, PhoneError, WebhookError
+from hotline.transcripts.phone import AppTransport, HttpTransport, Phone, PhoneError, WebhookError
 
 PUBLIC = "https://hotline.example.org"
 TOKEN = "test-token"

@@ -25,13 +25,17 @@ from rq import SimpleWorker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
-from hotline import callbacks, jobs, logs, retention, urgent, users
-from hotline.caller_keywords import REPLIES
+from hotline import jobs, logs
+from hotline.callbacks import queue as callbacks
 from hotline.cli import main
-from hotline.phone import AppTransport, Phone
-from hotline.privacy import new_key, number_hash
+from hotline.conversation.caller_words import REPLIES
+from hotline.people import accounts as users
+from hotline.privacy import retention
+from hotline.privacy.vault import new_key, number_hash
 from hotline.telephony import read_outbox
 from hotline.transcripts.files import Given
+from hotline.transcripts.phone import AppTransport, Phone
+from hotline.urgent import cases as urgent
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, SCRIPTS_DIR
 from tests.redis_scan import dump, entries, holding
 from tests.test_web_auth import PASSWORD, log_in

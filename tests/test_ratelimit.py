@@ -9,10 +9,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from twilio.request_validator import RequestValidator
 
-from hotline import create_app, volunteers
+from hotline import create_app
 from hotline.config import load_config
 from hotline.conversation.notices import FALLBACK, limit_notice
 from hotline.engine.segments import count_segments
+from hotline.people import volunteers
 
 CALLER = "+821012345678"
 VOLUNTEER = "+821022223333"

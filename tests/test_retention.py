@@ -11,11 +11,14 @@ from click.testing import CliRunner
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
-from hotline import callbacks, jobs, retention, stats, urgent
-from hotline.callbacks import Status
+from hotline import jobs, stats
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Status
 from hotline.cli import main
-from hotline.privacy import new_key
+from hotline.privacy import retention
+from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
+from hotline.urgent import cases as urgent
 from workers import context
 
 CALLER = "+821012345678"

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hotline import volunteers
-from hotline.rota import RotaError, import_rota, load_rota, on_call, parse_rota
+from hotline.people import volunteers
+from hotline.people.rota import RotaError, import_rota, load_rota, on_call, parse_rota
 
 SEOUL = """\
 timezone: Asia/Seoul

@@ -8,8 +8,8 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from hotline import script_versions
 from hotline.cli import main
+from hotline.scripts import versions as script_versions
 from tests.conftest import SCRIPTS_DIR
 
 OLD = "무엇을 도와드릴까요?"

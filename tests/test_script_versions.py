@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 import redis
 
-from hotline import create_app, script_versions
+from hotline import create_app
 from hotline.engine.session import Session
+from hotline.scripts import versions as script_versions
 from tests.conftest import SCRIPTS_DIR
 
 OLD = "무엇을 도와드릴까요?"
@@ -191,7 +192,7 @@ def test_a_caller_waiting_at_a_removed_node_starts_again_safely(redis_conn, app_
 
 def test_a_version_is_compiled_once_per_node_not_per_request(redis_conn, app_config, clock,
                                                              files, monkeypatch):
-    from hotline.web import live_scripts
+    from hotline.scripts import live as live_scripts
 
     compiled = []
     real = script_versions.compile_texts

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from hotline import ConfigError, create_app
-from hotline.privacy import new_key
+from hotline.privacy.vault import new_key
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

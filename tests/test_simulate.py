@@ -188,7 +188,7 @@ def test_url_talks_to_a_running_hotline_with_the_demo_token(env, app_config, tmp
                                                              redis_url):
     """A running demo: the simulator signs with the token the demo keeps in its data dir."""
     from hotline import create_app
-    from hotline.demo import demo_secrets
+    from hotline.ops.demo import demo_secrets
 
     secrets, _ = demo_secrets(env["HOTLINE_DATA_DIR"])
     recording = tmp_path / "from-server.test.yaml"
@@ -223,7 +223,7 @@ def test_a_connected_call_and_its_end_are_shown_and_recorded(capsys):
     from twilio.twiml.voice_response import Gather, VoiceResponse
 
     from hotline.cli.simulate import Conversation
-    from hotline.phone import AppTransport, Phone
+    from hotline.transcripts.phone import AppTransport, Phone
 
     public = "https://hotline.example.org"
     stand_in = Flask(__name__)
@@ -267,8 +267,8 @@ def test_a_volunteer_answers_the_hotlines_call_from_the_outbox_and_presses_1(env
     from rq import SimpleWorker
 
     from hotline.config import load_config
-    from hotline.demo import demo_config
     from hotline.jobs import QUEUES
+    from hotline.ops.demo import demo_config
     from workers import context
 
     caller, volunteer = "+821055550042", "+821011110001"  # a sample volunteer

@@ -3,7 +3,7 @@ conversation carries on, over the limit one short reply and then silence."""
 
 from __future__ import annotations
 
-from hotline import ratelimit
+from hotline.conversation import rate_limits as ratelimit
 
 
 def _sms(sid: str, body: str = "안녕하세요", sender: str = "+821055550101") -> dict[str, str]:

@@ -1,8 +1,11 @@
 """Daily figures: counted where things happen, read back per day; counts only."""
 
-from hotline import callback_intake, callbacks, stats, urgent
-from hotline.callbacks import Status
-from hotline.privacy import new_key
+from hotline import stats
+from hotline.callbacks import intake as callback_intake
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Status
+from hotline.privacy.vault import new_key
+from hotline.urgent import cases as urgent
 
 NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC
 CALLER = "+821012345678"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import itertools
 
-from hotline import urgent
 from hotline.engine.segments import count_segments
-from hotline.privacy import new_key
+from hotline.privacy.vault import new_key
+from hotline.urgent import cases as urgent
 
 
 def _config() -> dict:

@@ -10,14 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from rq import Queue, SimpleWorker
 
-from hotline import bridge, callbacks, rota, urgent, volunteer_commands, volunteers
-from hotline.callbacks import Priority, Status
-from hotline.capabilities import CapabilityContext
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Priority, Status
+from hotline.conversation import volunteer_commands
+from hotline.conversation.capabilities import CapabilityContext
 from hotline.engine.segments import count_segments
 from hotline.jobs import QUEUES
-from hotline.privacy import new_key
+from hotline.people import rota, volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
-from hotline.urgent_intake import acknowledge, relay, urgent_capability
+from hotline.urgent import cases as urgent
+from hotline.urgent.intake import acknowledge, relay, urgent_capability
 from hotline.web import urgent as urgent_web
 from workers import context
 

@@ -7,10 +7,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from hotline import callbacks, rota, urgent, volunteers
-from hotline.capabilities import CapabilityContext
-from hotline.privacy import new_key
-from hotline.urgent_intake import urgent_capability
+from hotline.callbacks import queue as callbacks
+from hotline.conversation.capabilities import CapabilityContext
+from hotline.people import rota, volunteers
+from hotline.privacy.vault import new_key
+from hotline.urgent import cases as urgent
+from hotline.urgent.intake import urgent_capability
 from hotline.web import urgent as urgent_web
 
 CALLER = "+821099998888"
@@ -180,7 +182,7 @@ def test_urgent_voice_webhooks_need_a_signature(voice_case, client):
 
 
 def test_a_voice_call_reaching_the_urgent_node_gets_its_sentence_then_the_dial(voice_case):
-    from hotline.capabilities import Capabilities
+    from hotline.conversation.capabilities import Capabilities
     from hotline.engine.inputs import Begin, Digits
     from hotline.engine.loader import parse_script
     from hotline.engine.runner import step

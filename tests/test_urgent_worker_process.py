@@ -15,10 +15,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from rq import Worker
 
-from hotline import rota, urgent, volunteers
-from hotline.privacy import new_key
+from hotline.people import rota, volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
-from hotline.urgent_intake import acknowledge, urgent_capability
+from hotline.urgent import cases as urgent
+from hotline.urgent.intake import acknowledge, urgent_capability
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CALLER = "+821099998888"

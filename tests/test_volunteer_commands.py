@@ -2,11 +2,13 @@
 
 import pytest
 
-from hotline import callbacks, jobs, volunteers
-from hotline.callbacks import Status
-from hotline.privacy import new_key
-from hotline.volunteer_commands import handle
-from hotline.volunteer_texts import text as phrase
+from hotline import jobs
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Status
+from hotline.conversation.volunteer_commands import handle
+from hotline.people import volunteers
+from hotline.privacy.vault import new_key
+from hotline.scripts.volunteer_texts import text as phrase
 
 NOW = 1_800_000_000.0
 MINA = "+821022223333"

@@ -14,14 +14,17 @@ import pytest
 from click.testing import CliRunner
 from rq import SimpleWorker
 
-from hotline import callbacks, rota, urgent, users, volunteers
-from hotline.capabilities import CapabilityContext
+from hotline.callbacks import queue as callbacks
 from hotline.cli import main
+from hotline.conversation.capabilities import CapabilityContext
 from hotline.engine.segments import count_segments
 from hotline.jobs import QUEUES
-from hotline.privacy import new_key
+from hotline.people import accounts as users
+from hotline.people import rota, volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
-from hotline.urgent_intake import acknowledge, urgent_capability
+from hotline.urgent import cases as urgent
+from hotline.urgent.intake import acknowledge, urgent_capability
 from workers import context
 
 CALLER = "+821099998888"
@@ -245,7 +248,7 @@ def test_paging_everyone_reaches_volunteers_added_by_cli_web_and_rota(
 
 
 def test_the_call_to_a_volunteer_says_the_staff_edited_whisper_in_their_language(team, tmp_path):
-    from hotline import volunteer_commands
+    from hotline.conversation import volunteer_commands
 
     conn, config, people = team
     scripts = tmp_path / "scripts"

@@ -5,9 +5,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from hotline import volunteers
 from hotline.cli.volunteers import volunteers as command
-from hotline.privacy import new_key
+from hotline.people import volunteers
+from hotline.privacy.vault import new_key
 
 
 @pytest.fixture()

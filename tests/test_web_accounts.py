@@ -9,8 +9,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from hotline import create_app, login_limits, users
+from hotline import create_app
 from hotline.cli.users import users as users_command
+from hotline.people import accounts as users
+from hotline.people import login_limits
 
 PASSWORD = "correct horse battery"
 

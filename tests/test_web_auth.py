@@ -8,8 +8,9 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from hotline import login_limits, users, volunteers
 from hotline.cli.users import users as users_command
+from hotline.people import accounts as users
+from hotline.people import login_limits, volunteers
 
 PASSWORD = "correct horse battery"
 

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline import users, volunteers
 from hotline.cli.users import users as users_command
+from hotline.people import accounts as users
+from hotline.people import volunteers
 
 PASSWORD = "correct horse battery"
 SITE = "https://hotline.example.org"  # the test app's PUBLIC_URL

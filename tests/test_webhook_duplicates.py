@@ -19,11 +19,15 @@ from urllib.parse import urlsplit
 import pytest
 from rq import SimpleWorker
 
-from hotline import bridge, callbacks, create_app, jobs, rota, urgent, volunteers
-from hotline.capabilities import CapabilityContext
-from hotline.privacy import new_key
+from hotline import create_app, jobs
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.conversation.capabilities import CapabilityContext
+from hotline.people import rota, volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
-from hotline.urgent_intake import urgent_capability
+from hotline.urgent import cases as urgent
+from hotline.urgent.intake import urgent_capability
 from hotline.web import urgent as urgent_web
 from workers import context
 
@@ -338,7 +342,7 @@ def test_a_twin_arriving_while_the_first_is_still_running_acts_once(world, app, 
     import threading
     import time
 
-    from hotline import volunteer_commands
+    from hotline.conversation import volunteer_commands
 
     real, entered = volunteer_commands.handle_for, threading.Event()
 

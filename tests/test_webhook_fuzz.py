@@ -22,10 +22,13 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from hotline import callbacks, create_app, rota, urgent, volunteers
-from hotline.capabilities import CapabilityContext
-from hotline.privacy import new_key
-from hotline.urgent_intake import urgent_capability
+from hotline import create_app
+from hotline.callbacks import queue as callbacks
+from hotline.conversation.capabilities import CapabilityContext
+from hotline.people import rota, volunteers
+from hotline.privacy.vault import new_key
+from hotline.urgent import cases as urgent
+from hotline.urgent.intake import urgent_capability
 
 CALLER, KIM = "+821012345678", "+821011110001"
 HUGE = st.text(min_size=1, max_size=3).map(lambda s: (s * 4000)[:8_000])

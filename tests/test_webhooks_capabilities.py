@@ -11,7 +11,7 @@ from hotline.engine.actions import Handoff, Say
 from hotline.engine.inputs import Outcome
 from hotline.engine.model import Language, Node, Script, Step
 from hotline.engine.nodes import EndNode
-from hotline.privacy import number_hash
+from hotline.privacy.vault import number_hash
 
 CALLER = "+821012345678"
 

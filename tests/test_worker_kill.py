@@ -19,11 +19,14 @@ import pytest
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-from hotline import callbacks, jobs, rota, urgent, volunteers
-from hotline.capabilities import CapabilityContext
-from hotline.privacy import new_key
+from hotline import jobs
+from hotline.callbacks import queue as callbacks
+from hotline.conversation.capabilities import CapabilityContext
+from hotline.people import rota, volunteers
+from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
-from hotline.urgent_intake import urgent_capability
+from hotline.urgent import cases as urgent
+from hotline.urgent.intake import urgent_capability
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CALLER = "+821012345678"

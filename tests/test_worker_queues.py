@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from rq import Queue
 
 from hotline.cli import main
-from hotline.privacy import new_key
+from hotline.privacy.vault import new_key
 
 
 def test_a_worker_for_urgent_leaves_the_other_queues_alone(redis_conn, redis_url, tmp_path):

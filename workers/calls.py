@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import bridge, callbacks, volunteer_texts, volunteers
-from hotline.callbacks import Status
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Status
+from hotline.people import volunteers
+from hotline.scripts import volunteer_texts
 from hotline.telephony import OptedOut
 from workers import context
 from workers.context import log

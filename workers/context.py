@@ -37,7 +37,7 @@ def environment_config() -> dict[str, Any]:
     """Read the configuration from the environment (demo secrets filled in demo mode)."""
     cfg = load_config()
     if cfg.get("DEMO"):
-        from hotline.demo import demo_config
+        from hotline.ops.demo import demo_config
 
         cfg = demo_config(cfg)
     return cfg

@@ -6,13 +6,14 @@ import json
 
 from rq import get_current_job
 
-from hotline import jobs, retention
+from hotline import jobs
+from hotline.privacy import retention
 from workers import context
 from workers.context import log
 
 
 def purge() -> str:
-    """Enforce the retention rules (hotline.retention), then schedule the next purge."""
+    """Enforce the retention rules (hotline.privacy.retention), then schedule the next purge."""
     conn, config = context.connection(), context.config()
     current = get_current_job()
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline import script_drafts
+from hotline.scripts import drafts as script_drafts
 from workers import context
 from workers.context import log
 

@@ -13,8 +13,12 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from hotline import metrics, rota, urgent, urgent_intake, volunteer_texts, volunteers
-from hotline.urgent import State
+from hotline.ops import metrics
+from hotline.people import rota, volunteers
+from hotline.scripts import volunteer_texts
+from hotline.urgent import cases as urgent
+from hotline.urgent import intake as urgent_intake
+from hotline.urgent.cases import State
 from workers import context
 from workers.context import log
 from workers.effects import at_most_once

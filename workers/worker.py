@@ -10,8 +10,9 @@ from typing import Any
 
 from rq import Worker
 
-from hotline import logs, metrics
+from hotline import logs
 from hotline.jobs import QUEUES, ensure_purge
+from hotline.ops import metrics
 from hotline.redisdb import connect
 from hotline.telephony import Transport
 from workers import context

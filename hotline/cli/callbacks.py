@@ -7,7 +7,7 @@ import time
 
 import click
 
-from hotline import callbacks as queue
+from hotline.callbacks import queue
 from hotline.redisdb import connect
 
 

@@ -32,7 +32,7 @@ def cases() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def show_command(code: str, as_json: bool) -> None:
     """Print an urgent case and its timeline (never the caller's number)."""
-    from hotline import urgent
+    from hotline.urgent import cases as urgent
 
     conn, config = _connect()
     case = urgent.get(conn, config, code)
@@ -63,7 +63,7 @@ def show_command(code: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def list_command(show_all: bool, as_json: bool) -> None:
     """List urgent cases, newest first (open ones unless --all)."""
-    from hotline import urgent
+    from hotline.urgent import cases as urgent
 
     conn, config = _connect()
     found = urgent.recent(conn, config)
@@ -88,7 +88,7 @@ def close_command(code: str, note: str) -> None:
     """Close an urgent case: its paging stops and the caller's number is deleted."""
     import time
 
-    from hotline import urgent
+    from hotline.urgent import cases as urgent
 
     conn, config = _connect()
     if not urgent.close(conn, config, code, time.time(), outcome=note[:200]):

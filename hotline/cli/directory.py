@@ -10,10 +10,10 @@ import click
 import redis
 
 from hotline.config import load_config
-from hotline.directory import CATEGORIES, get_index
-from hotline.directory_capability import display_phone
-from hotline.directory_import import ImportFileError, import_file
-from hotline.directory_search import Hit, SearchResult
+from hotline.directory.capability import display_phone
+from hotline.directory.importer import ImportFileError, import_file
+from hotline.directory.search import Hit, SearchResult
+from hotline.directory.store import CATEGORIES, get_index
 from hotline.redisdb import connect
 
 

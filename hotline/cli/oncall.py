@@ -28,7 +28,7 @@ def oncall() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def import_command(file: str) -> None:
     """Check the rota in FILE and put it in force; a bad file changes nothing."""
-    from hotline.rota import RotaError, import_rota, resolver
+    from hotline.people.rota import RotaError, import_rota, resolver
 
     try:
         with open(file, encoding="utf-8") as handle:
@@ -68,8 +68,8 @@ def _instant(text: str | None, zone: Any) -> float:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def show_command(at_text: str | None, as_json: bool) -> None:
     """Print who answers at each level now (or at --at)."""
-    from hotline import volunteers
-    from hotline.rota import availability, load_rota, on_call
+    from hotline.people import volunteers
+    from hotline.people.rota import availability, load_rota, on_call
 
     conn, config = _connect()
     rota = load_rota(conn, config)

@@ -33,7 +33,7 @@ def purge(as_json: bool) -> None:
     """Apply the retention rules now (a worker also does it every hour): close what
     expired, strip closed callbacks and cases older than HOTLINE_RETENTION_DAYS to counts
     and timings, give every caller key a TTL."""
-    from hotline import retention
+    from hotline.privacy import retention
 
     conn, config = _connect()
     try:
@@ -52,8 +52,8 @@ def forget(number: str, as_json: bool) -> None:
     requests, urgent-case numbers and texts, queued texts, rate limits, answers kept for
     Twilio's retries; in the outbox, lines to the number go and the caller's words and
     number are taken out of lines to volunteers. An opt-out stays."""
-    from hotline import erasure
     from hotline.numbers import mask, to_e164
+    from hotline.privacy import erasure
 
     e164 = to_e164(number)
     if e164 is None:

@@ -10,7 +10,7 @@ import sys
 import click
 
 from hotline.config import load_config
-from hotline.demo import SECRETS_FILE, demo_config, demo_secrets
+from hotline.ops.demo import SECRETS_FILE, demo_config, demo_secrets
 
 
 def _create_app(config: dict):
@@ -71,7 +71,7 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     if not config.get("REDIS_URL"):
         click.echo(f"Redis: embedded, saved under {os.path.abspath(config['DATA_DIR'])}")
     app = _create_app(config)
-    from hotline.demo_data import load_samples
+    from hotline.ops.demo_data import load_samples
 
     for line in load_samples(app):
         click.echo(line)

@@ -13,9 +13,9 @@ from typing import Any
 import click
 import redis
 
-from hotline import script_versions
 from hotline.cli.scripts import _directory, scripts
 from hotline.engine.lint import format_problem
+from hotline.scripts import versions as script_versions
 
 
 def _who(name: str | None) -> str:

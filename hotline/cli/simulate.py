@@ -18,8 +18,15 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from hotline.numbers import mask, to_e164
-from hotline.phone import AppTransport, HttpTransport, Phone, PhoneError, SmsReply, VoiceReply
 from hotline.transcripts import Exchange, Given, Transcript, TranscriptError
+from hotline.transcripts.phone import (
+    AppTransport,
+    HttpTransport,
+    Phone,
+    PhoneError,
+    SmsReply,
+    VoiceReply,
+)
 
 KEYS = re.compile(r"[0-9*#]+")
 HELP = ("Type keypad digits to press them, other words to speak them, an empty line to stay "
@@ -38,7 +45,7 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
     """
     from hotline import create_app
     from hotline.config import load_config
-    from hotline.demo import demo_config
+    from hotline.ops.demo import demo_config
 
     config = demo_config(load_config())
     if fresh:  # a recording starts where its replay will: no earlier conversation
@@ -46,7 +53,7 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
     given = Given()
     try:
         app = create_app(config)
-        from hotline.demo_data import load_samples, sample_given
+        from hotline.ops.demo_data import load_samples, sample_given
 
         started = time.time()
         for line in load_samples(app):  # as `hotline demo` does, into an empty hotline
@@ -63,7 +70,7 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
 def _auth_token() -> str:
     """The token a running hotline checks: TWILIO_AUTH_TOKEN, else the demo's secrets file."""
     from hotline.config import load_config
-    from hotline.demo import SECRETS_FILE
+    from hotline.ops.demo import SECRETS_FILE
 
     token = os.environ.get("TWILIO_AUTH_TOKEN")
     if token:

@@ -11,9 +11,9 @@ import sys
 import click
 import redis
 
-from hotline import users as store
+from hotline.people import accounts as store
+from hotline.people.accounts import ROLES, UserError
 from hotline.redisdb import connect
-from hotline.users import ROLES, UserError
 
 
 def _open() -> tuple:

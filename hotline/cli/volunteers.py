@@ -6,10 +6,10 @@ import json
 
 import click
 
-from hotline import volunteers as store
 from hotline.numbers import mask
+from hotline.people import volunteers as store
+from hotline.people.volunteers import ROLES, VolunteerError
 from hotline.redisdb import connect
-from hotline.volunteers import ROLES, VolunteerError
 
 
 def _script_languages() -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 Their words live in the entry script's `phrases:` (ivr_scripts/main.yaml), in every
 language the script declares, so staff edit them and `hotline scripts lint` checks them:
 a translation in each language, neutral words, loanwords, placeholders, and one SMS
-segment with sample values filled in. hotline.volunteer_texts reads them at run time and
+segment with sample values filled in. hotline.scripts.volunteer_texts reads them at run time and
 falls back to FALLBACK (English) only when a phrase is missing.
 """
 

@@ -63,7 +63,8 @@ class Given:
 
     def apply(self, app: Any, conn: Any) -> None:
         """Load the directory, register the volunteers, put the rota in force (fresh app)."""
-        from hotline import directory_import, rota, volunteers
+        from hotline.directory import importer as directory_import
+        from hotline.people import rota, volunteers
 
         if self.directory:
             directory_import.import_file(conn, app.config["KEY_PREFIX"], self.directory)

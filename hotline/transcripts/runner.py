@@ -16,8 +16,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from hotline.phone import AppTransport, Phone, PhoneError
-from hotline.privacy import new_key
+from hotline.privacy.vault import new_key
 from hotline.transcripts.files import (
     START_TIME,
     Exchange,
@@ -28,6 +27,7 @@ from hotline.transcripts.files import (
     seconds,
     transcript_paths,
 )
+from hotline.transcripts.phone import AppTransport, Phone, PhoneError
 
 PUBLIC_URL = "https://hotline.test"
 

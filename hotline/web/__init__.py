@@ -10,11 +10,11 @@ from typing import Any
 import redis
 from flask import current_app
 
-from hotline.capabilities import Capabilities
-from hotline.privacy import NumberVault, log_id, number_hash
+from hotline.conversation.capabilities import Capabilities
+from hotline.conversation.sessions import SessionStore
+from hotline.privacy.vault import NumberVault, log_id, number_hash
 from hotline.redisdb import connect
-from hotline.sessions import SessionStore
-from hotline.web.scriptset import ScriptSet
+from hotline.scripts.scriptset import ScriptSet
 
 
 class Runtime:

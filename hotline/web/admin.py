@@ -35,7 +35,7 @@ def sections() -> list[dict[str, Any]]:
 @login_required(role="staff")
 def index() -> Any:
     """The staff home page."""
-    from hotline.web.live_scripts import live_version
+    from hotline.scripts.live import live_version
 
     return render_template("admin/index.html", sections=sections(),
                            script_version=live_version())

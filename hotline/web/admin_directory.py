@@ -2,7 +2,7 @@
 
 An upload goes through the same code as `hotline directory import` (read_text, then
 store_read): the same rules, and rejected rows listed by their line. One entry is edited
-through the import's row check (hotline.directory_edit).
+through the import's row check (hotline.directory.edit).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hotline import directory_edit
-from hotline.directory import CATEGORIES
-from hotline.directory_import import CSV_HEADER, ImportFileError, import_text
+from hotline.directory import edit as directory_edit
+from hotline.directory.importer import CSV_HEADER, ImportFileError, import_text
+from hotline.directory.store import CATEGORIES
 from hotline.web import runtime
 from hotline.web.auth import login_required
 

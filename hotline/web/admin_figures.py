@@ -10,8 +10,10 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from hotline import bridge, callbacks, stats
-from hotline.callbacks import Priority, Status
+from hotline import stats
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Priority, Status
 from hotline.web import runtime
 from hotline.web.auth import login_required
 from hotline.web.charts import bar_chart, swatch

@@ -1,8 +1,8 @@
 """Staff page for volunteers and the on-call rota (/admin/people/).
 
-Volunteers: add, edit, remove, ON/OFF (hotline.volunteers, as `hotline volunteers` and the
+Volunteers: add, edit, remove, ON/OFF (hotline.people.volunteers, as `hotline volunteers` and the
 SMS commands ON/OFF). The rota: a week grid per level in the rota's timezone with gaps in
-red (hotline.rota_grid), and a rota YAML import through the same code as `hotline oncall
+red (hotline.people.rota_grid), and a rota YAML import through the same code as `hotline oncall
 import` (rota.import_rota: a bad file lists its problems by line and changes nothing).
 Volunteers' numbers are shown masked, as `hotline volunteers list` does.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hotline import rota, rota_grid, volunteers
 from hotline.numbers import mask
-from hotline.rota import DAYS, RotaError
-from hotline.volunteers import ROLES, VolunteerError
+from hotline.people import rota, rota_grid, volunteers
+from hotline.people.rota import DAYS, RotaError
+from hotline.people.volunteers import ROLES, VolunteerError
 from hotline.web import runtime
 from hotline.web.auth import login_required
 

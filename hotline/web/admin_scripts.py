@@ -13,12 +13,15 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from hotline import script_drafts, script_simulator, script_versions
 from hotline.engine.lint import errors
 from hotline.engine.loader import Problem
-from hotline.web import live_scripts, runtime
+from hotline.scripts import drafts as script_drafts
+from hotline.scripts import live as live_scripts
+from hotline.scripts import simulator as script_simulator
+from hotline.scripts import versions as script_versions
+from hotline.scripts.scriptset import ScriptSet
+from hotline.web import runtime
 from hotline.web.auth import current_user, login_required
-from hotline.web.scriptset import ScriptSet
 
 bp = Blueprint("admin_scripts", __name__, url_prefix="/admin/scripts")
 

@@ -23,11 +23,14 @@ import redis
 from flask import g, request
 from werkzeug.datastructures import MultiDict
 
-from hotline import optout, ratelimit, urgent, volunteers
+from hotline.conversation import rate_limits as ratelimit
+from hotline.conversation.sessions import SessionStore
 from hotline.numbers import to_e164
-from hotline.privacy import number_hash
+from hotline.people import volunteers
+from hotline.privacy import optout
+from hotline.privacy.vault import number_hash
 from hotline.redisdb import lua
-from hotline.sessions import SessionStore
+from hotline.urgent import cases as urgent
 from hotline.web import runtime
 
 SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry from a new text

@@ -3,7 +3,7 @@
 Sessions are Flask's signed cookies (key: SECRET_KEY): HttpOnly, SameSite=Lax, and
 Secure when PUBLIC_URL is https. The cookie holds only the account name, the login's
 token and the CSRF token. Each request checks the login's record in Redis
-(hotline.users.logged_in) with the account: logout deletes the record, and removing an
+(hotline.people.accounts.logged_in) with the account: logout deletes the record, and removing an
 account or changing its role or password ends every login of it, so a copied cookie opens
 nothing afterwards. After login, `next` leads only to a path of this site (safe_next).
 """
@@ -29,8 +29,9 @@ from flask import (
     url_for,
 )
 
-from hotline import login_limits, users
-from hotline.users import User
+from hotline.people import accounts as users
+from hotline.people import login_limits
+from hotline.people.accounts import User
 from hotline.web import runtime
 
 bp = Blueprint("auth", __name__)

@@ -11,9 +11,12 @@ import logging
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import bridge, callbacks, jobs, urgent
-from hotline.callback_intake import missed_call
-from hotline.callbacks import Status
+from hotline import jobs
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.intake import missed_call
+from hotline.callbacks.queue import Status
+from hotline.urgent import cases as urgent
 from hotline.web import runtime
 from hotline.web.webhook_guard import protect
 

@@ -7,7 +7,7 @@ proxy (no X-Forwarded-For) is answered. Anything else gets 404, as if there were
 Under gunicorn several processes answer webhooks: each writes its latency histogram to
 files in PROMETHEUS_MULTIPROC_DIR (hotline/gunicorn_conf.py sets one up), and a scrape
 adds them up. Without that directory (`hotline serve`, tests) the histogram lives in this
-process. The Redis gauges and totals come from hotline.metrics.
+process. The Redis gauges and totals come from hotline.ops.metrics.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from flask import Blueprint, Flask, Response, abort, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 
-from hotline.metrics import RedisCollector
+from hotline.ops.metrics import RedisCollector
 from hotline.web import runtime
 
 bp = Blueprint("metrics", __name__)

@@ -19,25 +19,22 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.datastructures import MultiDict
 
-from hotline import (
-    callback_intake,
-    caller_keywords,
-    ratelimit,
-    stats,
-    urgent_intake,
-    volunteer_commands,
-    volunteers,
-)
-from hotline.capabilities import CapabilityContext
+from hotline import stats
+from hotline.callbacks import intake as callback_intake
 from hotline.channels import ratelimit as channel_ratelimit
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
-from hotline.conversation import notices, order
+from hotline.conversation import caller_words as caller_keywords
+from hotline.conversation import notices, order, volunteer_commands
+from hotline.conversation import rate_limits as ratelimit
+from hotline.conversation.capabilities import CapabilityContext
 from hotline.engine.inputs import Begin, Digits, Input, Outcome, Silence, Text
 from hotline.engine.matching import detect_language
 from hotline.engine.runner import Result, leads_to_urgent, step
 from hotline.engine.session import Session
 from hotline.numbers import country_of
+from hotline.people import volunteers
+from hotline.urgent import intake as urgent_intake
 from hotline.web import arrival, runtime
 from hotline.web.urgent import urgent_dial
 from hotline.web.webhook_guard import claim_with, do_not_replay, protect, with_answer

@@ -18,11 +18,13 @@ import redis
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from hotline import rota, urgent, urgent_intake, volunteers
 from hotline.engine.actions import End, Say
 from hotline.engine.emergency import emergency_number
 from hotline.engine.model import Script
 from hotline.engine.runner import Result
+from hotline.people import rota, volunteers
+from hotline.urgent import cases as urgent
+from hotline.urgent import intake as urgent_intake
 from hotline.web import runtime
 from hotline.web.webhook_guard import protect
 

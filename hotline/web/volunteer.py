@@ -1,7 +1,7 @@
 """The volunteer pages (/volunteer/): the callback queue, urgent cases, availability.
 
 Thin views over the same code the SMS commands use: "take next" is NEXT, ACK is ACK,
-on/off is ON/OFF (hotline.volunteer_commands, hotline.urgent_intake). Numbers are only
+on/off is ON/OFF (hotline.conversation.volunteer_commands, hotline.urgent.intake). Numbers are only
 ever shown masked; urgent cases show no number at all.
 """
 
@@ -11,19 +11,17 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hotline import (
-    bridge,
-    callbacks,
-    urgent,
-    urgent_intake,
-    volunteer_commands,
-    volunteer_texts,
-    volunteers,
-)
-from hotline.callback_outcomes import Outcome, OutcomeError, record
-from hotline.callbacks import Request, Status
-from hotline.redact import for_volunteers
-from hotline.volunteers import Volunteer
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.outcomes import Outcome, OutcomeError, record
+from hotline.callbacks.queue import Request, Status
+from hotline.conversation import volunteer_commands
+from hotline.people import volunteers
+from hotline.people.volunteers import Volunteer
+from hotline.privacy.redact import for_volunteers
+from hotline.scripts import volunteer_texts
+from hotline.urgent import cases as urgent
+from hotline.urgent import intake as urgent_intake
 from hotline.web import runtime
 from hotline.web.auth import current_user, login_required
 

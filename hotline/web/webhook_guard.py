@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline import replay
 from hotline.channels.fallback import fallback
-from hotline.privacy import NumberVault
+from hotline.privacy.vault import NumberVault
 from hotline.web import runtime
 from hotline.web.signature import check_signature
 
@@ -74,7 +74,7 @@ def fallback_answer() -> Response:
     if request.endpoint in QUIET_ENDPOINTS:
         return _empty()
     try:
-        from hotline.callback_intake import is_flash
+        from hotline.callbacks.intake import is_flash
 
         if request.endpoint == "calls.flash" or (
                 request.endpoint == "twilio.incoming_call"

@@ -65,7 +65,7 @@ def _live_server_base() -> Iterator[LiveServer]:
 @pytest.fixture()
 def app_config(app_config, _live_server_base, tmp_path):
     """The app serves at the live server's URL; outbox and keys of this test."""
-    from hotline.privacy import new_key
+    from hotline.privacy.vault import new_key
 
     return {**app_config, "PUBLIC_URL": _live_server_base.url,
             "DATA_DIR": str(tmp_path / "data"), "ENCRYPTION_KEY": new_key()}
@@ -106,7 +106,7 @@ def page(browser, live_server):
 @pytest.fixture()
 def make_user(app):
     """make_user(name, role="volunteer", password=PASSWORD, volunteer=None) -> User."""
-    from hotline import users
+    from hotline.people import accounts as users
 
     runtime = app.extensions["hotline"]
 

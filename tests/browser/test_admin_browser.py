@@ -4,7 +4,10 @@ Every page is photographed at 360 and 1280 px, weighed, and checked to fit 360 p
 
 from playwright.sync_api import expect
 
-from hotline import callbacks, directory_edit, rota, stats, volunteers
+from hotline import stats
+from hotline.callbacks import queue as callbacks
+from hotline.directory import edit as directory_edit
+from hotline.people import rota, volunteers
 
 HEADER = ("name,category,phone,address,city,region,country,postal_code,latitude,longitude,"
           "languages,hours,cost,description")

@@ -10,7 +10,7 @@ import requests
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
-from hotline import script_versions
+from hotline.scripts import versions as script_versions
 
 OLD = "무엇을 도와드릴까요?"
 NEW = "어떻게 도와드릴까요?"

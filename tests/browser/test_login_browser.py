@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from hotline import volunteers
+from hotline.people import volunteers
 
 
 def test_a_volunteer_logs_in_lands_on_the_queue_and_logs_out(app, page, make_user, login,

@@ -7,9 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from hotline import callbacks, rota, urgent, volunteers
-from hotline.callbacks import Status
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Status
+from hotline.people import rota, volunteers
 from hotline.telephony import read_outbox
+from hotline.urgent import cases as urgent
 
 KIM_PHONE = "+821011112222"
 CALLER = "+821099998888"

@@ -1,0 +1,2 @@
+"""Call-back requests: the queue and its Lua, intake (menu, missed calls), bridged calls and
+outcomes."""

@@ -1,0 +1,117 @@
+"""How callback requests come in: from a menu node (capabilities) or a missed call.
+
+request_capability / cancel_capability are registered in create_app under the names of
+the node types that hand off to them (callback_request, callback_cancel).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+
+from hotline import stats
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Priority
+from hotline.conversation.capabilities import CapabilityContext
+from hotline.numbers import to_e164
+
+MISSED_CALL_WINDOW = 3600  # seconds in which repeated rings from one number make one request
+MISSED_CALL_LANGUAGE = "ko"
+
+
+def _now(ctx: CapabilityContext) -> float:
+    clock = ctx.config.get("CLOCK")
+    return float(clock()) if clock else time.time()
+
+
+def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:
+    """File (or find) the caller's callback request; return id, position, hours, existing."""
+    config = dict(ctx.config)
+    sid = ctx.message_sid or ctx.call_sid
+    try:
+        priority = Priority(params.get("priority") or "normal")
+    except ValueError:
+        priority = Priority.NORMAL
+    try:
+        placed = callbacks.create(
+            ctx.redis, config, ctx.caller, language=str(params.get("language") or ctx.language),
+            topic=str(params.get("topic") or "other"), priority=priority, now=_now(ctx),
+            idem=f"req-{sid}" if sid else "")
+    except ValueError:
+        return {}  # a number we cannot call back (withheld, invalid): the node says so
+    # An open request out of the queue (a volunteer is calling, or a retry is due) is next.
+    return {"id": placed.request.id, "position": max(1, placed.position),
+            "hours": callbacks.expected_hours(ctx.redis, config), "existing": placed.existing}
+
+
+def cancel_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Cancel the caller's open callback request; return whether there was one."""
+    req = callbacks.cancel(ctx.redis, dict(ctx.config), ctx.caller, _now(ctx))
+    return {"cancelled": req is not None, **({"id": req.id} if req else {})}
+
+
+def missed_call(conn: redis.Redis, config: dict[str, Any], number: str, call_sid: str,
+                now: float) -> callbacks.Placed | None:
+    """A ring on the flash number: one callback request per number per window."""
+    window = int(config.get("MISSED_CALL_WINDOW") or MISSED_CALL_WINDOW)
+    key = f"{callbacks.keys(config).prefix}cb:missed:{callbacks.caller_hash(config, number)}"
+    if not conn.set(key, "1", nx=True, ex=window):
+        return None  # rang again within the window: the first ring already asked
+    try:
+        placed = callbacks.create(conn, config, number, language=MISSED_CALL_LANGUAGE,
+                                  topic="missed_call", now=now, idem=f"missed-{call_sid}")
+    except ValueError:
+        return None  # no number to call back (withheld or invalid)
+    if not placed.existing:
+        stats.count_missed_call(conn, config, now)
+    return placed
+
+
+def is_flash(config: dict[str, Any], to_number: str) -> bool:
+    """True when a call was made to the dedicated flash (missed-call) number."""
+    flash = config.get("FLASH_NUMBER")
+    return bool(flash) and to_e164(to_number) == to_e164(str(flash))
+
+
+def short_call_is_missed(config: dict[str, Any], call_status: str, duration: str | int,
+                         pressed: bool) -> bool:
+    """With MISSED_CALL_ON_MAIN on: a call to the main number that ended within
+    MISSED_CALL_SECONDS, before the caller pressed anything, counts as a missed call."""
+    if not config.get("MISSED_CALL_ON_MAIN") or pressed or call_status != "completed":
+        return False
+    try:
+        seconds = int(duration)
+    except (TypeError, ValueError):
+        return False
+    return seconds <= int(config.get("MISSED_CALL_SECONDS") or 5)
+
+
+PRESSED_TTL = 3600  # seconds a call is remembered as one where the caller pressed or spoke
+
+
+def _pressed_key(config: dict[str, Any], call_sid: str) -> str:
+    return f"{callbacks.keys(config).prefix}cb:pressed:{call_sid[:64]}"
+
+
+def note_pressed(conn: redis.Redis, config: dict[str, Any], call_sid: str) -> None:
+    """The caller pressed a key or spoke in this call: it is no missed call (staff setting)."""
+    if call_sid and config.get("MISSED_CALL_ON_MAIN"):
+        conn.set(_pressed_key(config, call_sid), "1", ex=PRESSED_TTL)
+
+
+def call_ended(conn: redis.Redis, config: dict[str, Any], form: Any,
+               now: float) -> callbacks.Placed | None:
+    """A status callback for a call to the main number: a short call in which the caller
+    pressed nothing is a missed call, when MISSED_CALL_ON_MAIN is on."""
+    if not config.get("MISSED_CALL_ON_MAIN") or form.get("Direction", "inbound") != "inbound":
+        return None
+    sid = str(form.get("CallSid", ""))
+    if not sid or is_flash(config, str(form.get("To", ""))):
+        return None  # a flash ring was filed when it was rejected
+    pressed = bool(conn.exists(_pressed_key(config, sid)))
+    if not short_call_is_missed(config, str(form.get("CallStatus", "")),
+                                form.get("CallDuration", ""), pressed):
+        return None
+    return missed_call(conn, config, str(form.get("From", "")), sid, now)

@@ -1,0 +1,117 @@
+"""What the SMS webhook does with a caller's STOP, START, HELP or DELETE (before the menu).
+
+The words come from the script (`caller_words:`, see engine/caller_words.py). STOP opts
+the number out of every SMS until START; HELP answers with one short text; DELETE erases
+everything kept about the number (erasure.forget) and confirms it. Replies are one SMS
+segment, plain and neutral, in the word's language (an English word: the caller's
+language so far). Twilio answers its own English STOP/START words itself and blocks any
+reply to a number that just opted out, so those get no text from the hotline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from hotline.engine.caller_words import CallerWord, find_caller_word, words_of
+from hotline.engine.model import Script
+from hotline.privacy import erasure, optout
+from hotline.privacy.vault import log_id
+
+log = logging.getLogger("hotline.keywords")
+
+REPLIES: dict[str, dict[str, str]] = {
+    "help": {
+        "ko": "무료 건강·생활 안내 번호예요. 메뉴는 아무 글자나 보내세요. 문자 그만 받기: 중지, "
+              "기록 지우기: 삭제",
+        "en": "Free health and support information. Text anything for the menu. "
+              "STOP: no more texts. DELETE: erase your records.",
+        "zh": "免费健康和生活信息。发送任意文字查看菜单。停止短信：停止。删除记录：删除",
+        "ru": "Меню: любой текст. Без SMS: стоп. Стереть данные: удалить.",
+    },
+    "stop": {
+        "ko": "이제 문자를 보내지 않아요. 다시 받으려면 시작을 보내 주세요.",
+        "en": "You will get no more texts from us. Text START to get them again.",
+        "zh": "我们不会再给您发短信。如需恢复，请发送：开始",
+        "ru": "Мы больше не будем писать. Чтобы снова получать SMS, напишите: старт",
+    },
+    "start": {
+        "ko": "다시 문자를 받아요. 메뉴는 아무 글자나 보내 주세요.",
+        "en": "Texts are back on. Text anything for the menu.",
+        "zh": "已恢复短信。发送任意文字查看菜单。",
+        "ru": "SMS снова включены. Меню: любой текст.",
+    },
+    "delete": {
+        "ko": "이 번호에 대해 남아 있던 기록을 모두 지웠어요.",
+        "en": "Everything we kept about this number is erased.",
+        "zh": "与此号码有关的记录已全部删除。",
+        "ru": "Все данные об этом номере удалены.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Handled:
+    """A caller keyword was handled: which one, and the text to send back ('' for none)."""
+
+    kind: str
+    reply: str
+
+
+def language_for(word: CallerWord, session_language: str | None) -> str:
+    """The reply's language: the word's own, or for an English word the caller's so far."""
+    if word.language != "en":
+        return word.language if word.language in REPLIES["help"] else "ko"
+    if session_language and session_language in REPLIES["help"]:
+        return session_language
+    return "en"
+
+
+def handle(conn: redis.Redis, config: dict[str, Any], script: Script, caller: str, body: str,
+           now: float, session_language: Callable[[], str | None] = lambda: None,
+           *, opted_out: bool) -> Handled | None:
+    """Carry out a caller keyword in `body`; None when the text is not one (the menu gets it).
+
+    START words ("yes" among them) count only from a number that opted out: otherwise
+    they answer the menu. `session_language()` is asked only when a keyword matched;
+    `opted_out`: whether the number sent STOP (read by the webhook with its first reads).
+    """
+    word = find(script, body, opted_out=opted_out)
+    return None if word is None else carry_out(conn, config, word, caller, now,
+                                               session_language, opted_out=opted_out)
+
+
+def find(script: Script, body: str, *, opted_out: bool) -> CallerWord | None:
+    """The caller keyword `body` is, if any (START words only from a number that opted
+    out). Pure: the inbound order asks it before the rate limit (conversation/order.py)."""
+    word = find_caller_word(body, words_of(script.extra))
+    if word is None or (word.kind == "start" and not opted_out):
+        return None
+    return word
+
+
+def carry_out(conn: redis.Redis, config: dict[str, Any], word: CallerWord, caller: str,
+              now: float, session_language: Callable[[], str | None] = lambda: None,
+              *, opted_out: bool) -> Handled:
+    """Carry out a caller keyword found by find(); return it with its reply."""
+    who = log_id(str(config.get("SECRET_KEY") or ""), caller)
+    texts = REPLIES[word.kind]
+    language = language_for(word, session_language() if word.language == "en" else None)
+    reply = texts.get(language, texts["en"])
+    if word.kind == "stop":
+        optout.opt_out(conn, config, caller, now)
+        log.info("caller opted out of SMS", extra={"caller": who})
+        return Handled("stop", "" if word.twilio_handled else reply)
+    if word.kind == "start":
+        optout.opt_in(conn, config, caller)
+        log.info("caller opted in to SMS again", extra={"caller": who})
+        return Handled("start", "" if word.twilio_handled else reply)
+    if word.kind == "delete":
+        erasure.forget(conn, config, caller, now)
+        return Handled("delete", "" if opted_out else reply)
+    log.info("caller asked for help", extra={"caller": who})
+    return Handled("help", reply)

@@ -1,0 +1,59 @@
+"""Where a caller is in a script, kept in Redis under the HMAC of their number.
+
+The value is the session's JSON, Fernet-encrypted when the app has an encryption key:
+a session may hold what the caller typed (a place name, the words of an urgent text)
+for the few minutes it lives.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hotline.engine.session import Session
+from hotline.privacy.vault import NumberVault
+
+SEALED = b"gAAAAA"  # how every Fernet token starts
+
+
+class SessionStore:
+    """Loads and saves sessions: one GET to load, one SET EX to save."""
+
+    def __init__(self, redis: Any, prefix: str = "hotline:", ttl: int = 1800,
+                 vault: NumberVault | None = None):
+        self.redis = redis
+        self.prefix = prefix
+        self.ttl = int(ttl)
+        self.vault = vault
+
+    def key(self, caller_hash: str) -> str:
+        """Return the Redis key of a caller's session."""
+        return f"{self.prefix}session:{caller_hash}"
+
+    def load(self, caller_hash: str) -> Session | None:
+        """Return the caller's stored session, or None (none kept, expired or unreadable)."""
+        return self.parse(self.redis.get(self.key(caller_hash)))
+
+    def parse(self, raw: bytes | str | None) -> Session | None:
+        """Return the session a stored value holds, or None (none, or unreadable)."""
+        if raw is None:
+            return None
+        if isinstance(raw, bytes) and raw.startswith(SEALED):
+            opened = self.vault.decrypt(raw) if self.vault else None
+            if opened is None:
+                return None  # no key opens it (rotated away): start afresh
+            raw = opened
+        try:
+            data = json.loads(raw)
+            return Session.from_dict(data) if isinstance(data, dict) else None
+        except (ValueError, TypeError):
+            return None  # a damaged value starts the caller afresh rather than failing
+
+    def save(self, caller_hash: str, session: Session, into: Any = None) -> None:
+        """Store the session; it expires after the TTL without further contact.
+
+        `into`: a pipeline to add the write to (sent with the answer), instead of now.
+        """
+        value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        stored = self.vault.encrypt(value) if self.vault else value
+        (self.redis if into is None else into).set(self.key(caller_hash), stored, ex=self.ttl)

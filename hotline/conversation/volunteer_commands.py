@@ -1,0 +1,149 @@
+"""SMS commands from registered volunteers: NEXT, DONE <id> [note], ACK <code>, ON, OFF, HELP.
+
+The SMS webhook calls handle() before the menu engine: a reply text means the sender is
+a volunteer and the command was handled; None means the sender is a caller. Every reply is
+a phrase of the live scripts in the volunteer's first language (hotline.scripts.volunteer_texts).
+NEXT is refused while the volunteer is OFF, and while they hold as many requests as they
+may (VOLUNTEER_MAX_REQUESTS, default 1; checked atomically with the take).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+
+from hotline import jobs
+from hotline.callbacks import bridge
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Holding, Status
+from hotline.people import volunteers
+from hotline.people.volunteers import Volunteer
+from hotline.scripts import volunteer_texts
+from hotline.urgent import cases as urgent
+from hotline.urgent import intake as urgent_intake
+from hotline.urgent.intake import Answer
+
+# Command words, English and Korean, to the command they mean.
+ALIASES = {
+    "next": "next", "다음": "next",
+    "done": "done", "완료": "done",
+    "on": "on", "시작": "on",
+    "off": "off", "끝": "off", "종료": "off",
+    "help": "help", "도움": "help", "도움말": "help", "?": "help",
+    "ack": "ack", "확인": "ack",
+}
+SEEN_TTL = 86400  # seconds a MessageSid is remembered (Twilio retries within minutes)
+MAX_NOTE = 200
+DEFAULT_MAX_REQUESTS = 1  # call-back requests one volunteer holds at once
+
+
+def _seen_key(config: dict[str, Any], message_sid: str) -> str:
+    return f"{config.get('KEY_PREFIX') or 'hotline:'}vcmd:{message_sid[:64]}"
+
+
+def handle(conn: redis.Redis, config: dict[str, Any], from_number: str, body: str,
+           message_sid: str, now: float | None = None) -> str | None:
+    """Run a volunteer's SMS command and return the reply; None if the sender is no volunteer."""
+    return handle_for(conn, config, volunteers.by_phone(conn, config, from_number), body,
+                      message_sid, now)
+
+
+def handle_for(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None,
+               body: str, message_sid: str, now: float | None = None) -> str | None:
+    """handle(), the sender's record known already (the webhook reads it with the claim)."""
+    if volunteer is None:
+        return None
+    lang = volunteer_texts.language_of(conn, config, volunteer)
+    seen = _seen_key(config, message_sid) if message_sid else ""
+    if seen and not conn.set(seen, "", nx=True, ex=SEEN_TTL):
+        earlier = conn.get(seen)  # a Twilio retry: the same reply, nothing done twice
+        if isinstance(earlier, bytes) and earlier:
+            return earlier.decode()
+        return volunteer_texts.text(conn, config, "volunteer_busy", lang)
+    reply = run(conn, config, volunteer, body, time.time() if now is None else now, lang)
+    if seen:
+        conn.set(seen, reply, ex=SEEN_TTL)
+    return reply
+
+
+def run(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, body: str,
+        now: float, lang: str | None = None) -> str:
+    """Carry out one command (no idempotency check) and return the reply."""
+    lang = lang or volunteer_texts.language_of(conn, config, volunteer)
+    words = (body or "").strip().split(maxsplit=2)
+    word = words[0].casefold() if words else ""
+    command = ALIASES.get(word)
+    if command == "next":
+        return next_request(conn, config, volunteer, now, lang).text
+    if command == "done":
+        return _done(conn, config, volunteer, words[1:], now, lang)
+    if command in ("on", "off"):
+        volunteers.set_available(conn, config, volunteer.id, command == "on")
+        return volunteer_texts.text(conn, config, f"volunteer_{command}", lang)
+    if command == "ack":
+        return urgent_intake.acknowledge(conn, config, volunteer, words[1:], now, lang)
+    if command == "help":
+        return volunteer_texts.text(conn, config, "volunteer_help", lang)
+    return volunteer_texts.text(conn, config, "volunteer_unknown", lang)
+
+
+def max_requests(config: dict[str, Any]) -> int:
+    """How many call-back requests one volunteer may hold at once (staff raise it)."""
+    try:
+        return max(1, int(config.get("VOLUNTEER_MAX_REQUESTS") or DEFAULT_MAX_REQUESTS))
+    except (TypeError, ValueError):
+        return DEFAULT_MAX_REQUESTS
+
+
+def take_next(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, now: float,
+              lang: str | None = None) -> str:
+    """NEXT: take the best waiting request in the volunteer's languages and ring them."""
+    return next_request(conn, config, volunteer, now, lang).text
+
+
+def next_request(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, now: float,
+                 lang: str | None = None) -> Answer:
+    """take_next(), telling a request taken (ok) from a refusal (OFF, holding one)."""
+    lang = lang or volunteer_texts.language_of(conn, config, volunteer)
+    current = volunteers.get(conn, config, volunteer.id) or volunteer  # ON/OFF as it is now
+    if not current.available:
+        return Answer(volunteer_texts.text(conn, config, "volunteer_next_off", lang), ok=False)
+    try:
+        req = callbacks.take_next(conn, config, volunteer.languages, volunteer.id, now,
+                                  limit=max_requests(config))
+    except Holding as held:
+        return Answer(volunteer_texts.text(conn, config, "volunteer_holding", lang,
+                                           id=held.held[0]), ok=False)
+    if req is None:
+        return Answer(volunteer_texts.text(conn, config, "volunteer_empty", lang))
+    jobs.enqueue_call_volunteer(conn, req.id, volunteer.id, req.taken)
+    urgent_intake.taken_from_queue(conn, config, req, volunteer, now)
+    names = bridge.LANGUAGE_NAMES.get(lang, bridge.LANGUAGE_NAMES["en"])
+    topics = bridge.TOPICS.get(lang, bridge.TOPICS["en"])
+    return Answer(volunteer_texts.text(
+        conn, config, "volunteer_taken", lang, id=req.id,
+        language=names.get(req.language, req.language), topic=topics.get(req.topic, req.topic),
+        waited=bridge.waited(req.age(now), lang)))
+
+
+def _done(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, args: list[str],
+          now: float, lang: str) -> str:
+    def say(name: str, **values: str) -> str:
+        return volunteer_texts.text(conn, config, f"volunteer_{name}", lang, **values)
+
+    if not args:
+        return say("done_needs_id")
+    rid = args[0].lstrip("#")
+    if not rid.isdigit():  # DONE <case code>: the call back of that urgent case
+        case = urgent.get(conn, config, rid[:8])
+        rid = case.callback if case and case.callback else rid
+    req = callbacks.get(conn, config, rid) if rid.isdigit() else None
+    if req is None or req.status not in callbacks.OPEN:
+        return say("not_found", id=rid[:12])
+    if req.volunteer != volunteer.id and volunteer.role != "staff":
+        return say("not_yours", id=rid)
+    note = args[1][:MAX_NOTE] if len(args) > 1 else ""
+    callbacks.close(conn, config, rid, Status.DONE, now, note=note)
+    return say("closed", id=rid)

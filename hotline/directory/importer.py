@@ -1,0 +1,268 @@
+"""Reading directory files: CSV (our header) and HSDS-style JSON, row by row.
+
+A bad row is rejected with its line (CSV) or item path (JSON) and every reason found;
+the good rows still load.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+
+from hotline.directory.gazetteer import builtin, normalize
+from hotline.directory.hours import HoursError, parse_hours, timezone_for
+from hotline.directory.store import (
+    CATEGORIES,
+    COSTS,
+    Entry,
+    Keys,
+    StoreReport,
+    entry_id,
+    store_entries,
+)
+
+CSV_HEADER = ("name", "category", "phone", "address", "city", "region", "country",
+              "postal_code", "latitude", "longitude", "languages", "hours", "cost",
+              "description")
+_CATEGORY_WORDS = {
+    "mentalhealth": "mental_health", "counselling": "mental_health",
+    "counseling": "mental_health", "koreanmedicine": "korean_medicine",
+    "tb": "tb_care", "tuberculosis": "tb_care", "tbcare": "tb_care", "housing": "shelter",
+}
+_LANGUAGE_WORDS = {
+    "korean": "ko", "한국어": "ko", "조선말": "ko", "english": "en", "영어": "en",
+    "chinese": "zh", "mandarin": "zh", "중국어": "zh", "中文": "zh", "russian": "ru",
+    "러시아어": "ru", "русский": "ru", "japanese": "ja", "vietnamese": "vi", "thai": "th",
+}
+_COST_WORDS = {"free": "free", "무료": "free", "0": "free", "low": "low", "lowcost": "low",
+               "저렴": "low", "저렴함": "low", "sliding": "low", "slidingscale": "low"}
+
+
+class ImportFileError(Exception):
+    """The whole file cannot be read (missing, wrong header, not JSON)."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row that did not load: where it is (CSV line or JSON item) and why."""
+
+    line: int
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass
+class ReadResult:
+    """Entries read from a file, and the rows rejected."""
+
+    entries: list[Entry] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _country(raw: str) -> str:
+    text = (raw or "").strip()
+    if len(text) == 2 and text.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return text.upper()
+    gaz = builtin()
+    for pid in gaz.exact(text):
+        if gaz.places[pid].kind == "country":
+            return gaz.places[pid].country
+    return ""
+
+
+def _languages(raw: str, problems: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for word in re.split(r"[;,/]", raw or ""):
+        word = word.strip()
+        if not word:
+            continue
+        code = _LANGUAGE_WORDS.get(word.casefold()) or word.split("-")[0].lower()
+        if not re.fullmatch(r"[a-z]{2,3}", code):
+            problems.append(f"unknown language '{word}' (use codes like ko;en)")
+            continue
+        if code not in out:
+            out.append(code)
+    return tuple(out)
+
+
+def _coordinate(raw: str, what: str, limit: float, problems: list[str]) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        problems.append(f"{what} '{raw}' is not a number")
+        return None
+    if math.isnan(value) or not -limit <= value <= limit:
+        problems.append(f"{what} {raw} is outside -{limit:g}..{limit:g}")
+        return None
+    return value
+
+
+def build_entry(row: dict[str, str]) -> tuple[Entry | None, list[str]]:
+    """Check one row's fields and build the entry; return it (or None) and the problems."""
+    problems: list[str] = []
+    get = {k: (str(v).strip() if v is not None else "") for k, v in row.items()}
+    name = get.get("name", "")
+    if not name:
+        problems.append("name is empty")
+    raw_category = get.get("category", "")
+    category = normalize(raw_category).replace("_", "")
+    category = next((c for c in CATEGORIES if c.replace("_", "") == category),
+                    _CATEGORY_WORDS.get(category, ""))
+    if not category:
+        problems.append(f"unknown category '{raw_category}' (known: {', '.join(CATEGORIES)})")
+    country = _country(get.get("country", ""))
+    if not country:
+        problems.append(f"unknown country '{get.get('country', '')}' (use an ISO code: KR, US)")
+    phone = ""
+    if get.get("phone"):
+        try:
+            parsed = phonenumbers.parse(get["phone"], country or None)
+            if not phonenumbers.is_possible_number(parsed):
+                raise phonenumbers.NumberParseException(0, "not possible")
+            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            problems.append(f"phone '{get['phone']}' is not a phone number"
+                            + (f" in {country}" if country else ""))
+    lat_raw, lon_raw = get.get("latitude", ""), get.get("longitude", "")
+    lat = lon = None
+    if lat_raw or lon_raw:
+        if not (lat_raw and lon_raw):
+            problems.append("give both latitude and longitude, or neither")
+        else:
+            lat = _coordinate(lat_raw, "latitude", 90, problems)
+            lon = _coordinate(lon_raw, "longitude", 180, problems)
+            if lat == 0 and lon == 0:
+                problems.append("coordinates 0,0 are not a real place")
+    hours = ""
+    try:
+        hours = parse_hours(get.get("hours", "")).text()
+    except HoursError as exc:
+        problems.append(f"bad hours '{get.get('hours')}': {exc}")
+    cost = _COST_WORDS.get(normalize(get.get("cost", "")) or "free", "")
+    if cost not in COSTS:
+        problems.append(f"cost '{get.get('cost')}' must be free or low")
+    languages = _languages(get.get("languages", ""), problems)
+    if problems:
+        return None, problems
+    city, region, address = get.get("city", ""), get.get("region", ""), get.get("address", "")
+    return Entry(
+        id=entry_id(name, address, city, country), name=name, category=category,
+        country=country, organization=get.get("organization", "") or name, phone=phone,
+        address=address, city=city, region=region, postal_code=get.get("postal_code", ""),
+        latitude=lat, longitude=lon, languages=languages, hours=hours,
+        timezone=timezone_for(country, region, city, lon), cost=cost,
+        eligibility=get.get("eligibility", ""), description=get.get("description", ""),
+    ), []
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.result = ReadResult()
+        self._lines: dict[str, str] = {}
+
+    def add(self, row: dict[str, str], line: int, where: str) -> None:
+        entry, problems = build_entry(row)
+        if entry is not None and entry.id in self._lines:
+            problems = [f"same name and address as {self._lines[entry.id]}"]
+        if problems or entry is None:
+            self.result.rejected.append(Rejected(line, where, "; ".join(problems)))
+            return
+        self._lines[entry.id] = where
+        self.result.entries.append(entry)
+
+
+def read_csv(text: str, file: str = "<csv>") -> ReadResult:
+    """Read CSV with exactly CSV_HEADER (after any '#' note lines); bad rows are rejected."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, [])
+    while header and header[0].lstrip().startswith("#"):  # notes above the header
+        header = next(reader, [])
+    header = [h.strip().lower() for h in header]
+    if tuple(header) != CSV_HEADER:
+        missing = [h for h in CSV_HEADER if h not in header]
+        extra = [h for h in header if h not in CSV_HEADER]
+        detail = "".join([f"; missing: {', '.join(missing)}" if missing else "",
+                          f"; unexpected: {', '.join(extra)}" if extra else ""])
+        raise ImportFileError(f"{file}: the header must be exactly {','.join(CSV_HEADER)}"
+                              + (detail or "; columns out of order"))
+    collector = _Collector()
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            collector.result.rejected.append(Rejected(line, f"{file}:{line}", str(exc)))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(CSV_HEADER):
+            collector.result.rejected.append(Rejected(
+                line, f"{file}:{line}", f"expected {len(CSV_HEADER)} fields, found {len(row)}"))
+            continue
+        collector.add(dict(zip(CSV_HEADER, row)), line, f"{file}:{line}")
+    return collector.result
+
+
+def read_file(path: str) -> ReadResult:
+    """Read a directory file: .json is HSDS-style JSON, anything else our CSV."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFileError(f"{path}: cannot read: {exc}") from None
+    return read_text(text, os.path.basename(path))
+
+
+def read_text(text: str, name: str) -> ReadResult:
+    """Read a directory file's text: HSDS-style JSON (.json or starting with { or [), else CSV."""
+    from hotline.directory.hsds import read_hsds
+
+    text = text.lstrip("\ufeff")
+    if name.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
+        collector = _Collector()
+        for row, where in read_hsds(text, name):
+            collector.add(row, 0, where)
+        return collector.result
+    return read_csv(text, name)
+
+
+def store_read(conn: Any, prefix: str, read: ReadResult, name: str,
+               replace: bool = False) -> StoreReport:
+    """Store the good rows of a read file (the one step `directory import` and the web share)."""
+    if replace and not read.entries:
+        raise ImportFileError(f"{name}: nothing to load: the directory was left as it was")
+    return store_entries(conn, prefix, read.entries, replace=replace)
+
+
+def import_text(conn: Any, prefix: str, text: str, name: str,
+                replace: bool = False) -> tuple[ReadResult, StoreReport]:
+    """Read an uploaded directory file's text and store its good rows."""
+    read = read_text(text, name)
+    return read, store_read(conn, prefix, read, name, replace)
+
+
+def import_file(conn: Any, prefix: str, path: str,
+                replace: bool = False) -> tuple[ReadResult, StoreReport]:
+    """Read a directory file and store its good rows; return what was read and changed."""
+    read = read_file(path)
+    return read, store_read(conn, prefix, read, path, replace)
+
+
+def load_if_empty(conn: Any, prefix: str, path: str) -> bool:
+    """Load a file (e.g. the sample directory in demo mode) when no directory exists yet."""
+    if conn.exists(Keys(prefix).current):
+        return False
+    import_file(conn, prefix, path)
+    return True

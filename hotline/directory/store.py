@@ -1,0 +1,233 @@
+"""The directory of free clinics and shelters: entries, and how they are kept in Redis.
+
+An entry follows Open Referral's HSDS, flattened to what a caller needs: the
+organization and its service (with a category), one location (address, city, region,
+country, postal code, coordinates), a phone, weekly hours with a timezone, languages
+spoken, cost, eligibility and a short description.
+
+Redis keys (under KEY_PREFIX + "dir:"):
+  current       the generation now served (a short id)
+  gen:<id>      hash: entry id -> entry JSON
+  rev           a counter bumped on every change; processes rebuild their index on change
+A `--replace` import writes a new generation, then switches `current` in one MULTI,
+so a search sees the old directory or the new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import redis
+
+from hotline.directory.gazetteer import normalize
+from hotline.engine.directory_node import CATEGORIES
+
+COSTS = ("free", "low")
+OLD_GENERATION_TTL = 300  # seconds a replaced generation stays readable for searches mid-read
+_WRITE_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One service at one location (an HSDS service_at_location, flattened)."""
+
+    id: str
+    name: str
+    category: str
+    country: str
+    organization: str = ""
+    phone: str = ""  # E.164
+    address: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    languages: tuple[str, ...] = ()
+    hours: str = ""  # canonical: '24/7' or 'mon-fri 09:00-18:00; sat 10:00-14:00'
+    timezone: str = "UTC"
+    cost: str = "free"
+    eligibility: str = ""
+    description: str = ""
+
+    def to_json(self) -> str:
+        """The entry as compact JSON (keys sorted, so equal entries give equal text)."""
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True,
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Entry:
+        """Rebuild an entry from to_json(); unknown keys are ignored."""
+        data = json.loads(text)
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known["languages"] = tuple(known.get("languages") or ())
+        return cls(**known)
+
+
+def entry_id(name: str, address: str, city: str, country: str) -> str:
+    """A stable id from what names a place: the same row imported twice has the same id."""
+    key = "|".join(normalize(part) for part in (name, address, city, country))
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class StoreReport:
+    """What an import changed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    replaced: bool = False
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+class Keys:
+    """Key names of the directory under a prefix."""
+
+    def __init__(self, prefix: str):
+        self.base = f"{prefix}dir:"
+        self.current = self.base + "current"
+        self.rev = self.base + "rev"
+
+    def generation(self, gen: str) -> str:
+        return f"{self.base}gen:{gen}"
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def _existing(conn: redis.Redis, key: str, ids: list[str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for start in range(0, len(ids), _WRITE_CHUNK):
+        chunk = ids[start:start + _WRITE_CHUNK]
+        out.update(zip(chunk, (_text(v) for v in conn.hmget(key, chunk))))
+    return out
+
+
+def store_entries(conn: redis.Redis, prefix: str, entries: list[Entry],
+                  replace: bool = False) -> StoreReport:
+    """Save entries: add or update by id (nothing changes when nothing differs).
+
+    With replace=True the directory becomes exactly `entries`, switched in one step.
+    """
+    keys = Keys(prefix)
+    texts = {e.id: e.to_json() for e in entries}
+    current = _text(conn.get(keys.current))
+    gen_key = keys.generation(current) if current else ""
+    old = _existing(conn, gen_key, list(texts)) if gen_key else {}
+    report = StoreReport(replaced=replace, ids=list(texts))
+    for entry_id_, text in texts.items():
+        before = old.get(entry_id_)
+        if before is None:
+            report.added += 1
+        elif before == text:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+    if replace:
+        stale = conn.hlen(gen_key) - report.updated - report.unchanged if gen_key else 0
+        report.removed = max(0, stale)
+        if not report.changed:
+            return report
+        return _replace(conn, keys, texts, current, report)
+    if not report.changed:
+        return report
+    if not gen_key:
+        return _replace(conn, keys, texts, None, report)
+    changed: list[tuple[Any, Any]] = [(k, v) for k, v in texts.items() if old.get(k) != v]
+    with conn.pipeline(transaction=True) as pipe:
+        for start in range(0, len(changed), _WRITE_CHUNK):
+            pipe.hset(gen_key, mapping=dict(changed[start:start + _WRITE_CHUNK]))
+        pipe.incr(keys.rev)
+        pipe.execute()
+    return report
+
+
+def _replace(conn: redis.Redis, keys: Keys, texts: dict[str, str], old_gen: str | None,
+             report: StoreReport) -> StoreReport:
+    """Write a new generation out of sight, then switch `current` to it in one MULTI."""
+    gen = uuid.uuid4().hex[:12]
+    new_key = keys.generation(gen)
+    items: list[tuple[Any, Any]] = list(texts.items())
+    with conn.pipeline(transaction=False) as pipe:
+        for start in range(0, len(items), _WRITE_CHUNK):
+            pipe.hset(new_key, mapping=dict(items[start:start + _WRITE_CHUNK]))
+        pipe.execute()
+    with conn.pipeline(transaction=True) as pipe:
+        pipe.set(keys.current, gen)
+        pipe.incr(keys.rev)
+        if old_gen:
+            pipe.expire(keys.generation(old_gen), OLD_GENERATION_TTL)
+        pipe.execute()
+    return report
+
+
+def load_entries(conn: redis.Redis, prefix: str) -> tuple[int, list[Entry]]:
+    """Return (revision, every entry) of the directory now served."""
+    keys = Keys(prefix)
+    for _ in range(3):
+        with conn.pipeline(transaction=True) as pipe:
+            pipe.get(keys.rev)
+            pipe.get(keys.current)
+            rev_raw, gen = pipe.execute()
+        if not gen:
+            return int(rev_raw or 0), []
+        raw = conn.hgetall(keys.generation(gen.decode()))
+        if raw or conn.get(keys.current) == gen:
+            return int(rev_raw or 0), [Entry.from_json(v) for v in raw.values()]
+    return int(rev_raw or 0), []
+
+
+def revision(conn: redis.Redis, prefix: str) -> str:
+    """The directory's version: its generation and change counter ('' when empty)."""
+    keys = Keys(prefix)
+    gen, rev = conn.mget([keys.current, keys.rev])
+    return f"{_text(gen) or ''}:{_text(rev) or 0}"
+
+
+_indexes: dict[tuple[str, str], tuple[str, Any]] = {}
+_lock = threading.Lock()
+
+
+def _conn_id(conn: redis.Redis) -> str:
+    kwargs = conn.connection_pool.connection_kwargs
+    return repr(sorted((k, str(v)) for k, v in kwargs.items()
+                       if k in {"host", "port", "db", "path", "unix_socket_path"}))
+
+
+def get_index(conn: redis.Redis, prefix: str) -> Any:
+    """The in-process search index, rebuilt from Redis when the directory has changed."""
+    from hotline.directory.search import Index  # the index module imports this one
+
+    key = (_conn_id(conn), prefix)
+    rev = revision(conn, prefix)
+    cached = _indexes.get(key)
+    if cached and cached[0] == rev:
+        return cached[1]
+    with _lock:
+        cached = _indexes.get(key)
+        if cached and cached[0] == rev:
+            return cached[1]
+        _, entries = load_entries(conn, prefix)
+        index = Index(entries)
+        # The index lives long: keep the cyclic GC from walking its objects on every
+        # collection (a 100k index otherwise costs collection pauses of 100+ ms).
+        gc.freeze()
+        _indexes[key] = (rev, index)  # if it changed while loading, the next search reloads
+        return index
+
+
+__all__ = ["CATEGORIES", "COSTS", "Entry", "StoreReport", "entry_id", "get_index",
+           "load_entries", "revision", "store_entries"]

@@ -1,0 +1,1 @@
+"""Running the line: metrics, the demo and its sample data."""

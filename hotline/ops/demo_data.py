@@ -1,0 +1,61 @@
+"""Sample data for demo mode: loaded once into an empty hotline, said out loud."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from hotline.directory import importer as directory_import
+from hotline.people import rota, volunteers
+
+SAMPLE_DIRECTORY = "directory.sample.csv"
+SAMPLE_ROTA = "oncall.sample.yaml"
+
+# Sample volunteers (made-up numbers) matching the sample rota.
+SAMPLE_VOLUNTEERS = [
+    ("Demo volunteer Kim", "+821011110001", ("ko", "en")),
+    ("Demo volunteer Lee", "+821011110002", ("ko",)),
+    ("Demo volunteer Park", "+821011110003", ("ko", "en")),
+    ("Demo volunteer Choi", "+821011110004", ("ko",)),
+]
+
+
+def load_samples(app: Any) -> list[str]:
+    """Load the sample directory, volunteers and rota where none exist; return what was done."""
+    runtime = app.extensions["hotline"]
+    conn, config = runtime.redis, dict(app.config)
+    scripts_dir = config["SCRIPTS_DIR"]
+    done: list[str] = []
+    directory_file = os.path.join(scripts_dir, SAMPLE_DIRECTORY)
+    if os.path.exists(directory_file) and directory_import.load_if_empty(
+            conn, config["KEY_PREFIX"], directory_file):
+        done.append(f"Directory: loaded the sample data from {directory_file}")
+    if not volunteers.all_volunteers(conn, config):
+        for name, phone, languages in SAMPLE_VOLUNTEERS:
+            volunteers.add(conn, config, name, phone, languages)
+        done.append(f"Volunteers: added {len(SAMPLE_VOLUNTEERS)} sample volunteers "
+                    f"(hotline volunteers list)")
+    rota_file = os.path.join(scripts_dir, SAMPLE_ROTA)
+    if os.path.exists(rota_file) and rota.load_rota(conn, config) is None:
+        with open(rota_file, encoding="utf-8") as handle:
+            rota.import_rota(conn, config, handle.read(), rota_file, time.time(),
+                             rota.resolver(conn, config))
+        done.append(f"On-call rota: loaded {rota_file} (hotline oncall show)")
+    return done
+
+
+def sample_given(app: Any, at: float) -> Any:
+    """What load_samples gives an empty hotline, as a transcript's `given:` (at time `at`)."""
+    from hotline.transcripts import Given
+
+    scripts_dir = app.config["SCRIPTS_DIR"]
+    directory_file = os.path.join(scripts_dir, SAMPLE_DIRECTORY)
+    rota_file = os.path.join(scripts_dir, SAMPLE_ROTA)
+    people = tuple({"name": name, "phone": phone, "languages": list(languages)}
+                   for name, phone, languages in SAMPLE_VOLUNTEERS)
+    return Given(volunteers=people,
+                 oncall=os.path.abspath(rota_file) if os.path.exists(rota_file) else "",
+                 directory=(os.path.abspath(directory_file)
+                            if os.path.exists(directory_file) else ""),
+                 at=at)

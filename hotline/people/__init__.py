@@ -1,0 +1,1 @@
+"""People who work the line: volunteers, web accounts, the on-call rota."""

@@ -1,0 +1,87 @@
+"""The on-call rota as a week grid per level: 7 days x 24 hours in the rota's timezone.
+
+Each hour cell says who is on shift in it and whether there is a gap: a moment in that
+hour (checked every 15 minutes) when nobody at that level would be paged — no shift, or
+everyone on shift is OFF. The week is the real week around `now`, so a daylight-saving
+change shows where it falls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from hotline.people.rota import DAYS, Available, Level, Rota, _instant
+
+STEP_MINUTES = 15
+
+
+@dataclass
+class Cell:
+    """One hour of one day at one level."""
+
+    people: list[str] = field(default_factory=list)  # volunteer ids on shift, in rota order
+    off: list[str] = field(default_factory=list)  # of those, who is OFF now
+    gap: bool = False  # some moment of the hour has nobody to page
+
+    @property
+    def nobody(self) -> bool:
+        """No shift at all in this hour (not even an OFF volunteer)."""
+        return not self.people
+
+
+@dataclass
+class LevelGrid:
+    """A level's week: rows[hour][weekday], and its gaps as readable spans."""
+
+    name: str
+    rows: list[list[Cell]]
+    gaps: list[str]
+
+
+def week_of(rota: Rota, now: float) -> list[date]:
+    """The Monday-to-Sunday dates of the week holding `now` in the rota's timezone."""
+    today = datetime.fromtimestamp(now, rota.zone).date()
+    monday = today - timedelta(days=today.weekday())
+    return [monday + timedelta(days=n) for n in range(7)]
+
+
+def _cell(level: Level, rota: Rota, day: date, hour: int, available: Available) -> Cell:
+    zone = rota.zone
+    cell = Cell()
+    for minute in range(hour * 60, hour * 60 + 60, STEP_MINUTES):
+        at = _instant(day, minute, zone)
+        on = [s.volunteer for s in level.shifts if s.covers(at, zone)]
+        for vid in on:
+            if vid not in cell.people:
+                cell.people.append(vid)
+        if not any(available(v) for v in on):
+            cell.gap = True
+    cell.off = [v for v in cell.people if not available(v)]
+    return cell
+
+
+def _spans(rows: list[list[Cell]]) -> list[str]:
+    """Gap hours merged into spans per day: 'mon 21:00-24:00'."""
+    out = []
+    for weekday, name in enumerate(DAYS):
+        start = None
+        for hour in range(25):
+            gap = hour < 24 and rows[hour][weekday].gap
+            if gap and start is None:
+                start = hour
+            elif not gap and start is not None:
+                out.append(f"{name} {start:02d}:00-{hour:02d}:00")
+                start = None
+    return out
+
+
+def level_grids(rota: Rota, now: float, available: Available) -> list[LevelGrid]:
+    """Every level's week grid, first paged first."""
+    days = week_of(rota, now)
+    grids = []
+    for level in rota.levels:
+        rows = [[_cell(level, rota, day, hour, available) for day in days]
+                for hour in range(24)]
+        grids.append(LevelGrid(level.name, rows, _spans(rows)))
+    return grids

@@ -1,0 +1,1 @@
+"""Caller privacy: the number vault (HMAC, sealing), opt-out, erasure and retention."""

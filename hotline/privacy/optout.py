@@ -1,0 +1,55 @@
+"""Opt-out: a caller who sent STOP gets no SMS from the hotline until they send START.
+
+The only thing kept is the HMAC of the number, in one Redis set without expiry: an
+opt-out must outlive every other record, erasure included, so a STOP is never forgotten.
+Voice calls are not affected (the caller chose to ring), nor are pages to volunteers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+from hotline import stats
+from hotline.numbers import to_e164
+from hotline.privacy.vault import number_hash
+
+
+def key(config: dict[str, Any]) -> str:
+    """Return the set of the HMACs of the numbers that opted out."""
+    return f"{config.get('KEY_PREFIX') or 'hotline:'}optout"
+
+
+def hashes(config: dict[str, Any], number: str) -> set[str]:
+    """The HMACs a number may be kept under: as Twilio sent it, and in E.164."""
+    secret = str(config.get("SECRET_KEY") or "")
+    forms = {number.strip(), to_e164(number) or ""} - {""}
+    return {number_hash(secret, form) for form in forms}
+
+
+def opt_out(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -> bool:
+    """Stop every SMS to `number`; True when it was not opted out before (counted once)."""
+    added = int(conn.sadd(key(config), *hashes(config, number)))
+    if added:
+        stats.count_opt_out(conn, config, now)
+    return bool(added)
+
+
+def opt_in(conn: redis.Redis, config: dict[str, Any], number: str) -> bool:
+    """Allow SMS to `number` again (START); True when it had opted out."""
+    return bool(conn.srem(key(config), *hashes(config, number)))
+
+
+def is_opted_out(conn: redis.Redis, config: dict[str, Any], number: str) -> bool:
+    """True when `number` sent STOP (and no START since)."""
+    kept_under = sorted(hashes(config, number))
+    if not kept_under:
+        return False
+    found = conn.smismember(key(config), kept_under)
+    return any(found)
+
+
+def count(conn: redis.Redis, config: dict[str, Any]) -> int:
+    """How many numbers are opted out now."""
+    return int(conn.scard(key(config)))

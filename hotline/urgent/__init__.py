@@ -1,0 +1,1 @@
+"""Urgent cases: opening, paging and escalation, the caller's texts on a case, the dial."""

@@ -1,0 +1,499 @@
+"""Urgent cases: a short code, a state, a timeline, and the escalation policy.
+
+A case is opened from a caller's urgent SMS or call (once per MessageSid/CallSid, once
+per caller while it is open). Paging runs as RQ jobs on the "urgent" queue
+(workers/urgent_jobs.py): level 1 first, the next level after the level's ACK timeout
+(scheduled in Redis, so a worker restart does not lose it), then the last level again
+to all staff until someone sends ACK <code>. The caller's number is kept only Fernet-
+encrypted, with a TTL, and deleted when the case closes.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+import redis
+from rq import Retry
+
+from hotline import jobs, stats
+from hotline.engine.volunteer_phrases import FALLBACK
+from hotline.numbers import country_of, to_e164
+from hotline.people.rota import OnCall
+from hotline.privacy.redact import for_volunteers
+from hotline.privacy.vault import NumberVault, number_hash
+
+CODE_LETTERS = "ACDEFHJKMNPQRTUVWXY"  # no B/8, G/6, I/L/1, O/0, S/5, Z/2 look-alikes
+CODE_DIGITS = "34679"
+CASE_TTL = 30 * 86400  # a case and its timeline are kept this long
+NUMBER_TTL = 2 * 86400  # the encrypted caller number, at most (deleted on close)
+SID_TTL = 86400  # how long a MessageSid/CallSid is remembered against Twilio retries
+MAX_ROUNDS = 30  # times the last level is repeated before paging stops
+HELD_TEXTS = 5  # caller texts kept (encrypted) for the volunteer who will ACK
+PAGE = FALLBACK["urgent_page"]  # the page when no phrase is given (English)
+
+
+class State(str, Enum):
+    """Where an urgent case stands (not RQ's job status)."""
+
+    PAGING = "paging"  # volunteers are being paged, level by level, until one sends ACK
+    CALLBACK = "callback"  # nobody was on call: urgent callback queued, everyone paged
+    CLAIMED = "claimed"  # a volunteer sent ACK and is reaching the caller
+    CLOSED = "closed"  # over; the caller's number is deleted
+
+
+OPEN = frozenset({State.PAGING, State.CALLBACK, State.CLAIMED})
+UNCLAIMED = frozenset({State.PAGING, State.CALLBACK})
+
+
+@dataclass(frozen=True)
+class Case:
+    """An urgent case as stored (never holding the raw number)."""
+
+    code: str
+    state: State
+    created: float
+    language: str
+    channel: str
+    country: str
+    first_words: str
+    reason: str
+    caller: str  # HMAC of the number
+    acked_by: str = ""
+    callback: str = ""  # id of the urgent callback request, when one was filed
+
+    @classmethod
+    def from_hash(cls, data: dict[bytes, bytes]) -> Case:
+        """Build a case from its Redis hash."""
+        d = {k.decode(): v.decode() for k, v in data.items()}
+        return cls(d["code"], State(d["state"]), float(d["created"]), d["language"],
+                   d["channel"], d.get("country", ""), d.get("first_words", ""),
+                   d.get("reason", ""), d.get("caller", ""), d.get("acked_by", ""),
+                   d.get("callback", ""))
+
+
+class Keys:
+    """Redis key names of urgent cases under the configured prefix."""
+
+    def __init__(self, config: dict[str, Any]):
+        self.prefix = f"{config.get('KEY_PREFIX') or 'hotline:'}urgent:"
+
+    def case(self, code: str) -> str:
+        return f"{self.prefix}case:{code}"
+
+    def number(self, code: str) -> str:
+        return f"{self.prefix}num:{code}"
+
+    def timeline(self, code: str) -> str:
+        return f"{self.prefix}log:{code}"
+
+    def paged(self, code: str) -> str:
+        return f"{self.prefix}paged:{code}"  # volunteer ids paged for this case
+
+    def held(self, code: str) -> str:
+        return f"{self.prefix}held:{code}"  # caller texts sent before anyone acknowledged
+
+    def once(self, code: str, what: str) -> str:
+        return f"{self.prefix}once:{code}:{what}"  # SET NX: a step done once per case
+
+    def sid(self, sid: str) -> str:
+        return f"{self.prefix}sid:{sid}"
+
+    def caller(self, caller: str) -> str:
+        return f"{self.prefix}open:{caller}"
+
+    @property
+    def index(self) -> str:
+        return f"{self.prefix}cases"
+
+
+def new_code(size: int = 3) -> str:
+    """Return a short code that reads unambiguously on a phone: letter, digit, letter…"""
+    return "".join(secrets.choice(CODE_DIGITS if i % 2 else CODE_LETTERS) for i in range(size))
+
+
+# Codes tried when a case opens, shortest first: 3 characters give 1,805 codes, and a
+# case keeps its code for CASE_TTL, so after a surge the short ones run out; then 4
+# (9,025) and 5 (171,475) characters, rather than no case and the fallback.
+CODE_SIZES = (3, 4, 5)
+CANDIDATES_PER_SIZE = 12
+
+
+def normal_code(text: str) -> str:
+    """Return a code as typed by a volunteer ('k7q ') in stored form ('K7Q')."""
+    return text.strip().upper()
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+
+
+# Open a case unless this sid or an open case of the caller already has one.
+# ARGV: prefix, sid, caller, then case fields, then candidate codes.
+_OPEN = """
+local p, sid, caller = ARGV[1], ARGV[2], ARGV[3]
+if sid ~= '' then
+  local seen = redis.call('GET', p .. 'sid:' .. sid)
+  if seen then return {seen, 1} end
+end
+local open = redis.call('GET', p .. 'open:' .. caller)
+if open then
+  local st = redis.call('HGET', p .. 'case:' .. open, 'state')
+  if st == 'paging' or st == 'callback' or st == 'claimed' then
+    if sid ~= '' then redis.call('SET', p .. 'sid:' .. sid, open, 'EX', ARGV[12]) end
+    return {open, 1}
+  end
+end
+for i = 14, #ARGV do
+  local code = ARGV[i]
+  local key = p .. 'case:' .. code
+  if redis.call('EXISTS', key) == 0 then
+    redis.call('HSET', key, 'code', code, 'state', 'paging', 'created', ARGV[4],
+      'language', ARGV[5], 'channel', ARGV[6], 'country', ARGV[7], 'first_words', ARGV[8],
+      'reason', ARGV[9], 'caller', caller)
+    redis.call('EXPIRE', key, ARGV[11])
+    redis.call('SET', p .. 'num:' .. code, ARGV[10], 'EX', ARGV[13])
+    redis.call('SET', p .. 'open:' .. caller, code, 'EX', ARGV[11])
+    if sid ~= '' then redis.call('SET', p .. 'sid:' .. sid, code, 'EX', ARGV[12]) end
+    redis.call('ZADD', p .. 'cases', ARGV[4], code)
+    return {code, 0}
+  end
+end
+return false
+"""
+
+
+def caller_hash(config: dict[str, Any], number: str) -> str:
+    """Return the HMAC that stands for a caller number."""
+    return number_hash(config.get("SECRET_KEY") or "", to_e164(number) or number)
+
+
+def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: str,
+              language: str, channel: str, first_words: str, reason: str,
+              now: float) -> tuple[Case, bool]:
+    """Open a case for the caller (or return the one this sid or caller already has).
+
+    Returns the case and True when it is new.
+    """
+    keys = Keys(config)
+    e164 = to_e164(number) or number
+    vault = _vault(config)
+    token = vault.encrypt(e164)
+    words = vault.encrypt(first_words) if first_words else ""  # the caller's words, sealed
+    candidates = [new_code(size) for size in CODE_SIZES for _ in range(CANDIDATES_PER_SIZE)]
+    found = conn.eval(
+        _OPEN, 0, keys.prefix, sid, caller_hash(config, e164), repr(now), language, channel,
+        country_of(e164), words, reason, token, CASE_TTL, SID_TTL, NUMBER_TTL,
+        *candidates)
+    if not found:
+        raise RuntimeError("no free case code; too many open cases")
+    code, existed = found[0].decode(), bool(found[1])
+    if not existed:
+        note(conn, config, code, now, "created", channel=channel, language=language,
+             reason=reason)
+        stats.count(conn, config, now, {"urgent_created": 1})
+    case = get(conn, config, code)
+    assert case is not None
+    return case, not existed
+
+
+def get(conn: redis.Redis, config: dict[str, Any], code: str) -> Case | None:
+    """Return the case with this code, or None."""
+    code = normal_code(code)
+    if not code or len(code) > 8:
+        return None
+    data = conn.hgetall(Keys(config).case(code))
+    if not data:
+        return None
+    case = Case.from_hash(data)  # type: ignore[arg-type]
+    return replace(case, first_words=_open_words(config, case.first_words))
+
+
+SEALED = "gAAAAA"  # how every Fernet token starts
+
+
+def _vault(config: dict[str, Any]) -> NumberVault:
+    return NumberVault(config.get("ENCRYPTION_KEY") or "")
+
+
+def _open_words(config: dict[str, Any], stored: str) -> str:
+    """The caller's first words as stored: decrypted (empty when no key opens them)."""
+    if not stored.startswith(SEALED):
+        return stored  # written before the words were sealed
+    if not config.get("ENCRYPTION_KEY"):
+        return ""  # e.g. a command run without the key: the words stay sealed
+    return _vault(config).decrypt(stored) or ""
+
+
+def open_case_of(conn: redis.Redis, config: dict[str, Any], number: str) -> Case | None:
+    """Return the caller's open case, if any (the webhook relays texts to it)."""
+    code = conn.get(Keys(config).caller(caller_hash(config, number)))
+    return if_open(get(conn, config, code.decode()) if code else None)  # type: ignore[union-attr]
+
+
+def if_open(case: Case | None) -> Case | None:
+    """Return the case while it is open, else None."""
+    return case if case and case.state in OPEN else None
+
+
+def recent(conn: redis.Redis, config: dict[str, Any], limit: int = 200) -> list[Case]:
+    """Return the newest cases first (pruning codes whose record expired)."""
+    keys = Keys(config)
+    raw: list[bytes] = conn.zrevrange(keys.index, 0, limit - 1)  # type: ignore[assignment]
+    codes = [c.decode() for c in raw]
+    found = [get(conn, config, code) for code in codes]
+    gone = [code for code, case in zip(codes, found, strict=True) if case is None]
+    if gone:
+        conn.zrem(keys.index, *gone)
+    return [case for case in found if case is not None]
+
+
+def number_of(conn: redis.Redis, config: dict[str, Any], code: str) -> str | None:
+    """Decrypt the caller's number, only at the moment it is needed."""
+    token = conn.get(Keys(config).number(code))
+    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
+    return vault.decrypt(token) if token else None
+
+
+def hold_text(conn: redis.Redis, config: dict[str, Any], code: str, text: str) -> None:
+    """Keep a caller's text, encrypted and briefly, until a volunteer acknowledges."""
+    key = Keys(config).held(code)
+    token = NumberVault(config.get("ENCRYPTION_KEY") or "").encrypt(text)
+    pipe = conn.pipeline()
+    pipe.rpush(key, token)
+    pipe.ltrim(key, -HELD_TEXTS, -1)
+    pipe.expire(key, NUMBER_TTL)
+    pipe.execute()
+
+
+def take_held_texts(conn: redis.Redis, config: dict[str, Any], code: str) -> list[str]:
+    """Return (and forget) the caller's texts held for the volunteer who acknowledged."""
+    key = Keys(config).held(code)
+    pipe = conn.pipeline()
+    pipe.lrange(key, 0, -1)
+    pipe.delete(key)
+    raw, _ = pipe.execute()
+    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
+    return [text for text in (vault.decrypt(token) for token in raw) if text]
+
+
+def note(conn: redis.Redis, config: dict[str, Any], code: str, now: float, step: str,
+         **detail: Any) -> None:
+    """Add one step to the case's timeline (created, paged, acked, escalated, ...)."""
+    key = Keys(config).timeline(code)
+    entry = {"at": _iso(now), "step": step, **detail}
+    pipe = conn.pipeline()
+    pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
+    pipe.expire(key, CASE_TTL)
+    pipe.execute()
+
+
+def timeline(conn: redis.Redis, config: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    """Return the case's timeline, oldest first."""
+    raw = conn.lrange(Keys(config).timeline(normal_code(code)), 0, -1)
+    return [json.loads(r) for r in raw]
+
+
+def once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> bool:
+    """True the first time `what` is claimed for this case (SET NX), False ever after."""
+    return bool(conn.set(Keys(config).once(code, what), "1", nx=True, ex=CASE_TTL))
+
+
+def done(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> bool:
+    """True when once(`what`) was claimed for this case."""
+    return bool(conn.exists(Keys(config).once(code, what)))
+
+
+def next_relay(conn: redis.Redis, config: dict[str, Any], code: str) -> int:
+    """Number the next caller text passed on for this case (1, 2, ...); kept as long as
+    the case, so a relay job id is never reused while the case lives."""
+    key = Keys(config).once(code, "relay-seq")
+    pipe = conn.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, CASE_TTL)
+    seq, _ = pipe.execute()
+    return int(seq)
+
+
+def forget_once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> None:
+    """Undo once(): the step failed before it was done and may be tried again."""
+    conn.delete(Keys(config).once(code, what))
+
+
+def set_state(conn: redis.Redis, config: dict[str, Any], code: str, state: State,
+              **fields: str) -> None:
+    """Change the case's state (and other fields) without a check."""
+    mapping: dict[Any, Any] = {**fields, "state": state.value}
+    conn.hset(Keys(config).case(code), mapping=mapping)
+
+
+# Claim: only an unclaimed case, only by a volunteer who was paged for it.
+_CLAIM = """
+local st = redis.call('HGET', KEYS[1], 'state')
+if not st then return 'unknown' end
+if st == 'claimed' then
+  if redis.call('HGET', KEYS[1], 'acked_by') == ARGV[1] then return 'claimed' end
+  return 'taken'
+end
+if st == 'closed' then return 'closed' end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 'not_paged' end
+redis.call('HSET', KEYS[1], 'state', 'claimed', 'acked_by', ARGV[1])
+return 'won'
+"""
+
+
+def claim(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str,
+          now: float) -> str:
+    """A volunteer sent ACK <code>: 'won', 'claimed' (again), 'taken', 'closed',
+    'not_paged' or 'unknown'."""
+    keys, code = Keys(config), normal_code(code)
+    if not code or len(code) > 8:
+        return "unknown"
+    outcome = conn.eval(_CLAIM, 2, keys.case(code), keys.paged(code), volunteer)
+    result = outcome.decode() if isinstance(outcome, bytes) else str(outcome)
+    if result == "won":
+        note(conn, config, code, now, "acked", volunteer=volunteer)
+        created = conn.hget(keys.case(code), "created")
+        stats.count(conn, config, now, {"urgent_acked": 1},
+                    {"urgent_ack": now - float(created)} if created else None)
+    return result
+
+
+def paged(conn: redis.Redis, config: dict[str, Any], code: str) -> set[str]:
+    """Return the ids of every volunteer paged for the case."""
+    return {v.decode() for v in conn.smembers(Keys(config).paged(code))}  # type: ignore[union-attr]
+
+
+def mark_paged(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str) -> None:
+    """Remember that a volunteer was paged (only they may ACK)."""
+    pipe = conn.pipeline()
+    pipe.sadd(Keys(config).paged(code), volunteer)
+    pipe.expire(Keys(config).paged(code), CASE_TTL)
+    pipe.execute()
+
+
+def close(conn: redis.Redis, config: dict[str, Any], code: str, now: float,
+          outcome: str = "") -> bool:
+    """Close the case: delete the caller's number, free the caller for a new case."""
+    case = get(conn, config, code)
+    if case is None or case.state == State.CLOSED:
+        return False
+    keys = Keys(config)
+    pipe = conn.pipeline()
+    pipe.hset(keys.case(case.code), mapping={"state": State.CLOSED.value, "closed": repr(now)})
+    pipe.delete(keys.number(case.code))
+    pipe.delete(keys.held(case.code))
+    pipe.execute()
+    if conn.get(keys.caller(case.caller)) == case.code.encode():
+        conn.delete(keys.caller(case.caller))
+    note(conn, config, case.code, now, "closed", outcome=outcome)
+    return True
+
+
+# --- escalation policy ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one escalation step does: page these volunteers, then step `next` after `wait`.
+
+    `skipped` names levels with nobody available; `nobody` means no level had anyone.
+    """
+
+    page: tuple[str, ...]
+    level: str
+    next: int | None
+    wait: int
+    skipped: tuple[str, ...] = ()
+    nobody: bool = False
+
+
+def plan(levels: list[OnCall], step: int, everyone: tuple[str, ...],
+         repeat_wait: int) -> Plan:
+    """Decide escalation step `step`: 0 is level 1; past the last level, everyone again.
+
+    `everyone` is every registered volunteer and staff member who is ON (rota.everyone):
+    who the last level is repeated to, and who is paged when nobody at all is on call.
+    """
+    skipped: list[str] = []
+    if step == 0 and not any(level.volunteers for level in levels):
+        return Plan(everyone, "all", len(levels) + 1, repeat_wait,
+                    tuple(lv.level for lv in levels), nobody=True)
+    for index in range(step, len(levels)):
+        level = levels[index]
+        if level.volunteers:
+            return Plan(level.volunteers, level.level, index + 1, level.ack_timeout,
+                        tuple(skipped))
+        skipped.append(level.level)
+    rounds = max(step, len(levels)) - len(levels)
+    last_wait = levels[-1].ack_timeout if levels else repeat_wait
+    more = rounds + 1 < MAX_ROUNDS
+    return Plan(everyone, "all", max(step, len(levels)) + 1 if more else None, last_wait,
+                tuple(skipped))
+
+
+def page_text(code: str, language: str, first_words: str, reason: str,
+              template: str = PAGE) -> str:
+    """The page to a volunteer, one SMS segment, from the phrase `template` (urgent_page in
+    the volunteer's language): URGENT K7Q ko: 'first words…' reply ACK K7Q."""
+    from hotline.engine.segments import count_segments
+    from hotline.engine.volunteer_phrases import fill
+
+    words = " ".join(for_volunteers(first_words).split()) or f"({reason or 'menu'})"
+
+    def page(said: str) -> str:
+        return fill(template, {"code": code, "language": language, "words": said})
+
+    while len(words) > 1 and count_segments(page(words)).segments > 1:
+        words = words[:-2].rstrip() + "…"
+    return page(words)
+
+
+SEALED_ARG = "sealed:"  # a job argument that is a Fernet token, opened by the job
+
+
+def open_arg(config: dict[str, Any], value: str) -> str | None:
+    """A job argument as the job needs it: opened when sealed (None if no key opens it)."""
+    if not value.startswith(SEALED_ARG):
+        return value
+    return _vault(config).decrypt(value[len(SEALED_ARG):])
+
+
+def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) -> Any:
+    """Run escalation step `step` of a case now, or after `delay` seconds (RQ scheduler)."""
+    q = jobs.queue(conn, jobs.URGENT)
+    options: dict[str, Any] = {"job_id": f"urgent-{code}-{step}", "result_ttl": jobs.RESULT_TTL,
+                               "failure_ttl": 7 * 86400, "job_timeout": 60,
+                               "retry": Retry(max=2, interval=[2, 10])}
+    if delay <= 0:
+        return q.enqueue("workers.urgent_jobs.escalate", code, step, **options)
+    return q.enqueue_in(timedelta(seconds=delay), "workers.urgent_jobs.escalate", code, step,
+                        **options)
+
+
+def enqueue_page_all(conn: redis.Redis, code: str) -> Any:
+    """Page every level of a case by SMS now (a voice call nobody accepted)."""
+    return jobs.queue(conn, jobs.URGENT).enqueue(
+        "workers.urgent_jobs.page_all_levels", code, job_id=f"urgent-{code}-all",
+        result_ttl=jobs.RESULT_TTL, failure_ttl=7 * 86400, job_timeout=60,
+        retry=Retry(max=2, interval=[2, 10]))
+
+
+def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str,
+                config: dict[str, Any] | None = None) -> Any:
+    """Text a volunteer about a case (taken, relay), from the urgent queue.
+
+    With `config` (its ENCRYPTION_KEY) the body travels sealed: a relayed text holds the
+    caller's words, and a job's arguments sit in Redis until the job record expires.
+    """
+    if config and config.get("ENCRYPTION_KEY"):
+        body = SEALED_ARG + _vault(config).encrypt(body)
+    return jobs.queue(conn, jobs.URGENT).enqueue(
+        "workers.urgent_jobs.text_volunteer", code, volunteer, body,
+        job_id=f"urgent-{code}-{what}-{volunteer}", result_ttl=jobs.RESULT_TTL,
+        description=f"text volunteer {volunteer} about case {code} ({what})",  # not the body
+        retry=Retry(max=3, interval=[5, 30, 120]))
