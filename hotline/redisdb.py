@@ -87,3 +87,20 @@ def lua(conn: redis.Redis, text: str) -> Any:
     if script is None:
         script = _scripts[text] = conn.register_script(text)
     return lambda keys, args: script(keys, args, client=conn)
+
+
+# A Lua function for scripts that open a record once: a callback request, an urgent case.
+# open_once(seen_key, open_key, stem, field, states) returns the id `seen_key` already
+# names (a retried delivery; then true), else the id the caller's `open_key` names while
+# its record (`stem` .. id) has `field` in the set `states` (then false), else nil.
+OPEN_ONCE = """
+local function open_once(seen_key, open_key, stem, field, states)
+  if seen_key ~= '' then
+    local seen = redis.call('GET', seen_key)
+    if seen then return seen, true end
+  end
+  local open = redis.call('GET', open_key)
+  if open and states[redis.call('HGET', stem .. open, field)] then return open, false end
+  return nil, false
+end
+"""

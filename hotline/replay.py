@@ -18,24 +18,22 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.numbers import to_e164
+from hotline.privacy.domain import Caller, Erased
 from hotline.privacy.vault import number_hash
 
 REPLAY_TTL = 900  # seconds an answer is kept for a retried delivery (Twilio retries in minutes)
 
 
-def _prefix(config: dict[str, Any]) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}replay:"
-
-
 def answer_key(config: dict[str, Any], digest: str) -> str:
     """The key of one delivery's answer (`digest`: an HMAC of the request)."""
-    return f"{_prefix(config)}{digest}"
+    return hotline_keys.of(config).replay_answer(digest)
 
 
 def index_key(config: dict[str, Any], caller_hash: str) -> str:
     """The set of answer keys that are about one caller (by the caller's HMAC)."""
-    return f"{_prefix(config)}of:{caller_hash}"
+    return hotline_keys.of(config).replay_index(caller_hash)
 
 
 def _dialled(answer: str) -> list[str]:
@@ -86,3 +84,15 @@ def forget(conn: redis.Redis, config: dict[str, Any], caller_hashes: Iterable[st
     if indexes:
         conn.delete(*indexes)
     return erased
+
+
+def erase_caller(conn: redis.Redis, config: dict[str, Any], caller: Caller,
+                 now: float) -> Erased:
+    """Erasure's part here (hotline.privacy.domain.Keeper): the answers about the caller."""
+    return Erased(counts={"replay_answers": forget(conn, config, caller.hashes)})
+
+
+def purge(conn: redis.Redis, config: dict[str, Any], now: float,
+          cutoff: float) -> dict[str, int]:
+    """Nothing: kept answers expire after REPLAY_TTL (the TTL walk enforces it)."""
+    return {}

@@ -15,7 +15,7 @@ from hotline import jobs, stats
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
 from hotline.cli import main
-from hotline.privacy import retention
+from hotline import domains
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
@@ -47,7 +47,7 @@ def test_a_case_closed_more_than_7_days_ago_keeps_only_counts_and_timings(redis_
     old = closed_case(redis_conn, config, NOW - 8 * DAY)
     keys = urgent.Keys(config)
     assert urgent.get(redis_conn, config, old).first_words == "숨을 못 쉬겠어요"
-    done = retention.purge(redis_conn, config, NOW)
+    done = domains.purge(redis_conn, config, NOW)
     assert done["cases_stripped"] == 1
     left = {k.decode(): v.decode() for k, v in redis_conn.hgetall(keys.case(old)).items()}
     assert set(left) == {"code", "state", "created", "language", "channel", "closed",
@@ -55,19 +55,19 @@ def test_a_case_closed_more_than_7_days_ago_keeps_only_counts_and_timings(redis_
     steps = urgent.timeline(redis_conn, config, old)
     assert [s["step"] for s in steps] == ["created", "acked", "closed"]
     assert all(set(s) == {"at", "step"} for s in steps)  # no volunteer, no outcome note
-    assert retention.purge(redis_conn, config, NOW)["cases_stripped"] == 0  # once
+    assert domains.purge(redis_conn, config, NOW)["cases_stripped"] == 0  # once
 
 
 def test_a_case_closed_within_the_retention_period_is_left_whole(redis_conn, config):
     recent = closed_case(redis_conn, config, NOW - 6 * DAY)
-    retention.purge(redis_conn, config, NOW)
+    domains.purge(redis_conn, config, NOW)
     assert urgent.get(redis_conn, config, recent).first_words == "숨을 못 쉬겠어요"
     assert urgent.get(redis_conn, config, recent).caller
 
 
 def test_the_retention_period_is_configurable(redis_conn, config):
     code = closed_case(redis_conn, config, NOW - 2 * DAY)
-    retention.purge(redis_conn, {**config, "RETENTION_DAYS": 1}, NOW)
+    domains.purge(redis_conn, {**config, "RETENTION_DAYS": 1}, NOW)
     assert urgent.get(redis_conn, config, code).first_words == ""
 
 
@@ -75,11 +75,11 @@ def test_a_case_left_open_past_the_period_is_closed_then_stripped(redis_conn, co
     case, _ = urgent.open_case(redis_conn, config, CALLER, sid="SM1", language="ko",
                                channel="sms", first_words="살려주세요", reason="words",
                                now=NOW - 9 * DAY)
-    done = retention.purge(redis_conn, config, NOW)
+    done = domains.purge(redis_conn, config, NOW)
     assert done["cases_closed"] == 1
     assert urgent.get(redis_conn, config, case.code).state == urgent.State.CLOSED
     assert urgent.open_case_of(redis_conn, config, CALLER) is None
-    assert retention.purge(redis_conn, config, NOW + 8 * DAY)["cases_stripped"] == 1
+    assert domains.purge(redis_conn, config, NOW + 8 * DAY)["cases_stripped"] == 1
 
 
 def test_a_closed_callback_past_the_period_loses_caller_note_and_mask(redis_conn, config):
@@ -89,7 +89,7 @@ def test_a_closed_callback_past_the_period_loses_caller_note_and_mask(redis_conn
     callbacks.take_next(redis_conn, config, ["ko"], "v1", NOW - 9 * DAY + 60)
     callbacks.close(redis_conn, config, rid, Status.DONE, NOW - 8 * DAY, note="쉼터 안내함")
     redis_conn.persist(callbacks.keys(config).req(rid))  # as if kept longer than a day
-    done = retention.purge(redis_conn, config, NOW)
+    done = domains.purge(redis_conn, config, NOW)
     assert done["callbacks_stripped"] == 1
     req = callbacks.get(redis_conn, config, rid)
     assert (req.caller, req.masked, req.note, req.volunteer) == ("", "", "", "")
@@ -103,7 +103,7 @@ def test_an_open_request_whose_number_expired_is_closed_as_expired(redis_conn, c
     placed = callbacks.create(redis_conn, config, CALLER, language="ko", topic="clinic",
                               now=NOW)
     redis_conn.delete(callbacks.keys(config).number(placed.request.id))  # the TTL ran out
-    assert retention.purge(redis_conn, config, NOW)["callbacks_expired"] == 1
+    assert domains.purge(redis_conn, config, NOW)["callbacks_expired"] == 1
     assert callbacks.get(redis_conn, config, placed.request.id).status == Status.EXPIRED
 
 
@@ -114,7 +114,7 @@ def test_every_caller_key_gets_a_ttl_even_one_left_without(redis_conn, config):
     redis_conn.set("hotline:rate:sms:abc:1", 3)
     redis_conn.set("hotline:urgent:once:K7Q:relay-seq", 2)  # left by an older version
     redis_conn.set("hotline:optout-note", "not a caller key")
-    assert retention.purge(redis_conn, config, NOW)["ttl_set"] == 5
+    assert domains.purge(redis_conn, config, NOW)["ttl_set"] == 5
     assert 0 < redis_conn.ttl("hotline:urgent:once:K7Q:relay-seq") <= 30 * DAY
     assert 0 < redis_conn.ttl("hotline:session:abc") <= 1800
     assert redis_conn.ttl("hotline:cb:req:1001") > 0
@@ -133,7 +133,7 @@ def test_outbox_lines_older_than_the_period_are_dropped(redis_conn, config):
     box = OutboxTransport(config["DATA_DIR"], clock=lambda: NOW - 8 * DAY)
     box.send_sms(CALLER, "old")
     OutboxTransport(config["DATA_DIR"], clock=lambda: NOW).send_sms(CALLER, "new")
-    assert retention.purge(redis_conn, config, NOW)["outbox_lines"] == 1
+    assert domains.purge(redis_conn, config, NOW)["outbox_lines"] == 1
     assert [e["body"] for e in read_outbox(config["DATA_DIR"])] == ["new"]
 
 

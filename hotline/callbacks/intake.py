@@ -56,7 +56,7 @@ def missed_call(conn: redis.Redis, config: dict[str, Any], number: str, call_sid
                 now: float) -> callbacks.Placed | None:
     """A ring on the flash number: one callback request per number per window."""
     window = int(config.get("MISSED_CALL_WINDOW") or MISSED_CALL_WINDOW)
-    key = f"{callbacks.keys(config).prefix}cb:missed:{callbacks.caller_hash(config, number)}"
+    key = callbacks.keys(config).missed(callbacks.caller_hash(config, number))
     if not conn.set(key, "1", nx=True, ex=window):
         return None  # rang again within the window: the first ring already asked
     try:
@@ -92,7 +92,7 @@ PRESSED_TTL = 3600  # seconds a call is remembered as one where the caller press
 
 
 def _pressed_key(config: dict[str, Any], call_sid: str) -> str:
-    return f"{callbacks.keys(config).prefix}cb:pressed:{call_sid[:64]}"
+    return callbacks.keys(config).pressed(call_sid)
 
 
 def note_pressed(conn: redis.Redis, config: dict[str, Any], call_sid: str) -> None:

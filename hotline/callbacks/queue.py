@@ -20,8 +20,10 @@ import phonenumbers
 import redis
 from phonenumbers import timezone
 
+from hotline import keys as hotline_keys
 from hotline import stats
 from hotline.callbacks.lua import CREATE, REQUEUE, TAKE, TAKE_ONE
+from hotline.keys import CallbackKeys
 from hotline.numbers import country_of, mask, to_e164
 from hotline.privacy.vault import NumberVault, number_hash
 from hotline.redisdb import lua
@@ -129,44 +131,9 @@ class Placed:
     existing: bool
 
 
-class Keys:
-    """Redis key names under the configured prefix."""
-
-    def __init__(self, prefix: str):
-        self.prefix = prefix
-
-    def req(self, rid: str) -> str:
-        return f"{self.prefix}cb:req:{rid}"
-
-    def number(self, rid: str) -> str:
-        return f"{self.prefix}cb:num:{rid}"
-
-    def queue(self, language: str) -> str:
-        return f"{self.prefix}cb:q:{language}"
-
-    def open(self, caller: str) -> str:
-        return f"{self.prefix}cb:open:{caller}"
-
-    @property
-    def leases(self) -> str:
-        return f"{self.prefix}cb:leases"
-
-    @property
-    def index(self) -> str:
-        return f"{self.prefix}cb:index"
-
-    @property
-    def waits(self) -> str:
-        return f"{self.prefix}cb:waits"
-
-    @property
-    def stats(self) -> str:
-        return f"{self.prefix}cb:stats"
-
-
-def keys(config: dict[str, Any]) -> Keys:
+def keys(config: dict[str, Any]) -> CallbackKeys:
     """Return the key names for this configuration."""
-    return Keys(config.get("KEY_PREFIX") or "hotline:")
+    return hotline_keys.of(config).callbacks
 
 
 def _vault(config: dict[str, Any]) -> NumberVault:
@@ -198,12 +165,14 @@ def create(conn: redis.Redis, config: dict[str, Any], number: str, *, language: 
         raise ValueError("not a phone number that can be called back")
     k = keys(config)
     ttl = int(config.get("CALLBACK_NUMBER_TTL") or NUMBER_TTL)
-    rid, existed = conn.eval(
-        CREATE, 0, k.prefix, caller_hash(config, e164), idem, mask(e164), language, topic,
-        priority.value, repr(now), repr(score(priority, now)), country_of(e164),
-        _vault(config).encrypt(e164), IDEM_TTL, ttl, time_zone(e164), priority.rank,
-        _RANK_SPAN,
-    )
+    caller = caller_hash(config, e164)
+    rid, existed = lua(conn, CREATE)(
+        [k.idem(idem), k.open(caller), k.seq, k.index, k.queue(language), k.req_stem,
+         k.number_stem, k.queue_stem],
+        [caller, idem, mask(e164), language, topic,
+         priority.value, repr(now), repr(score(priority, now)), country_of(e164),
+         _vault(config).encrypt(e164), IDEM_TTL, ttl, time_zone(e164), priority.rank,
+         _RANK_SPAN])
     req = get(conn, config, rid.decode())
     assert req is not None
     if not existed:
@@ -252,8 +221,9 @@ def take_next(conn: redis.Redis, config: dict[str, Any], languages: Iterable[str
     if not queues:
         return None
     found = lua(conn, TAKE)(
-        [k.leases, *queues],
-        [k.prefix, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL,
+        [k.leases, k.mine(volunteer), k.waits, k.stats, k.req_stem, k.number_stem,
+         k.queue_stem, *queues],
+        [repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL,
          max(0, int(limit))])
     if not found:
         return None
@@ -270,8 +240,9 @@ def take(conn: redis.Redis, config: dict[str, Any], rid: str, volunteer: str,
         return None
     k = keys(config)
     done = lua(conn, TAKE_ONE)(
-        [k.req(rid), k.queue(req.language), k.leases, k.number(rid)],
-        [k.prefix, rid, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES])
+        [k.req(rid), k.queue(req.language), k.leases, k.number(rid), k.mine(volunteer),
+         k.waits],
+        [rid, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES])
     return get(conn, config, rid) if done else None
 
 
@@ -328,7 +299,7 @@ def close(conn: redis.Redis, config: dict[str, Any], rid: str, status: Status, n
                      {"callback_wait": req.taken - req.created} if reached else None)
     if status == Status.CANCELLED and req.idem:
         # The caller may ask again in the same call (same CallSid): that is a new request.
-        pipe.delete(f"{k.prefix}cb:idem:{req.idem}")
+        pipe.delete(k.idem(req.idem))
     pipe.execute()
     # Free the caller to ask again, unless a newer request already holds the slot.
     open_key = k.open(req.caller)

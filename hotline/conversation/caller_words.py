@@ -19,7 +19,7 @@ import redis
 
 from hotline.engine.caller_words import CallerWord, find_caller_word, words_of
 from hotline.engine.model import Script
-from hotline.privacy import erasure, optout
+from hotline.privacy import optout
 from hotline.privacy.vault import log_id
 
 log = logging.getLogger("hotline.keywords")
@@ -111,7 +111,9 @@ def carry_out(conn: redis.Redis, config: dict[str, Any], word: CallerWord, calle
         log.info("caller opted in to SMS again", extra={"caller": who})
         return Handled("start", "" if word.twilio_handled else reply)
     if word.kind == "delete":
-        erasure.forget(conn, config, caller, now)
+        from hotline import domains  # the composition root; the pipeline may hand it in
+
+        domains.forget(conn, config, caller, now)
         return Handled("delete", "" if opted_out else reply)
     log.info("caller asked for help", extra={"caller": who})
     return Handled("help", reply)

@@ -21,11 +21,14 @@ import redis
 from rq import Retry
 
 from hotline import jobs, stats
+from hotline import keys as hotline_keys
 from hotline.engine.volunteer_phrases import FALLBACK
+from hotline.keys import UrgentKeys
 from hotline.numbers import country_of, to_e164
 from hotline.people.rota import OnCall
 from hotline.privacy.redact import for_volunteers
 from hotline.privacy.vault import NumberVault, number_hash
+from hotline.redisdb import OPEN_ONCE, lua
 
 CODE_LETTERS = "ACDEFHJKMNPQRTUVWXY"  # no B/8, G/6, I/L/1, O/0, S/5, Z/2 look-alikes
 CODE_DIGITS = "34679"
@@ -76,39 +79,12 @@ class Case:
                    d.get("callback", ""))
 
 
-class Keys:
-    """Redis key names of urgent cases under the configured prefix."""
+def keys(config: dict[str, Any]) -> UrgentKeys:
+    """Return the key names of urgent cases for this configuration."""
+    return hotline_keys.of(config).urgent
 
-    def __init__(self, config: dict[str, Any]):
-        self.prefix = f"{config.get('KEY_PREFIX') or 'hotline:'}urgent:"
 
-    def case(self, code: str) -> str:
-        return f"{self.prefix}case:{code}"
-
-    def number(self, code: str) -> str:
-        return f"{self.prefix}num:{code}"
-
-    def timeline(self, code: str) -> str:
-        return f"{self.prefix}log:{code}"
-
-    def paged(self, code: str) -> str:
-        return f"{self.prefix}paged:{code}"  # volunteer ids paged for this case
-
-    def held(self, code: str) -> str:
-        return f"{self.prefix}held:{code}"  # caller texts sent before anyone acknowledged
-
-    def once(self, code: str, what: str) -> str:
-        return f"{self.prefix}once:{code}:{what}"  # SET NX: a step done once per case
-
-    def sid(self, sid: str) -> str:
-        return f"{self.prefix}sid:{sid}"
-
-    def caller(self, caller: str) -> str:
-        return f"{self.prefix}open:{caller}"
-
-    @property
-    def index(self) -> str:
-        return f"{self.prefix}cases"
+Keys = keys  # the older name (web/arrival.py and tests use it)
 
 
 def new_code(size: int = 3) -> str:
@@ -133,33 +109,29 @@ def _iso(at: float) -> str:
 
 
 # Open a case unless this sid or an open case of the caller already has one.
-# ARGV: prefix, sid, caller, then case fields, then candidate codes.
-_OPEN = """
-local p, sid, caller = ARGV[1], ARGV[2], ARGV[3]
-if sid ~= '' then
-  local seen = redis.call('GET', p .. 'sid:' .. sid)
-  if seen then return {seen, 1} end
+# KEYS: sid, open, case stem, number stem, index.
+# ARGV: sid, caller, then case fields, then candidate codes.
+_OPEN = OPEN_ONCE + """
+local sid, caller = ARGV[1], ARGV[2]
+local found, seen = open_once(sid ~= '' and KEYS[1] or '', KEYS[2], KEYS[3], 'state',
+  {paging = true, callback = true, claimed = true})
+if seen then return {found, 1} end
+if found then
+  if sid ~= '' then redis.call('SET', KEYS[1], found, 'EX', ARGV[11]) end
+  return {found, 1}
 end
-local open = redis.call('GET', p .. 'open:' .. caller)
-if open then
-  local st = redis.call('HGET', p .. 'case:' .. open, 'state')
-  if st == 'paging' or st == 'callback' or st == 'claimed' then
-    if sid ~= '' then redis.call('SET', p .. 'sid:' .. sid, open, 'EX', ARGV[12]) end
-    return {open, 1}
-  end
-end
-for i = 14, #ARGV do
+for i = 13, #ARGV do
   local code = ARGV[i]
-  local key = p .. 'case:' .. code
+  local key = KEYS[3] .. code
   if redis.call('EXISTS', key) == 0 then
-    redis.call('HSET', key, 'code', code, 'state', 'paging', 'created', ARGV[4],
-      'language', ARGV[5], 'channel', ARGV[6], 'country', ARGV[7], 'first_words', ARGV[8],
-      'reason', ARGV[9], 'caller', caller)
-    redis.call('EXPIRE', key, ARGV[11])
-    redis.call('SET', p .. 'num:' .. code, ARGV[10], 'EX', ARGV[13])
-    redis.call('SET', p .. 'open:' .. caller, code, 'EX', ARGV[11])
-    if sid ~= '' then redis.call('SET', p .. 'sid:' .. sid, code, 'EX', ARGV[12]) end
-    redis.call('ZADD', p .. 'cases', ARGV[4], code)
+    redis.call('HSET', key, 'code', code, 'state', 'paging', 'created', ARGV[3],
+      'language', ARGV[4], 'channel', ARGV[5], 'country', ARGV[6], 'first_words', ARGV[7],
+      'reason', ARGV[8], 'caller', caller)
+    redis.call('EXPIRE', key, ARGV[10])
+    redis.call('SET', KEYS[4] .. code, ARGV[9], 'EX', ARGV[12])
+    redis.call('SET', KEYS[2], code, 'EX', ARGV[10])
+    if sid ~= '' then redis.call('SET', KEYS[1], code, 'EX', ARGV[11]) end
+    redis.call('ZADD', KEYS[5], ARGV[3], code)
     return {code, 0}
   end
 end
@@ -179,16 +151,17 @@ def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: st
 
     Returns the case and True when it is new.
     """
-    keys = Keys(config)
+    k = keys(config)
     e164 = to_e164(number) or number
+    caller = caller_hash(config, e164)
     vault = _vault(config)
     token = vault.encrypt(e164)
     words = vault.encrypt(first_words) if first_words else ""  # the caller's words, sealed
     candidates = [new_code(size) for size in CODE_SIZES for _ in range(CANDIDATES_PER_SIZE)]
-    found = conn.eval(
-        _OPEN, 0, keys.prefix, sid, caller_hash(config, e164), repr(now), language, channel,
-        country_of(e164), words, reason, token, CASE_TTL, SID_TTL, NUMBER_TTL,
-        *candidates)
+    found = lua(conn, _OPEN)(
+        [k.sid(sid), k.caller(caller), k.case_stem, k.number_stem, k.index],
+        [sid, caller, repr(now), language, channel, country_of(e164), words, reason, token,
+         CASE_TTL, SID_TTL, NUMBER_TTL, *candidates])
     if not found:
         raise RuntimeError("no free case code; too many open cases")
     code, existed = found[0].decode(), bool(found[1])
@@ -466,7 +439,8 @@ def open_arg(config: dict[str, Any], value: str) -> str | None:
 def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) -> Any:
     """Run escalation step `step` of a case now, or after `delay` seconds (RQ scheduler)."""
     q = jobs.queue(conn, jobs.URGENT)
-    options: dict[str, Any] = {"job_id": f"urgent-{code}-{step}", "result_ttl": jobs.RESULT_TTL,
+    options: dict[str, Any] = {"job_id": hotline_keys.urgent_step_job(code, step),
+                               "result_ttl": jobs.RESULT_TTL,
                                "failure_ttl": 7 * 86400, "job_timeout": 60,
                                "retry": Retry(max=2, interval=[2, 10])}
     if delay <= 0:
@@ -478,7 +452,7 @@ def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) ->
 def enqueue_page_all(conn: redis.Redis, code: str) -> Any:
     """Page every level of a case by SMS now (a voice call nobody accepted)."""
     return jobs.queue(conn, jobs.URGENT).enqueue(
-        "workers.urgent_jobs.page_all_levels", code, job_id=f"urgent-{code}-all",
+        "workers.urgent_jobs.page_all_levels", code, job_id=hotline_keys.urgent_all_job(code),
         result_ttl=jobs.RESULT_TTL, failure_ttl=7 * 86400, job_timeout=60,
         retry=Retry(max=2, interval=[2, 10]))
 
@@ -494,6 +468,6 @@ def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: s
         body = SEALED_ARG + _vault(config).encrypt(body)
     return jobs.queue(conn, jobs.URGENT).enqueue(
         "workers.urgent_jobs.text_volunteer", code, volunteer, body,
-        job_id=f"urgent-{code}-{what}-{volunteer}", result_ttl=jobs.RESULT_TTL,
+        job_id=hotline_keys.urgent_sms_job(code, what, volunteer), result_ttl=jobs.RESULT_TTL,
         description=f"text volunteer {volunteer} about case {code} ({what})",  # not the body
         retry=Retry(max=3, interval=[5, 30, 120]))
