@@ -11,11 +11,10 @@ from click.testing import CliRunner
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
-from hotline import jobs, stats
+from hotline import domains, jobs, stats
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
 from hotline.cli import main
-from hotline import domains
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent

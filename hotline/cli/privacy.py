@@ -53,8 +53,8 @@ def forget(number: str, as_json: bool) -> None:
     requests, urgent-case numbers and texts, queued texts, rate limits, answers kept for
     Twilio's retries; in the outbox, lines to the number go and the caller's words and
     number are taken out of lines to volunteers. An opt-out stays."""
-    from hotline.numbers import mask, to_e164
     from hotline import domains
+    from hotline.numbers import mask, to_e164
 
     e164 = to_e164(number)
     if e164 is None:
