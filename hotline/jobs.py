@@ -16,6 +16,8 @@ import redis
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
 
+from hotline import keys as hotline_keys
+
 URGENT = "urgent"  # pages for urgent cases: a person within minutes
 CALLBACKS = "callbacks"  # bridged calls for the callback queue
 DEFAULT = "default"  # everything else (SMS to callers, housekeeping)
@@ -45,7 +47,7 @@ def enqueue_call_volunteer(conn: redis.Redis, request_id: str, volunteer_id: str
     """Ring the volunteer who took request_id (one job per take: a retry adds nothing)."""
     return queue(conn, CALLBACKS).enqueue(
         "workers.calls.call_volunteer", request_id, volunteer_id,
-        job_id=f"call-{request_id}-{int(taken * 1000)}", retry=CALL_RETRY,
+        job_id=hotline_keys.call_job(request_id, taken), retry=CALL_RETRY,
         job_timeout=CALL_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
     )
 
@@ -56,7 +58,7 @@ def schedule_requeue(conn: redis.Redis, request_id: str, at: float, attempt: int
     when = datetime.fromtimestamp(at, UTC)
     job: Job = queue(conn, CALLBACKS).enqueue_at(
         when, "workers.calls.requeue_request", request_id,
-        job_id=f"requeue-{request_id}-{attempt}", result_ttl=RESULT_TTL,
+        job_id=hotline_keys.requeue_job(request_id, attempt), result_ttl=RESULT_TTL,
         retry=HOUSEKEEPING_RETRY,
     )
     return job
@@ -66,7 +68,7 @@ def schedule_autoclose(conn: redis.Redis, request_id: str, at: float) -> Job:
     """Close request_id at `at` if the volunteer spoke with the caller but never sent DONE."""
     job: Job = queue(conn, DEFAULT).enqueue_at(
         datetime.fromtimestamp(at, UTC), "workers.calls.close_if_talked", request_id,
-        job_id=f"autoclose-{request_id}", result_ttl=RESULT_TTL, retry=HOUSEKEEPING_RETRY,
+        job_id=hotline_keys.autoclose_job(request_id), result_ttl=RESULT_TTL, retry=HOUSEKEEPING_RETRY,
     )
     return job
 
@@ -75,7 +77,7 @@ def enqueue_tried_sms(conn: redis.Redis, request_id: str) -> Job:
     """Tell the caller of request_id, once, that we tried to call (then close it)."""
     return queue(conn, DEFAULT).enqueue(
         "workers.calls.send_tried_sms", request_id,
-        job_id=f"tried-{request_id}", retry=SMS_RETRY, result_ttl=RESULT_TTL,
+        job_id=hotline_keys.tried_job(request_id), retry=SMS_RETRY, result_ttl=RESULT_TTL,
     )
 
 
@@ -92,11 +94,12 @@ def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None 
     """
     interval = max(60, int(config.get("PURGE_INTERVAL") or PURGE_INTERVAL))
     slot = int((time.time() if now is None else now) // interval) + 1
-    if after.startswith("purge-") and after[6:].isdigit():
-        slot = max(slot, int(after[6:]) + 1)  # a purge run early must not schedule itself
+    after_slot = hotline_keys.purge_slot(after)
+    if after_slot is not None:
+        slot = max(slot, after_slot + 1)  # a purge run early must not schedule itself
     job: Job = queue(conn, DEFAULT).enqueue_at(
         datetime.fromtimestamp(slot * interval, UTC), "workers.housekeeping.purge",
-        job_id=f"purge-{slot}", result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
+        job_id=hotline_keys.purge_job(slot), result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
         job_timeout=600,
     )
     return job
@@ -114,7 +117,7 @@ def ensure_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = 
     slot = int((time.time() if now is None else now) // interval) + 1
     pending = {s.value for s in (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.STARTED,
                                  JobStatus.DEFERRED)}
-    for job_id in (f"purge-{slot}", f"purge-{slot - 1}"):  # the next, or one due now
+    for job_id in (hotline_keys.purge_job(slot), hotline_keys.purge_job(slot - 1)):  # the next, or one due now
         status = conn.hget(f"{Job.redis_job_namespace_prefix}{job_id}", "status")
         if status is not None and status.decode() in pending:  # type: ignore[union-attr]
             return None

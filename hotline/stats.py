@@ -22,15 +22,13 @@ from zoneinfo import ZoneInfo
 
 import redis
 
+from hotline import keys as hotline_keys
+
 log = logging.getLogger(__name__)
 
 TTL = 90 * 86400  # seconds a day's figures are kept
 SAMPLE_CAP = 2000  # wait samples kept per day and series (enough for a median)
 SAMPLES = ("callback_wait", "urgent_ack")
-
-
-def _prefix(config: dict[str, Any]) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}stats:"
 
 
 def day_of(config: dict[str, Any], at: float) -> str:
@@ -42,7 +40,7 @@ def day_of(config: dict[str, Any], at: float) -> str:
 def add_counts(pipe: Any, config: dict[str, Any], at: float, counts: dict[str, int],
                samples: dict[str, float] | None = None) -> None:
     """Queue counter increments (and wait samples) for the day of `at` onto `pipe`."""
-    key = _prefix(config) + day_of(config, at)
+    key = hotline_keys.of(config).stats_day(day_of(config, at))
     for name, amount in counts.items():
         pipe.hincrby(key, name, amount)
     pipe.expire(key, TTL)
@@ -119,7 +117,7 @@ def read_days(conn: redis.Redis, config: dict[str, Any], now: float, days: int =
     names = days_until(config, now, days)
     pipe = conn.pipeline(transaction=False)
     for name in names:
-        key = _prefix(config) + name
+        key = hotline_keys.of(config).stats_day(name)
         pipe.hgetall(key)
         for series in SAMPLES:
             pipe.lrange(f"{key}:{series}", 0, -1)

@@ -17,11 +17,13 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
+
 EFFECT_TTL = 7 * 86400  # longer than any retry or recovery of the job that sends it
 
 
 def _key(config: dict[str, Any], what: str) -> str:
-    return f"{config.get('KEY_PREFIX', 'hotline:')}effect:{what}"
+    return hotline_keys.of(config).effect(what)
 
 
 @contextmanager

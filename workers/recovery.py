@@ -25,6 +25,8 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
 
+from hotline import keys as hotline_keys
+
 log = logging.getLogger("hotline.jobs")
 
 CLAIM_TTL = 3600  # one sweep per dead execution, even with several workers starting at once
@@ -70,7 +72,7 @@ def _execution_worker(conn: redis.Redis, job_id: str, execution_id: str) -> str 
 def requeue_orphans(conn: redis.Redis, queue_names: list[str] | tuple[str, ...],
                     config: dict[str, Any], me: str = "") -> list[str]:
     """Put back on their queues the started jobs whose worker died; return their ids."""
-    prefix = config.get("KEY_PREFIX", "hotline:")
+    keys = hotline_keys.of(config)
     requeued: list[str] = []
     for name in queue_names:
         queue = Queue(name, connection=conn)
@@ -90,7 +92,7 @@ def requeue_orphans(conn: redis.Redis, queue_names: list[str] | tuple[str, ...],
                 log.warning("job %s: its worker died mid-job and it has no retries left; "
                             "RQ moves it to the failed jobs", job_id)
                 continue
-            if not conn.set(f"{prefix}recovered:{job_id}:{execution_id}", "1", nx=True,
+            if not conn.set(keys.recovered(job_id, execution_id), "1", nx=True,
                             ex=CLAIM_TTL):
                 continue  # another worker is putting it back
             job.retries_left = job.retries_left - 1

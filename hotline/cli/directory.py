@@ -9,6 +9,7 @@ from typing import Any
 import click
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.config import load_config
 from hotline.directory.capability import display_phone
 from hotline.directory.importer import ImportFileError, import_file
@@ -19,7 +20,7 @@ from hotline.redisdb import connect
 
 def _connect() -> tuple[redis.Redis, str]:
     config = load_config()
-    return connect(config), str(config.get("KEY_PREFIX") or "hotline:")
+    return connect(config), hotline_keys.prefix(config)
 
 
 @click.group()

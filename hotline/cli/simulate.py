@@ -17,6 +17,7 @@ from click.core import ParameterSource
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from hotline import keys as hotline_keys
 from hotline.numbers import mask, to_e164
 from hotline.transcripts import Exchange, Given, Transcript, TranscriptError
 from hotline.transcripts.phone import (
@@ -49,7 +50,7 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
 
     config = demo_config(load_config())
     if fresh:  # a recording starts where its replay will: no earlier conversation
-        config["KEY_PREFIX"] = f"{config['KEY_PREFIX']}simulate-{uuid.uuid4().hex[:8]}:"
+        config["KEY_PREFIX"] = hotline_keys.nested(config, f"simulate-{uuid.uuid4().hex[:8]}")
     given = Given()
     try:
         app = create_app(config)

@@ -13,6 +13,8 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
+
 WINDOW = 60  # seconds; the settings say how many messages or calls fit in one
 
 # channel -> the setting with its limit (0 or less: no limit)
@@ -20,7 +22,7 @@ LIMITS = {"sms": "RATE_LIMIT_PER_MINUTE", "voice": "VOICE_RATE_LIMIT_PER_MINUTE"
 
 
 def _key(config: dict[str, Any], channel: str, caller_hash: str, window: int) -> str:
-    return f"{config.get('KEY_PREFIX', 'hotline:')}rate:{channel}:{caller_hash}:{window}"
+    return hotline_keys.of(config).rate(channel, caller_hash, window)
 
 
 def limit(config: dict[str, Any], channel: str) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 import redis
 
 from hotline import jobs
+from hotline import keys as hotline_keys
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Holding, Status
@@ -40,7 +41,7 @@ DEFAULT_MAX_REQUESTS = 1  # call-back requests one volunteer holds at once
 
 
 def _seen_key(config: dict[str, Any], message_sid: str) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}vcmd:{message_sid[:64]}"
+    return hotline_keys.of(config).volunteer_command(message_sid)
 
 
 def handle(conn: redis.Redis, config: dict[str, Any], from_number: str, body: str,

@@ -22,6 +22,7 @@ from typing import Any
 
 import phonenumbers
 
+from hotline import keys as hotline_keys
 from hotline.directory.hours import Hours, HoursError, parse_hours
 from hotline.directory.search import Hit, Index
 from hotline.directory.store import CATEGORIES, Entry, get_index
@@ -119,7 +120,7 @@ def search_directory(index: Index, params: dict[str, Any], now: float) -> dict[s
 
 def search_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     """directory_search: find services near params['place'] (ctx has .redis and .config)."""
-    prefix = str(ctx.config.get("KEY_PREFIX") or "hotline:")
+    prefix = hotline_keys.prefix(ctx.config)
     if ctx.config.get("DIRECTORY_FILE"):  # demo and transcripts: a file stands in for staff
         from hotline.directory.importer import load_if_empty
 
@@ -137,11 +138,10 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         return {"queued": False}
     if optout.is_opted_out(ctx.redis, ctx.config, number):
         return {"queued": False, "opted_out": True}  # the caller hears why, and START
-    prefix = str(ctx.config.get("KEY_PREFIX") or "hotline:")
     sid = getattr(ctx, "call_sid", "") or getattr(ctx, "message_sid", "")
     digest = hashlib.sha256(f"{sid}|{body}".encode()).hexdigest()[:16]
     sms_id = digest if sid else uuid.uuid4().hex[:16]
-    key = f"{prefix}dir:sms:{sms_id}"
+    key = hotline_keys.of(ctx.config).directory.sms(sms_id)
     token = NumberVault(ctx.config["ENCRYPTION_KEY"]).encrypt(number)
     # The same call asking twice for the same line (a Twilio retry) sends one SMS.
     if not ctx.redis.hset(key, mapping={"to": token, "body": body}) and sid:
@@ -149,7 +149,7 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     ctx.redis.expire(key, PENDING_TTL)
     jobs.queue(ctx.redis, jobs.DEFAULT).enqueue(
         "hotline.directory.capability.send_entry_sms", sms_id, key,
-        job_id=f"dirsms-{sms_id}", retry=jobs.SMS_RETRY, result_ttl=jobs.RESULT_TTL)
+        job_id=hotline_keys.directory_sms_job(sms_id), retry=jobs.SMS_RETRY, result_ttl=jobs.RESULT_TTL)
     return {"queued": True}
 
 

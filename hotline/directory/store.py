@@ -27,6 +27,7 @@ import redis
 
 from hotline.directory.gazetteer import normalize
 from hotline.engine.directory_node import CATEGORIES
+from hotline.keys import DirectoryKeys
 
 COSTS = ("free", "low")
 OLD_GENERATION_TTL = 300  # seconds a replaced generation stays readable for searches mid-read
@@ -92,16 +93,7 @@ class StoreReport:
         return bool(self.added or self.updated or self.removed)
 
 
-class Keys:
-    """Key names of the directory under a prefix."""
-
-    def __init__(self, prefix: str):
-        self.base = f"{prefix}dir:"
-        self.current = self.base + "current"
-        self.rev = self.base + "rev"
-
-    def generation(self, gen: str) -> str:
-        return f"{self.base}gen:{gen}"
+Keys = DirectoryKeys  # the directory's key names under a prefix (named in hotline.keys)
 
 
 def _text(value: bytes | str | None) -> str | None:

@@ -6,6 +6,7 @@ import os
 import time
 from typing import Any
 
+from hotline import keys as hotline_keys
 from hotline.directory import importer as directory_import
 from hotline.people import rota, volunteers
 
@@ -29,7 +30,7 @@ def load_samples(app: Any) -> list[str]:
     done: list[str] = []
     directory_file = os.path.join(scripts_dir, SAMPLE_DIRECTORY)
     if os.path.exists(directory_file) and directory_import.load_if_empty(
-            conn, config["KEY_PREFIX"], directory_file):
+            conn, hotline_keys.prefix(config), directory_file):
         done.append(f"Directory: loaded the sample data from {directory_file}")
     if not volunteers.all_volunteers(conn, config):
         for name, phone, languages in SAMPLE_VOLUNTEERS:

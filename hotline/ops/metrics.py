@@ -18,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from hotline import jobs
+from hotline import keys as hotline_keys
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
 from hotline.urgent import cases as urgent
@@ -32,7 +33,7 @@ OPEN_CASES_SCANNED = 500  # newest urgent cases looked at for the open count
 
 def key(config: dict[str, Any]) -> str:
     """Return the hash of running totals."""
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}metrics"
+    return hotline_keys.of(config).metrics
 
 
 def count(conn: redis.Redis, config: dict[str, Any], name: str, amount: int = 1) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hotline import keys as hotline_keys
 from hotline.people import volunteers
 from hotline.redisdb import lua
 
@@ -58,7 +59,7 @@ class User:
 
 
 def _key(config: dict[str, Any], rest: str) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}user:{rest}"
+    return hotline_keys.of(config).user(rest)
 
 
 def _norm(name: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.privacy.vault import number_hash
 
 WINDOW = 15 * 60  # seconds a run of failures is remembered
@@ -19,9 +20,9 @@ PER_ADDRESS = 20  # failures from one address (any accounts) before it is locked
 
 
 def _keys(config: dict[str, Any], account: str, address: str) -> tuple[str, str]:
-    prefix = f"{config.get('KEY_PREFIX') or 'hotline:'}login:"
+    keys = hotline_keys.of(config)
     addr = number_hash(config.get("SECRET_KEY") or "", address)[:24]
-    return f"{prefix}acct:{account.strip().casefold()[:64]}", f"{prefix}addr:{addr}"
+    return keys.login_account(account.strip().casefold()[:64]), keys.login_address(addr)
 
 
 def blocked(conn: redis.Redis, config: dict[str, Any], account: str, address: str) -> int:

@@ -23,6 +23,8 @@ import redis
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from hotline import keys as hotline_keys
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_ACK_TIMEOUT = 120
@@ -295,7 +297,7 @@ def rota_from_dict(data: dict[str, Any]) -> Rota:
 
 def rota_key(config: dict[str, Any]) -> str:
     """Return the Redis key that holds the rota."""
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}rota"
+    return hotline_keys.of(config).rota
 
 
 def save_rota(conn: redis.Redis, config: dict[str, Any], rota: Rota, now: float) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.numbers import to_e164
 
 ROLES = ("volunteer", "staff")
@@ -43,7 +44,7 @@ class Volunteer:
 
 
 def _key(config: dict[str, Any], rest: str) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}vol:{rest}"
+    return hotline_keys.of(config).volunteer(rest)
 
 
 def parse_languages(value: str, declared: Iterable[str] = ()) -> tuple[str, ...]:

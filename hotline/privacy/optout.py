@@ -11,6 +11,7 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
 from hotline import stats
 from hotline.numbers import to_e164
 from hotline.privacy.vault import number_hash
@@ -18,7 +19,7 @@ from hotline.privacy.vault import number_hash
 
 def key(config: dict[str, Any]) -> str:
     """Return the set of the HMACs of the numbers that opted out."""
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}optout"
+    return hotline_keys.of(config).optout
 
 
 def hashes(config: dict[str, Any], number: str) -> set[str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.engine.loader import script_paths
 
 DRAFT_TTL = 30 * 86400  # a draft nobody touched for a month is dropped
@@ -35,16 +36,12 @@ class Draft:
     at: float
 
 
-def _prefix(config: dict[str, Any]) -> str:
-    return str(config.get("KEY_PREFIX") or "hotline:")
-
-
 def _draft_key(config: dict[str, Any], user: str) -> str:
-    return f"{_prefix(config)}scripts:draft:{hashlib.sha256(user.encode()).hexdigest()[:16]}"
+    return hotline_keys.of(config).script_draft(hashlib.sha256(user.encode()).hexdigest()[:16])
 
 
 def _tests_key(config: dict[str, Any], run_id: str) -> str:
-    return f"{_prefix(config)}scripts:tests:{run_id}"
+    return hotline_keys.of(config).script_tests(run_id)
 
 
 def load(conn: redis.Redis, config: dict[str, Any], user: str) -> Draft | None:
@@ -91,7 +88,7 @@ def request_tests(conn: redis.Redis, config: dict[str, Any], texts: dict[str, st
     record = json.dumps({"status": "queued", "texts": texts}, ensure_ascii=False)
     if conn.set(_tests_key(config, rid), record, nx=True, ex=TESTS_TTL):
         jobs.queue(conn, jobs.DEFAULT).enqueue(
-            "workers.script_tests.run_tests", rid, job_id=f"script-tests-{rid}",
+            "workers.script_tests.run_tests", rid, job_id=hotline_keys.script_tests_job(rid),
             job_timeout=TESTS_TIMEOUT, result_ttl=jobs.RESULT_TTL)
     return rid
 

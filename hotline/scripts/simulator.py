@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hotline import keys as hotline_keys
 from hotline.channels import sms, voice
 from hotline.engine.actions import Handoff
 from hotline.engine.inputs import Begin, Digits, Input, Outcome, Silence, Text
@@ -213,7 +214,7 @@ class ReadOnlyDeps:
         from hotline.directory.store import get_index
 
         try:
-            index = get_index(self.conn, str(self.config.get("KEY_PREFIX") or "hotline:"))
+            index = get_index(self.conn, hotline_keys.prefix(self.config))
             return search_directory(index, params, now)
         except (redis.RedisError, OSError):
             return {}

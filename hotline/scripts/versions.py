@@ -21,6 +21,7 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.engine.lint import errors, lint
 from hotline.engine.loader import Problem, ScriptError, parse_script, parse_scripts, script_paths
 from hotline.engine.model import Script
@@ -73,8 +74,8 @@ class Version:
 
 
 def _keys(config: dict[str, Any]) -> tuple[str, str, str]:
-    prefix = str(config.get("KEY_PREFIX") or "hotline:")
-    return f"{prefix}scripts:counter", f"{prefix}scripts:versions", f"{prefix}scripts:current"
+    keys = hotline_keys.of(config)
+    return keys.scripts_counter, keys.scripts_versions, keys.scripts_current
 
 
 def read_directory(directory: str) -> dict[str, str]:

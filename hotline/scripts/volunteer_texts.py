@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.engine.model import Texts
 from hotline.engine.volunteer_phrases import FALLBACK, fill
 from hotline.people.volunteers import Volunteer
@@ -61,7 +62,7 @@ def _live(conn: redis.Redis, config: dict[str, Any]) -> _Phrases:
 
     directory = _scripts_dir(config)
     number = script_versions.current_number(conn, config)
-    key = (str(config.get("KEY_PREFIX") or "hotline:"), directory, number)
+    key = (hotline_keys.prefix(config), directory, number)
     found = _cache.get(key)
     if found is not None:
         return found

@@ -11,6 +11,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from hotline import keys as hotline_keys
+
 VOICE_ACTIONS = ("call", "press", "say", "silence", "hangup", "dial_ends")
 SMS_ACTIONS = ("send",)
 STEP_KEYS = {"expect", "expect_not", "ends", "connects", "wait", *VOICE_ACTIONS, *SMS_ACTIONS}
@@ -67,7 +69,7 @@ class Given:
         from hotline.people import rota, volunteers
 
         if self.directory:
-            directory_import.import_file(conn, app.config["KEY_PREFIX"], self.directory)
+            directory_import.import_file(conn, hotline_keys.prefix(app.config), self.directory)
 
         for v in self.volunteers:
             languages = v.get("languages") or ()

@@ -16,6 +16,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from hotline import keys as hotline_keys
 from hotline.privacy.vault import new_key
 from hotline.transcripts.files import (
     START_TIME,
@@ -74,7 +75,7 @@ def transcript_config(scripts_dir: str, base: dict[str, Any] | None = None) -> d
         "ENCRYPTION_KEY": new_key(),  # numbers kept for call backs are encrypted with it
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "TWILIO_ACCOUNT_SID": None,  # outbound goes to the outbox, never to Twilio
-        "KEY_PREFIX": f"{config.get('KEY_PREFIX') or 'hotline:'}transcript-{uuid.uuid4().hex[:8]}:",
+        "KEY_PREFIX": hotline_keys.nested(config, f"transcript-{uuid.uuid4().hex[:8]}"),
         "TESTING": True,
     })
     return config
@@ -191,7 +192,7 @@ def _clean(config: dict[str, Any]) -> None:
 
     try:
         conn = connect(config)
-        keys = list(conn.scan_iter(match=f"{config['KEY_PREFIX']}*", count=500))
+        keys = list(conn.scan_iter(match=hotline_keys.everything(config), count=500))
         if keys:
             conn.delete(*keys)
     except (redis.RedisError, OSError):  # best effort: the keys expire with their TTLs

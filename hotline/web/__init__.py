@@ -10,6 +10,7 @@ from typing import Any
 import redis
 from flask import current_app
 
+from hotline import keys as hotline_keys
 from hotline.conversation.capabilities import Capabilities
 from hotline.conversation.sessions import SessionStore
 from hotline.privacy.vault import NumberVault, log_id, number_hash
@@ -41,7 +42,7 @@ class Runtime:
     def sessions(self) -> SessionStore:
         """Return the session store over this app's Redis."""
         key = self.config.get("ENCRYPTION_KEY")
-        return SessionStore(self.redis, self.config["KEY_PREFIX"], self.config["SESSION_TTL"],
+        return SessionStore(self.redis, hotline_keys.prefix(self.config), self.config["SESSION_TTL"],
                             NumberVault(key) if key else None)
 
     def caller_hash(self, number: str) -> str:
