@@ -3,7 +3,7 @@ rq/keys.py).
 
 Keys live under KEY_PREFIX (HOTLINE_KEY_PREFIX, "hotline:" by default); no other module
 knows the prefix or a key's shape: it asks `of(config)` (or, where a module is handed the
-prefix as a string, `Keys(prefix)`). Lua scripts get every key through KEYS: a full name
+prefix as a string, `keys_under(prefix)`). Lua scripts get every key through KEYS: a full name
 when the key is known before the script runs, else the *stem* of its family (for example
 `hotline:cb:req:`), to which the script appends an id it has just read (the hotline runs on
 one Redis server, not a cluster).
@@ -13,6 +13,7 @@ RQ job ids use letters, digits, `_` and `-` only (TECH-NOTES: `sms-SM…`, not `
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -219,7 +220,14 @@ class Keys:
 
 def of(config: dict[str, Any]) -> Keys:
     """The keys of this configuration."""
-    return Keys(prefix(config))
+    return keys_under(prefix(config))
+
+
+@functools.lru_cache(maxsize=64)
+def keys_under(prefix: str) -> Keys:
+    """The keys under a prefix given as a string (one object per prefix serves everyone:
+    it holds plain names only)."""
+    return Keys(prefix)
 
 
 # --- what must expire, and what may live long ------------------------------------------

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from hotline.engine.session import Session
-from hotline.keys import DEFAULT_PREFIX, Keys
+from hotline.keys import DEFAULT_PREFIX, keys_under
 from hotline.privacy.vault import NumberVault
 
 SEALED = b"gAAAAA"  # how every Fernet token starts
@@ -29,7 +29,7 @@ class SessionStore:
 
     def key(self, caller_hash: str) -> str:
         """Return the Redis key of a caller's session."""
-        return Keys(self.prefix).session(caller_hash)
+        return keys_under(self.prefix).session(caller_hash)
 
     def load(self, caller_hash: str) -> Session | None:
         """Return the caller's stored session, or None (none kept, expired or unreadable)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import phonenumbers
@@ -69,18 +69,16 @@ def forget(conn: redis.Redis, config: dict[str, Any], number: str, now: float,
     e164 = to_e164(number) or number.strip()
     caller = Caller(e164, frozenset(_hashes(config, number) | _hashes(config, e164)))
     done = Erased(opted_out=optout.is_opted_out(conn, config, e164))
-    counts: dict[str, int] = {}
     job_prefixes: list[str] = []
     job_ids: list[str] = []
     codes: set[str] = set()
     for keeper in keepers:
         part = keeper.erase_caller(conn, config, caller, now)
-        for name, count in part.counts.items():
-            counts[name] = counts.get(name, 0) + count
+        for name, count in part.counts.items():  # the names are Erased's fields
+            setattr(done, name, getattr(done, name) + count)
         job_prefixes += part.job_prefixes
         job_ids += part.job_ids
         codes |= part.mentions
-    done = replace(done, **counts)
     done.jobs = jobs.delete_jobs(conn, job_prefixes, job_ids)
     if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
         done.outbox_lines, done.outbox_redacted = rewrite_outbox(
