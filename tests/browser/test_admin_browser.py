@@ -2,12 +2,15 @@
 volunteers and the rota grid with its red gaps, the figures; a volunteer gets 403.
 Every page is photographed at 360 and 1280 px, weighed, and checked to fit 360 px."""
 
+import pytest
 from playwright.sync_api import expect
 
 from hotline import stats
 from hotline.callbacks import queue as callbacks
 from hotline.directory import edit as directory_edit
 from hotline.people import rota, volunteers
+
+pytestmark = pytest.mark.browser  # headless Chromium (tests/browser/conftest.py)
 
 HEADER = ("name,category,phone,address,city,region,country,postal_code,latitude,longitude,"
           "languages,hours,cost,description")

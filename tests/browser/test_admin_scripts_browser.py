@@ -6,11 +6,14 @@ from __future__ import annotations
 import itertools
 import xml.etree.ElementTree as ET
 
+import pytest
 import requests
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
 from hotline.scripts import versions as script_versions
+
+pytestmark = pytest.mark.browser  # headless Chromium (tests/browser/conftest.py)
 
 OLD = "무엇을 도와드릴까요?"
 NEW = "어떻게 도와드릴까요?"

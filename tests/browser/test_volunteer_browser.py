@@ -13,6 +13,8 @@ from hotline.people import rota, volunteers
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
 
+pytestmark = pytest.mark.browser  # headless Chromium (tests/browser/conftest.py)
+
 KIM_PHONE = "+821011112222"
 CALLER = "+821099998888"
 ALWAYS = """timezone: Asia/Seoul
