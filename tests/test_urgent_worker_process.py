@@ -22,6 +22,9 @@ from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import acknowledge, urgent_capability
 
+# Workers as processes and real ACK timeouts (a restart may take up to 45 s).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CALLER = "+821099998888"
 SCRIPT = """\

@@ -48,6 +48,7 @@ def staff(app, make_user, login, page):
     return runtime.redis, dict(app.config)
 
 
+@pytest.mark.slow
 def test_staff_upload_a_csv_see_the_bad_line_then_edit_and_remove_an_entry(
         app, page, make_user, login, screenshots, page_weight):
     conn, config = staff(app, make_user, login, page)
@@ -87,6 +88,7 @@ def test_staff_upload_a_csv_see_the_bad_line_then_edit_and_remove_an_entry(
     assert directory_edit.find_entries(conn, "hotline:", "mirae")[0] == 0
 
 
+@pytest.mark.slow
 def test_staff_add_a_volunteer_and_see_the_rota_grid_with_red_gaps(
         app, page, make_user, login, screenshots, page_weight):
     conn, config = staff(app, make_user, login, page)

@@ -117,6 +117,7 @@ def test_off_and_on_from_the_page(app, page, make_user, login):
     assert volunteers.get(conn, config, me.id).available
 
 
+@pytest.mark.slow
 def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
         app, page, make_user, login, run_jobs, clock, signed_post, screenshots, page_weight):
     conn, config, me = kim(app, make_user)
@@ -165,6 +166,7 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     assert [c["to"] for c in calls] == [KIM_PHONE]
 
 
+@pytest.mark.slow
 def test_the_queue_page_shows_a_new_urgent_case_by_itself(app, page, make_user, login,
                                                           signed_post):
     kim(app, make_user)
