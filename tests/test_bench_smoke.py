@@ -12,6 +12,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+# bench/run.py as a process: servers, load and a soak; its own time limit is 300 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

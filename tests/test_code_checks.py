@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -23,6 +25,8 @@ def test_ruff_finds_nothing():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_the_engine_passes_mypy_strict():
     done = _run("mypy", "hotline/engine")  # strict for hotline.engine.* (pyproject.toml)
     assert done.returncode == 0, done.stdout + done.stderr

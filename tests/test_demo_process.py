@@ -20,6 +20,9 @@ import pytest
 import redis
 from twilio.request_validator import RequestValidator
 
+# `hotline demo` as a process: up to 90 s to start on a busy machine, 30 s to stop.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

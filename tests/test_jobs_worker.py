@@ -58,3 +58,22 @@ def test_the_worker_command_runs_the_call_job_and_logs_only_ids(redis_url, redis
     scheduled = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn).get_job_ids()
     (purge,) = [j for j in scheduled if j.startswith("purge-")]
     assert int(purge.split("-")[1]) * 3600 > time.time() - 60  # the next hour's slot
+
+
+def test_a_worker_stops_at_once_every_time(redis_conn):
+    """RQ 3.0 with redis-py 8 stalled a worker's stop for a minute about one time in
+    twenty (its pubsub thread waited for a subscription that never came): a burst run in
+    a test took 60 s, and a stopped worker could take a minute to exit. A hundred stops in
+    a row, each well under a second, and the thread gone."""
+    from rq import Queue
+
+    from workers.worker import HotlineWorker
+
+    queue = Queue("teardown-test", connection=redis_conn)
+    for _ in range(100):
+        worker = HotlineWorker([queue], connection=redis_conn)
+        worker.subscribe()
+        started = time.monotonic()
+        worker.unsubscribe()
+        assert time.monotonic() - started < 1.0
+        assert not worker.pubsub_thread.is_alive()

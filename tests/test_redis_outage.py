@@ -163,6 +163,7 @@ def test_redis_stopped_then_restarted_under_the_running_app(live_app, own_redis)
     assert_normal(live_app)
 
 
+@pytest.mark.slow
 def test_redis_hung_then_resumed_under_the_running_app(live_app, own_redis):
     assert_normal(live_app)
     own_redis.pause()
@@ -181,6 +182,7 @@ CALLER_FACING = {"/twilio/voice", "/twilio/voice/gather", "/twilio/sms",
 
 
 @pytest.mark.parametrize("outage", ["stopped", "hung"])
+@pytest.mark.slow
 def test_every_twilio_route_answers_within_a_second_during_an_outage(live_app, own_redis,
                                                                      outage):
     routes = sorted(r.rule for r in live_app.url_map.iter_rules()

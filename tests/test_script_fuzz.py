@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -88,6 +89,7 @@ def test_any_text_as_a_script_gives_problems_or_a_script(tmp_path, text):
 @SETTINGS
 @given(where=st.sampled_from(PATHS), value=VALUES)
 @example(where=("languages", "ko", "keywords"), value=True)  # found: TypeError escaped lint
+@pytest.mark.slow
 def test_the_good_script_with_any_part_swapped_gives_problems_or_a_script(tmp_path, where,
                                                                           value):
     path = tmp_path / "swapped.yaml"

@@ -171,6 +171,7 @@ def run_demo(data_dir, redis_url) -> str:
     return "".join(lines)
 
 
+@pytest.mark.slow
 def test_demo_generates_its_secrets_says_so_and_keeps_them_private(tmp_path, redis_url,
                                                                    redis_conn):
     first = run_demo(tmp_path / "one", redis_url)

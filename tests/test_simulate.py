@@ -58,6 +58,7 @@ def _lines(transcript) -> str:
     return "".join(f"{_typed(s)}\n" for s in steps)
 
 
+@pytest.mark.slow
 def test_simulate_walks_the_whole_menu_in_every_language_on_both_channels(env, redis_conn):
     """Typing the shipped conversations shows every node, SMS and voice, Korean and English."""
     outputs = []
@@ -76,6 +77,7 @@ def test_simulate_walks_the_whole_menu_in_every_language_on_both_channels(env, r
         assert uncovered(script, outputs) == [], f"{script.name}: nodes the walks never showed"
 
 
+@pytest.mark.slow
 def test_piped_stdin_in_a_real_process(env):
     """`printf '...' | hotline simulate --channel sms`: the first Korean and English SMS walks."""
     for language in ("ko", "en"):

@@ -214,6 +214,7 @@ def test_coverage_names_each_node_never_shown(scripts, base):
         for node in ("main_menu", "counselling", "goodbye", "ask_city")}
 
 
+@pytest.mark.slow
 def test_shipped_transcripts_pass_and_show_every_node_on_both_channels_in_both_languages(base):
     """Every node of every shipped script, on SMS and voice, in each of its languages."""
     results = run_directory(SCRIPTS_DIR, base)

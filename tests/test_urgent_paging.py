@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,9 +22,11 @@ from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import acknowledge, relay, urgent_capability
 from hotline.web import urgent as urgent_web
+from tests.rq_clock import advance_schedules
 from workers import context
 
 CALLER = "+821099998888"
+ACK_TIMEOUT = 1  # seconds, the rota's below
 WEDNESDAY_10_KST = datetime.fromisoformat("2026-11-25T10:00:00+09:00").timestamp()
 
 ROTA = """\
@@ -59,6 +60,13 @@ def hotline(redis_conn, tmp_path):
     context.configure({})
 
 
+def wait_out(hotline, seconds=ACK_TIMEOUT):
+    """Let `seconds` pass: the injected clock and RQ's schedule move on, nobody sleeps."""
+    conn, _, _, clock = hotline
+    clock["now"] += seconds
+    advance_schedules(conn, seconds)
+
+
 def run_worker(conn):
     SimpleWorker(list(QUEUES), connection=conn).work(burst=True, with_scheduler=True)
 
@@ -87,7 +95,7 @@ def test_urgent_sms_pages_level_1_then_level_2_then_ack_stops_it(hotline):
     assert count_segments(page).segments == 1
     assert sms_to(config, "+821011110003") == []
 
-    time.sleep(1.2)  # level 1's ACK timeout (1 s), scheduled in Redis
+    wait_out(hotline)  # level 1's ACK timeout (1 s), scheduled in Redis
     run_worker(conn)
     assert sms_to(config, "+821011110003") == [page]
     assert sms_to(config, "+821011110001") == [page]  # level 1 is not paged twice
@@ -97,7 +105,7 @@ def test_urgent_sms_pages_level_1_then_level_2_then_ack_stops_it(hotline):
     assert acknowledge(conn, config, people["Kim"], [code], WEDNESDAY_10_KST + 61) == (
         f"{code} 건은 다른 분이 맡았어요. 고맙습니다.")
     run_worker(conn)
-    time.sleep(1.2)
+    wait_out(hotline)
     run_worker(conn)  # the step scheduled after level 2 runs, sees the ACK, pages nobody
     assert sms_to(config, "+821011110002") == []
     taken = f"{code} 건은 다른 분이 맡았어요. 고맙습니다."
@@ -134,7 +142,7 @@ def test_the_last_level_repeats_to_all_staff_until_someone_acks(hotline):
     code = open_by_sms(conn, config)["code"]
     run_worker(conn)
     for _ in range(2):
-        time.sleep(1.1)
+        wait_out(hotline)
         run_worker(conn)
     # level 1 (Kim), level 2 (Lee), then everyone the rota names and all staff
     assert len(sms_to(config, "+821011110001")) == 2
@@ -181,7 +189,7 @@ def test_escalation_survives_a_worker_restart(hotline):
     conn, config, _, _ = hotline
     open_by_sms(conn, config)
     run_worker(conn)  # this worker is gone after paging level 1
-    time.sleep(1.2)
+    wait_out(hotline)
     SimpleWorker(list(QUEUES), connection=conn).work(burst=True, with_scheduler=True)
     assert len(sms_to(config, "+821011110003")) == 1
 
@@ -212,7 +220,7 @@ def test_a_worker_killed_after_paging_but_before_scheduling_the_next_level_still
     assert len(sms_to(config, "+821011110001")) == 1  # not paged twice
     assert ScheduledJobRegistry(jobs.URGENT, connection=conn).get_job_ids() == [
         f"urgent-{code}-1"]
-    time.sleep(1.2)  # level 1's ACK timeout
+    wait_out(hotline)  # level 1's ACK timeout
     run_worker(conn)
     assert len(sms_to(config, "+821011110003")) == 1
 

@@ -14,12 +14,16 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from rq import Worker
+from rq.job import Job
 
 from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import acknowledge, urgent_capability
+
+# Workers as processes and real ACK timeouts (a restart may take up to 45 s).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CALLER = "+821099998888"
@@ -133,7 +137,10 @@ def test_urgent_sms_pages_escalates_and_ack_bridges(app, redis_conn, signed_post
     assert acknowledge(redis_conn, config, people["Lee"], [code], time.time()).startswith(code)
     call = wait_for(lambda: [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"])
     assert call[0]["to"] == "+821011110003"
-    time.sleep(1.5)  # the step scheduled after level 2 has run by now and paged nobody
+    # The step scheduled after level 2 runs (after its 1 s timeout) and pages nobody.
+    after_level_2 = Job.fetch(f"urgent-{code}-2", connection=redis_conn)
+    wait_for(lambda: after_level_2.get_status(refresh=True) == "finished")
+    assert after_level_2.return_value() == "stopped"
     assert len(sms("+821011110001")) == 2  # the page, then "taken by another volunteer"
     assert sms("+821011110003") == first
     steps = [e["step"] for e in urgent.timeline(redis_conn, config, code)]

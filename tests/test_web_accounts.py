@@ -36,6 +36,7 @@ def kim(app):
     return users.add(runtime.redis, dict(app.config), "kim", "volunteer", PASSWORD)
 
 
+@pytest.mark.slow
 def test_behind_one_trusted_proxy_each_client_address_has_its_own_limit(app_config,
                                                                        redis_conn):
     app = create_app({**app_config, "PROXY_HOPS": 1})

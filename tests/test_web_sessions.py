@@ -236,6 +236,7 @@ def test_a_path_of_this_site_is_kept_after_login(client, kim):
     st.builds("".join, st.lists(st.sampled_from(PIECES), max_size=8)).map(
         lambda text: "/" + text),
 ))
+@pytest.mark.slow
 def test_any_next_gives_a_redirect_to_a_path_of_this_site(client, kim, next_url):
     token = csrf_of(client.get("/login"))
     response = client.post("/login", data={"name": "kim", "password": PASSWORD,

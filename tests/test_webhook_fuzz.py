@@ -107,6 +107,7 @@ def form_strategy():
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
+@pytest.mark.slow
 def test_any_request_to_any_twilio_route_gets_200_and_twiml(app, client, known, caplog, data):
     route = data.draw(st.sampled_from(ROUTES), label="route")
     query = data.draw(query_strategy(known), label="query")

@@ -28,6 +28,9 @@ from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import urgent_capability
 
+# Waits up to 60 s for a worker to stall, then up to 120 s for the restarted one.
+pytestmark = pytest.mark.timeout(300)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CALLER = "+821012345678"
 LEVEL_1 = {"Kim": "+821011110001", "Choi": "+821011110004", "Park": "+821011110005"}
@@ -144,6 +147,7 @@ def restart_worker(config, redis_url) -> str:
     return done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_killed_in_the_middle_of_an_escalation_step_each_volunteer_is_paged_once(
         config, redis_url, redis_conn, tmp_path):
     people = {name: volunteers.add(redis_conn, config, name, phone, ("ko",)).id
@@ -174,6 +178,7 @@ def test_killed_in_the_middle_of_an_escalation_step_each_volunteer_is_paged_once
     assert not StartedJobRegistry(jobs.URGENT, connection=redis_conn).get_job_ids()
 
 
+@pytest.mark.slow
 def test_killed_in_the_middle_of_a_bridged_call_job_the_volunteer_is_rung_once(
         config, redis_url, redis_conn, tmp_path):
     mina = volunteers.add(redis_conn, config, "Mina", "+821022223333", ("ko",)).id

@@ -2,12 +2,15 @@
 volunteers and the rota grid with its red gaps, the figures; a volunteer gets 403.
 Every page is photographed at 360 and 1280 px, weighed, and checked to fit 360 px."""
 
+import pytest
 from playwright.sync_api import expect
 
 from hotline import stats
 from hotline.callbacks import queue as callbacks
 from hotline.directory import edit as directory_edit
 from hotline.people import rota, volunteers
+
+pytestmark = pytest.mark.browser  # headless Chromium (tests/browser/conftest.py)
 
 HEADER = ("name,category,phone,address,city,region,country,postal_code,latitude,longitude,"
           "languages,hours,cost,description")
@@ -45,6 +48,7 @@ def staff(app, make_user, login, page):
     return runtime.redis, dict(app.config)
 
 
+@pytest.mark.slow
 def test_staff_upload_a_csv_see_the_bad_line_then_edit_and_remove_an_entry(
         app, page, make_user, login, screenshots, page_weight):
     conn, config = staff(app, make_user, login, page)
@@ -84,6 +88,7 @@ def test_staff_upload_a_csv_see_the_bad_line_then_edit_and_remove_an_entry(
     assert directory_edit.find_entries(conn, "hotline:", "mirae")[0] == 0
 
 
+@pytest.mark.slow
 def test_staff_add_a_volunteer_and_see_the_rota_grid_with_red_gaps(
         app, page, make_user, login, screenshots, page_weight):
     conn, config = staff(app, make_user, login, page)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import itertools
 import xml.etree.ElementTree as ET
 
+import pytest
 import requests
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
 from hotline.scripts import versions as script_versions
+
+pytestmark = pytest.mark.browser  # headless Chromium (tests/browser/conftest.py)
 
 OLD = "무엇을 도와드릴까요?"
 NEW = "어떻게 도와드릴까요?"
@@ -35,6 +38,7 @@ def fits_360(page) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
+@pytest.mark.slow
 def test_staff_edit_simulate_test_and_publish_a_script(app, live_server, page, make_user,
                                                       login, screenshots, page_weight,
                                                       run_jobs):
@@ -93,6 +97,7 @@ def test_staff_edit_simulate_test_and_publish_a_script(app, live_server, page, m
     assert stored == text.replace(OLD, NEW, 1)  # exactly as written, comments and all
 
 
+@pytest.mark.slow
 def test_a_broken_script_shows_its_lint_error_and_cannot_be_published(app, live_server, page,
                                                                       make_user, login,
                                                                       screenshots):
@@ -116,6 +121,7 @@ def test_a_broken_script_shows_its_lint_error_and_cannot_be_published(app, live_
     assert OLD in sms(app, live_server)
 
 
+@pytest.mark.slow
 def test_history_diff_and_rollback_restore_the_earlier_text(app, live_server, page, make_user,
                                                             login, screenshots, page_weight):
     runtime = app.extensions["hotline"]

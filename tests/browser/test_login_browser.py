@@ -1,8 +1,11 @@
 """Logging in and out in a real browser; the login page at phone and desktop width."""
 
+import pytest
 from playwright.sync_api import expect
 
 from hotline.people import volunteers
+
+pytestmark = pytest.mark.browser  # headless Chromium (tests/browser/conftest.py)
 
 
 def test_a_volunteer_logs_in_lands_on_the_queue_and_logs_out(app, page, make_user, login,

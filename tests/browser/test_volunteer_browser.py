@@ -13,8 +13,11 @@ from hotline.people import rota, volunteers
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
 
+pytestmark = pytest.mark.browser  # headless Chromium (tests/browser/conftest.py)
+
 KIM_PHONE = "+821011112222"
 CALLER = "+821099998888"
+POLL_MS = 3_000  # the urgent pages poll every 3 s (data-every="3")
 ALWAYS = """timezone: Asia/Seoul
 levels:
   - name: primary
@@ -114,10 +117,12 @@ def test_off_and_on_from_the_page(app, page, make_user, login):
     assert volunteers.get(conn, config, me.id).available
 
 
+@pytest.mark.slow
 def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
         app, page, make_user, login, run_jobs, clock, signed_post, screenshots, page_weight):
     conn, config, me = kim(app, make_user)
     rota.import_rota(conn, config, ALWAYS, "rota.yaml", clock(), rota.resolver(conn, config))
+    page.clock.install()  # the page's timers: the test moves them on instead of waiting
     login(page, "kim")
     page.goto("/volunteer/urgent")
     expect(page.locator("#cases")).to_contain_text("No open urgent cases")
@@ -133,6 +138,7 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     assert pages and case.code in pages[0]["body"]
 
     card = page.locator(f'li[data-case="{case.code}"]')
+    page.clock.run_for(POLL_MS)
     expect(card).to_be_visible()  # the poll brought it in
     assert page.evaluate("window.stillTheSamePage") is True  # ...without a reload
     expect(card).to_contain_text("호출 중 Paging")
@@ -140,6 +146,7 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     expect(card.locator(".timeline")).to_contain_text("호출 Paged")
     signed_post("/twilio/sms", {"From": "+821077776666", "To": "+15550100",
                                 "MessageSid": "SM10", "Body": "응급"})
+    page.clock.run_for(POLL_MS)
     expect(page.locator("li[data-case]")).to_have_count(2)  # a second case polls in...
     expect(card.locator("details")).to_have_attribute("open", "")  # ...the timeline stays open
     assert CALLER not in page.content()
@@ -159,14 +166,17 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     assert [c["to"] for c in calls] == [KIM_PHONE]
 
 
+@pytest.mark.slow
 def test_the_queue_page_shows_a_new_urgent_case_by_itself(app, page, make_user, login,
                                                           signed_post):
     kim(app, make_user)
+    page.clock.install()
     login(page, "kim")
     expect(page.locator("#urgent-banner")).to_have_count(0)
     page.evaluate("window.stillTheSamePage = true")
     signed_post("/twilio/sms", {"From": CALLER, "To": "+15550100", "MessageSid": "SM11",
                                 "Body": "살려주세요"})
+    page.clock.run_for(POLL_MS)
     expect(page.locator("#urgent-banner")).to_contain_text("긴급 1건")
     assert page.evaluate("window.stillTheSamePage") is True
     page.locator("#urgent-banner a").click()
