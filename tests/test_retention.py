@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
+from hotline import job_context as context
 from hotline import jobs, stats
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
@@ -19,7 +20,6 @@ from hotline.privacy import retention
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
-from workers import context
 
 CALLER = "+821012345678"
 DAY = 86400
@@ -170,7 +170,7 @@ def test_hotline_purge_runs_it_by_hand(redis_conn, config, redis_url):
 def test_a_worker_schedules_the_purge_again_when_redis_lost_it(redis_conn, config):
     """Redis restarted without its data (or someone deleted the job): the chain of purges,
     each scheduling the next, is broken; the running worker's maintenance mends it."""
-    from workers.worker import HotlineWorker
+    from hotline.ops.worker import HotlineWorker
 
     config = {**config, "PURGE_INTERVAL": 3600}
     registry = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn)

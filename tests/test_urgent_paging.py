@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rq import Queue, SimpleWorker
 
+from hotline import job_context as context
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
@@ -23,7 +24,6 @@ from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import acknowledge, relay, urgent_capability
 from hotline.web import urgent as urgent_web
-from workers import context
 
 CALLER = "+821099998888"
 WEDNESDAY_10_KST = datetime.fromisoformat("2026-11-25T10:00:00+09:00").timestamp()

@@ -6,10 +6,10 @@ import json
 
 from rq import get_current_job
 
+from hotline import job_context as context
 from hotline import jobs
+from hotline.job_context import log
 from hotline.privacy import retention
-from workers import context
-from workers.context import log
 
 
 def purge() -> str:

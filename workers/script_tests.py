@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from hotline import job_context as context
+from hotline.job_context import log
 from hotline.scripts import drafts as script_drafts
-from workers import context
-from workers.context import log
 
 
 def run_tests(run_id: str) -> str:

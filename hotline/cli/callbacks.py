@@ -26,7 +26,7 @@ def callbacks() -> None:
 @click.option("--all", "show_all", is_flag=True, help="Closed requests too (kept one day).")
 def list_(as_json: bool, show_all: bool) -> None:
     """List requests: id, masked number, language, topic, priority, status, age."""
-    from workers.context import environment_config
+    from hotline.config import environment_config
 
     config = environment_config()
     conn = connect(config)

@@ -9,8 +9,7 @@ import sys
 
 import click
 
-from hotline.config import load_config
-from hotline.ops.demo import SECRETS_FILE, demo_config, demo_secrets
+from hotline.config import SECRETS_FILE, demo_config, demo_secrets, load_config
 
 
 def _create_app(config: dict):

@@ -34,8 +34,8 @@ def _when(at: float) -> str:
 @contextmanager
 def _store() -> Iterator[tuple[redis.Redis, dict[str, Any]]]:
     """The configured Redis and settings; a Redis that does not answer is a clear error."""
+    from hotline.config import environment_config
     from hotline.redisdb import connect
-    from workers.context import environment_config
 
     config = environment_config()
     try:

@@ -44,8 +44,7 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
     sample directory, volunteers and rota, at this moment; a recording replays with them.
     """
     from hotline import create_app
-    from hotline.config import load_config
-    from hotline.ops.demo import demo_config
+    from hotline.config import demo_config, load_config
 
     config = demo_config(load_config())
     if fresh:  # a recording starts where its replay will: no earlier conversation
@@ -69,8 +68,7 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
 
 def _auth_token() -> str:
     """The token a running hotline checks: TWILIO_AUTH_TOKEN, else the demo's secrets file."""
-    from hotline.config import load_config
-    from hotline.ops.demo import SECRETS_FILE
+    from hotline.config import SECRETS_FILE, load_config
 
     token = os.environ.get("TWILIO_AUTH_TOKEN")
     if token:

@@ -17,7 +17,7 @@ from hotline.redisdb import connect
 
 
 def _open() -> tuple:
-    from workers.context import environment_config
+    from hotline.config import environment_config
 
     config = environment_config()
     conn = connect(config)

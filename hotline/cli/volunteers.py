@@ -25,7 +25,7 @@ def _script_languages() -> tuple[str, ...]:
 
 
 def _open() -> tuple:
-    from workers.context import environment_config
+    from hotline.config import environment_config
 
     config = environment_config()
     return connect(config), config
