@@ -23,8 +23,8 @@ from typing import Any
 import phonenumbers
 
 from hotline.directory.hours import Hours, HoursError, parse_hours
-from hotline.directory.search import Hit, Index
-from hotline.directory.store import CATEGORIES, Entry, get_index
+from hotline.directory.search import Hit, Index, get_index
+from hotline.directory.store import CATEGORIES, Entry
 from hotline.numbers import to_e164
 from hotline.privacy import optout
 from hotline.privacy.vault import NumberVault
