@@ -102,7 +102,7 @@ def demo_secrets(data_dir: str) -> tuple[dict[str, str], bool]:
     path = os.path.join(data_dir, SECRETS_FILE)
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
-            return json.load(handle), False  # type: ignore[no-any-return]
+            return json.load(handle), False
     values = {
         "SECRET_KEY": secrets.token_urlsafe(32),
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),

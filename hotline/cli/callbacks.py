@@ -45,4 +45,4 @@ def list_(as_json: bool, show_all: bool) -> None:
         click.echo("no open callback requests")
     for r in rows:
         click.echo(f"{r['id']:<6} {r['number']:<16} {r['language']:<3} {r['topic']:<12} "
-                   f"{r['priority']:<7} {r['status']:<10} {_age(r['age_seconds'])}")
+                   f"{r['priority']:<7} {r['status']:<10} {_age(float(r['age_seconds']))}")

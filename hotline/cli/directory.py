@@ -11,7 +11,8 @@ import redis
 
 from hotline.config import load_config
 from hotline.directory.capability import display_phone
-from hotline.directory.importer import ImportFileError, import_file
+from hotline.directory.importer import import_file
+from hotline.directory.rows import ImportFileError
 from hotline.directory.search import Hit, SearchResult, get_index
 from hotline.directory.store import CATEGORIES
 from hotline.redisdb import connect

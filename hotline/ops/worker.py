@@ -141,7 +141,8 @@ def start(config: dict[str, Any], burst: bool = False,
     worker = HotlineWorker(list(queues or QUEUES), connection=conn, hotline_config=config,
                            log_job_description=False, worker_ttl=WORKER_TTL,
                            job_monitoring_interval=5)
-    worker.push_exc_handler(metrics.count_job_failure)  # counted, then RQ's own handling
+    # Counted, then RQ's own handling (rq leaves push_exc_handler unannotated).
+    worker.push_exc_handler(metrics.count_job_failure)  # type: ignore[no-untyped-call]
     return worker.work(burst=burst, with_scheduler=True,
                        logging_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
                        log_format=LOG_FORMAT)
