@@ -42,13 +42,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def configure_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
     """Defaults, then HOTLINE_*/TWILIO_* from the environment, then `config`; check secrets."""
-    from hotline.config import load_config
+    from hotline.config import demo_config, load_config
 
     settings = load_config(config)
     missing = [name for name in REQUIRED_SECRETS if not settings.get(name)]
     if missing and settings.get("DEMO"):
-        from hotline.ops.demo import demo_config
-
         settings = demo_config(settings)
     elif missing and settings.get("TESTING"):
         from hotline.privacy.vault import new_key

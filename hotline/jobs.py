@@ -29,7 +29,7 @@ CALL_RETRY = Retry(max=2, interval=[15, 60])
 SMS_RETRY = Retry(max=3, interval=[30, 120, 600])
 # Housekeeping (put a request back, close it): cheap and guarded, so simply run it again.
 # Every job has a Retry: a job whose worker died mid-job is run again only while it has
-# retries left (workers/recovery.py, and RQ's own cleanup of abandoned jobs).
+# retries left (hotline/ops/recovery.py, and RQ's own cleanup of abandoned jobs).
 HOUSEKEEPING_RETRY = Retry(max=3, interval=[10, 60, 300])
 CALL_TIMEOUT = 60  # seconds one call job may run
 RESULT_TTL = 3600

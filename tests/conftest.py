@@ -75,10 +75,10 @@ _BROWSER_SKIPPED = pytest.StashKey[int]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """The tests' own RQ workers (SimpleWorker bursts) stop as the hotline's worker does:
-    without RQ 3.0's stall of up to a minute (workers/worker.py)."""
+    without RQ 3.0's stall of up to a minute (hotline/ops/worker.py)."""
     from rq.worker.base import BaseWorker
 
-    from workers.worker import unsubscribe_without_stall
+    from hotline.ops.worker import unsubscribe_without_stall
 
     BaseWorker.unsubscribe = unsubscribe_without_stall
 

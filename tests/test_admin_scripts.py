@@ -188,8 +188,8 @@ def test_the_draft_tests_run_in_a_worker_and_name_what_failed(redis_conn, app_co
                                                              live_text):
     from rq import SimpleWorker
 
+    from hotline import job_context as context
     from hotline import jobs
-    from workers import context
 
     scripts = tmp_path / "scripts"
     scripts.mkdir()

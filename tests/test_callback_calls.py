@@ -11,6 +11,7 @@ import pytest
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
+from hotline import job_context as context
 from hotline import jobs
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
@@ -22,7 +23,6 @@ from hotline.privacy.vault import new_key
 from hotline.telephony import TwilioTransport, read_outbox
 from tests.test_callback_node import SCRIPT
 from tests.twilio_api_stub import TwilioApiStub
-from workers import context
 
 CALLER = "+821012345678"
 MINA = "+821022223333"

@@ -13,13 +13,13 @@ import unicodedata
 import pytest
 from rq import SimpleWorker
 
+from hotline import job_context as context
 from hotline import jobs
 from hotline.people import accounts as users
 from hotline.people import rota, volunteers
 from hotline.privacy.redact import for_volunteers, mask_numbers, strip_controls
 from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
-from workers import context
 
 PASSWORD = "correct horse battery"
 CALLER = "+821099998888"

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from hotline.directory.importer import CSV_HEADER, ImportFileError, read_csv, read_file
-from hotline.directory.store import Keys, get_index, load_entries, revision, store_entries
+from hotline.directory.search import get_index
+from hotline.directory.store import Keys, load_entries, revision, store_entries
 
 SAMPLE = pathlib.Path(__file__).parent.parent / "ivr_scripts" / "directory.sample.csv"
 HEADER = ",".join(CSV_HEADER)

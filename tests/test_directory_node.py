@@ -210,7 +210,7 @@ def test_a_wrong_key_on_a_result_reshows_the_same_result(ctx):
 
 
 def test_send_sms_is_queued_with_the_number_encrypted_and_sent_by_a_worker(ctx, tmp_path):
-    from workers import context
+    from hotline import job_context as context
 
     data = send_sms_capability(ctx, {"body": "서울 무료 진료소 02-0000-0104", "language": "ko"})
     assert data == {"queued": True}

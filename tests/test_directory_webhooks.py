@@ -75,7 +75,7 @@ def test_sms_finds_an_entry_of_the_imported_file_by_its_district(hotline, signed
 
 def test_voice_finds_by_speech_and_sends_the_entry_by_sms(hotline, signed_post, app,
                                                           tmp_path):
-    from workers import context
+    from hotline import job_context as context
 
     params = {"CallSid": "CA" + "1" * 32, "From": CALLER, "To": "+15005550006",
               "CallStatus": "in-progress", "Direction": "inbound"}

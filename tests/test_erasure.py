@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from rq import SimpleWorker
 
+from hotline import job_context as context
 from hotline import jobs, stats
 from hotline.callbacks import queue as callbacks
 from hotline.cli import main
@@ -22,7 +23,6 @@ from hotline.privacy.vault import new_key, number_hash
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
 from tests.redis_scan import holding
-from workers import context
 
 CALLER = "+821012345678"
 HOTLINE = "+15005550006"

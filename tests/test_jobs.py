@@ -8,6 +8,7 @@ import pytest
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
+from hotline import job_context as context
 from hotline import jobs
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
@@ -17,7 +18,6 @@ from hotline.people import volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import TwilioTransport, read_outbox
 from tests.twilio_api_stub import TwilioApiStub
-from workers import context
 
 NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC
 CALLER = "+821012345678"

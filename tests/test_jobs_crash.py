@@ -19,7 +19,7 @@ WORKER = r"""
 import json, sys, time
 import redis
 from rq import SimpleWorker
-from workers import context
+from hotline import job_context as context
 from hotline.jobs import QUEUES
 
 class HangingTransport:

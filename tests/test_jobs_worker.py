@@ -67,7 +67,7 @@ def test_a_worker_stops_at_once_every_time(redis_conn):
     a row, each well under a second, and the thread gone."""
     from rq import Queue
 
-    from workers.worker import HotlineWorker
+    from hotline.ops.worker import HotlineWorker
 
     queue = Queue("teardown-test", connection=redis_conn)
     for _ in range(100):

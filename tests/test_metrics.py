@@ -5,11 +5,11 @@ from __future__ import annotations
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, SimpleWorker
 
+from hotline import job_context as context
 from hotline.jobs import QUEUES
 from hotline.ops import metrics
 from hotline.people import rota, volunteers
 from hotline.telephony import OutboxTransport
-from workers import context
 
 ROTA = """\
 timezone: Asia/Seoul

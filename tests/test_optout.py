@@ -9,13 +9,14 @@ import pytest
 from rq import SimpleWorker
 from twilio.base.exceptions import TwilioRestException
 
+from hotline import job_context as context
 from hotline import jobs, stats
 from hotline.conversation.caller_words import REPLIES
+from hotline.job_context import OptOutGuard
 from hotline.people import volunteers
 from hotline.privacy import optout
 from hotline.privacy.vault import new_key, number_hash
-from hotline.telephony import OptedOut, OptOutGuard, OutboxTransport, read_outbox
-from workers import context
+from hotline.telephony import OptedOut, OutboxTransport, read_outbox
 
 CALLER = "+821012345678"
 HOTLINE = "+15005550006"

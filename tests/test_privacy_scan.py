@@ -25,6 +25,7 @@ from rq import SimpleWorker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
+from hotline import job_context as context
 from hotline import jobs, logs
 from hotline.callbacks import queue as callbacks
 from hotline.cli import main
@@ -39,7 +40,6 @@ from hotline.urgent import cases as urgent
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, SCRIPTS_DIR
 from tests.redis_scan import dump, entries, holding
 from tests.test_web_auth import PASSWORD, log_in
-from workers import context
 
 CALLER = "+821012345678"
 FORMS = ["+821012345678", "821012345678", "01012345678", "010-1234-5678", "010 1234 5678",

@@ -12,13 +12,13 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from hotline import domains, jobs, stats
+from hotline import job_context as context
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
 from hotline.cli import main
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
-from workers import context
 
 CALLER = "+821012345678"
 DAY = 86400
@@ -169,7 +169,7 @@ def test_hotline_purge_runs_it_by_hand(redis_conn, config, redis_url):
 def test_a_worker_schedules_the_purge_again_when_redis_lost_it(redis_conn, config):
     """Redis restarted without its data (or someone deleted the job): the chain of purges,
     each scheduling the next, is broken; the running worker's maintenance mends it."""
-    from workers.worker import HotlineWorker
+    from hotline.ops.worker import HotlineWorker
 
     config = {**config, "PURGE_INTERVAL": 3600}
     registry = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn)

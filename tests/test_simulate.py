@@ -190,7 +190,7 @@ def test_url_talks_to_a_running_hotline_with_the_demo_token(env, app_config, tmp
                                                              redis_url):
     """A running demo: the simulator signs with the token the demo keeps in its data dir."""
     from hotline import create_app
-    from hotline.ops.demo import demo_secrets
+    from hotline.config import demo_secrets
 
     secrets, _ = demo_secrets(env["HOTLINE_DATA_DIR"])
     recording = tmp_path / "from-server.test.yaml"
@@ -268,10 +268,9 @@ def test_a_volunteer_answers_the_hotlines_call_from_the_outbox_and_presses_1(env
     """Done means of the callback queue, from the simulator: ask, NEXT, the call, press 1."""
     from rq import SimpleWorker
 
-    from hotline.config import load_config
+    from hotline import job_context as context
+    from hotline.config import demo_config, load_config
     from hotline.jobs import QUEUES
-    from hotline.ops.demo import demo_config
-    from workers import context
 
     caller, volunteer = "+821055550042", "+821011110001"  # a sample volunteer
     asked = CliRunner().invoke(main, ["simulate", "--channel", "sms", "--from", caller],

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rq import Queue, SimpleWorker
 
+from hotline import job_context as context
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
@@ -23,7 +24,6 @@ from hotline.urgent import cases as urgent
 from hotline.urgent.intake import acknowledge, relay, urgent_capability
 from hotline.web import urgent as urgent_web
 from tests.rq_clock import advance_schedules
-from workers import context
 
 CALLER = "+821099998888"
 ACK_TIMEOUT = 1  # seconds, the rota's below

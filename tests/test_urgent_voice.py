@@ -245,9 +245,9 @@ def test_ringing_again_on_a_claimed_case_tells_the_volunteer_who_has_it(voice_ca
                                                                        signed_post, tmp_path):
     from rq import SimpleWorker
 
+    from hotline import job_context as context
     from hotline.jobs import QUEUES
     from hotline.telephony import OutboxTransport, read_outbox
-    from workers import context
 
     conn, config, people, code = voice_case
     urgent.mark_paged(conn, config, code, people["Kim"].id)

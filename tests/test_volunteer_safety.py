@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from rq import SimpleWorker
 
+from hotline import job_context as context
 from hotline.callbacks import queue as callbacks
 from hotline.cli import main
 from hotline.conversation.capabilities import CapabilityContext
@@ -25,7 +26,6 @@ from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import acknowledge, urgent_capability
-from workers import context
 
 CALLER = "+821099998888"
 KIM, SAM, PARK = "+821011110001", "+12025550123", "+821011110002"

@@ -20,6 +20,7 @@ import pytest
 from rq import SimpleWorker
 
 from hotline import create_app, jobs
+from hotline import job_context as context
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.conversation.capabilities import CapabilityContext
@@ -29,7 +30,6 @@ from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import urgent_capability
 from hotline.web import urgent as urgent_web
-from workers import context
 
 CALLER = "+821012345678"
 HOTLINE = "+15005550006"

@@ -52,8 +52,8 @@ levels:
 STALLING_WORKER = r"""
 import os, sys, time
 from hotline.telephony import OutboxTransport, read_outbox
-from workers import worker
-from workers.context import environment_config
+from hotline.ops import worker
+from hotline.config import environment_config
 
 marker, stall_at = sys.argv[1], int(sys.argv[2])
 
@@ -203,7 +203,7 @@ def test_killed_in_the_middle_of_a_bridged_call_job_the_volunteer_is_rung_once(
 
 def test_a_worker_that_is_alive_keeps_its_job(config, redis_url, redis_conn, tmp_path):
     """The sweep runs again only jobs of dead workers: a running job is not taken from it."""
-    from workers.recovery import requeue_orphans
+    from hotline.ops.recovery import requeue_orphans
 
     mina = volunteers.add(redis_conn, config, "Mina", "+821022223333", ("ko",)).id
     callbacks.create(redis_conn, config, CALLER, language="ko", topic="clinic",

@@ -7,8 +7,8 @@ import json
 from rq import get_current_job
 
 from hotline import domains, jobs
-from workers import context
-from workers.context import log
+from hotline import job_context as context
+from hotline.job_context import log
 
 
 def purge() -> str:

@@ -13,15 +13,15 @@ from typing import Any
 import redis
 from rq import get_current_job
 
+from hotline import job_context as context
+from hotline.effects import at_most_once
+from hotline.job_context import log
 from hotline.ops import metrics
 from hotline.people import rota, volunteers
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 from hotline.urgent import intake as urgent_intake
 from hotline.urgent.cases import State
-from workers import context
-from workers.context import log
-from workers.effects import at_most_once
 
 
 def _page(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,

@@ -7,15 +7,17 @@ the node types that hand off to them (callback_request, callback_cancel).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
 from hotline import stats
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
-from hotline.conversation.capabilities import CapabilityContext
 from hotline.numbers import to_e164
+
+if TYPE_CHECKING:  # the shape only: the conversation calls this capability, not the reverse
+    from hotline.conversation.capabilities import CapabilityContext
 
 MISSED_CALL_WINDOW = 3600  # seconds in which repeated rings from one number make one request
 MISSED_CALL_LANGUAGE = "ko"

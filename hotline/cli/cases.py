@@ -10,8 +10,8 @@ import click
 
 
 def _connect() -> tuple[Any, dict[str, Any]]:
+    from hotline.config import environment_config
     from hotline.redisdb import connect
-    from workers.context import environment_config
 
     config = environment_config()  # with the demo's keys in demo mode: first words are sealed
     return connect(config), config

@@ -11,8 +11,8 @@ import redis
 
 
 def _connect() -> tuple[Any, dict[str, Any]]:
+    from hotline.config import environment_config
     from hotline.redisdb import connect
-    from workers.context import environment_config
 
     config = environment_config()
     return connect(config), config

@@ -6,14 +6,17 @@ import os
 import signal
 import subprocess
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hotline.config import load_config
-from hotline.ops.demo import SECRETS_FILE, demo_config, demo_secrets
+from hotline.config import SECRETS_FILE, demo_config, demo_secrets, load_config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
-def _create_app(config: dict):
+def _create_app(config: dict[str, Any]) -> Flask:
     from hotline import create_app
 
     try:
@@ -41,7 +44,7 @@ def serve(host: str, port: int) -> None:
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
-def _demo_environment(config: dict) -> dict[str, str]:
+def _demo_environment(config: dict[str, Any]) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "HOTLINE_DEMO": "1",

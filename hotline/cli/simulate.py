@@ -45,8 +45,8 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
     sample directory, volunteers and rota, at this moment; a recording replays with them.
     """
     from hotline import create_app
-    from hotline.config import load_config
-    from hotline.ops.demo import demo_config
+    from hotline.config import demo_config, load_config
+    from hotline.ops import demo_data
 
     config = demo_config(load_config())
     if fresh:  # a recording starts where its replay will: no earlier conversation
@@ -54,13 +54,11 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
     given = Given()
     try:
         app = create_app(config)
-        from hotline.ops.demo_data import load_samples, sample_given
-
         started = time.time()
-        for line in load_samples(app):  # as `hotline demo` does, into an empty hotline
+        for line in demo_data.load_samples(app):  # as `hotline demo` does, into an empty hotline
             click.echo(line, err=True)
         if fresh:
-            given = sample_given(app, started)
+            given = _sample_given(app, started)
     except Exception as exc:  # noqa: BLE001 - bad settings or a broken script: say what, no traceback
         raise click.ClickException(f"cannot start the hotline: {exc}") from None
     phone = Phone(AppTransport(app), config["PUBLIC_URL"], config["TWILIO_AUTH_TOKEN"],
@@ -68,10 +66,25 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
     return phone, given
 
 
+def _sample_given(app: Any, at: float) -> Given:
+    """What load_samples gives an empty hotline, as a transcript's `given:` (at time `at`)."""
+    from hotline.ops import demo_data
+
+    scripts_dir = app.config["SCRIPTS_DIR"]
+    directory_file = os.path.join(scripts_dir, demo_data.SAMPLE_DIRECTORY)
+    rota_file = os.path.join(scripts_dir, demo_data.SAMPLE_ROTA)
+    people = tuple({"name": name, "phone": phone, "languages": list(languages)}
+                   for name, phone, languages in demo_data.SAMPLE_VOLUNTEERS)
+    return Given(volunteers=people,
+                 oncall=os.path.abspath(rota_file) if os.path.exists(rota_file) else "",
+                 directory=(os.path.abspath(directory_file)
+                            if os.path.exists(directory_file) else ""),
+                 at=at)
+
+
 def _auth_token() -> str:
     """The token a running hotline checks: TWILIO_AUTH_TOKEN, else the demo's secrets file."""
-    from hotline.config import load_config
-    from hotline.ops.demo import SECRETS_FILE
+    from hotline.config import SECRETS_FILE, load_config
 
     token = os.environ.get("TWILIO_AUTH_TOKEN")
     if token:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 import redis
@@ -16,8 +17,8 @@ from hotline.people.accounts import ROLES, UserError
 from hotline.redisdb import connect
 
 
-def _open() -> tuple:
-    from workers.context import environment_config
+def _open() -> tuple[redis.Redis, dict[str, Any]]:
+    from hotline.config import environment_config
 
     config = environment_config()
     conn = connect(config)

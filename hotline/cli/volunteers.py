@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
+import redis
 
 from hotline.numbers import mask
 from hotline.people import volunteers as store
@@ -24,8 +26,8 @@ def _script_languages() -> tuple[str, ...]:
     return tuple(code for script in scripts.values() for code in script.languages)
 
 
-def _open() -> tuple:
-    from workers.context import environment_config
+def _open() -> tuple[redis.Redis, dict[str, Any]]:
+    from hotline.config import environment_config
 
     config = environment_config()
     return connect(config), config

@@ -16,9 +16,9 @@ WORKER_SECRETS = {"SECRET_KEY": "HOTLINE_SECRET_KEY", "ENCRYPTION_KEY": "HOTLINE
               help="Only these queues, in this order (e.g. urgent); default: all of them.")
 def worker(burst: bool, queues: str) -> None:
     """Run the job worker: outbound SMS and calls, timed retries, in priority order."""
+    from hotline.config import environment_config
     from hotline.jobs import QUEUES
-    from workers.context import environment_config
-    from workers.worker import start
+    from hotline.ops.worker import start
 
     names = [q.strip() for q in queues.split(",") if q.strip()] or list(QUEUES)
     unknown = [q for q in names if q not in QUEUES]

@@ -24,8 +24,8 @@ import phonenumbers
 
 from hotline import keys as hotline_keys
 from hotline.directory.hours import Hours, HoursError, parse_hours
-from hotline.directory.search import Hit, Index
-from hotline.directory.store import CATEGORIES, Entry, get_index
+from hotline.directory.search import Hit, Index, get_index
+from hotline.directory.store import CATEGORIES, Entry
 from hotline.numbers import to_e164
 from hotline.privacy import optout
 from hotline.privacy.vault import NumberVault
@@ -155,15 +155,15 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 def send_entry_sms(sms_id: str, key: str) -> str:
     """Job: send one queued directory SMS, then forget the number."""
-    from workers import context
+    from hotline import job_context as context
 
     conn, config = context.connection(), context.config()
     pending: dict[bytes, bytes] = conn.hgetall(key)  # type: ignore[assignment]
     if not pending:
         log.info("directory sms %s: nothing pending (sent or expired)", sms_id)
         return "skipped"
+    from hotline.effects import at_most_once
     from hotline.telephony import OptedOut
-    from workers.effects import at_most_once
 
     number = NumberVault(config.get("ENCRYPTION_KEY") or "").decrypt(pending[b"to"])
     outcome = "sent" if number else "dropped"

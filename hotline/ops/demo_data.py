@@ -45,18 +45,3 @@ def load_samples(app: Any) -> list[str]:
         done.append(f"On-call rota: loaded {rota_file} (hotline oncall show)")
     return done
 
-
-def sample_given(app: Any, at: float) -> Any:
-    """What load_samples gives an empty hotline, as a transcript's `given:` (at time `at`)."""
-    from hotline.transcripts import Given
-
-    scripts_dir = app.config["SCRIPTS_DIR"]
-    directory_file = os.path.join(scripts_dir, SAMPLE_DIRECTORY)
-    rota_file = os.path.join(scripts_dir, SAMPLE_ROTA)
-    people = tuple({"name": name, "phone": phone, "languages": list(languages)}
-                   for name, phone, languages in SAMPLE_VOLUNTEERS)
-    return Given(volunteers=people,
-                 oncall=os.path.abspath(rota_file) if os.path.exists(rota_file) else "",
-                 directory=(os.path.abspath(directory_file)
-                            if os.path.exists(directory_file) else ""),
-                 at=at)

@@ -47,7 +47,7 @@ def count(conn: redis.Redis, config: dict[str, Any], name: str, amount: int = 1)
 
 def count_job_failure(job: Any, *exc_info: Any) -> bool:
     """RQ exception handler: count a failed job attempt per queue, then let RQ go on."""
-    from workers import context
+    from hotline import job_context as context
 
     count(job.connection, context.config(), f"{JOB_FAILURES}:{job.origin}")
     return True  # the next handler (RQ's own: retry or the failed registry) runs too

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,10 +113,13 @@ def _support_files(source: str, target: str) -> None:
             shutil.copy(path, os.path.join(target, name))
 
 
-def run_tests(conn: redis.Redis, config: dict[str, Any], rid: str) -> str:
-    """Run the transcript tests of a requested run and store the results (a worker job)."""
-    from hotline.transcripts import run_directory
+def run_tests(conn: redis.Redis, config: dict[str, Any], rid: str,
+              run_directory: Callable[[str], Iterable[Any]]) -> str:
+    """Run the transcript tests of a requested run and store the results (a worker job).
 
+    `run_directory(path)` runs the transcripts in a directory of scripts (the job passes
+    hotline.transcripts.run_directory: the transcript runner builds the whole app).
+    """
     key = _tests_key(config, rid)
     raw = conn.get(key)
     if not raw:

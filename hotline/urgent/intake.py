@@ -10,19 +10,21 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
 from hotline import jobs
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
-from hotline.conversation.capabilities import CapabilityContext
 from hotline.people import rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
+
+if TYPE_CHECKING:  # the shape only: the conversation calls this capability, not the reverse
+    from hotline.conversation.capabilities import CapabilityContext
 
 log = logging.getLogger("hotline.urgent.cases")
 

@@ -13,7 +13,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from hotline import keys as hotline_keys
 from hotline.directory import edit as directory_edit
-from hotline.directory.importer import CSV_HEADER, ImportFileError, import_text
+from hotline.directory.importer import import_text
+from hotline.directory.rows import CSV_HEADER, ImportFileError
 from hotline.directory.store import CATEGORIES
 from hotline.web import runtime
 from hotline.web.auth import login_required

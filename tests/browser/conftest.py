@@ -177,8 +177,8 @@ def run_jobs(app, clock):
     """run_jobs(): run every queued job now, in a burst worker with this app's settings."""
     from rq import SimpleWorker
 
+    from hotline import job_context as context
     from hotline import jobs
-    from workers import context
 
     context.configure(dict(app.config), clock=clock)
 

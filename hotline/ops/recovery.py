@@ -8,7 +8,7 @@ pass, looks at the started jobs of its queues: a job whose worker is known dead 
 worker record is gone or marked dead, or it ran on this machine and its process is gone)
 is put back on its queue at once, counted against its retries. Jobs of workers on other
 machines are left to RQ's own cleanup, which also retries them (every job has a Retry
-policy, hotline/jobs.py). Effects are guarded (workers/effects.py), so a second run sends
+policy, hotline/jobs.py). Effects are guarded (hotline/effects.py), so a second run sends
 nothing the first one sent.
 """
 

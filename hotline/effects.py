@@ -1,7 +1,7 @@
 """At most once: an outbound effect of a job (a page, a call, an SMS) guarded by SET NX EX.
 
 A job may run twice: RQ retries it after an error, the recovery sweep runs it again after
-its worker was killed (workers/recovery.py), or the same job was enqueued twice. The
+its worker was killed (hotline/ops/recovery.py), or the same job was enqueued twice. The
 effect's key is claimed just before sending; a second run finds it and sends nothing.
 A send that fails with an error gives the claim back, so RQ's retry may send it. A worker
 killed during the send keeps the claim: whether Twilio got the request cannot be known,

@@ -11,19 +11,19 @@ from typing import Any
 
 from rq import Worker
 
+from hotline import job_context as context
 from hotline import logs
 from hotline.jobs import QUEUES, ensure_purge
 from hotline.ops import metrics
+from hotline.ops.recovery import release_stale_scheduler_locks, requeue_orphans
 from hotline.redisdb import connect
 from hotline.telephony import Transport
-from workers import context
-from workers.recovery import release_stale_scheduler_locks, requeue_orphans
 
 LOG_FORMAT = "%(message)s"  # rq's own format, unused: our structured handler is set first
 # RQ checks for a free scheduler lock only at its maintenance, every 10 minutes by default,
 # between blocking waits of ~7 minutes: after a crash a new worker would run no timed job
 # (an urgent case's next level) for that long. Check every few seconds instead; the
-# maintenance also sweeps for jobs of dead workers (workers/recovery.py).
+# maintenance also sweeps for jobs of dead workers (hotline/ops/recovery.py).
 MAINTENANCE_INTERVAL = 5
 WORKER_TTL = 20  # the blocking wait for a job is WORKER_TTL - 15 seconds
 PR_SET_PDEATHSIG = 1
@@ -88,7 +88,8 @@ def unsubscribe_without_stall(worker: Any) -> None:
 
 class HotlineWorker(Worker):
     """RQ's worker, with its job id on every log line, its work horse and scheduler dying
-    with it, and a sweep that runs again the jobs of workers that died mid-job (workers/recovery.py).
+    with it, and a sweep that runs again the jobs of workers that died mid-job
+    (hotline/ops/recovery.py).
 
     It logs job ids, never job descriptions (a description repeats the job's arguments).
     """
@@ -167,7 +168,8 @@ def start(config: dict[str, Any], burst: bool = False,
     worker = HotlineWorker(list(queues or QUEUES), connection=conn, hotline_config=config,
                            log_job_description=False, worker_ttl=WORKER_TTL,
                            job_monitoring_interval=5)
-    worker.push_exc_handler(metrics.count_job_failure)  # counted, then RQ's own handling
+    # Counted, then RQ's own handling (rq leaves push_exc_handler unannotated).
+    worker.push_exc_handler(metrics.count_job_failure)  # type: ignore[no-untyped-call]
     return worker.work(burst=burst, with_scheduler=True,
                        logging_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
                        log_format=LOG_FORMAT)
