@@ -57,5 +57,5 @@ def tell(conn: redis.Redis, config: dict[str, Any], event: Event) -> None:
     if not _followers:  # would leave a case open with its number: say so loudly
         log.error("request %s of case %s: %s, but nothing follows cases",
                   event.request, event.case, type(event).__name__)
-    for follower in list(_followers):
+    for follower in _followers:
         follower(conn, config, event)
