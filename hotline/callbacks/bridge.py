@@ -21,7 +21,7 @@ from hotline import jobs
 from hotline.callbacks import follow
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Request, Status
-from hotline.channels.calls import Connect, HangUp, Speak, Step, twiml
+from hotline.channels.calls import Connect, HangUp, Speak, Step
 from hotline.engine.volunteer_phrases import fill
 
 log = logging.getLogger(__name__)
@@ -128,16 +128,6 @@ def connect_steps(config: dict[str, Any], req: Request, number: str,
 def say_steps(text: str, language: str) -> tuple[Step, ...]:
     """Say one thing and hang up."""
     return (_speak(text, language), HangUp())
-
-
-def connect_twiml(config: dict[str, Any], req: Request, number: str, language: str) -> str:
-    """TwiML that dials the caller with the hotline number as caller ID."""
-    return twiml(connect_steps(config, req, number, language))
-
-
-def say_twiml(text: str, language: str) -> str:
-    """TwiML that says one thing and hangs up."""
-    return twiml(say_steps(text, language))
 
 
 def next_attempt_at(now: float, tz: str, attempt: int) -> float:
