@@ -7,7 +7,9 @@ here are for volunteers (whisper) and, once, for a caller we could not reach.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,9 +18,13 @@ import redis
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline import jobs
+from hotline.callbacks import follow
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Request, Status
+from hotline.channels.calls import Connect, HangUp, Speak, Step
 from hotline.engine.volunteer_phrases import fill
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # calls that do not reach the caller before we send one SMS and stop
 RETRY_AFTER = (2 * 3600, 20 * 3600)  # wait after the 1st and 2nd unanswered call
@@ -26,6 +32,7 @@ URGENT_RETRY_AFTER = (10 * 60, 30 * 60)  # an urgent case: soon, at any hour
 LOCAL_HOURS = (9, 20)  # call a caller back only between 09:00 and 20:00 their time
 DIAL_TIMEOUT = 30
 AUTOCLOSE_AFTER = 24 * 3600  # a call that got through is closed after this without DONE
+ENDED = {"completed", "busy", "no-answer", "failed", "canceled"}  # a call leg that is over
 
 VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US")}
 
@@ -105,22 +112,22 @@ def whisper_twiml(config: dict[str, Any], req: Request, now: float, language: st
     return str(response)
 
 
-def connect_twiml(config: dict[str, Any], req: Request, number: str, language: str) -> str:
-    """TwiML that dials the caller with the hotline number as caller ID."""
-    response = VoiceResponse()
-    _say(response, _pick(CONNECTING, language), language)
-    dial = response.dial(caller_id=config.get("HOTLINE_NUMBER"), timeout=DIAL_TIMEOUT,
-                         action=url(config, "dialed", req.id, lang=language), method="POST")
-    dial.number(number)
-    return str(response)
+def _speak(text: str, language: str) -> Speak:
+    voice, code = VOICES.get(language, VOICES["ko"])
+    return Speak(text, voice, code)
 
 
-def say_twiml(text: str, language: str) -> str:
-    """TwiML that says one thing and hangs up."""
-    response = VoiceResponse()
-    _say(response, text, language)
-    response.hangup()
-    return str(response)
+def connect_steps(config: dict[str, Any], req: Request, number: str,
+                  language: str) -> tuple[Step, ...]:
+    """Say 'connecting', then dial the caller with the hotline number as caller ID."""
+    return (_speak(_pick(CONNECTING, language), language),
+            Connect(number, config.get("HOTLINE_NUMBER"), DIAL_TIMEOUT,
+                    url(config, "dialed", req.id, lang=language)))
+
+
+def say_steps(text: str, language: str) -> tuple[Step, ...]:
+    """Say one thing and hang up."""
+    return (_speak(text, language), HangUp())
 
 
 def next_attempt_at(now: float, tz: str, attempt: int) -> float:
@@ -145,23 +152,130 @@ def caller_missed(conn: redis.Redis, config: dict[str, Any], req: Request, now: 
 
     Returns "later" or "tried" (what was decided).
     """
-    attempts = req.attempts + 1
-    if attempts >= MAX_ATTEMPTS:
+    at = retry_at(req, now)
+    if at is None:
         callbacks.postpone(conn, config, req.id, now)
         jobs.enqueue_tried_sms(conn, req.id)
         return "tried"
-    if req.priority == Priority.URGENT:  # someone in danger is not left until morning
-        at = now + URGENT_RETRY_AFTER[min(attempts, len(URGENT_RETRY_AFTER)) - 1]
-    else:
-        at = next_attempt_at(now, req.tz, attempts)
     if callbacks.postpone(conn, config, req.id, at):
-        jobs.schedule_requeue(conn, req.id, at, attempts)
+        jobs.schedule_requeue(conn, req.id, at, req.attempts + 1)
     return "later"
+
+
+def retry_at(req: Request, now: float) -> float | None:
+    """When to call a caller again who did not answer this attempt; None after the last
+    attempt (then they get one SMS saying how to ask again)."""
+    attempts = req.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    if req.priority == Priority.URGENT:  # someone in danger is not left until morning
+        return now + URGENT_RETRY_AFTER[min(attempts, len(URGENT_RETRY_AFTER)) - 1]
+    return next_attempt_at(now, req.tz, attempts)
 
 
 def volunteer_leg_ended(conn: redis.Redis, config: dict[str, Any], rid: str) -> bool:
     """The volunteer's call ended before they pressed 1: the request goes back to its place."""
-    req = callbacks.get(conn, config, rid)
-    if req is None or req.status != Status.CALLING or req.connected:
+    if not ended_early(callbacks.get(conn, config, rid)):
         return False
     return callbacks.release(conn, config, rid)
+
+
+def ended_early(req: Request | None) -> bool:
+    """True when the volunteer's leg ending now sends `req` back to the queue: it is being
+    called and they never pressed 1."""
+    return req is not None and req.status == Status.CALLING and not req.connected
+
+
+# --- the bridged call's webhooks, decided here (web/calls.py parses and renders) ----------
+
+
+def language(asked: str | None) -> str:
+    """The language a bridged-call URL asks for, if we have its words; else Korean."""
+    return asked if asked and asked in VOICES else "ko"
+
+
+class Pressed(str, Enum):
+    """What the volunteer's key at the whisper leads to."""
+
+    DIAL = "dial"  # 1 on a request being called: the caller is dialled now
+    EXPIRED = "expired"  # 1, but the caller's number is no longer kept: closed as expired
+    BACK = "back"  # anything but 1 (or nothing): the request goes back to its place
+    GONE = "gone"  # no such request, or no longer being called: only say 'not connected'
+
+
+def pressed(req: Request | None, digits: str, number_kept: bool = True) -> Pressed:
+    """Decide what the volunteer's `digits` at the whisper do to request `req`."""
+    if req is None:
+        return Pressed.GONE
+    if digits != "1" or req.status != Status.CALLING:
+        return Pressed.BACK if ended_early(req) else Pressed.GONE
+    return Pressed.DIAL if number_kept else Pressed.EXPIRED
+
+
+class DialEnd(str, Enum):
+    """What the end of the caller's leg means for the request."""
+
+    STALE = "stale"  # not a request being called: a late or repeated report, nothing to do
+    ANSWERED = "answered"  # the caller answered: the volunteer sends DONE (else closed later)
+    MISSED = "missed"  # busy, no answer, failed: tried again later, or one SMS after the last
+
+
+def dial_ended(req: Request | None, dial_status: str) -> DialEnd:
+    """Decide what the caller's leg ending with `dial_status` means for request `req`."""
+    if req is None or req.status != Status.CALLING:
+        return DialEnd.STALE
+    return DialEnd.ANSWERED if dial_status == "completed" else DialEnd.MISSED
+
+
+def back_in_queue(req: Request | None, leg: str, call_status: str) -> bool:
+    """True when a status report means the volunteer's leg ended before they pressed 1
+    (the request then goes back to its place in the queue)."""
+    return leg == "volunteer" and call_status in ENDED and ended_early(req)
+
+
+def on_connect(conn: redis.Redis, config: dict[str, Any], rid: str, digits: str,
+               lang: str, now: float) -> tuple[Step, ...]:
+    """The volunteer answered the whisper: on 1 dial the caller, else back to the queue."""
+    req = callbacks.get(conn, config, rid)
+    choice = pressed(req, digits)
+    number = None
+    if choice is Pressed.DIAL:
+        number = callbacks.number_of(conn, config, rid)  # decrypted now, for this Dial only
+        choice = pressed(req, digits, number_kept=bool(number))
+    if choice is Pressed.BACK:
+        callbacks.release(conn, config, rid)
+    elif choice is Pressed.EXPIRED:
+        callbacks.close(conn, config, rid, Status.EXPIRED, now)
+    if choice is not Pressed.DIAL or req is None or not number:
+        return say_steps(NOT_CONNECTED[lang], lang)
+    callbacks.mark_connected(conn, config, rid)
+    log.info("request %s: volunteer connected, dialling the caller", rid)
+    return connect_steps(config, req, number, lang)
+
+
+def on_dialed(conn: redis.Redis, config: dict[str, Any], rid: str, dial_status: str,
+              lang: str, now: float) -> tuple[Step, ...]:
+    """The caller's leg ended: answered (wait for DONE) or not (try again later)."""
+    req = callbacks.get(conn, config, rid)
+    end = dial_ended(req, dial_status)
+    if end is DialEnd.STALE or req is None:
+        return ()
+    if req.case:  # the call back of an urgent case: its timeline shows how the call went
+        follow.tell(conn, config, follow.CallEnded(rid, req.case, dial_status, now))
+    if end is DialEnd.ANSWERED:
+        jobs.schedule_autoclose(conn, rid, now + AUTOCLOSE_AFTER)
+        log.info("request %s: caller answered", rid)
+        return say_steps(CALL_ENDED[lang].format(id=rid), lang)
+    decided = caller_missed(conn, config, req, now)
+    log.info("request %s: caller did not answer (%s), %s", rid, dial_status or "?", decided)
+    return say_steps(CALLER_MISSED[lang], lang)
+
+
+def on_status(conn: redis.Redis, config: dict[str, Any], rid: str, leg: str,
+              call_status: str) -> tuple[Step, ...]:
+    """Status of the volunteer's call: ended without pressing 1 -> back in the queue."""
+    if (back_in_queue(callbacks.get(conn, config, rid), leg, call_status)
+            and callbacks.release(conn, config, rid)):
+        log.info("request %s: volunteer call %s before connecting; back in the queue",
+                 rid, call_status)
+    return ()

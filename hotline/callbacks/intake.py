@@ -6,7 +6,9 @@ the node types that hand off to them (callback_request, callback_cancel).
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -14,10 +16,13 @@ import redis
 from hotline import stats
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
+from hotline.channels.calls import Reject, Step
 from hotline.numbers import to_e164
 
 if TYPE_CHECKING:  # the shape only: the conversation calls this capability, not the reverse
     from hotline.conversation.capabilities import CapabilityContext
+
+log = logging.getLogger(__name__)
 
 MISSED_CALL_WINDOW = 3600  # seconds in which repeated rings from one number make one request
 MISSED_CALL_LANGUAGE = "ko"
@@ -69,6 +74,21 @@ def missed_call(conn: redis.Redis, config: dict[str, Any], number: str, call_sid
     if not placed.existing:
         stats.count_missed_call(conn, config, now)
     return placed
+
+
+def on_flash(redis_of: Callable[[], redis.Redis], config: dict[str, Any], number: str,
+             call_sid: str, now: float) -> tuple[Step, ...]:
+    """A ring on the flash number: file a callback request and reject the call busy (no
+    charge), also when the request cannot be filed (Redis down or not even reachable:
+    `redis_of` makes the connection inside this guard)."""
+    try:
+        placed = missed_call(redis_of(), config, number, call_sid, now)
+        if placed is not None:
+            log.info("missed call: request %s (%s)", placed.request.id,
+                     "existing" if placed.existing else "new")
+    except Exception:  # Redis down: still reject, so the caller is not charged
+        log.exception("missed call could not be filed")
+    return (Reject("busy"),)
 
 
 def is_flash(config: dict[str, Any], to_number: str) -> bool:

@@ -22,12 +22,12 @@ from phonenumbers import timezone
 
 from hotline import keys as hotline_keys
 from hotline import stats
+from hotline.callbacks import follow
 from hotline.callbacks.lua import CREATE, REQUEUE, TAKE, TAKE_ONE
 from hotline.keys import CallbackKeys
 from hotline.numbers import country_of, mask, to_e164
 from hotline.privacy.vault import NumberVault, number_hash
 from hotline.redisdb import lua
-from hotline.urgent import cases as urgent
 
 
 class Status(str, Enum):
@@ -305,9 +305,8 @@ def close(conn: redis.Redis, config: dict[str, Any], rid: str, status: Status, n
     open_key = k.open(req.caller)
     if conn.get(open_key) == rid.encode():
         conn.delete(open_key)
-    if req.case:  # the call back of an urgent case: the case is over with it
-        urgent.close(conn, config, req.case, now,
-                     outcome=f"callback {rid} {status.value}")  # not the note: kept longer
+    if req.case:  # the call back of an urgent case: the case is over with it (urgent follows)
+        follow.tell(conn, config, follow.Closed(rid, req.case, status.value, now))
     return get(conn, config, rid)
 
 

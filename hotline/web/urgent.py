@@ -10,34 +10,28 @@ emergency number and the case becomes an urgent callback (SMS paging goes on mea
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-from urllib.parse import urlencode
 
 import redis
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from hotline.channels.calls import Step, render
 from hotline.engine.actions import End, Say
 from hotline.engine.emergency import emergency_number
 from hotline.engine.model import Script
 from hotline.engine.runner import Result
 from hotline.people import rota, volunteers
+from hotline.urgent import calls as urgent_calls
 from hotline.urgent import cases as urgent
 from hotline.urgent import intake as urgent_intake
+from hotline.urgent.calls import VOICES, WHISPER  # used by dial_twiml (whisper languages)
 from hotline.web import runtime
 from hotline.web.webhook_guard import protect
 
-log = logging.getLogger(__name__)
 bp = Blueprint("urgent", __name__, url_prefix="/twilio/urgent")
 protect(bp)  # signature check, one answer per delivery, fallback on failure
 
-VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US"),
-          "zh": ("Polly.Zhiyu", "cmn-CN"), "ru": ("Polly.Tatyana", "ru-RU")}
-WHISPER = {"ko": "긴급 전화입니다. 받으려면 1번을 누르세요.",
-           "en": "Urgent call. Press 1 to accept."}
-CONNECTING = {"ko": "연결합니다.", "en": "Connecting."}
-TAKEN = {"ko": "다른 분이 받았어요. 고맙습니다.", "en": "Someone else took this call. Thank you."}
 # Said to the caller when nobody accepted: neutral, with the local emergency number.
 NOBODY = {
     "ko": "지금 바로 {emergency}에 전화하세요. 곧 다시 전화드릴게요.",
@@ -52,13 +46,20 @@ def _say(parent: VoiceResponse | Gather, text: str, language: str) -> None:
     parent.say(text, voice=voice, language=code)
 
 
-def _url(config: dict[str, Any], view: str, **params: str) -> str:
-    base = str(config.get("PUBLIC_URL") or "").rstrip("/")
-    return f"{base}/twilio/urgent/{view}?{urlencode(params)}"
+_url = urgent_calls.url
 
 
 def _twiml(response: VoiceResponse) -> Response:
     return Response(str(response), status=200, mimetype="text/xml")
+
+
+def _answer(answer: tuple[Step, ...] | urgent_calls.DialNext) -> Response:
+    """Render what the urgent domain decided: call steps, or the next level's Dial."""
+    if isinstance(answer, urgent_calls.DialNext):
+        app = runtime()
+        return _twiml(dial_twiml(app.redis, app.config, answer.code, answer.language,
+                                 answer.step, app.clock()))
+    return _twiml(render(answer))
 
 
 def dial_twiml(conn: redis.Redis, config: dict[str, Any], code: str, language: str,
@@ -141,69 +142,38 @@ def _nobody(conn: redis.Redis, config: dict[str, Any], case: urgent.Case | None,
 
 
 def _case_arg() -> str:
-    """The case code in the URL: letters and digits only (it is spoken and put in TwiML)."""
-    code = urgent.normal_code(request.args.get("case", ""))
-    return "".join(c for c in code if c.isascii() and c.isalnum())[:8]
+    return urgent_calls.case_code(request.args.get("case", ""))
+
+
+def _language_arg() -> str:
+    return urgent_calls.language(request.args.get("lang"))
 
 
 @bp.post("/whisper")
 def whisper() -> Response:
     """A volunteer picked up: ask them to press 1 (voicemail never presses 1)."""
-    config, code = runtime().config, _case_arg()
-    lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
-    response = VoiceResponse()
-    gather = Gather(input="dtmf", num_digits=1, timeout=8, method="POST",
-                    action=_url(config, "accept", case=code, lang=lang))
-    _say(gather, f"{WHISPER[lang]} {' '.join(code)}.", lang)
-    _say(gather, WHISPER[lang], lang)
-    response.append(gather)
-    response.hangup()  # no key: this leg drops, the others keep ringing
-    return _twiml(response)
+    return _answer(urgent_calls.whisper_steps(runtime().config, _case_arg(), _language_arg()))
 
 
 @bp.post("/accept")
 def accept() -> Response:
     """The volunteer pressed a key: on 1 claim the case and connect, else hang up."""
     app = runtime()
-    code = _case_arg()
-    lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
-    response = VoiceResponse()
-    person = volunteers.by_phone(app.redis, app.config, request.form.get("To", ""))
-    if request.form.get("Digits") != "1" or person is None:
-        response.hangup()
-        return _twiml(response)
-    outcome = urgent.claim(app.redis, app.config, code, person.id, app.clock())
-    if outcome in ("won", "claimed"):
-        log.info("urgent case %s: accepted by volunteer %s on the call", code, person.id)
-        _say(response, CONNECTING[lang], lang)  # the whisper ends: the legs are bridged
-        return _twiml(response)
-    _say(response, TAKEN[lang], lang)
-    response.hangup()
-    return _twiml(response)
+    return _answer(urgent_calls.on_accept(app.redis, app.config, _case_arg(),
+                                          request.form.get("Digits", ""),
+                                          request.form.get("To", ""), _language_arg(),
+                                          app.clock()))
 
 
 @bp.post("/dialed")
 def dialed() -> Response:
     """The Dial ended: record the outcome, or dial the next level if nobody accepted."""
     app = runtime()
-    code = _case_arg()
-    lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
     try:
         step = int(request.args.get("step", "1"))
     except ValueError:
         step = 1
-    status = request.form.get("DialCallStatus", "")
-    case = urgent.get(app.redis, app.config, code)
-    now = app.clock()
-    if case is not None and case.state == urgent.State.CLAIMED:
-        urgent.note(app.redis, app.config, code, now, "call_outcome", status=status,
-                    seconds=request.form.get("DialCallDuration", ""))
-        # The volunteer accepted and spoke with the caller: the case is over (the number
-        # goes); a caller who needs more calls again or texts, and a new case opens.
-        urgent.close(app.redis, app.config, code, now, outcome=f"call {status or 'ended'}")
-        response = VoiceResponse()
-        response.hangup()
-        return _twiml(response)
-    if case is not None:
-        urgent.note(app.redis, app.config, code, now, "not_accepted", status=status)
-    return _twiml(dial_twiml(app.redis, app.config, code, lang, step, now))
+    return _answer(urgent_calls.on_dialed(app.redis, app.config, _case_arg(), step,
+                                          request.form.get("DialCallStatus", ""),
+                                          request.form.get("DialCallDuration", ""),
+                                          _language_arg(), app.clock()))
