@@ -19,7 +19,7 @@ from typing import Any
 import redis
 
 from hotline.numbers import to_e164
-from hotline.privacy.vault import number_hash
+from hotline.privacy.vault import caller_hash
 
 REPLAY_TTL = 900  # seconds an answer is kept for a retried delivery (Twilio retries in minutes)
 
@@ -58,10 +58,9 @@ def about(config: dict[str, Any], sender: str, answer: str) -> set[str]:
 
     The hotline's own numbers (a bridged call's leg comes From the hotline) are left out.
     """
-    secret = str(config.get("SECRET_KEY") or "")
     own = {to_e164(str(config.get(name) or "")) for name in ("HOTLINE_NUMBER", "FLASH_NUMBER")}
     numbers = {to_e164(n) for n in (sender, *_dialled(answer))} - own - {None}
-    return {number_hash(secret, n) for n in numbers if n}
+    return {caller_hash(config, n) for n in numbers if n}
 
 
 def keep(pipe: Any, config: dict[str, Any], key: str, sealed: str,
