@@ -177,6 +177,13 @@ def _step(script: Script, session: Session | None, event: Input, now: float,
     return _answer(script, session, event, now, options)
 
 
+def resume(script: Script, previous: Result, outcome: Outcome, *, now: float,
+           options: Options = Options()) -> Result:
+    """Step on from `previous` with a capability's outcome (what Capabilities.carry_out
+    calls between handoffs)."""
+    return step(script, previous.session, outcome, now=now, options=options)
+
+
 def leads_to_urgent(script: Script, session: Session | None, event: Input, *, now: float,
                     options: Options = Options()) -> bool:
     """True when this input takes the caller to the urgent path: urgent words in any
