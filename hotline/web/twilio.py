@@ -52,17 +52,18 @@ def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any) -> 
 def _answer(channel: str, kind: str) -> Response:
     """Parse -> pipeline -> render -> keep the answer with its writes -> respond."""
     app = runtime()
+    conn, config, sessions = app.redis, app.config, app.sessions
+    ctx = pipeline.Context(conn, config, app.scripts, sessions, app.capabilities, app.clock())
     inbound = _inbound(channel, kind)
-    answer = pipeline.handle(inbound, pipeline.Context(
-        app.redis, app.config, app.scripts, app.sessions, app.capabilities, app.clock()))
+    answer = pipeline.handle(inbound, ctx)
     try:
-        body = _render(answer, inbound, app.config)
+        body = _render(answer, inbound, config)
     except Exception:
         if answer.claim is not None:  # failed: a retry is handled afresh
-            replay_guard.release(app.redis, answer.claim)
+            replay_guard.release(conn, answer.claim)
         raise  # the guard answers with the fallback
-    replay_guard.keep(app.redis, app.config, answer.claim, body, inbound.sender, answer.writes)
-    return twiml(body)
+    replay_guard.keep(conn, config, answer.claim, body, inbound.sender, answer.writes)
+    return Response(body, status=200, mimetype="text/xml")
 
 
 @bp.post("/voice")
