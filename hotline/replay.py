@@ -1,6 +1,6 @@
 """The replay cache: answers kept for Twilio's retries, and the callers they are about.
 
-The webhook guard (web/webhook_guard.py) keeps the answer to a first delivery, Fernet-
+The replay guard (conversation/replay_guard.py) keeps the answer to a first delivery, Fernet-
 sealed, under an HMAC of the request for REPLAY_TTL, so a retry gets the same answer and
 changes nothing. An answer may hold a caller's number (a bridged call's
 <Dial><Number>) or what the hotline told them, so each kept answer is also listed under

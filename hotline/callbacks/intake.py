@@ -16,6 +16,7 @@ from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
 from hotline.conversation.capabilities import CapabilityContext
 from hotline.numbers import to_e164
+from hotline.privacy.vault import caller_hash
 
 MISSED_CALL_WINDOW = 3600  # seconds in which repeated rings from one number make one request
 MISSED_CALL_LANGUAGE = "ko"
@@ -56,7 +57,7 @@ def missed_call(conn: redis.Redis, config: dict[str, Any], number: str, call_sid
                 now: float) -> callbacks.Placed | None:
     """A ring on the flash number: one callback request per number per window."""
     window = int(config.get("MISSED_CALL_WINDOW") or MISSED_CALL_WINDOW)
-    key = f"{callbacks.keys(config).prefix}cb:missed:{callbacks.caller_hash(config, number)}"
+    key = f"{callbacks.keys(config).prefix}cb:missed:{caller_hash(config, number)}"
     if not conn.set(key, "1", nx=True, ex=window):
         return None  # rang again within the window: the first ring already asked
     try:

@@ -57,7 +57,7 @@ def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceR
     """Return the TwiML a caller hears for these actions; Handoffs are never rendered."""
     response = VoiceResponse()
     # A fresh token per answer: a retried delivery of this Gather's result repeats the
-    # token, the same key pressed at the next question does not (web/webhook_guard.py).
+    # token, the same key pressed at the next question does not (conversation/replay_guard.py).
     action_url = f"{public_url.rstrip('/')}{GATHER_PATH}?t={secrets.token_urlsafe(6)}"
     for action in actions:
         if isinstance(action, Say):

@@ -61,7 +61,7 @@ def delivery_key(config: Mapping[str, Any], path: str, query: str,
     return replay.answer_key(dict(config), digest)
 
 
-def claim(conn: redis.Redis, key: str) -> tuple[bool, bytes | None]:
+def claim(conn: redis.Redis, key: str) -> tuple[bool, bytes | str | None]:
     """Claim a delivery; returns (claimed, what is stored under it when not claimed)."""
     if conn.set(key, PENDING, nx=True, ex=REPLAY_TTL):
         return True, None

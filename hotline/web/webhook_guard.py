@@ -15,10 +15,10 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import redis
 from flask import Blueprint, Response, abort, current_app, request
-from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
@@ -92,7 +92,7 @@ def delivery_key() -> str:
                                      request.query_string.decode("utf-8", "replace"), fields)
 
 
-def answer_once(view: Callable[[], ResponseReturnValue]) -> Response:
+def answer_once(view: Callable[[], Any]) -> Response:
     """Run `view` for the first delivery and keep its answer; give a repeat that answer."""
     app, key = runtime(), delivery_key()
     try:
