@@ -100,6 +100,7 @@ def configure_capabilities(app: Flask) -> None:
     capabilities.register("callback_request", callback_intake.request_capability)
     capabilities.register("callback_cancel", callback_intake.cancel_capability)
     capabilities.register("urgent", urgent_intake.urgent_capability)
+    capabilities.register("urgent_dial", urgent_intake.dial_capability)
 
 
 def configure_security(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """The replay cache: answers kept for Twilio's retries, and the callers they are about.
 
-The webhook guard (web/webhook_guard.py) keeps the answer to a first delivery, Fernet-
+The replay guard (conversation/replay_guard.py) keeps the answer to a first delivery, Fernet-
 sealed, under an HMAC of the request for REPLAY_TTL, so a retry gets the same answer and
 changes nothing. An answer may hold a caller's number (a bridged call's
 <Dial><Number>) or what the hotline told them, so each kept answer is also listed under
@@ -21,7 +21,7 @@ import redis
 from hotline import keys as hotline_keys
 from hotline.numbers import to_e164
 from hotline.privacy.domain import Caller, Erased
-from hotline.privacy.vault import number_hash
+from hotline.privacy.vault import caller_hash
 
 REPLAY_TTL = 900  # seconds an answer is kept for a retried delivery (Twilio retries in minutes)
 
@@ -56,10 +56,9 @@ def about(config: dict[str, Any], sender: str, answer: str) -> set[str]:
 
     The hotline's own numbers (a bridged call's leg comes From the hotline) are left out.
     """
-    secret = str(config.get("SECRET_KEY") or "")
     own = {to_e164(str(config.get(name) or "")) for name in ("HOTLINE_NUMBER", "FLASH_NUMBER")}
     numbers = {to_e164(n) for n in (sender, *_dialled(answer))} - own - {None}
-    return {number_hash(secret, n) for n in numbers if n}
+    return {caller_hash(config, n) for n in numbers if n}
 
 
 def keep(pipe: Any, config: dict[str, Any], key: str, sealed: str,

@@ -65,7 +65,12 @@ def count(conn: redis.Redis, config: dict[str, Any], at: float, counts: dict[str
 def count_contact(conn: redis.Redis, config: dict[str, Any], at: float, channel: str,
                   language: str) -> None:
     """A caller began a new conversation by SMS or voice, in this language."""
-    count(conn, config, at, {f"contact:{channel}:{language or 'unknown'}": 1})
+    count(conn, config, at, contact_counts(channel, language))
+
+
+def contact_counts(channel: str, language: str) -> dict[str, int]:
+    """The counters of a new conversation (for a pipeline that adds them itself)."""
+    return {f"contact:{channel}:{language or 'unknown'}": 1}
 
 
 def count_missed_call(conn: redis.Redis, config: dict[str, Any], at: float) -> None:

@@ -12,7 +12,7 @@ from hotline.conversation.capabilities import CapabilityContext
 from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import urgent_capability
+from hotline.urgent.intake import dial_capability, urgent_capability
 from hotline.web import urgent as urgent_web
 
 CALLER = "+821099998888"
@@ -182,6 +182,7 @@ def test_urgent_voice_webhooks_need_a_signature(voice_case, client):
 
 
 def test_a_voice_call_reaching_the_urgent_node_gets_its_sentence_then_the_dial(voice_case):
+    from hotline.channels import voice
     from hotline.conversation.capabilities import Capabilities
     from hotline.engine.inputs import Begin, Digits
     from hotline.engine.loader import parse_script
@@ -212,12 +213,13 @@ nodes:
                             "voice", "ko", call_sid="CA9", now=now)
     capabilities = Capabilities()
     capabilities.register("urgent", urgent_capability)
+    capabilities.register("urgent_dial", dial_capability)
     result = capabilities.carry_out(
         result, ctx, lambda r, o: step(script, r.session, o, now=now))
-    root, dial = dial_of(str(urgent_web.urgent_dial(conn, config, script, result, CALLER, now)))
+    root, dial = dial_of(str(voice.render(result.actions, script, config["PUBLIC_URL"])))
     assert root[0].text == "곧 사람을 연결해 드릴게요."
     assert [n.text for n in dial.findall("Number")] == ["+821011110001", "+821011110004"]
-    assert urgent_web.urgent_dial(conn, config, script, first, CALLER, now) is None
+    assert dial_of(str(voice.render(first.actions, script, config["PUBLIC_URL"])))[1] is None
 
 
 def call_and_press_0(signed_post, sid):

@@ -18,6 +18,7 @@ from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
 from hotline.channels.calls import Reject, Step
 from hotline.numbers import to_e164
+from hotline.privacy.vault import caller_hash
 
 if TYPE_CHECKING:  # the shape only: the conversation calls this capability, not the reverse
     from hotline.conversation.capabilities import CapabilityContext
@@ -63,7 +64,7 @@ def missed_call(conn: redis.Redis, config: dict[str, Any], number: str, call_sid
                 now: float) -> callbacks.Placed | None:
     """A ring on the flash number: one callback request per number per window."""
     window = int(config.get("MISSED_CALL_WINDOW") or MISSED_CALL_WINDOW)
-    key = callbacks.keys(config).missed(callbacks.caller_hash(config, number))
+    key = callbacks.keys(config).missed(caller_hash(config, number))
     if not conn.set(key, "1", nx=True, ex=window):
         return None  # rang again within the window: the first ring already asked
     try:

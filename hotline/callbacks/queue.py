@@ -26,7 +26,7 @@ from hotline.callbacks import follow
 from hotline.callbacks.lua import CREATE, REQUEUE, TAKE, TAKE_ONE
 from hotline.keys import CallbackKeys
 from hotline.numbers import country_of, mask, to_e164
-from hotline.privacy.vault import NumberVault, number_hash
+from hotline.privacy.vault import NumberVault, caller_hash
 from hotline.redisdb import lua
 
 
@@ -149,11 +149,6 @@ def time_zone(e164: str) -> str:
         if preferred in zones:
             return preferred
     return zones[0] if zones else ""
-
-
-def caller_hash(config: dict[str, Any], number: str) -> str:
-    """Return the HMAC that stands for a caller number."""
-    return number_hash(config.get("SECRET_KEY") or "", to_e164(number) or number)
 
 
 def create(conn: redis.Redis, config: dict[str, Any], number: str, *, language: str,

@@ -71,20 +71,6 @@ def language_for(word: CallerWord, session_language: str | None) -> str:
     return "en"
 
 
-def handle(conn: redis.Redis, config: dict[str, Any], script: Script, caller: str, body: str,
-           now: float, session_language: Callable[[], str | None] = lambda: None,
-           *, opted_out: bool) -> Handled | None:
-    """Carry out a caller keyword in `body`; None when the text is not one (the menu gets it).
-
-    START words ("yes" among them) count only from a number that opted out: otherwise
-    they answer the menu. `session_language()` is asked only when a keyword matched;
-    `opted_out`: whether the number sent STOP (read by the webhook with its first reads).
-    """
-    word = find(script, body, opted_out=opted_out)
-    return None if word is None else carry_out(conn, config, word, caller, now,
-                                               session_language, opted_out=opted_out)
-
-
 def find(script: Script, body: str, *, opted_out: bool) -> CallerWord | None:
     """The caller keyword `body` is, if any (START words only from a number that opted
     out). Pure: the inbound order asks it before the rate limit (conversation/order.py)."""
@@ -94,10 +80,17 @@ def find(script: Script, body: str, *, opted_out: bool) -> CallerWord | None:
     return word
 
 
+# Erases a number everywhere: (conn, config, number, now) -> whatever it reports.
+Forget = Callable[[redis.Redis, dict[str, Any], str, float], object]
+
+
 def carry_out(conn: redis.Redis, config: dict[str, Any], word: CallerWord, caller: str,
               now: float, session_language: Callable[[], str | None] = lambda: None,
-              *, opted_out: bool) -> Handled:
-    """Carry out a caller keyword found by find(); return it with its reply."""
+              *, opted_out: bool, forget: Forget) -> Handled:
+    """Carry out a caller keyword found by find(); return it with its reply.
+
+    `forget(conn, config, number, now)` erases everything kept about a number, in every
+    domain (hotline.domains.forget, handed in by the composition root)."""
     who = log_id(str(config.get("SECRET_KEY") or ""), caller)
     texts = REPLIES[word.kind]
     language = language_for(word, session_language() if word.language == "en" else None)
@@ -111,9 +104,7 @@ def carry_out(conn: redis.Redis, config: dict[str, Any], word: CallerWord, calle
         log.info("caller opted in to SMS again", extra={"caller": who})
         return Handled("start", "" if word.twilio_handled else reply)
     if word.kind == "delete":
-        from hotline import domains  # the composition root; the pipeline may hand it in
-
-        domains.forget(conn, config, caller, now)
+        forget(conn, config, caller, now)
         return Handled("delete", "" if opted_out else reply)
     log.info("caller asked for help", extra={"caller": who})
     return Handled("help", reply)

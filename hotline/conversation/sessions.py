@@ -55,6 +55,10 @@ class SessionStore:
 
         `into`: a pipeline to add the write to (sent with the answer), instead of now.
         """
-        value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        stored = self.vault.encrypt(value) if self.vault else value
+        stored = self.sealed(session)
         (self.redis if into is None else into).set(self.key(caller_hash), stored, ex=self.ttl)
+
+    def sealed(self, session: Session) -> str:
+        """Return the value a session is stored as (its JSON, encrypted with a key)."""
+        value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return self.vault.encrypt(value) if self.vault else value

@@ -30,7 +30,7 @@ from hotline import jobs
 from hotline.numbers import to_e164
 from hotline.privacy import optout
 from hotline.privacy.domain import Caller, Keeper
-from hotline.privacy.vault import log_id, number_hash
+from hotline.privacy.vault import caller_hash, log_id
 from hotline.telephony import rewrite_outbox
 
 log = logging.getLogger("hotline.privacy.erasure")
@@ -57,9 +57,7 @@ class Erased:
 
 
 def _hashes(config: dict[str, Any], number: str) -> set[str]:
-    secret = str(config.get("SECRET_KEY") or "")
-    forms = {number.strip(), to_e164(number) or ""} - {""}
-    return {number_hash(secret, form) for form in forms}
+    return {caller_hash(config, number)}
 
 
 def forget(conn: redis.Redis, config: dict[str, Any], number: str, now: float,

@@ -13,8 +13,7 @@ import redis
 
 from hotline import keys as hotline_keys
 from hotline import stats
-from hotline.numbers import to_e164
-from hotline.privacy.vault import number_hash
+from hotline.privacy.vault import caller_hash
 
 
 def key(config: dict[str, Any]) -> str:
@@ -23,10 +22,8 @@ def key(config: dict[str, Any]) -> str:
 
 
 def hashes(config: dict[str, Any], number: str) -> set[str]:
-    """The HMACs a number may be kept under: as Twilio sent it, and in E.164."""
-    secret = str(config.get("SECRET_KEY") or "")
-    forms = {number.strip(), to_e164(number) or ""} - {""}
-    return {number_hash(secret, form) for form in forms}
+    """The HMAC a number is kept under (one: the number is normalised before hashing)."""
+    return {caller_hash(config, number)}
 
 
 def opt_out(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -> bool:

@@ -27,7 +27,7 @@ from hotline.keys import UrgentKeys
 from hotline.numbers import country_of, to_e164
 from hotline.people.rota import OnCall
 from hotline.privacy.redact import for_volunteers
-from hotline.privacy.vault import NumberVault, number_hash
+from hotline.privacy.vault import NumberVault, caller_hash
 from hotline.redisdb import OPEN_ONCE, lua
 
 CODE_LETTERS = "ACDEFHJKMNPQRTUVWXY"  # no B/8, G/6, I/L/1, O/0, S/5, Z/2 look-alikes
@@ -137,11 +137,6 @@ for i = 13, #ARGV do
 end
 return false
 """
-
-
-def caller_hash(config: dict[str, Any], number: str) -> str:
-    """Return the HMAC that stands for a caller number."""
-    return number_hash(config.get("SECRET_KEY") or "", to_e164(number) or number)
 
 
 def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: str,

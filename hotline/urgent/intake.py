@@ -22,6 +22,7 @@ from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
+from hotline.urgent import dial as dialling
 
 if TYPE_CHECKING:  # the shape only: the conversation calls this capability, not the reverse
     from hotline.conversation.capabilities import CapabilityContext
@@ -39,7 +40,10 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     """Open (or find) the caller's urgent case and start paging; say who answers.
 
     Returns {"code", "status": "paging"|"nobody", "dial": [phones], "dial_timeout"}:
-    `dial` lists level 1's phones for a voice <Dial> (empty by SMS or when nobody is on).
+    `dial` lists level 1's phones (empty by SMS or when nobody is on). "dial_now": a call
+    whose case still waits for someone while people are on call: the urgent node then
+    hands off to dial_capability for who to ring (a volunteer who has the case already
+    is told the caller rang instead).
     """
     config, conn, now = dict(ctx.config), ctx.redis, _now(ctx)
     case, new = urgent.open_case(
@@ -64,8 +68,45 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     if first is not None and ctx.channel == "voice":
         people = (volunteers.get(conn, config, v) for v in first.volunteers)
         dial = [p.phone for p in people if p is not None][:10]  # <Dial> rings up to 10
-    return {"code": case.code, "status": "paging" if first else "nobody", "dial": dial,
-            "dial_timeout": first.ack_timeout if first else 0}
+    data: dict[str, Any] = {"code": case.code, "status": "paging" if first else "nobody",
+                            "dial": dial, "dial_timeout": first.ack_timeout if first else 0}
+    if ctx.channel == "voice" and first is not None and case.state in urgent.UNCLAIMED:
+        data["dial_now"] = True
+    return data
+
+
+def dial_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Who a call about urgent case `code` rings now (registered as "urgent_dial").
+
+    Returns {"status": "dialling", "connect": {numbers, caller_id, timeout, after}} for
+    the urgent node's Dial action (urgent/dial.py); {"status": "nobody"} when no one can
+    be rung (the case becomes an urgent callback at once); {"status": "taken"} when a
+    volunteer has the case already.
+    """
+    config, conn, now = dict(ctx.config), ctx.redis, _now(ctx)
+    case = urgent.get(conn, config, str(params.get("code") or ""))
+    if case is None or case.state not in urgent.UNCLAIMED:
+        return {"status": "taken"}
+    language = str(params.get("language") or ctx.language)
+    connect = dialling.first_level(conn, config, case.code, language, now)
+    if connect is None:
+        nobody_answered(conn, config, case, now)
+        return {"status": "nobody"}
+    return {"status": "dialling", "connect": connect}
+
+
+def nobody_answered(conn: redis.Redis, config: dict[str, Any], case: urgent.Case | None,
+                    now: float) -> None:
+    """Nobody took the call: the case waits at the top of the callback queue, and every
+    level is paged by SMS at once."""
+    if case is None or case.state not in urgent.UNCLAIMED:
+        return
+    if not urgent.once(conn, config, case.code, "voice-nobody"):
+        return
+    rid = file_callback(conn, config, case, now)
+    urgent.set_state(conn, config, case.code, urgent.State.CALLBACK, callback=rid)
+    urgent.note(conn, config, case.code, now, "nobody_answered", callback=rid)
+    urgent.enqueue_page_all(conn, case.code)
 
 
 def file_callback(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,

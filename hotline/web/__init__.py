@@ -13,7 +13,7 @@ from flask import current_app
 from hotline import keys as hotline_keys
 from hotline.conversation.capabilities import Capabilities
 from hotline.conversation.sessions import SessionStore
-from hotline.privacy.vault import NumberVault, log_id, number_hash
+from hotline.privacy.vault import NumberVault, caller_hash, log_id
 from hotline.redisdb import connect
 from hotline.scripts.scriptset import ScriptSet
 
@@ -46,8 +46,8 @@ class Runtime:
                             NumberVault(key) if key else None)
 
     def caller_hash(self, number: str) -> str:
-        """Return the HMAC that stands for a caller number in Redis."""
-        return number_hash(self.config["SECRET_KEY"], number)
+        """Return the HMAC that stands for a caller number in Redis (privacy.vault's)."""
+        return caller_hash(self.config, number)
 
     def log_id(self, number: str) -> str:
         """Return the short id that stands for a caller in logs."""

@@ -17,10 +17,7 @@ from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.channels.calls import Step, render
-from hotline.engine.actions import End, Say
 from hotline.engine.emergency import emergency_number
-from hotline.engine.model import Script
-from hotline.engine.runner import Result
 from hotline.people import rota, volunteers
 from hotline.urgent import calls as urgent_calls
 from hotline.urgent import cases as urgent
@@ -105,40 +102,10 @@ def _language_of(person: volunteers.Volunteer) -> str:
     return first if first in WHISPER else "ko"
 
 
-def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, result: Result,
-                caller: str, now: float) -> VoiceResponse | None:
-    """TwiML for a voice call that just reached an urgent node: its calm sentence, then Dial.
-
-    None when the caller's case is already claimed or nobody is on call: the normal
-    rendering then says the node's text with the emergency number. A case still waiting
-    for someone (opened by SMS, or by an earlier call) is dialled now too.
-    """
-    node = script.nodes.get(result.session.node)
-    if node is None or node.kind != "urgent" or not result.actions:
-        return None
-    if not isinstance(result.actions[-1], End):
-        return None
-    case = urgent.open_case_of(conn, config, caller)
-    if case is None or case.state not in urgent.UNCLAIMED:
-        return None  # a volunteer has the case already (they are told the caller rang)
-    if not any(level.volunteers for level in rota.current(conn, config, now)):
-        return None
-    said = " ".join(a.text for a in result.actions if isinstance(a, Say) and a.text)
-    return dial_twiml(conn, config, case.code, result.session.language, 0, now, before=said)
-
-
 def _nobody(conn: redis.Redis, config: dict[str, Any], case: urgent.Case | None,
             now: float) -> None:
-    """Nobody took the call: the case waits at the top of the callback queue, and every
-    level is paged by SMS at once."""
-    if case is None or case.state not in urgent.UNCLAIMED:
-        return
-    if not urgent.once(conn, config, case.code, "voice-nobody"):
-        return
-    rid = urgent_intake.file_callback(conn, config, case, now)
-    urgent.set_state(conn, config, case.code, urgent.State.CALLBACK, callback=rid)
-    urgent.note(conn, config, case.code, now, "nobody_answered", callback=rid)
-    urgent.enqueue_page_all(conn, case.code)
+    """Nobody took the call: the case becomes an urgent callback (urgent/intake.py)."""
+    urgent_intake.nobody_answered(conn, config, case, now)
 
 
 def _case_arg() -> str:

@@ -1,4 +1,4 @@
-"""What a text's webhook reads and counts before it is handled, in one Redis round trip.
+"""What a text or call reads and counts before it is handled, in one Redis round trip.
 
 An SMS used to cost seven round trips before the menu ran: the replay guard's claim, the
 MessageSid retry check, the rate counter, "is this a volunteer's number", "has it opted
@@ -10,7 +10,8 @@ A call's menu steps (/twilio/voice, /twilio/voice/gather) read their session wit
 claim the same way.
 
 The keys are the ones the modules that own them use (sessions, ratelimit, volunteers,
-optout, urgent); only the reading is gathered here. Redis errors propagate: the guard
+optout, urgent); only the reading is gathered here. No Flask: the pipeline
+(conversation/pipeline.py) passes plain values. Redis errors propagate: the pipeline
 answers with the fallback.
 """
 
@@ -20,18 +21,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from flask import g, request
-from werkzeug.datastructures import MultiDict
 
+from hotline import keys as hotline_keys
 from hotline.conversation import rate_limits as ratelimit
 from hotline.conversation.sessions import SessionStore
 from hotline.numbers import to_e164
 from hotline.people import volunteers
 from hotline.privacy import optout
-from hotline.privacy.vault import number_hash
+from hotline.privacy.vault import caller_hash as hash_of
 from hotline.redisdb import lua
 from hotline.urgent import cases as urgent
-from hotline.web import runtime
 
 SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry from a new text
 
@@ -80,7 +79,7 @@ def _text(value: Any) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[str, str],
+def claim_and_read(conn: redis.Redis, config: dict[str, Any], sender: str, message_sid: str,
                    claim: tuple[str, bytes, int], sessions: SessionStore, now: float,
                    text: bool = True) -> tuple[bool, bytes | None, Arrival | None]:
     """Claim the delivery (key, value, ttl) and read what the text's handling needs first.
@@ -88,15 +87,15 @@ def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[st
     Returns (claimed, the stored answer when not claimed, the arrival when claimed).
     With `text=False` (a call's menu step) only the session is read.
     """
-    sender, sid = form.get("From", ""), form.get("MessageSid", "") if text else ""
-    caller_hash = number_hash(str(config["SECRET_KEY"]), sender)
+    sid = message_sid if text else ""
+    caller_hash = hash_of(config, sender)
     limit = ratelimit.limit(config, "sms")
     keys = [claim[0],
-            f"{config['KEY_PREFIX']}seen:sms:{sid[:64]}",
+            hotline_keys.of(config).sms_seen(sid),
             ratelimit.key(config, "sms", caller_hash, now),
             volunteers.phones_key(config),
             optout.key(config),
-            urgent.Keys(config).caller(urgent.caller_hash(config, sender)),
+            urgent.keys(config).caller(caller_hash),
             sessions.key(caller_hash)]
     args = [claim[1], claim[2], SEEN_TTL if sid else 0,
             ratelimit.WINDOW * 2 if text and limit > 0 else 0,
@@ -110,24 +109,3 @@ def claim_and_read(conn: redis.Redis, config: dict[str, Any], form: MultiDict[st
     return True, None, Arrival(retried=False, count=int(reply[3]),
                                volunteer_id=_text(reply[4]), opted_out=bool(reply[5]),
                                case_code=_text(reply[6]), session=reply[7])
-
-
-def read_with_claim(claim: tuple[str, bytes, int], text: bool = True
-                    ) -> tuple[bool, bytes | None]:
-    """The replay guard's claim for /twilio/sms: the arrival is kept for the view (g)."""
-    app = runtime()
-    claimed, stored, arrival = claim_and_read(app.redis, app.config, request.form, claim,
-                                              app.sessions, app.clock(), text)
-    g.arrival = arrival
-    return claimed, stored
-
-
-def session_with_claim(claim: tuple[str, bytes, int]) -> tuple[bool, bytes | None]:
-    """The replay guard's claim for a call's menu step, with the caller's session."""
-    return read_with_claim(claim, text=False)
-
-
-def current() -> Arrival:
-    """The arrival read with this request's claim."""
-    arrival: Arrival = g.arrival
-    return arrival
