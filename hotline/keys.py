@@ -8,7 +8,7 @@ when the key is known before the script runs, else the *stem* of its family (for
 `hotline:cb:req:`), to which the script appends an id it has just read (the hotline runs on
 one Redis server, not a cluster).
 
-RQ job ids use letters, digits, `_` and `-` only (TECH-NOTES: `sms-SM…`, not `sms:SM…`).
+RQ job ids use letters, digits, `_` and `-` only (RQ refuses `:` in an id: `sms-SM…`, not `sms:SM…`).
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ MUST_EXPIRE = {
 # Every key expires by itself, but these: what staff keep (people, rota, directory,
 # scripts), counts, and indexes of ids that are pruned as their records expire. None
 # holds a caller's number or words; the opt-out set holds HMACs only. A key that is not
-# here and has no TTL is a bug (tests/test_privacy_scan.py walks every key after a full
+# here and has no TTL is a bug (tests/privacy/test_privacy_scan.py walks every key after a full
 # mix of conversations). Patterns are under the prefix unless they start with "rq:".
 LONG_LIVED: tuple[tuple[str, str], ...] = (
     ("vol:*", "the volunteers (ids, names, their own numbers, languages), kept by staff"),

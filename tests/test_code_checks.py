@@ -1,4 +1,4 @@
-"""The checks STYLE.md asks for next to the tests: ruff over the tree, mypy over hotline and
+"""The code checks that run with the tests: ruff over the tree, mypy over hotline and
 workers (strict on the engine), and the package shape (import-linter contracts, pyproject.toml).
 
 They run inside pytest so that the README's test command (and so CI) runs them too; a

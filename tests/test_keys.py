@@ -119,7 +119,7 @@ def test_keys_live_under_the_configured_prefix():
     assert keys.nested({"KEY_PREFIX": "t:"}, "transcript-1") == "t:transcript-1:"
 
 
-JOB_ID = re.compile(r"^[A-Za-z0-9_-]+$")  # what RQ accepts (TECH-NOTES)
+JOB_ID = re.compile(r"^[A-Za-z0-9_-]+$")  # what RQ accepts
 
 
 def test_job_ids_use_only_what_rq_accepts():
