@@ -15,7 +15,7 @@ from hotline.config import ConfigError, Settings
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["ConfigError", "REQUIRED_SECRETS", "Settings", "create_app"]
+__all__ = ["REQUIRED_SECRETS", "ConfigError", "Settings", "create_app"]
 
 # Settings without which a real deployment must not start (forged webhooks, guessable hashes).
 # The encryption key too: without it no call back or urgent case could keep a number.

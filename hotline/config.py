@@ -98,7 +98,7 @@ class Settings:
         for f in dataclasses.fields(cls):
             var = f.metadata.get("env")
             raw = env.get(var) if var else None
-            if raw not in (None, ""):
+            if var and raw not in (None, ""):
                 values[f.name] = _coerce(f, raw, var)
         for name, value in overrides.items():
             f = _field(name)

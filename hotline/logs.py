@@ -86,5 +86,5 @@ def init_app(app: Any) -> None:
     already set a handler on the hotline logger."""
     if app.testing or logging.getLogger("hotline").handlers:
         return
-    configure(str(app.config.get("LOG_LEVEL") or "INFO").upper(),
-              str(app.config.get("LOG_FORMAT") or "json"))
+    settings = app.extensions["hotline"].config
+    configure(settings.log_level.upper(), settings.log_format)
