@@ -33,7 +33,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__)
     settings = configure_settings(app, config)
-    configure_logging(app)
+    configure_logging(app, settings)
     configure_redis(app, settings)
     configure_scripts(app)
     configure_capabilities(app)
@@ -69,12 +69,12 @@ def configure_settings(app: Flask, config: Settings | Mapping[str, Any] | None) 
     return settings
 
 
-def configure_logging(app: Flask) -> None:
+def configure_logging(app: Flask, settings: Settings) -> None:
     """Structured log lines (JSON, or key=value with HOTLINE_LOG_FORMAT=text); callers
     appear only as their HMAC prefix."""
     from hotline import logs
 
-    logs.init_app(app)
+    logs.init_app(app, settings)
 
 
 def configure_redis(app: Flask, settings: Settings) -> None:

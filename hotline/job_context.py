@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from hotline.config import Settings, environment_config
+from hotline.config import Settings, environment_config, load_config
 from hotline.people import volunteers
 from hotline.privacy import optout
 from hotline.telephony import UNSUBSCRIBED, Clock, OptedOut, Transport, scrubbed, transport_for
@@ -27,9 +27,12 @@ _state: dict[str, Any] = {}
 log = logging.getLogger("hotline.jobs")
 
 
-def configure(config: Settings, transport: Transport | None = None,
+def configure(config: Settings | Mapping[str, Any], transport: Transport | None = None,
               clock: Callable[[], float] | None = None) -> None:
-    """Set the configuration (and, in tests, the transport and clock) jobs run with."""
+    """Set the configuration (and, in tests, the transport and clock) jobs run with: a
+    Settings, or settings by name over the defaults (no environment), e.g. {} in tests."""
+    if not isinstance(config, Settings):
+        config = load_config(config, environ={})
     _state.clear()
     _state.update(config=config, transport=transport, clock=clock)
 

@@ -25,7 +25,7 @@ def csrf_of(response) -> str:
 
 @pytest.fixture()
 def store(app):
-    return app.extensions["hotline"].redis, dict(app.config)
+    return app.extensions["hotline"].redis, app.extensions["hotline"].config
 
 
 @pytest.fixture()

@@ -9,6 +9,7 @@ import pytest
 
 from hotline import create_app
 from hotline.callbacks import queue as callbacks
+from hotline.config import load_config
 from hotline.privacy.vault import NumberVault, new_key
 from hotline.urgent import cases as urgent
 
@@ -32,7 +33,7 @@ def test_no_key_at_all_is_refused():
 
 
 def test_callback_and_urgent_numbers_and_held_texts_survive_a_rotation(redis_conn):
-    before = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": OLD}
+    before = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": OLD}, environ={})
     placed = callbacks.create(redis_conn, before, CALLER, language="ko", topic="clinic",
                               now=1000.0)
     case, _ = urgent.open_case(redis_conn, before, "+821055556666", sid="SM1", language="ko",

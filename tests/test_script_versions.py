@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from hotline import create_app
+from hotline.config import load_config
 from hotline.engine.session import Session
 from hotline.redisdb import connect
 from hotline.scripts import versions as script_versions
@@ -144,7 +145,7 @@ def test_redis_down_keeps_the_last_good_scripts(redis_conn, app_config, clock, f
     assert live.version == 2
     runtime = node.extensions["hotline"]
     # Redis gone, as the webhooks' own connection sees it (fast: 0.3 s, no retry)
-    runtime._redis = connect({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, fast=True)
+    runtime._redis = connect(load_config({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, environ={}), fast=True)
     clock.advance(5)
     live.refresh()  # no exception, nothing swapped
     assert live.version == 2 and NEW in runtime.scripts.entry().source

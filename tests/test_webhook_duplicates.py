@@ -68,7 +68,7 @@ class World:
 
     @property
     def config(self):
-        return self.app.config
+        return self.app.extensions["hotline"].config
 
     def post(self, url: str, params: dict[str, str]):
         parts = urlsplit(url)
@@ -108,7 +108,7 @@ class World:
 
     def snapshot(self) -> dict:
         """Everything a second delivery could add to: hotline keys, RQ jobs, the outbox."""
-        conn, prefix = self.conn, self.config["KEY_PREFIX"]
+        conn, prefix = self.conn, self.config.key_prefix
         kept = {}
         for raw in conn.scan_iter(f"{prefix}*"):
             key = raw.decode()
@@ -121,7 +121,7 @@ class World:
         for raw in conn.scan_iter("rq:scheduled:*"):
             kept[raw.decode()] = conn.zrange(raw, 0, -1, withscores=True)
         kept["outbox"] = [(e["kind"], e["to"], e.get("body") or e.get("twiml") or e.get("url"))
-                          for e in read_outbox(self.config["DATA_DIR"])]
+                          for e in read_outbox(self.config.data_dir)]
         return kept
 
 
@@ -140,7 +140,7 @@ def read_value(conn, key):
 
 @pytest.fixture()
 def world(app, signed_post, clock, redis_conn):
-    config = dict(app.config)
+    config = app.extensions["hotline"].config
     for name, phone in [("Kim", KIM), ("Lee", LEE)]:
         volunteers.add(redis_conn, config, name, phone, ("ko",))
     rota.import_rota(redis_conn, config, ROTA, "rota.yaml", 0.0,
