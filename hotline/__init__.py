@@ -90,7 +90,8 @@ def configure_scripts(app: Flask) -> None:
     from hotline.engine.loader import load_scripts
     from hotline.scripts import live as live_scripts
 
-    app.extensions["hotline"].scripts.replace(load_scripts(app.extensions["hotline"].config.scripts_dir))
+    runtime = app.extensions["hotline"]
+    runtime.scripts.replace(load_scripts(runtime.config.scripts_dir))
     live_scripts.init_app(app)
 
 

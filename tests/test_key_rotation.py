@@ -40,7 +40,7 @@ def test_callback_and_urgent_numbers_and_held_texts_survive_a_rotation(redis_con
                                channel="sms", first_words="살려주세요", reason="words",
                                now=1000.0)
     urgent.hold_text(redis_conn, before, case.code, "문이 잠겨 있어요")
-    after = {**before, "ENCRYPTION_KEY": f"{NEW},{OLD}"}
+    after = before.replace(encryption_key=f"{NEW},{OLD}")
     assert callbacks.number_of(redis_conn, after, placed.request.id) == CALLER
     assert urgent.number_of(redis_conn, after, case.code) == "+821055556666"
     assert urgent.get(redis_conn, after, case.code).first_words == "살려주세요"

@@ -149,7 +149,7 @@ class World:
                     jobs.queue(self.rt.redis, name).enqueue_job(job)
 
     def outbox(self) -> list[dict]:
-        return read_outbox(self.rt.config["DATA_DIR"])
+        return read_outbox(self.rt.config.data_dir)
 
     def last_call_to(self, number: str) -> ET.Element:
         calls = [e for e in self.outbox() if e["kind"] == "call" and e["to"] == number]

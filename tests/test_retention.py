@@ -67,7 +67,7 @@ def test_a_case_closed_within_the_retention_period_is_left_whole(redis_conn, con
 
 def test_the_retention_period_is_configurable(redis_conn, config):
     code = closed_case(redis_conn, config, NOW - 2 * DAY)
-    domains.purge(redis_conn, {**config, "RETENTION_DAYS": 1}, NOW)
+    domains.purge(redis_conn, config.replace(retention_days=1), NOW)
     assert urgent.get(redis_conn, config, code).first_words == ""
 
 

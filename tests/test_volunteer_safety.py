@@ -60,13 +60,20 @@ def open_case(conn, config, sid="SM1", words="숨을 못 쉬겠어요 살려주�
                                    "reason": "words"})["code"]
 
 
+def with_settings(config, **changes):
+    """The team's settings with `changes` (settings are frozen), for the test and its jobs."""
+    changed = config.replace(**changes)
+    context.configure(changed, OutboxTransport(changed.data_dir), clock=changed.clock)
+    return changed
+
+
 @pytest.fixture()
 def team(redis_conn, tmp_path):
     config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s3cret", "ENCRYPTION_KEY": new_key(),
               "DATA_DIR": str(tmp_path), "HOTLINE_NUMBER": "+15005550006",
               "PUBLIC_URL": "https://hotline.example"}, environ={})
     clock = {"now": WEDNESDAY_10_KST}
-    config.clock = lambda: clock["now"]
+    config = config.replace(clock=lambda: clock["now"])
     context.configure(config, OutboxTransport(str(tmp_path)), clock=config.clock)
     people = {"Kim": volunteers.add(redis_conn, config, "Kim", KIM, ("ko",)),
               "Sam": volunteers.add(redis_conn, config, "Sam", SAM, ("en", "ko")),
@@ -115,7 +122,7 @@ def test_staff_edit_the_page_in_the_scripts_phrases(team, tmp_path):
     text = pathlib.Path("ivr_scripts/main.yaml").read_text(encoding="utf-8")
     text = text.replace("맡으려면 확인 {code}", "답장: 확인 {code}")
     (scripts / "main.yaml").write_text(text, encoding="utf-8")
-    config.scripts_dir = str(scripts)
+    config = with_settings(config, scripts_dir=str(scripts))
     code = open_case(conn, config)
     run_worker(conn)
     assert sms_to(config, KIM) == [f"긴급 {code} ko: '숨을 못 쉬겠어요 살려주세요' 답장: 확인 {code}"]
@@ -126,7 +133,7 @@ def test_staff_edit_the_page_in_the_scripts_phrases(team, tmp_path):
 
 def test_ack_from_a_volunteer_not_paged_says_the_case_is_open_and_who_to_ask(team):
     conn, config, people = team
-    config.staff_contact = "Ms Han 02-0000-1111"
+    config = with_settings(config, staff_contact="Ms Han 02-0000-1111")
     code = open_case(conn, config)
     run_worker(conn)  # level 1 is Kim and Sam; Park (staff) was not paged
     reply = acknowledge(conn, config, people["Park"], [code], WEDNESDAY_10_KST + 10)
@@ -165,7 +172,7 @@ def kim_logged_in(app, client):
 
 def test_a_refused_web_ack_is_shown_as_an_error(client, kim_logged_in):
     conn, config, _ = kim_logged_in
-    code = open_case(conn, {**config, "ENCRYPTION_KEY": config.encryption_key})
+    code = open_case(conn, config)
     token = _csrf(client.get("/volunteer/"))
     page = client.post(f"/volunteer/urgent/{code}/ack", data={"csrf_token": token},
                        follow_redirects=True).get_data(as_text=True)
@@ -258,7 +265,7 @@ def test_the_call_to_a_volunteer_says_the_staff_edited_whisper_in_their_language
     text = text.replace('en: "Request {id}. {language}, {topic}. Waiting {waited}.',
                         'en: "Hotline request {id}. {language}, {topic}. Waited {waited}.')
     (scripts / "main.yaml").write_text(text, encoding="utf-8")
-    config.scripts_dir = str(scripts)
+    config = with_settings(config, scripts_dir=str(scripts))
     req = callbacks.create(conn, config, "+12025550199", language="en", topic="shelter",
                            now=WEDNESDAY_10_KST - 600).request
     assert volunteer_commands.run(conn, config, people["Sam"], "NEXT",

@@ -99,7 +99,7 @@ class World:
         return callbacks.take_next(self.conn, self.config, ["ko"], kim.id, self.clock())
 
     def urgent_case(self, channel: str = "voice") -> str:
-        ctx = CapabilityContext(self.conn, dict(self.config), CALLER,
+        ctx = CapabilityContext(self.conn, self.config, CALLER,
                                 urgent.caller_hash(self.config, CALLER), channel, "ko",
                                 call_sid="CAurgent", now=self.clock())
         code = urgent_capability(ctx, {"language": "ko", "reason": "menu"})["code"]
@@ -302,7 +302,7 @@ def deliver_twice_then_work(world, scenario):
     world.post(url, params)
     world.post(url, params)
     world.work()
-    return read_outbox(world.config["DATA_DIR"])
+    return read_outbox(world.config.data_dir)
 
 
 # Spot checks that the photographs above hold the things a user would count.
@@ -361,5 +361,5 @@ def test_a_twin_arriving_while_the_first_is_still_running_acts_once(world, app, 
     first.join(10)
     assert answers["twin"] == answers["first"] and b"<Message>" in answers["first"]
     world.work()
-    calls = [e for e in read_outbox(world.config["DATA_DIR"]) if e["kind"] == "call"]
+    calls = [e for e in read_outbox(world.config.data_dir) if e["kind"] == "call"]
     assert [c["to"] for c in calls] == [KIM]

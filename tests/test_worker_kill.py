@@ -81,11 +81,11 @@ def config(tmp_path):
 
 def environment(config, redis_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "TWILIO_"))}
-    env.update(HOTLINE_REDIS_URL=redis_url, HOTLINE_DATA_DIR=config.data_dir,
-               HOTLINE_SECRET_KEY=config.secret_key,
-               HOTLINE_ENCRYPTION_KEY=config.encryption_key,
-               HOTLINE_PUBLIC_URL=config.public_url, PYTHONPATH=ROOT,
-               PYTHONUNBUFFERED="1")
+    env.update({"HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": config.data_dir,
+                "HOTLINE_SECRET_KEY": config.secret_key,
+                "HOTLINE_ENCRYPTION_KEY": config.encryption_key,
+                "HOTLINE_PUBLIC_URL": config.public_url, "PYTHONPATH": ROOT,
+                "PYTHONUNBUFFERED": "1"})
     return env
 
 

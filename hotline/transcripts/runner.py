@@ -72,9 +72,9 @@ def transcript_config(scripts_dir: str, base: dict[str, Any] | None = None) -> S
     return config.replace(
         scripts_dir=(base or {}).get("SCRIPTS_DIR") or scripts_dir,
         public_url=PUBLIC_URL,
-        secret_key=secrets.token_urlsafe(16),
-        encryption_key=new_key(),  # numbers kept for call backs are encrypted with it
-        twilio_auth_token=secrets.token_hex(16),
+        # fresh secrets; numbers kept for call backs are encrypted with the encryption key
+        secret_key=secrets.token_urlsafe(16), twilio_auth_token=secrets.token_hex(16),
+        encryption_key=new_key(),
         twilio_account_sid=None,  # outbound goes to the outbox, never to Twilio
         key_prefix=hotline_keys.nested(config, f"transcript-{uuid.uuid4().hex[:8]}"),
         testing=True,
