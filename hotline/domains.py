@@ -8,12 +8,11 @@ caller adds its module here.
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
 from hotline import replay
 from hotline.callbacks import erasure as callbacks
+from hotline.config import Settings
 from hotline.conversation import erasure as conversation
 from hotline.directory import erasure as directory
 from hotline.privacy import erasure, retention
@@ -23,12 +22,12 @@ from hotline.urgent import erasure as urgent
 KEEPERS: tuple[Keeper, ...] = (conversation, callbacks, urgent, directory, replay)
 
 
-def forget(conn: redis.Redis, config: dict[str, Any], number: str,
+def forget(conn: redis.Redis, config: Settings, number: str,
            now: float) -> erasure.Erased:
     """Erase everything kept about `number` in every domain (DELETE, `hotline forget`)."""
     return erasure.forget(conn, config, number, now, KEEPERS)
 
 
-def purge(conn: redis.Redis, config: dict[str, Any], now: float) -> dict[str, int]:
+def purge(conn: redis.Redis, config: Settings, now: float) -> dict[str, int]:
     """Apply the retention rules once in every domain (`hotline purge`, the purge job)."""
     return retention.purge(conn, config, now, KEEPERS)

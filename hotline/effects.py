@@ -13,21 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import redis
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 
 EFFECT_TTL = 7 * 86400  # longer than any retry or recovery of the job that sends it
 
 
-def _key(config: dict[str, Any], what: str) -> str:
+def _key(config: Settings, what: str) -> str:
     return hotline_keys.of(config).effect(what)
 
 
 @contextmanager
-def at_most_once(conn: redis.Redis, config: dict[str, Any], what: str) -> Iterator[bool]:
+def at_most_once(conn: redis.Redis, config: Settings, what: str) -> Iterator[bool]:
     """Yield True when this run should send `what` (first claim), False when it was sent.
 
     An exception inside the block releases the claim and propagates (RQ retries the job).
@@ -43,6 +43,6 @@ def at_most_once(conn: redis.Redis, config: dict[str, Any], what: str) -> Iterat
         raise
 
 
-def was_done(conn: redis.Redis, config: dict[str, Any], what: str) -> bool:
+def was_done(conn: redis.Redis, config: Settings, what: str) -> bool:
     """True when `what` was claimed by an earlier run."""
     return bool(conn.exists(_key(config, what)))

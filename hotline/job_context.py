@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import redis
 from rq import get_current_job
 
-from hotline.config import environment_config
+from hotline.config import Settings, environment_config, load_config
 from hotline.people import volunteers
 from hotline.privacy import optout
 from hotline.telephony import UNSUBSCRIBED, Clock, OptedOut, Transport, scrubbed, transport_for
@@ -27,14 +27,17 @@ _state: dict[str, Any] = {}
 log = logging.getLogger("hotline.jobs")
 
 
-def configure(config: dict[str, Any], transport: Transport | None = None,
+def configure(config: Settings | Mapping[str, Any], transport: Transport | None = None,
               clock: Callable[[], float] | None = None) -> None:
-    """Set the configuration (and, in tests, the transport and clock) jobs run with."""
+    """Set the configuration (and, in tests, the transport and clock) jobs run with: a
+    Settings, or settings by name over the defaults (no environment), e.g. {} in tests."""
+    if not isinstance(config, Settings):
+        config = load_config(config, environ={})
     _state.clear()
     _state.update(config=config, transport=transport, clock=clock)
 
 
-def config() -> dict[str, Any]:
+def config() -> Settings:
     """The configuration set by configure(), else read from the environment."""
     if "config" not in _state:
         _state["config"] = environment_config()
@@ -71,7 +74,7 @@ class OptOutGuard:
     21610, e.g. a STOP the webhook never saw), the opt-out is recorded here too.
     """
 
-    def __init__(self, inner: Transport, conn: Any, config: dict[str, Any],
+    def __init__(self, inner: Transport, conn: Any, config: Settings,
                  clock: Clock | None = None):
         self.inner, self.conn, self.config, self.clock = inner, conn, config, clock
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import redis
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 
 URGENT = "urgent"  # pages for urgent cases: a person within minutes
 CALLBACKS = "callbacks"  # bridged calls for the callback queue
@@ -84,7 +84,7 @@ def enqueue_tried_sms(conn: redis.Redis, request_id: str) -> Job:
 PURGE_INTERVAL = 3600  # default seconds between retention purges (PURGE_INTERVAL)
 
 
-def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = None,
+def schedule_purge(conn: redis.Redis, config: Settings, now: float | None = None,
                    after: str = "") -> Job:
     """Schedule the retention purge at the start of the next time slot (after the slot of
     the purge job `after`, when one names itself).
@@ -92,7 +92,7 @@ def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None 
     The job id names the slot, so every worker starting and every purge finishing ask
     for the same job: it runs once per slot however many of them there are.
     """
-    interval = max(60, int(config.get("PURGE_INTERVAL") or PURGE_INTERVAL))
+    interval = max(60, int(config.purge_interval or PURGE_INTERVAL))
     slot = int((time.time() if now is None else now) // interval) + 1
     after_slot = hotline_keys.purge_slot(after)
     if after_slot is not None:
@@ -105,7 +105,7 @@ def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None 
     return job
 
 
-def ensure_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = None) -> Job | None:
+def ensure_purge(conn: redis.Redis, config: Settings, now: float | None = None) -> Job | None:
     """Schedule the retention purge unless one is already waiting, queued or running.
 
     The purge schedules its own successor, so a lost job (Redis restarted without its
@@ -113,7 +113,7 @@ def ensure_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = 
     every worker's maintenance calls this. Returns the job scheduled, None when one was
     there already.
     """
-    interval = max(60, int(config.get("PURGE_INTERVAL") or PURGE_INTERVAL))
+    interval = max(60, int(config.purge_interval or PURGE_INTERVAL))
     slot = int((time.time() if now is None else now) // interval) + 1
     pending = {s.value for s in (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.STARTED,
                                  JobStatus.DEFERRED)}

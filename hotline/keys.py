@@ -15,23 +15,24 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+
+from hotline.config import Settings
 
 DEFAULT_PREFIX = "hotline:"
 DAY = 86400
 
 
-def prefix(config: dict[str, Any]) -> str:
+def prefix(config: Settings) -> str:
     """The prefix every key of this configuration starts with."""
-    return str(config.get("KEY_PREFIX") or DEFAULT_PREFIX)
+    return str(config.key_prefix or DEFAULT_PREFIX)
 
 
-def nested(config: dict[str, Any], name: str) -> str:
+def nested(config: Settings, name: str) -> str:
     """A prefix inside this configuration's own (a transcript's or a simulation's keys)."""
     return f"{prefix(config)}{name}:"
 
 
-def everything(config: dict[str, Any]) -> str:
+def everything(config: Settings) -> str:
     """The SCAN pattern matching every key of this configuration."""
     return f"{prefix(config)}*"
 
@@ -218,7 +219,7 @@ class Keys:
         return f"{self.prefix}recovered:{job_id}:{execution_id}"
 
 
-def of(config: dict[str, Any]) -> Keys:
+def of(config: Settings) -> Keys:
     """The keys of this configuration."""
     return keys_under(prefix(config))
 
@@ -280,12 +281,12 @@ LONG_LIVED: tuple[tuple[str, str], ...] = (
 )
 
 
-def must_expire(config: dict[str, Any]) -> list[tuple[str, int]]:
+def must_expire(config: Settings) -> list[tuple[str, int]]:
     """(full pattern, TTL) of every caller key kind that must expire."""
     return [(prefix(config) + pattern, ttl) for pattern, ttl in MUST_EXPIRE.items()]
 
 
-def long_lived(config: dict[str, Any]) -> list[tuple[str, str]]:
+def long_lived(config: Settings) -> list[tuple[str, str]]:
     """(full pattern, reason) of every key that may live without a TTL."""
     return [(pattern if pattern.startswith("rq:") else prefix(config) + pattern, reason)
             for pattern, reason in LONG_LIVED]

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from hotline.config import Settings
+
 OUTBOX_FILE = "outbox.jsonl"
 
 Clock = Callable[[], float]
@@ -132,16 +134,16 @@ def scrubbed(exc: Exception) -> Exception:
 UNSUBSCRIBED = 21610  # Twilio's error code: "Attempt to send to unsubscribed recipient"
 
 
-def transport_for(config: dict[str, Any], http_client: Any = None,
+def transport_for(config: Settings, http_client: Any = None,
                   clock: Clock | None = None) -> Transport:
     """Return the Twilio transport when SID and token are set, else the outbox."""
-    sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
-    from_number = config.get("HOTLINE_NUMBER") or ""
+    sid, token = config.twilio_account_sid, config.twilio_auth_token
+    from_number = config.hotline_number or ""
     if sid and token:
         from twilio.rest import Client
 
         return TwilioTransport(Client(sid, token, http_client=http_client), from_number)
-    return OutboxTransport(config.get("DATA_DIR") or "instance", from_number, clock)
+    return OutboxTransport(config.data_dir or "instance", from_number, clock)
 
 
 def outbox_path(data_dir: str) -> str:

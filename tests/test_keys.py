@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hotline import keys
+from hotline.config import load_config
 from hotline.keys import Keys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,9 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 
 def _reads_prefix(node: ast.AST) -> bool:
-    """config["KEY_PREFIX"] (a read) or config.get("KEY_PREFIX")."""
+    """config.key_prefix (a read), or the old config["KEY_PREFIX"] / config.get("KEY_PREFIX")."""
+    if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+        return node.attr == "key_prefix"
     if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
         return isinstance(node.slice, ast.Constant) and node.slice.value == "KEY_PREFIX"
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -101,22 +104,23 @@ def test_every_lua_script_gets_its_keys_through_KEYS(path):
 def test_the_guard_catches_what_it_is_for():
     """The checks above would fail on the old code (so they cannot pass vacuously)."""
     old = ast.parse('def k(config, h):\n    return f"{config.get(\'KEY_PREFIX\')}session:{h}"\n'
-                    'KEY = config["KEY_PREFIX"] + "cb:req:" + rid\n')
-    assert sum(_reads_prefix(node) for node in ast.walk(old)) == 2
-    assert _key_shapes(old) == ["session:", "cb:req:"]
+                    'KEY = config["KEY_PREFIX"] + "cb:req:" + rid\n'
+                    'OTHER = config.key_prefix + "cb:req:" + rid\n')
+    assert sum(_reads_prefix(node) for node in ast.walk(old)) == 3
+    assert _key_shapes(old) == ["session:", "cb:req:", "cb:req:"]
     assert _lua_builds_keys("local okey = p .. 'cb:req:' .. open")
     assert _lua_builds_keys("redis.call('SADD', ARGV[1] .. 'cb:mine:' .. ARGV[5], ARGV[2])")
     assert not _lua_builds_keys("local key = KEYS[6] .. id")
 
 
 def test_keys_live_under_the_configured_prefix():
-    k = keys.of({"KEY_PREFIX": "t:"})
+    k = keys.of(load_config({"KEY_PREFIX": "t:"}, environ={}))
     assert k.session("h") == "t:session:h"
     assert k.callbacks.req("12") == "t:cb:req:12" == k.callbacks.req_stem + "12"
     assert k.urgent.case("K7Q") == "t:urgent:case:K7Q" == k.urgent.case_stem + "K7Q"
     assert k.directory.sms("ab") == "t:dir:sms:ab"
-    assert keys.of({}).optout == "hotline:optout" == Keys().optout
-    assert keys.nested({"KEY_PREFIX": "t:"}, "transcript-1") == "t:transcript-1:"
+    assert keys.of(load_config({}, environ={})).optout == "hotline:optout" == Keys().optout
+    assert keys.nested(load_config({"KEY_PREFIX": "t:"}, environ={}), "transcript-1") == "t:transcript-1:"
 
 
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]+$")  # what RQ accepts

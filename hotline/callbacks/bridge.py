@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +21,7 @@ from hotline.callbacks import follow
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Request, Status
 from hotline.channels.calls import Connect, HangUp, Speak, Step
+from hotline.config import Settings
 from hotline.engine.volunteer_phrases import fill
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,9 @@ def _say(response: VoiceResponse | Gather, text: str, language: str) -> None:
     response.say(text, voice=voice, language=code)
 
 
-def url(config: dict[str, Any], view: str, request_id: str, **extra: str) -> str:
+def url(config: Settings, view: str, request_id: str, **extra: str) -> str:
     """Return the absolute URL of one of the bridged-call views for this request."""
-    base = str(config.get("PUBLIC_URL") or "").rstrip("/")
+    base = str(config.public_url or "").rstrip("/")
     return f"{base}/twilio/calls/{view}?{urlencode({'request': request_id, **extra})}"
 
 
@@ -93,7 +93,7 @@ def waited(seconds: float, language: str) -> str:
     return f"{minutes}분" if language == "ko" else f"{minutes} minutes"
 
 
-def whisper_twiml(config: dict[str, Any], req: Request, now: float, language: str,
+def whisper_twiml(config: Settings, req: Request, now: float, language: str,
                   template: str | None = None) -> str:
     """TwiML the volunteer hears: the request, then 'press 1 to connect'. `template` is the
     phrase volunteer_whisper in the volunteer's language (else the built-in words)."""
@@ -117,11 +117,11 @@ def _speak(text: str, language: str) -> Speak:
     return Speak(text, voice, code)
 
 
-def connect_steps(config: dict[str, Any], req: Request, number: str,
+def connect_steps(config: Settings, req: Request, number: str,
                   language: str) -> tuple[Step, ...]:
     """Say 'connecting', then dial the caller with the hotline number as caller ID."""
     return (_speak(_pick(CONNECTING, language), language),
-            Connect(number, config.get("HOTLINE_NUMBER"), DIAL_TIMEOUT,
+            Connect(number, config.hotline_number, DIAL_TIMEOUT,
                     url(config, "dialed", req.id, lang=language)))
 
 
@@ -147,7 +147,7 @@ def next_attempt_at(now: float, tz: str, attempt: int) -> float:
     return local.timestamp()
 
 
-def caller_missed(conn: redis.Redis, config: dict[str, Any], req: Request, now: float) -> str:
+def caller_missed(conn: redis.Redis, config: Settings, req: Request, now: float) -> str:
     """The caller did not answer: try later at a sensible hour, or after the last try, text.
 
     Returns "later" or "tried" (what was decided).
@@ -173,7 +173,7 @@ def retry_at(req: Request, now: float) -> float | None:
     return next_attempt_at(now, req.tz, attempts)
 
 
-def volunteer_leg_ended(conn: redis.Redis, config: dict[str, Any], rid: str) -> bool:
+def volunteer_leg_ended(conn: redis.Redis, config: Settings, rid: str) -> bool:
     """The volunteer's call ended before they pressed 1: the request goes back to its place."""
     if not ended_early(callbacks.get(conn, config, rid)):
         return False
@@ -233,7 +233,7 @@ def back_in_queue(req: Request | None, leg: str, call_status: str) -> bool:
     return leg == "volunteer" and call_status in ENDED and ended_early(req)
 
 
-def on_connect(conn: redis.Redis, config: dict[str, Any], rid: str, digits: str,
+def on_connect(conn: redis.Redis, config: Settings, rid: str, digits: str,
                lang: str, now: float) -> tuple[Step, ...]:
     """The volunteer answered the whisper: on 1 dial the caller, else back to the queue."""
     req = callbacks.get(conn, config, rid)
@@ -253,7 +253,7 @@ def on_connect(conn: redis.Redis, config: dict[str, Any], rid: str, digits: str,
     return connect_steps(config, req, number, lang)
 
 
-def on_dialed(conn: redis.Redis, config: dict[str, Any], rid: str, dial_status: str,
+def on_dialed(conn: redis.Redis, config: Settings, rid: str, dial_status: str,
               lang: str, now: float) -> tuple[Step, ...]:
     """The caller's leg ended: answered (wait for DONE) or not (try again later)."""
     req = callbacks.get(conn, config, rid)
@@ -271,7 +271,7 @@ def on_dialed(conn: redis.Redis, config: dict[str, Any], rid: str, dial_status: 
     return say_steps(CALLER_MISSED[lang], lang)
 
 
-def on_status(conn: redis.Redis, config: dict[str, Any], rid: str, leg: str,
+def on_status(conn: redis.Redis, config: Settings, rid: str, leg: str,
               call_status: str) -> tuple[Step, ...]:
     """Status of the volunteer's call: ended without pressing 1 -> back in the queue."""
     if (back_in_queue(callbacks.get(conn, config, rid), leg, call_status)

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
 from hotline import keys as hotline_keys
 from hotline import stats
 from hotline.callbacks import queue as callbacks
+from hotline.config import Settings
 from hotline.privacy.domain import Caller, Erased
 
 # Fields of a closed callback request that say something about the caller or the call.
 REQUEST_CALLER_FIELDS = ("caller", "masked", "note", "country", "tz", "idem", "volunteer")
 
 
-def erase_caller(conn: redis.Redis, config: dict[str, Any], caller: Caller,
+def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
                  now: float) -> Erased:
     """Delete every callback request of the caller, with its number, place and jobs."""
     hashes = caller.hashes
@@ -53,7 +52,7 @@ def erase_caller(conn: redis.Redis, config: dict[str, Any], caller: Caller,
     return done
 
 
-def purge(conn: redis.Redis, config: dict[str, Any], now: float,
+def purge(conn: redis.Redis, config: Settings, now: float,
           cutoff: float) -> dict[str, int]:
     """Close requests whose number expired; strip closed ones past the cutoff."""
     done = {"callbacks_expired": 0, "callbacks_stripped": 0}

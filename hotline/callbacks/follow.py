@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import redis
+
+from hotline.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class CallEnded:
 
 
 Event = Closed | CallEnded
-Follower = Callable[[redis.Redis, dict[str, Any], Event], None]
+Follower = Callable[[redis.Redis, Settings, Event], None]
 
 _followers: list[Follower] = []
 
@@ -52,7 +53,7 @@ def follow(follower: Follower) -> None:
         _followers.append(follower)
 
 
-def tell(conn: redis.Redis, config: dict[str, Any], event: Event) -> None:
+def tell(conn: redis.Redis, config: Settings, event: Event) -> None:
     """Tell every follower what happened to a linked request."""
     if not _followers:  # would leave a case open with its number: say so loudly
         log.error("request %s of case %s: %s, but nothing follows cases",

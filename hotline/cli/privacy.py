@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import redis
 
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
-def _connect() -> tuple[Any, dict[str, Any]]:
+
+def _connect() -> tuple[Any, Settings]:
     from hotline.config import environment_config
     from hotline.redisdb import connect
 

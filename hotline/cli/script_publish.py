@@ -12,19 +12,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 import redis
 
-from hotline.config import load_config
+from hotline.config import Settings, load_config
 from hotline.engine.lint import format_problem
 from hotline.scripts import versions as script_versions
 
 
 def scripts_directory(directory: str | None) -> str:
     """Return the scripts directory to use (argument, else HOTLINE_SCRIPTS_DIR); check it."""
-    path = directory or str(load_config()["SCRIPTS_DIR"])
+    path = directory or load_config().scripts_dir
     if not os.path.isdir(path):
         raise click.ClickException(f"no scripts directory at '{path}'")
     return path
@@ -44,7 +43,7 @@ def _when(at: float) -> str:
 
 
 @contextmanager
-def _store() -> Iterator[tuple[redis.Redis, dict[str, Any]]]:
+def _store() -> Iterator[tuple[redis.Redis, Settings]]:
     """The configured Redis and settings; a Redis that does not answer is a clear error."""
     from hotline.config import environment_config
     from hotline.redisdb import connect

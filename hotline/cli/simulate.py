@@ -50,7 +50,8 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
 
     config = demo_config(load_config())
     if fresh:  # a recording starts where its replay will: no earlier conversation
-        config["KEY_PREFIX"] = hotline_keys.nested(config, f"simulate-{uuid.uuid4().hex[:8]}")
+        config = config.replace(
+            key_prefix=hotline_keys.nested(config, f"simulate-{uuid.uuid4().hex[:8]}"))
     given = Given()
     try:
         app = create_app(config)
@@ -61,8 +62,8 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
             given = _sample_given(app, started)
     except Exception as exc:  # noqa: BLE001 - bad settings or a broken script: say what, no traceback
         raise click.ClickException(f"cannot start the hotline: {exc}") from None
-    phone = Phone(AppTransport(app), config["PUBLIC_URL"], config["TWILIO_AUTH_TOKEN"],
-                  number, config["HOTLINE_NUMBER"])
+    phone = Phone(AppTransport(app), config.public_url, config.twilio_auth_token or "",
+                  number, config.hotline_number)
     return phone, given
 
 
@@ -70,7 +71,7 @@ def _sample_given(app: Any, at: float) -> Given:
     """What load_samples gives an empty hotline, as a transcript's `given:` (at time `at`)."""
     from hotline.ops import demo_data
 
-    scripts_dir = app.config["SCRIPTS_DIR"]
+    scripts_dir = app.extensions["hotline"].config.scripts_dir
     directory_file = os.path.join(scripts_dir, demo_data.SAMPLE_DIRECTORY)
     rota_file = os.path.join(scripts_dir, demo_data.SAMPLE_ROTA)
     people = tuple({"name": name, "phone": phone, "languages": list(languages)}
@@ -89,7 +90,7 @@ def _auth_token() -> str:
     token = os.environ.get("TWILIO_AUTH_TOKEN")
     if token:
         return token
-    path = os.path.join(load_config()["DATA_DIR"], SECRETS_FILE)
+    path = os.path.join(load_config().data_dir, SECRETS_FILE)
     try:
         with open(path, encoding="utf-8") as handle:
             return str(json.load(handle)["TWILIO_AUTH_TOKEN"])
@@ -187,7 +188,7 @@ class Conversation:
         from hotline.config import load_config
         from hotline.telephony import read_outbox
 
-        calls = [e for e in read_outbox(load_config()["DATA_DIR"])
+        calls = [e for e in read_outbox(load_config().data_dir)
                  if e.get("kind") == "call" and e.get("to") == self.phone.number
                  and e.get("twiml")]
         if not calls:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 import redis
@@ -16,8 +16,11 @@ from hotline.people import accounts as store
 from hotline.people.accounts import ROLES, UserError
 from hotline.redisdb import connect
 
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
-def _open() -> tuple[redis.Redis, dict[str, Any]]:
+
+def _open() -> tuple[redis.Redis, Settings]:
     from hotline.config import environment_config
 
     config = environment_config()

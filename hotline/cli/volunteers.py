@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 import redis
@@ -13,6 +13,9 @@ from hotline.people import volunteers as store
 from hotline.people.volunteers import ROLES, VolunteerError
 from hotline.redisdb import connect
 
+if TYPE_CHECKING:
+    from hotline.config import Settings
+
 
 def _script_languages() -> tuple[str, ...]:
     """The languages declared by the scripts in HOTLINE_SCRIPTS_DIR (none if unreadable)."""
@@ -20,13 +23,13 @@ def _script_languages() -> tuple[str, ...]:
     from hotline.engine.loader import ScriptError, load_scripts
 
     try:
-        scripts = load_scripts(str(load_config()["SCRIPTS_DIR"]))
+        scripts = load_scripts(load_config().scripts_dir)
     except (ScriptError, OSError):
         return ()
     return tuple(code for script in scripts.values() for code in script.languages)
 
 
-def _open() -> tuple[redis.Redis, dict[str, Any]]:
+def _open() -> tuple[redis.Redis, Settings]:
     from hotline.config import environment_config
 
     config = environment_config()

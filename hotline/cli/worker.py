@@ -26,7 +26,7 @@ def worker(burst: bool, queues: str) -> None:
         raise click.BadParameter(f"unknown queue {unknown[0]!r} (queues: {', '.join(QUEUES)})",
                                  param_hint="--queues")
     config = environment_config()
-    missing = [var for name, var in WORKER_SECRETS.items() if not config.get(name)]
+    missing = [var for name, var in WORKER_SECRETS.items() if not getattr(config, name.lower())]
     if missing:  # jobs would fail one by one (hashes, numbers to call back) instead
         raise click.ClickException(f"set {', '.join(missing)} to start the worker "
                                    "(or HOTLINE_DEMO=1 for a local demo)")

@@ -23,6 +23,7 @@ from typing import Any
 import redis
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.conversation import rate_limits as ratelimit
 from hotline.conversation.sessions import SessionStore
 from hotline.numbers import to_e164
@@ -79,7 +80,7 @@ def _text(value: Any) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def claim_and_read(conn: redis.Redis, config: dict[str, Any], sender: str, message_sid: str,
+def claim_and_read(conn: redis.Redis, config: Settings, sender: str, message_sid: str,
                    claim: tuple[str, bytes, int], sessions: SessionStore, now: float,
                    text: bool = True) -> tuple[bool, bytes | None, Arrival | None]:
     """Claim the delivery (key, value, ttl) and read what the text's handling needs first.

@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import redis
 
+from hotline.config import Settings
 from hotline.engine.caller_words import CallerWord, find_caller_word, words_of
 from hotline.engine.model import Script
 from hotline.privacy import optout
@@ -81,17 +81,17 @@ def find(script: Script, body: str, *, opted_out: bool) -> CallerWord | None:
 
 
 # Erases a number everywhere: (conn, config, number, now) -> whatever it reports.
-Forget = Callable[[redis.Redis, dict[str, Any], str, float], object]
+Forget = Callable[[redis.Redis, Settings, str, float], object]
 
 
-def carry_out(conn: redis.Redis, config: dict[str, Any], word: CallerWord, caller: str,
+def carry_out(conn: redis.Redis, config: Settings, word: CallerWord, caller: str,
               now: float, session_language: Callable[[], str | None] = lambda: None,
               *, opted_out: bool, forget: Forget) -> Handled:
     """Carry out a caller keyword found by find(); return it with its reply.
 
     `forget(conn, config, number, now)` erases everything kept about a number, in every
     domain (hotline.domains.forget, handed in by the composition root)."""
-    who = log_id(str(config.get("SECRET_KEY") or ""), caller)
+    who = log_id(str(config.secret_key or ""), caller)
     texts = REPLIES[word.kind]
     language = language_for(word, session_language() if word.language == "en" else None)
     reply = texts.get(language, texts["en"])

@@ -4,15 +4,14 @@ rate-limit counters. Both expire by themselves within minutes, so purge has noth
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.privacy.domain import Caller, Erased
 
 
-def erase_caller(conn: redis.Redis, config: dict[str, Any], caller: Caller,
+def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
                  now: float) -> Erased:
     """Delete the caller's session and rate-limit counters (every channel and minute)."""
     keys = hotline_keys.of(config)
@@ -24,7 +23,7 @@ def erase_caller(conn: redis.Redis, config: dict[str, Any], caller: Caller,
     return done
 
 
-def purge(conn: redis.Redis, config: dict[str, Any], now: float,
+def purge(conn: redis.Redis, config: Settings, now: float,
           cutoff: float) -> dict[str, int]:
     """Nothing: sessions and counters expire by their TTL (the TTL walk enforces it)."""
     return {}

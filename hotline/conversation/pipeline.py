@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 import redis
 
 from hotline.callbacks import intake as callback_intake
+from hotline.config import Settings
 from hotline.conversation import arrival, notices, order, replay_guard, volunteer_commands
 from hotline.conversation import caller_words as caller_keywords
 from hotline.conversation import rate_limits as ratelimit
@@ -77,7 +78,7 @@ class Context:
     """What the pipeline works with: the app's parts and the request's time."""
 
     redis: Any
-    config: Mapping[str, Any]
+    config: Settings
     scripts: ScriptSet
     sessions: SessionStore
     capabilities: Capabilities
@@ -109,7 +110,7 @@ def handle(inbound: Inbound, ctx: Context) -> Answer:
     key = replay_guard.delivery_key(ctx.config, inbound.path, inbound.query, inbound.fields)
     try:
         claimed, stored, read = arrival.claim_and_read(
-            ctx.redis, dict(ctx.config), inbound.sender, inbound.message_sid,
+            ctx.redis, ctx.config, inbound.sender, inbound.message_sid,
             (key, replay_guard.PENDING, replay_guard.REPLAY_TTL), ctx.sessions, ctx.now,
             text=inbound.kind == "text")
     except OUTAGES as exc:  # Redis down or hung: the fallback at once
@@ -126,7 +127,7 @@ def handle(inbound: Inbound, ctx: Context) -> Answer:
 def _who(ctx: Context, inbound: Inbound) -> str:
     """The caller's log id (an HMAC prefix), never the number."""
     try:
-        return log_id(str(ctx.config["SECRET_KEY"]), inbound.sender)
+        return log_id(str(ctx.config.secret_key), inbound.sender)
     except Exception:  # noqa: BLE001  a log line must not fail the answer
         return "-"
 
@@ -136,7 +137,7 @@ class _Delivery:
 
     def __init__(self, inbound: Inbound, ctx: Context, read: arrival.Arrival, key: str):
         self.inbound, self.ctx, self.read = inbound, ctx, read
-        self.config = dict(ctx.config)
+        self.config = ctx.config
         self.claim: str | None = key
         self.sets: list[tuple[str, str | bytes, int]] = []
         self.counts: dict[str, int] = {}

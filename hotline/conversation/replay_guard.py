@@ -25,11 +25,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import redis
 
 from hotline import replay, stats
+from hotline.config import Settings
 from hotline.privacy.vault import NumberVault
 
 log = logging.getLogger(__name__)
@@ -52,13 +52,13 @@ class Writes:
     at: float = 0.0
 
 
-def delivery_key(config: Mapping[str, Any], path: str, query: str,
+def delivery_key(config: Settings, path: str, query: str,
                  fields: Iterable[tuple[str, str]]) -> str:
     """The key of one delivery's answer: an HMAC of its path, query string and form."""
     material = json.dumps([path, query, sorted(fields)], ensure_ascii=False)
-    digest = hmac.new(str(config["SECRET_KEY"]).encode(), material.encode("utf-8"),
+    digest = hmac.new(str(config.secret_key).encode(), material.encode("utf-8"),
                       hashlib.sha256).hexdigest()[:40]
-    return replay.answer_key(dict(config), digest)
+    return replay.answer_key(config, digest)
 
 
 def claim(conn: redis.Redis, key: str) -> tuple[bool, bytes | str | None]:
@@ -68,12 +68,12 @@ def claim(conn: redis.Redis, key: str) -> tuple[bool, bytes | str | None]:
     return False, conn.get(key)
 
 
-def _vault(config: Mapping[str, Any]) -> NumberVault | None:
-    key = config.get("ENCRYPTION_KEY")
+def _vault(config: Settings) -> NumberVault | None:
+    key = config.encryption_key
     return NumberVault(key) if key else None
 
 
-def stored_answer(conn: redis.Redis, config: Mapping[str, Any], key: str,
+def stored_answer(conn: redis.Redis, config: Settings, key: str,
                   stored: bytes | str | None, *,
                   sleep: Callable[[float], None] = time.sleep) -> str | None:
     """The answer kept for a repeated delivery, waiting briefly while the first still runs.
@@ -98,7 +98,7 @@ def release(conn: redis.Redis, key: str) -> None:
         log.warning("claim not released (%s)", type(exc).__name__)
 
 
-def keep(conn: redis.Redis, config: Mapping[str, Any], key: str | None, answer: str | None,
+def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | None,
          sender: str, writes: Writes = Writes()) -> None:
     """Make the writes and keep the answer of a first delivery, encrypted, for its retries.
 
@@ -114,10 +114,10 @@ def keep(conn: redis.Redis, config: Mapping[str, Any], key: str | None, answer: 
         for name, value, ttl in writes.sets:
             pipe.set(name, value, ex=ttl)
         if writes.counts:
-            stats.add_counts(pipe, dict(config), writes.at, dict(writes.counts))
+            stats.add_counts(pipe, config, writes.at, dict(writes.counts))
         if key is not None and answer is not None and vault is not None:
-            replay.keep(pipe, dict(config), key, vault.encrypt(answer),
-                        replay.about(dict(config), sender, answer))
+            replay.keep(pipe, config, key, vault.encrypt(answer),
+                        replay.about(config, sender, answer))
         elif key is not None:
             pipe.delete(key)
         pipe.execute()

@@ -38,7 +38,8 @@ log = logging.getLogger("hotline.directory.store")
 
 
 def _now(ctx: Any) -> float:
-    clock = getattr(ctx, "config", {}).get("CLOCK")
+    config = getattr(ctx, "config", None)
+    clock = config.clock if config is not None else None
     if clock:
         return float(clock())
     return float(getattr(ctx, "now", 0.0) or time.time())
@@ -121,10 +122,10 @@ def search_directory(index: Index, params: dict[str, Any], now: float) -> dict[s
 def search_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     """directory_search: find services near params['place'] (ctx has .redis and .config)."""
     prefix = hotline_keys.prefix(ctx.config)
-    if ctx.config.get("DIRECTORY_FILE"):  # demo and transcripts: a file stands in for staff
+    if ctx.config.directory_file:  # demo and transcripts: a file stands in for staff
         from hotline.directory.importer import load_if_empty
 
-        load_if_empty(ctx.redis, prefix, str(ctx.config["DIRECTORY_FILE"]))
+        load_if_empty(ctx.redis, prefix, str(ctx.config.directory_file))
     return search_directory(get_index(ctx.redis, prefix), params, _now(ctx))
 
 
@@ -134,7 +135,7 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
 
     number = to_e164(getattr(ctx, "caller", "") or "")
     body = str(params.get("body") or "").strip()[:MAX_SMS_BODY]
-    if not number or not body or not ctx.config.get("ENCRYPTION_KEY"):
+    if not number or not body or not ctx.config.encryption_key:
         return {"queued": False}
     if optout.is_opted_out(ctx.redis, ctx.config, number):
         return {"queued": False, "opted_out": True}  # the caller hears why, and START
@@ -142,7 +143,7 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     digest = hashlib.sha256(f"{sid}|{body}".encode()).hexdigest()[:16]
     sms_id = digest if sid else uuid.uuid4().hex[:16]
     key = hotline_keys.of(ctx.config).directory.sms(sms_id)
-    token = NumberVault(ctx.config["ENCRYPTION_KEY"]).encrypt(number)
+    token = NumberVault(ctx.config.encryption_key).encrypt(number)
     # The same call asking twice for the same line (a Twilio retry) sends one SMS.
     if not ctx.redis.hset(key, mapping={"to": token, "body": body}) and sid:
         return {"queued": True}
@@ -165,7 +166,7 @@ def send_entry_sms(sms_id: str, key: str) -> str:
     from hotline.effects import at_most_once
     from hotline.telephony import OptedOut
 
-    number = NumberVault(config.get("ENCRYPTION_KEY") or "").decrypt(pending[b"to"])
+    number = NumberVault(config.encryption_key or "").decrypt(pending[b"to"])
     outcome = "sent" if number else "dropped"
     with at_most_once(conn, config, f"dirsms-{sms_id}") as first:  # killed after sending
         if number and first:

@@ -3,21 +3,20 @@ waiting to go to the caller. They expire within the hour, so purge has nothing t
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.keys import DirectoryKeys
 from hotline.privacy.domain import Caller, Erased
 from hotline.privacy.vault import NumberVault
 
 
-def erase_caller(conn: redis.Redis, config: dict[str, Any], caller: Caller,
+def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
                  now: float) -> Erased:
     """Delete directory SMS still waiting to go to the caller, and their jobs."""
     keys = hotline_keys.of(config).directory
-    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
+    vault = NumberVault(config.encryption_key or "")
     done = Erased()
     erased = 0
     for key in conn.scan_iter(match=keys.pending_sms, count=500):
@@ -30,7 +29,7 @@ def erase_caller(conn: redis.Redis, config: dict[str, Any], caller: Caller,
     return done
 
 
-def purge(conn: redis.Redis, config: dict[str, Any], now: float,
+def purge(conn: redis.Redis, config: Settings, now: float,
           cutoff: float) -> dict[str, int]:
     """Nothing: a directory SMS expires within the hour (the TTL walk enforces it)."""
     return {}

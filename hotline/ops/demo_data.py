@@ -25,8 +25,8 @@ SAMPLE_VOLUNTEERS = [
 def load_samples(app: Any) -> list[str]:
     """Load the sample directory, volunteers and rota where none exist; return what was done."""
     runtime = app.extensions["hotline"]
-    conn, config = runtime.redis, dict(app.config)
-    scripts_dir = config["SCRIPTS_DIR"]
+    conn, config = runtime.redis, runtime.config
+    scripts_dir = config.scripts_dir
     done: list[str] = []
     directory_file = os.path.join(scripts_dir, SAMPLE_DIRECTORY)
     if os.path.exists(directory_file) and directory_import.load_if_empty(

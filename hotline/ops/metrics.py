@@ -21,6 +21,7 @@ from hotline import jobs
 from hotline import keys as hotline_keys
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
+from hotline.config import Settings
 from hotline.urgent import cases as urgent
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,12 @@ JOB_FAILURES = "job_failures"  # field per queue: job_failures:<queue>
 OPEN_CASES_SCANNED = 500  # newest urgent cases looked at for the open count
 
 
-def key(config: dict[str, Any]) -> str:
+def key(config: Settings) -> str:
     """Return the hash of running totals."""
     return hotline_keys.of(config).metrics
 
 
-def count(conn: redis.Redis, config: dict[str, Any], name: str, amount: int = 1) -> None:
+def count(conn: redis.Redis, config: Settings, name: str, amount: int = 1) -> None:
     """Add to a running total; a failure is logged, never raised (figures must not break
     a page or a job)."""
     try:
@@ -56,7 +57,7 @@ def count_job_failure(job: Any, *exc_info: Any) -> bool:
 class RedisCollector(Collector):
     """Reads the gauges and the running totals from Redis at scrape time."""
 
-    def __init__(self, conn: redis.Redis, config: dict[str, Any], languages: Iterable[str]):
+    def __init__(self, conn: redis.Redis, config: Settings, languages: Iterable[str]):
         self.conn, self.config, self.languages = conn, config, sorted(set(languages))
 
     def collect(self) -> Iterator[Any]:

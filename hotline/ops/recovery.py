@@ -26,6 +26,7 @@ from rq.registry import StartedJobRegistry
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 
 log = logging.getLogger("hotline.jobs")
 
@@ -70,7 +71,7 @@ def _execution_worker(conn: redis.Redis, job_id: str, execution_id: str) -> str 
 
 
 def requeue_orphans(conn: redis.Redis, queue_names: list[str] | tuple[str, ...],
-                    config: dict[str, Any], me: str = "") -> list[str]:
+                    config: Settings, me: str = "") -> list[str]:
     """Put back on their queues the started jobs whose worker died; return their ids."""
     keys = hotline_keys.of(config)
     requeued: list[str] = []

@@ -13,6 +13,7 @@ from rq import Worker
 
 from hotline import job_context as context
 from hotline import logs
+from hotline.config import Settings
 from hotline.jobs import QUEUES, ensure_purge
 from hotline.ops import metrics
 from hotline.ops.recovery import release_stale_scheduler_locks, requeue_orphans
@@ -96,11 +97,11 @@ class HotlineWorker(Worker):
 
     log_job_description = False
 
-    def __init__(self, *args: Any, hotline_config: dict[str, Any] | None = None,
+    def __init__(self, *args: Any, hotline_config: Settings | None = None,
                  **kwargs: Any):
         kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
         super().__init__(*args, **kwargs)
-        self.hotline_config = hotline_config or {}
+        self.hotline_config = hotline_config or Settings()
         self._main_pid = os.getpid()
 
     def execute_job(self, job: Any, queue: Any) -> Any:
@@ -150,7 +151,7 @@ def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
     logs.configure(level, style, filters=(context.JobIdFilter(),))
 
 
-def start(config: dict[str, Any], burst: bool = False,
+def start(config: Settings, burst: bool = False,
           transport: Transport | None = None, queues: list[str] | None = None) -> bool:
     """Run a worker on urgent, callbacks, default (or the queues given) until stopped (or,
     with burst, idle).
@@ -160,8 +161,8 @@ def start(config: dict[str, Any], burst: bool = False,
     stalls mid-send).
     """
     context.configure(config, transport=transport)
-    setup_logging(str(config.get("LOG_LEVEL") or "INFO").upper(),
-                  str(config.get("LOG_FORMAT") or "json"))
+    setup_logging(str(config.log_level or "INFO").upper(),
+                  str(config.log_format or "json"))
     conn = connect(config)
     release_stale_scheduler_locks(conn, list(QUEUES))  # before RQ tries for them at start
     ensure_purge(conn, config)
@@ -171,5 +172,5 @@ def start(config: dict[str, Any], burst: bool = False,
     # Counted, then RQ's own handling (rq leaves push_exc_handler unannotated).
     worker.push_exc_handler(metrics.count_job_failure)  # type: ignore[no-untyped-call]
     return worker.work(burst=burst, with_scheduler=True,
-                       logging_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
+                       logging_level=str(config.log_level or "INFO").upper(),
                        log_format=LOG_FORMAT)

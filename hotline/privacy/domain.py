@@ -7,9 +7,11 @@ to privacy.erasure and privacy.retention; privacy imports no domain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import redis
+
+from hotline.config import Settings
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,12 @@ class Erased:
 class Keeper(Protocol):
     """A domain module that keeps data about callers."""
 
-    def erase_caller(self, conn: redis.Redis, config: dict[str, Any], caller: Caller,
+    def erase_caller(self, conn: redis.Redis, config: Settings, caller: Caller,
                      now: float) -> Erased:
         """Delete everything this domain keeps about the caller."""
         ...  # pragma: no cover
 
-    def purge(self, conn: redis.Redis, config: dict[str, Any], now: float,
+    def purge(self, conn: redis.Redis, config: Settings, now: float,
               cutoff: float) -> dict[str, int]:
         """Apply the retention rules (records closed before `cutoff` keep counts only);
         return counts by name."""

@@ -27,6 +27,7 @@ import phonenumbers
 import redis
 
 from hotline import jobs
+from hotline.config import Settings
 from hotline.numbers import to_e164
 from hotline.privacy import optout
 from hotline.privacy.domain import Caller, Keeper
@@ -56,11 +57,11 @@ class Erased:
         return asdict(self)
 
 
-def _hashes(config: dict[str, Any], number: str) -> set[str]:
+def _hashes(config: Settings, number: str) -> set[str]:
     return {caller_hash(config, number)}
 
 
-def forget(conn: redis.Redis, config: dict[str, Any], number: str, now: float,
+def forget(conn: redis.Redis, config: Settings, number: str, now: float,
            keepers: Sequence[Keeper]) -> Erased:
     """Erase everything kept about `number` (as Twilio sends it, or any dialable form):
     each of `keepers` (hotline.domains.KEEPERS) erases its own part."""
@@ -78,12 +79,12 @@ def forget(conn: redis.Redis, config: dict[str, Any], number: str, now: float,
         job_ids += part.job_ids
         codes |= part.mentions
     done.jobs = jobs.delete_jobs(conn, job_prefixes, job_ids)
-    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+    if not (config.twilio_account_sid and config.twilio_auth_token):
         done.outbox_lines, done.outbox_redacted = rewrite_outbox(
-            str(config.get("DATA_DIR") or "instance"),
+            str(config.data_dir or "instance"),
             lambda entry: _outbox_entry(entry, e164, codes))
     log.info("erased everything kept about a caller", extra={
-        "caller": log_id(str(config.get("SECRET_KEY") or ""), e164),
+        "caller": log_id(str(config.secret_key or ""), e164),
         **{k: v for k, v in done.to_dict().items() if v}})
     return done
 

@@ -25,6 +25,7 @@ from typing import Any
 import redis
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.privacy.domain import Keeper
 from hotline.telephony import prune_outbox
 
@@ -37,7 +38,7 @@ MUST_EXPIRE = hotline_keys.MUST_EXPIRE
 LONG_LIVED = hotline_keys.LONG_LIVED
 
 
-def long_lived(config: dict[str, Any], key: str) -> str | None:
+def long_lived(config: Settings, key: str) -> str | None:
     """Why `key` may live without a TTL (its LONG_LIVED reason), or None when it may not."""
     for pattern, reason in hotline_keys.long_lived(config):
         if fnmatchcase(key, pattern):
@@ -45,13 +46,13 @@ def long_lived(config: dict[str, Any], key: str) -> str | None:
     return None
 
 
-def retention_seconds(config: dict[str, Any]) -> float:
+def retention_seconds(config: Settings) -> float:
     """RETENTION_DAYS in seconds (7 days unless configured)."""
-    days = config.get("RETENTION_DAYS")
+    days = config.retention_days
     return float(7 if days is None else days) * DAY
 
 
-def purge(conn: redis.Redis, config: dict[str, Any], now: float,
+def purge(conn: redis.Redis, config: Settings, now: float,
           keepers: Sequence[Keeper]) -> dict[str, int]:
     """Enforce the retention rules once; return what was done, as counts. Each of
     `keepers` (hotline.domains.KEEPERS) purges its own data."""
@@ -61,8 +62,8 @@ def purge(conn: redis.Redis, config: dict[str, Any], now: float,
         done.update(keeper.purge(conn, config, now, cutoff))
     done["ttl_set"] = _enforce_ttls(conn, config)
     done["outbox_lines"] = 0
-    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
-        done["outbox_lines"] = prune_outbox(str(config.get("DATA_DIR") or "instance"),
+    if not (config.twilio_account_sid and config.twilio_auth_token):
+        done["outbox_lines"] = prune_outbox(str(config.data_dir or "instance"),
                                             lambda entry: _sent_at(entry) >= cutoff)
     log.info("retention purge done", extra={k: v for k, v in done.items() if v})
     return done
@@ -75,7 +76,7 @@ def _sent_at(entry: dict[str, Any]) -> float:
         return 0.0  # no readable time: old enough to go
 
 
-def _enforce_ttls(conn: redis.Redis, config: dict[str, Any]) -> int:
+def _enforce_ttls(conn: redis.Redis, config: Settings) -> int:
     """Give every caller key that has no TTL the longest its kind may have (one SCAN over
     the prefix, TTLs read in pipelined batches)."""
     kinds = hotline_keys.must_expire(config)

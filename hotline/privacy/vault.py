@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
-from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from hotline.config import Settings
 from hotline.numbers import to_e164
 
 
@@ -20,19 +19,23 @@ def number_hash(secret: str, number: str) -> str:
     return hmac.new(secret.encode("utf-8"), number.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def caller_hash(config: Mapping[str, Any], number: str) -> str:
+def caller_hash(config: Settings, number: str) -> str:
     """Return the HMAC that stands for a caller number in Redis: THE one caller hash.
 
     The number is normalised to E.164 first (a number phonenumbers cannot read is hashed
     as sent, stripped), so "+82 10-1234-5678" and "+821012345678" are one caller. For a
     number already in E.164 the value is number_hash() of it, as it always was.
     """
-    return number_hash(str(config.get("SECRET_KEY") or ""), to_e164(number) or number.strip())
+    return _normalised_hash(str(config.secret_key or ""), number)
+
+
+def _normalised_hash(secret: str, number: str) -> str:
+    return number_hash(secret, to_e164(number) or number.strip())
 
 
 def log_id(secret: str, number: str) -> str:
     """Return the short HMAC prefix that stands for a caller in logs (caller_hash's)."""
-    return caller_hash({"SECRET_KEY": secret}, number)[:10]
+    return _normalised_hash(secret, number)[:10]
 
 
 class NumberVault:

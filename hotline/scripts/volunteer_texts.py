@@ -19,6 +19,7 @@ from typing import Any
 import redis
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.engine.model import Texts
 from hotline.engine.volunteer_phrases import FALLBACK, fill
 from hotline.people.volunteers import Volunteer
@@ -43,8 +44,8 @@ _cache: dict[tuple[str, str, int], _Phrases] = {}
 _lock = threading.Lock()
 
 
-def _scripts_dir(config: dict[str, Any]) -> str:
-    path = str(config.get("SCRIPTS_DIR") or "ivr_scripts")
+def _scripts_dir(config: Settings) -> str:
+    path = str(config.scripts_dir or "ivr_scripts")
     return path if os.path.isdir(path) else _DEFAULT_DIR
 
 
@@ -56,7 +57,7 @@ def _compile(texts: dict[str, str]) -> _Phrases:
     return _Phrases(dict(script.phrases), tuple(script.languages), script.default_language)
 
 
-def _live(conn: redis.Redis, config: dict[str, Any]) -> _Phrases:
+def _live(conn: redis.Redis, config: Settings) -> _Phrases:
     """The phrases of the script version callers get now (empty when none loads)."""
     from hotline.scripts import versions as script_versions
 
@@ -84,7 +85,7 @@ def _live(conn: redis.Redis, config: dict[str, Any]) -> _Phrases:
     return found
 
 
-def language_of(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None) -> str:
+def language_of(conn: redis.Redis, config: Settings, volunteer: Volunteer | None) -> str:
     """The volunteer's first language the scripts speak (else the scripts' default)."""
     live = _live(conn, config)
     for code in volunteer.languages if volunteer else ():
@@ -93,14 +94,14 @@ def language_of(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer 
     return live.default
 
 
-def phrase(conn: redis.Redis, config: dict[str, Any], name: str, language: str) -> str:
+def phrase(conn: redis.Redis, config: Settings, name: str, language: str) -> str:
     """Phrase `name` in `language` as staff wrote it ({placeholders} not filled in)."""
     live = _live(conn, config)
     by_language = live.phrases.get(name) or {}
     return by_language.get(language) or by_language.get(live.default) or FALLBACK[name]
 
 
-def text(conn: redis.Redis, config: dict[str, Any], name: str, lang: str, /,
+def text(conn: redis.Redis, config: Settings, name: str, lang: str, /,
          **values: Any) -> str:
     """Phrase `name` in language `lang` with its {placeholders} filled in."""
     raw = phrase(conn, config, name, lang)
@@ -110,13 +111,13 @@ def text(conn: redis.Redis, config: dict[str, Any], name: str, lang: str, /,
     return fill(raw, filled)
 
 
-def staff_contact(conn: redis.Redis, config: dict[str, Any], language: str) -> str:
+def staff_contact(conn: redis.Redis, config: Settings, language: str) -> str:
     """Who a volunteer asks: the STAFF_CONTACT setting, else the phrase volunteer_staff."""
-    contact = str(config.get("STAFF_CONTACT") or "").strip()
+    contact = str(config.staff_contact or "").strip()
     return contact or text(conn, config, "volunteer_staff", language)
 
 
-def for_volunteer(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None,
+def for_volunteer(conn: redis.Redis, config: Settings, volunteer: Volunteer | None,
                   name: str, /, **values: Any) -> str:
     """Phrase `name` in the volunteer's language, filled in."""
     return text(conn, config, name, language_of(conn, config, volunteer), **values)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 from urllib.parse import urlencode
 
 import redis
 
 from hotline.channels.calls import AskKey, HangUp, Speak, Step
+from hotline.config import Settings
 from hotline.people import volunteers
 from hotline.urgent import cases as urgent
 
@@ -31,9 +31,9 @@ TAKEN = {"ko": "다른 분이 받았어요. 고맙습니다.", "en": "Someone el
 WHISPER_TIMEOUT = 8  # seconds the volunteer has to press 1
 
 
-def url(config: dict[str, Any], view: str, **params: str) -> str:
+def url(config: Settings, view: str, **params: str) -> str:
     """Return the absolute URL of one of the urgent-call views."""
-    base = str(config.get("PUBLIC_URL") or "").rstrip("/")
+    base = str(config.public_url or "").rstrip("/")
     return f"{base}/twilio/urgent/{view}?{urlencode(params)}"
 
 
@@ -53,7 +53,7 @@ def _speak(text: str, language: str) -> Speak:
     return Speak(text, voice, code)
 
 
-def whisper_steps(config: dict[str, Any], code: str, lang: str) -> tuple[Step, ...]:
+def whisper_steps(config: Settings, code: str, lang: str) -> tuple[Step, ...]:
     """A volunteer picked up: ask them to press 1 (voicemail never presses 1); no key, and
     this leg drops while the others keep ringing."""
     return (AskKey((_speak(f"{WHISPER[lang]} {' '.join(code)}.", lang),
@@ -80,7 +80,7 @@ def accept_choice(digits: str, volunteer_known: bool, claimed: str = "") -> Acce
     return Accept.CONNECT if claimed in ("won", "claimed") else Accept.TAKEN
 
 
-def on_accept(conn: redis.Redis, config: dict[str, Any], code: str, digits: str,
+def on_accept(conn: redis.Redis, config: Settings, code: str, digits: str,
               phone: str, lang: str, now: float) -> tuple[Step, ...]:
     """The volunteer at `phone` pressed a key: on 1 claim the case and connect."""
     person = volunteers.by_phone(conn, config, phone)
@@ -117,7 +117,7 @@ class DialNext:
     language: str
 
 
-def on_dialed(conn: redis.Redis, config: dict[str, Any], code: str, step: int,
+def on_dialed(conn: redis.Redis, config: Settings, code: str, step: int,
               dial_status: str, seconds: str, lang: str, now: float
               ) -> tuple[Step, ...] | DialNext:
     """The Dial ended: record the outcome and hang up, or go on to the next level."""

@@ -22,6 +22,7 @@ from rq import Retry
 
 from hotline import jobs, stats
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.engine.volunteer_phrases import FALLBACK
 from hotline.keys import UrgentKeys
 from hotline.numbers import country_of, to_e164
@@ -79,7 +80,7 @@ class Case:
                    d.get("callback", ""))
 
 
-def keys(config: dict[str, Any]) -> UrgentKeys:
+def keys(config: Settings) -> UrgentKeys:
     """Return the key names of urgent cases for this configuration."""
     return hotline_keys.of(config).urgent
 
@@ -139,7 +140,7 @@ return false
 """
 
 
-def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: str,
+def open_case(conn: redis.Redis, config: Settings, number: str, *, sid: str,
               language: str, channel: str, first_words: str, reason: str,
               now: float) -> tuple[Case, bool]:
     """Open a case for the caller (or return the one this sid or caller already has).
@@ -169,7 +170,7 @@ def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: st
     return case, not existed
 
 
-def get(conn: redis.Redis, config: dict[str, Any], code: str) -> Case | None:
+def get(conn: redis.Redis, config: Settings, code: str) -> Case | None:
     """Return the case with this code, or None."""
     code = normal_code(code)
     if not code or len(code) > 8:
@@ -184,20 +185,20 @@ def get(conn: redis.Redis, config: dict[str, Any], code: str) -> Case | None:
 SEALED = "gAAAAA"  # how every Fernet token starts
 
 
-def _vault(config: dict[str, Any]) -> NumberVault:
-    return NumberVault(config.get("ENCRYPTION_KEY") or "")
+def _vault(config: Settings) -> NumberVault:
+    return NumberVault(config.encryption_key or "")
 
 
-def _open_words(config: dict[str, Any], stored: str) -> str:
+def _open_words(config: Settings, stored: str) -> str:
     """The caller's first words as stored: decrypted (empty when no key opens them)."""
     if not stored.startswith(SEALED):
         return stored  # written before the words were sealed
-    if not config.get("ENCRYPTION_KEY"):
+    if not config.encryption_key:
         return ""  # e.g. a command run without the key: the words stay sealed
     return _vault(config).decrypt(stored) or ""
 
 
-def open_case_of(conn: redis.Redis, config: dict[str, Any], number: str) -> Case | None:
+def open_case_of(conn: redis.Redis, config: Settings, number: str) -> Case | None:
     """Return the caller's open case, if any (the webhook relays texts to it)."""
     code = conn.get(Keys(config).caller(caller_hash(config, number)))
     return if_open(get(conn, config, code.decode()) if code else None)  # type: ignore[union-attr]
@@ -208,7 +209,7 @@ def if_open(case: Case | None) -> Case | None:
     return case if case and case.state in OPEN else None
 
 
-def recent(conn: redis.Redis, config: dict[str, Any], limit: int = 200) -> list[Case]:
+def recent(conn: redis.Redis, config: Settings, limit: int = 200) -> list[Case]:
     """Return the newest cases first (pruning codes whose record expired)."""
     keys = Keys(config)
     raw: list[bytes] = conn.zrevrange(keys.index, 0, limit - 1)  # type: ignore[assignment]
@@ -220,17 +221,17 @@ def recent(conn: redis.Redis, config: dict[str, Any], limit: int = 200) -> list[
     return [case for case in found if case is not None]
 
 
-def number_of(conn: redis.Redis, config: dict[str, Any], code: str) -> str | None:
+def number_of(conn: redis.Redis, config: Settings, code: str) -> str | None:
     """Decrypt the caller's number, only at the moment it is needed."""
     token = conn.get(Keys(config).number(code))
-    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
+    vault = NumberVault(config.encryption_key or "")
     return vault.decrypt(token) if token else None
 
 
-def hold_text(conn: redis.Redis, config: dict[str, Any], code: str, text: str) -> None:
+def hold_text(conn: redis.Redis, config: Settings, code: str, text: str) -> None:
     """Keep a caller's text, encrypted and briefly, until a volunteer acknowledges."""
     key = Keys(config).held(code)
-    token = NumberVault(config.get("ENCRYPTION_KEY") or "").encrypt(text)
+    token = NumberVault(config.encryption_key or "").encrypt(text)
     pipe = conn.pipeline()
     pipe.rpush(key, token)
     pipe.ltrim(key, -HELD_TEXTS, -1)
@@ -238,18 +239,18 @@ def hold_text(conn: redis.Redis, config: dict[str, Any], code: str, text: str) -
     pipe.execute()
 
 
-def take_held_texts(conn: redis.Redis, config: dict[str, Any], code: str) -> list[str]:
+def take_held_texts(conn: redis.Redis, config: Settings, code: str) -> list[str]:
     """Return (and forget) the caller's texts held for the volunteer who acknowledged."""
     key = Keys(config).held(code)
     pipe = conn.pipeline()
     pipe.lrange(key, 0, -1)
     pipe.delete(key)
     raw, _ = pipe.execute()
-    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
+    vault = NumberVault(config.encryption_key or "")
     return [text for text in (vault.decrypt(token) for token in raw) if text]
 
 
-def note(conn: redis.Redis, config: dict[str, Any], code: str, now: float, step: str,
+def note(conn: redis.Redis, config: Settings, code: str, now: float, step: str,
          **detail: Any) -> None:
     """Add one step to the case's timeline (created, paged, acked, escalated, ...)."""
     key = Keys(config).timeline(code)
@@ -260,23 +261,23 @@ def note(conn: redis.Redis, config: dict[str, Any], code: str, now: float, step:
     pipe.execute()
 
 
-def timeline(conn: redis.Redis, config: dict[str, Any], code: str) -> list[dict[str, Any]]:
+def timeline(conn: redis.Redis, config: Settings, code: str) -> list[dict[str, Any]]:
     """Return the case's timeline, oldest first."""
     raw = conn.lrange(Keys(config).timeline(normal_code(code)), 0, -1)
     return [json.loads(r) for r in raw]
 
 
-def once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> bool:
+def once(conn: redis.Redis, config: Settings, code: str, what: str) -> bool:
     """True the first time `what` is claimed for this case (SET NX), False ever after."""
     return bool(conn.set(Keys(config).once(code, what), "1", nx=True, ex=CASE_TTL))
 
 
-def done(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> bool:
+def done(conn: redis.Redis, config: Settings, code: str, what: str) -> bool:
     """True when once(`what`) was claimed for this case."""
     return bool(conn.exists(Keys(config).once(code, what)))
 
 
-def next_relay(conn: redis.Redis, config: dict[str, Any], code: str) -> int:
+def next_relay(conn: redis.Redis, config: Settings, code: str) -> int:
     """Number the next caller text passed on for this case (1, 2, ...); kept as long as
     the case, so a relay job id is never reused while the case lives."""
     key = Keys(config).once(code, "relay-seq")
@@ -287,12 +288,12 @@ def next_relay(conn: redis.Redis, config: dict[str, Any], code: str) -> int:
     return int(seq)
 
 
-def forget_once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> None:
+def forget_once(conn: redis.Redis, config: Settings, code: str, what: str) -> None:
     """Undo once(): the step failed before it was done and may be tried again."""
     conn.delete(Keys(config).once(code, what))
 
 
-def set_state(conn: redis.Redis, config: dict[str, Any], code: str, state: State,
+def set_state(conn: redis.Redis, config: Settings, code: str, state: State,
               **fields: str) -> None:
     """Change the case's state (and other fields) without a check."""
     mapping: dict[Any, Any] = {**fields, "state": state.value}
@@ -314,7 +315,7 @@ return 'won'
 """
 
 
-def claim(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str,
+def claim(conn: redis.Redis, config: Settings, code: str, volunteer: str,
           now: float) -> str:
     """A volunteer sent ACK <code>: 'won', 'claimed' (again), 'taken', 'closed',
     'not_paged' or 'unknown'."""
@@ -331,12 +332,12 @@ def claim(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str,
     return result
 
 
-def paged(conn: redis.Redis, config: dict[str, Any], code: str) -> set[str]:
+def paged(conn: redis.Redis, config: Settings, code: str) -> set[str]:
     """Return the ids of every volunteer paged for the case."""
     return {v.decode() for v in conn.smembers(Keys(config).paged(code))}  # type: ignore[union-attr]
 
 
-def mark_paged(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str) -> None:
+def mark_paged(conn: redis.Redis, config: Settings, code: str, volunteer: str) -> None:
     """Remember that a volunteer was paged (only they may ACK)."""
     pipe = conn.pipeline()
     pipe.sadd(Keys(config).paged(code), volunteer)
@@ -344,7 +345,7 @@ def mark_paged(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: 
     pipe.execute()
 
 
-def close(conn: redis.Redis, config: dict[str, Any], code: str, now: float,
+def close(conn: redis.Redis, config: Settings, code: str, now: float,
           outcome: str = "") -> bool:
     """Close the case: delete the caller's number, free the caller for a new case."""
     case = get(conn, config, code)
@@ -424,7 +425,7 @@ def page_text(code: str, language: str, first_words: str, reason: str,
 SEALED_ARG = "sealed:"  # a job argument that is a Fernet token, opened by the job
 
 
-def open_arg(config: dict[str, Any], value: str) -> str | None:
+def open_arg(config: Settings, value: str) -> str | None:
     """A job argument as the job needs it: opened when sealed (None if no key opens it)."""
     if not value.startswith(SEALED_ARG):
         return value
@@ -453,13 +454,13 @@ def enqueue_page_all(conn: redis.Redis, code: str) -> Any:
 
 
 def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str,
-                config: dict[str, Any] | None = None) -> Any:
+                config: Settings | None = None) -> Any:
     """Text a volunteer about a case (taken, relay), from the urgent queue.
 
     With `config` (its ENCRYPTION_KEY) the body travels sealed: a relayed text holds the
     caller's words, and a job's arguments sit in Redis until the job record expires.
     """
-    if config and config.get("ENCRYPTION_KEY"):
+    if config and config.encryption_key:
         body = SEALED_ARG + _vault(config).encrypt(body)
     return jobs.queue(conn, jobs.URGENT).enqueue(
         "workers.urgent_jobs.text_volunteer", code, volunteer, body,

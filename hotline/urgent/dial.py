@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import redis
 
+from hotline.config import Settings
 from hotline.people import rota, volunteers
 from hotline.urgent import cases as urgent
 
@@ -34,7 +35,7 @@ def whisper_language(person: volunteers.Volunteer) -> str:
     return first if first in WHISPER_LANGUAGES else "ko"
 
 
-def first_level(conn: redis.Redis, config: dict[str, Any], code: str, language: str,
+def first_level(conn: redis.Redis, config: Settings, code: str, language: str,
                 now: float, step: int = 0) -> dict[str, Any] | None:
     """What to dial for case `code`: the first level from `step` with anyone available.
 
@@ -55,7 +56,7 @@ def first_level(conn: redis.Redis, config: dict[str, Any], code: str, language: 
             "numbers": [{"number": p.phone,
                          "whisper": path("whisper", case=code, lang=whisper_language(p))}
                         for p in ringing],
-            "caller_id": str(config.get("HOTLINE_NUMBER") or ""),
+            "caller_id": str(config.hotline_number or ""),
             "timeout": min(max(levels[index].ack_timeout, 5), 600),
             "after": path("dialed", case=code, step=str(index + 1), lang=language),
         }

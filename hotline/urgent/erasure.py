@@ -8,6 +8,7 @@ from typing import Any
 import redis
 
 from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.keys import UrgentKeys
 from hotline.privacy.domain import Caller, Erased
 from hotline.urgent import cases as urgent
@@ -18,7 +19,7 @@ ERASED_FIELDS = ("first_words", "caller", "country", "reason")
 CASE_CALLER_FIELDS = ("first_words", "caller", "country", "reason", "acked_by", "callback")
 
 
-def erase_caller(conn: redis.Redis, config: dict[str, Any], caller: Caller,
+def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
                  now: float) -> Erased:
     """Close the caller's urgent cases and strip them to counts and timings; their codes
     are the mentions (an outbox line naming one is about the caller)."""
@@ -56,7 +57,7 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
-def purge(conn: redis.Redis, config: dict[str, Any], now: float,
+def purge(conn: redis.Redis, config: Settings, now: float,
           cutoff: float) -> dict[str, int]:
     """Close cases open past the cutoff; strip closed ones past it to counts and timings."""
     done = {"cases_closed": 0, "cases_stripped": 0}

@@ -7,15 +7,14 @@ hotline.callbacks.follow; hotline/urgent/__init__.py has follow_callback() told.
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
 from hotline.callbacks.follow import CallEnded, Closed, Event
+from hotline.config import Settings
 from hotline.urgent import cases as urgent
 
 
-def follow_callback(conn: redis.Redis, config: dict[str, Any], event: Event) -> None:
+def follow_callback(conn: redis.Redis, config: Settings, event: Event) -> None:
     """Act on what happened to the call back of case `event.case`."""
     if isinstance(event, CallEnded):  # the case's timeline shows how the call went
         urgent.note(conn, config, event.case, event.at, "call_outcome",

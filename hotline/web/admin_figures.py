@@ -82,4 +82,4 @@ def index() -> Any:
         "admin_figures/index.html", charts=charts, period=period, periods=PERIODS,
         waiting=len(waiting), urgent_waiting=urgent_waiting,
         oldest=bridge.waited(oldest, "ko") if oldest is not None else None,
-        timezone=config.get("STATS_TIMEZONE") or "UTC", swatch=swatch)
+        timezone=config.stats_timezone or "UTC", swatch=swatch)

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from hotline import keys as hotline_keys
 from hotline.callbacks.queue import expected_hours
+from hotline.config import Settings
 from hotline.directory.capability import search_directory
 from hotline.directory.search import get_index
 from hotline.engine.lint import errors
@@ -34,7 +35,7 @@ bp = Blueprint("admin_scripts", __name__, url_prefix="/admin/scripts")
 class ReadOnlyDeps:
     """What the simulator reads from the running hotline: the directory, the usual wait."""
 
-    def __init__(self, conn: Any, config: dict[str, Any]):
+    def __init__(self, conn: Any, config: Settings):
         self.conn = conn
         self.config = config
 
@@ -51,7 +52,7 @@ class ReadOnlyDeps:
         try:
             return expected_hours(self.conn, self.config)
         except (redis.RedisError, OSError):
-            return int(self.config.get("CALLBACK_HOURS") or 24)
+            return int(self.config.callback_hours or 24)
 
 
 def _problems(problems: list[Problem]) -> list[dict[str, Any]]:

@@ -10,13 +10,12 @@ emergency number and the case becomes an urgent callback (SMS paging goes on mea
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.channels.calls import Step, render
+from hotline.config import Settings
 from hotline.engine.emergency import emergency_number
 from hotline.people import rota, volunteers
 from hotline.urgent import calls as urgent_calls
@@ -59,7 +58,7 @@ def _answer(answer: tuple[Step, ...] | urgent_calls.DialNext) -> Response:
     return _twiml(render(answer))
 
 
-def dial_twiml(conn: redis.Redis, config: dict[str, Any], code: str, language: str,
+def dial_twiml(conn: redis.Redis, config: Settings, code: str, language: str,
                step: int, now: float, before: str = "") -> VoiceResponse:
     """Say `before`, then dial the first level from `step` with anyone available.
 
@@ -77,7 +76,7 @@ def dial_twiml(conn: redis.Redis, config: dict[str, Any], code: str, language: s
                   if p is not None][:10]  # Dial rings <= 10
         if not phones:
             continue
-        dial = response.dial(caller_id=config.get("HOTLINE_NUMBER"),
+        dial = response.dial(caller_id=config.hotline_number,
                              timeout=min(max(levels[index].ack_timeout, 5), 600),
                              method="POST",
                              action=_url(config, "dialed", case=code, step=str(index + 1),
@@ -102,7 +101,7 @@ def _language_of(person: volunteers.Volunteer) -> str:
     return first if first in WHISPER else "ko"
 
 
-def _nobody(conn: redis.Redis, config: dict[str, Any], case: urgent.Case | None,
+def _nobody(conn: redis.Redis, config: Settings, case: urgent.Case | None,
             now: float) -> None:
     """Nobody took the call: the case becomes an urgent callback (urgent/intake.py)."""
     urgent_intake.nobody_answered(conn, config, case, now)

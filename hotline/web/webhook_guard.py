@@ -68,8 +68,8 @@ def check_signature() -> None:
     """Refuse (403) any request without a valid Twilio signature."""
     config = runtime().config
     signature = request.headers.get("X-Twilio-Signature", "")
-    validator = RequestValidator(config["TWILIO_AUTH_TOKEN"])
-    url = signed_url(config["PUBLIC_URL"])
+    validator = RequestValidator(config.twilio_auth_token)
+    url = signed_url(config.public_url)
     if not signature or not (_matches(validator, url, signature)
                              or validator.validate(url, request.form, signature)):
         log.warning("rejected %s: missing or invalid Twilio signature", request.path)

@@ -15,6 +15,7 @@ from hotline.callbacks import queue as callbacks
 from hotline.callbacks.bridge import DialEnd, Pressed
 from hotline.callbacks.queue import Priority, Request, Status
 from hotline.channels.calls import AskKey, Connect, HangUp, Reject, Speak, twiml
+from hotline.config import load_config
 from hotline.privacy.vault import new_key
 from hotline.urgent import calls as urgent_calls
 from hotline.urgent import cases as urgent
@@ -138,7 +139,7 @@ def test_an_urgent_call_url_gives_a_clean_code_and_a_whisper_language():
 
 
 def test_the_whisper_asks_for_one_key_and_drops_the_leg_without_it():
-    config = {"PUBLIC_URL": "https://hotline.example/"}
+    config = load_config({"PUBLIC_URL": "https://hotline.example/"}, environ={})
     ask, hang_up = urgent_calls.whisper_steps(config, "K7Q", "en")
     assert isinstance(ask, AskKey) and isinstance(hang_up, HangUp)
     assert ask.action == "https://hotline.example/twilio/urgent/accept?case=K7Q&lang=en"
@@ -182,7 +183,7 @@ def test_the_callback_package_never_imports_the_urgent_one():
 
 @pytest.fixture()
 def config():
-    return {"KEY_PREFIX": "t:", "SECRET_KEY": "secret", "ENCRYPTION_KEY": new_key()}
+    return load_config({"KEY_PREFIX": "t:", "SECRET_KEY": "secret", "ENCRYPTION_KEY": new_key()}, environ={})
 
 
 def test_closing_a_linked_request_tells_the_followers_plain_values(redis_conn, config,

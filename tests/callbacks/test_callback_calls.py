@@ -16,6 +16,7 @@ from hotline import jobs
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
+from hotline.config import load_config
 from hotline.conversation.volunteer_commands import handle
 from hotline.engine.loader import parse_script
 from hotline.people import volunteers
@@ -30,16 +31,19 @@ HOTLINE = "+15005550006"
 
 
 @pytest.fixture()
-def app_config(app_config, tmp_path):
+def app_config(app_config, tmp_path, request):
+    # settings are read once, when the app is made: a test asking for `missed_on` gets an
+    # app made with MISSED_CALL_ON_MAIN on
+    missed = {"MISSED_CALL_ON_MAIN": True} if "missed_on" in request.fixturenames else {}
     return {**app_config, "ENCRYPTION_KEY": new_key(), "DATA_DIR": str(tmp_path),
-            "HOTLINE_NUMBER": HOTLINE, "FLASH_NUMBER": "+15005550007"}
+            "HOTLINE_NUMBER": HOTLINE, "FLASH_NUMBER": "+15005550007", **missed}
 
 
 @pytest.fixture()
 def hotline(app, clock):
     runtime = app.extensions["hotline"]
     runtime.scripts.replace({"main": parse_script(SCRIPT, "main.yaml", name="main")})
-    context.configure(app.config, clock=clock)
+    context.configure(app.extensions["hotline"].config, clock=clock)
     yield runtime
     context.configure({})
 
@@ -73,7 +77,7 @@ def ask_for_callback(signed_post):
 
 
 def whisper_call(hotline):
-    calls = [e for e in read_outbox(hotline.config["DATA_DIR"]) if e["kind"] == "call"]
+    calls = [e for e in read_outbox(hotline.config.data_dir) if e["kind"] == "call"]
     return calls[-1], ET.fromstring(calls[-1]["twiml"])
 
 
@@ -194,7 +198,7 @@ def test_the_same_flow_against_the_stand_in_twilio_api(hotline, mina, signed_pos
         twiml = ET.fromstring(call["form"]["Twiml"])
         dial = post(signed_post, twiml.find("Gather").get("action"), {"Digits": "1"})
         assert dial.find("Dial").get("callerId") == HOTLINE
-        assert read_outbox(hotline.config["DATA_DIR"]) == []
+        assert read_outbox(hotline.config.data_dir) == []
     finally:
         stub.stop()
 
@@ -219,15 +223,15 @@ def test_unsigned_call_webhooks_are_refused(client):
 def test_short_calls_to_the_main_number_count_only_when_staff_turn_it_on():
     from hotline.callbacks.intake import is_flash, short_call_is_missed
 
-    off = {"MISSED_CALL_SECONDS": 5}
-    on = {"MISSED_CALL_ON_MAIN": True, "MISSED_CALL_SECONDS": 5}
+    off = load_config({"MISSED_CALL_SECONDS": 5}, environ={})
+    on = load_config({"MISSED_CALL_ON_MAIN": True, "MISSED_CALL_SECONDS": 5}, environ={})
     assert not short_call_is_missed(off, "completed", "3", pressed=False)
     assert short_call_is_missed(on, "completed", "3", pressed=False)
     assert not short_call_is_missed(on, "completed", "3", pressed=True)
     assert not short_call_is_missed(on, "completed", "40", pressed=False)
     assert not short_call_is_missed(on, "completed", "junk", pressed=False)
-    assert is_flash({"FLASH_NUMBER": "+15005550007"}, "+1 500-555-0007")
-    assert not is_flash({"FLASH_NUMBER": None}, "+15005550007")
+    assert is_flash(load_config({"FLASH_NUMBER": "+15005550007"}, environ={}), "+1 500-555-0007")
+    assert not is_flash(load_config({"FLASH_NUMBER": None}, environ={}), "+15005550007")
 
 
 def test_a_call_that_got_through_but_never_got_done_is_closed_later(hotline, mina, signed_post,
@@ -262,8 +266,7 @@ def status(signed_post, sid, seconds, call_status="completed", to=HOTLINE):
 
 @pytest.fixture()
 def missed_on(app, hotline):
-    app.config["MISSED_CALL_ON_MAIN"] = True
-    hotline.config["MISSED_CALL_ON_MAIN"] = True
+    assert hotline.config.missed_call_on_main  # see app_config
     return hotline
 
 

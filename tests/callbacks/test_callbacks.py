@@ -6,6 +6,7 @@ import pytest
 
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
+from hotline.config import load_config
 from hotline.privacy.vault import new_key
 
 NOW = 1_800_000_000.0
@@ -14,8 +15,8 @@ CALLER = "+821012345678"
 
 @pytest.fixture()
 def config():
-    return {"KEY_PREFIX": "t:", "SECRET_KEY": "secret", "ENCRYPTION_KEY": new_key(),
-            "CALLBACK_HOURS": 6}
+    return load_config({"KEY_PREFIX": "t:", "SECRET_KEY": "secret", "ENCRYPTION_KEY": new_key(),
+            "CALLBACK_HOURS": 6}, environ={})
 
 
 def ask(conn, config, number=CALLER, language="ko", topic="counselling", now=NOW, **kw):

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
 from hotline.cli.callbacks import callbacks as command
+from hotline.config import load_config
 from hotline.privacy.vault import new_key
 
 
@@ -17,7 +18,7 @@ def test_list_shows_masked_numbers_and_the_queue_state(redis_url, redis_conn, tm
     for name, value in {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": str(tmp_path),
                         "HOTLINE_SECRET_KEY": "s", "HOTLINE_ENCRYPTION_KEY": key}.items():
         monkeypatch.setenv(name, value)
-    config = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": key}
+    config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": key}, environ={})
     now = time.time()
     old = callbacks.create(redis_conn, config, "+821012345678", language="ko", topic="shelter",
                            now=now - 2 * 3600).request

@@ -46,7 +46,7 @@ def app_config(app_config, tmp_path):
 def hotline(app, clock):
     """Kim on call, Lee a volunteer off the rota, an account for each and one for staff."""
     runtime = app.extensions["hotline"]
-    conn, config = runtime.redis, dict(app.config)
+    conn, config = runtime.redis, app.extensions["hotline"].config
     volunteers.add(conn, config, "Kim", KIM_PHONE, ("ko",))
     volunteers.add(conn, config, "Lee", LEE_PHONE, ("ko",))
     for name, role in (("kim", "volunteer"), ("lee", "volunteer"), ("boss", "staff")):
@@ -63,7 +63,7 @@ def run_jobs(conn):
 
 
 def sms_to(config, phone):
-    return [e["body"] for e in read_outbox(config["DATA_DIR"])
+    return [e["body"] for e in read_outbox(config.data_dir)
             if e["kind"] == "sms" and e["to"] == phone]
 
 

@@ -136,7 +136,7 @@ def _text(signed_post, sender: str, body: str) -> list[str]:
 
 def _state(app, redis_conn, sender: str) -> dict[str, bool]:
     """What a caller, a volunteer or staff would notice about a number."""
-    runtime, config = app.extensions["hotline"], dict(app.config)
+    runtime, config = app.extensions["hotline"], app.extensions["hotline"].config
     case = urgent.open_case_of(redis_conn, config, sender)
     paged = case is not None and f"urgent-{case.code}-0" in jobs.queue(
         redis_conn, jobs.URGENT).job_ids

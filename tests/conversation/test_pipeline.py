@@ -14,6 +14,7 @@ import redis
 
 from hotline import domains
 from hotline.channels import sms, voice
+from hotline.config import load_config
 from hotline.conversation import pipeline, replay_guard
 from hotline.engine.actions import Dial, DialNumber, Say, action_from_dict, action_to_dict
 from hotline.privacy.vault import caller_hash, number_hash
@@ -29,7 +30,7 @@ def _inbound(body: str, sid: str) -> pipeline.Inbound:
 
 def _context(app, conn=None) -> pipeline.Context:
     parts = app.extensions["hotline"]
-    return pipeline.Context(conn or parts.redis, app.config, parts.scripts, parts.sessions,
+    return pipeline.Context(conn or parts.redis, app.extensions["hotline"].config, parts.scripts, parts.sessions,
                             parts.capabilities, parts.clock(), domains.forget)
 
 
@@ -50,7 +51,7 @@ def test_a_text_gives_actions_a_claim_and_the_session_to_write_with_the_answer(a
     assert not answer.fallback and answer.replayed is None
     assert any(getattr(a, "text", "") for a in answer.actions)
     assert answer.claim is not None
-    session_key = ctx.sessions.key(caller_hash(app.config, CALLER))
+    session_key = ctx.sessions.key(caller_hash(app.extensions["hotline"].config, CALLER))
     assert [key for key, _, _ in answer.writes.sets] == [session_key]
     assert answer.writes.counts  # a new conversation is counted for the figures
     assert ctx.redis.get(session_key) is None, "nothing written before the answer is kept"
@@ -88,6 +89,6 @@ def test_a_dial_action_survives_json_and_is_rendered_as_dial_by_voice_only(app):
 
 
 def test_a_caller_number_has_one_hash_however_it_is_written():
-    config = {"SECRET_KEY": "k"}
+    config = load_config({"SECRET_KEY": "k"}, environ={})
     assert caller_hash(config, "+82 10-1234-5678") == caller_hash(config, CALLER)
     assert caller_hash(config, CALLER) == number_hash("k", CALLER)  # values kept for E.164

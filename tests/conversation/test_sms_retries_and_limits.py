@@ -19,7 +19,7 @@ def test_a_twilio_retry_gets_the_same_answer_and_is_not_counted_again(app, signe
     assert again.status_code == 200
     assert again.get_data(as_text=True) == first.get_data(as_text=True)
     runtime = app.extensions["hotline"]
-    key = ratelimit.key(app.config, "sms", runtime.caller_hash("+821055550101"), clock())
+    key = ratelimit.key(app.extensions["hotline"].config, "sms", runtime.caller_hash("+821055550101"), clock())
     assert int(redis_conn.get(key)) == 1  # the retry did not count against the caller
 
 
@@ -48,7 +48,7 @@ def test_a_retry_with_other_fields_is_known_by_its_message_sid_and_changes_nothi
     retry = dict(_sms("SMsid1", body="1"), ApiVersion="2010-04-01")
     again = signed_post("/twilio/sms", retry)
     assert again.status_code == 200 and "<Message" not in again.get_data(as_text=True)
-    key = ratelimit.key(app.config, "sms", runtime.caller_hash("+821055550101"), clock())
+    key = ratelimit.key(app.extensions["hotline"].config, "sms", runtime.caller_hash("+821055550101"), clock())
     assert int(redis_conn.get(key)) == 1
     assert redis_conn.get(session_key) == session_before  # still at the first question
     reply = signed_post("/twilio/sms", _sms("SMsid2", body="1")).get_data(as_text=True)

@@ -5,6 +5,7 @@ import pytest
 from hotline import jobs
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
+from hotline.config import load_config
 from hotline.conversation.volunteer_commands import handle
 from hotline.people import volunteers
 from hotline.privacy.vault import new_key
@@ -17,7 +18,7 @@ SAM = "+12025550123"
 
 @pytest.fixture()
 def config():
-    return {"KEY_PREFIX": "t:", "SECRET_KEY": "s", "ENCRYPTION_KEY": new_key()}
+    return load_config({"KEY_PREFIX": "t:", "SECRET_KEY": "s", "ENCRYPTION_KEY": new_key()}, environ={})
 
 
 @pytest.fixture()
@@ -185,7 +186,7 @@ def test_two_next_at_the_same_moment_give_one_request(redis_conn, config, team):
 
 
 def test_staff_may_raise_how_many_requests_one_volunteer_holds(redis_conn, config, team):
-    config = {**config, "VOLUNTEER_MAX_REQUESTS": 2}
+    config = config.replace(volunteer_max_requests=2)
     reqs = [ask(redis_conn, config, number=f"+82105555100{n}") for n in range(3)]
     assert text(redis_conn, config, SAM, "OFF")  # Sam is not in the way
     assert text(redis_conn, config, MINA, "NEXT").startswith(f"요청 {reqs[0].id}:")

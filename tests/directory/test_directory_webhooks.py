@@ -86,7 +86,7 @@ def test_voice_finds_by_speech_and_sends_the_entry_by_sms(hotline, signed_post, 
     assert "Harbor Free Clinic. 전화 +1 310-555-0161." in heard
     confirmed = said(signed_post("/twilio/voice/gather", {**params, "Digits": "3"}))
     assert confirmed.startswith("문자로 보냈어요.")
-    context.configure(dict(app.config), transport=OutboxTransport(str(tmp_path), "+15005550006"))
+    context.configure(app.extensions["hotline"].config, transport=OutboxTransport(str(tmp_path), "+15005550006"))
     try:
         SimpleWorker([jobs.DEFAULT], connection=hotline.redis).work(burst=True)
     finally:

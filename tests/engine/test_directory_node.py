@@ -14,6 +14,7 @@ import pytest
 from rq import SimpleWorker
 
 from hotline import jobs
+from hotline.config import load_config
 from hotline.directory.capability import search_capability, send_sms_capability
 from hotline.directory.importer import read_file
 from hotline.directory.store import store_entries
@@ -74,7 +75,7 @@ class Conversation:
 
 @pytest.fixture()
 def ctx(redis_conn, tmp_path) -> Ctx:
-    config = {"KEY_PREFIX": "t:", "ENCRYPTION_KEY": new_key(), "DATA_DIR": str(tmp_path)}
+    config = load_config({"KEY_PREFIX": "t:", "ENCRYPTION_KEY": new_key(), "DATA_DIR": str(tmp_path)}, environ={})
     store_entries(redis_conn, "t:", read_file(str(SAMPLE)).entries)
     return Ctx(redis_conn, config)
 
@@ -238,7 +239,7 @@ def test_a_phone_number_typed_as_a_place_is_never_kept(ctx):
 
 
 def test_directory_file_setting_loads_the_sample_when_redis_has_none(redis_conn, tmp_path):
-    ctx = Ctx(redis_conn, {"KEY_PREFIX": "t2:", "DIRECTORY_FILE": str(SAMPLE)})
+    ctx = Ctx(redis_conn, load_config({"KEY_PREFIX": "t2:", "DIRECTORY_FILE": str(SAMPLE)}, environ={}))
     data = search_capability(ctx, {"place": "인천", "category": ["shelter"], "language": "ko"})
     assert data["results"][0]["name"] == "인천 임시 쉼터"
     assert data["results"][0]["always"] is True

@@ -9,6 +9,7 @@ import time
 from hotline import jobs
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
+from hotline.config import load_config
 from hotline.people import volunteers
 from hotline.privacy.vault import new_key
 
@@ -35,8 +36,9 @@ SimpleWorker(list(QUEUES), connection=redis.Redis.from_url(sys.argv[1])).work(bu
 
 
 def test_a_killed_worker_does_not_lose_the_request(redis_url, redis_conn, tmp_path):
-    config = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": new_key(),
-              "PUBLIC_URL": "https://hotline.example.org", "DATA_DIR": str(tmp_path)}
+    overrides = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": new_key(),
+                 "PUBLIC_URL": "https://hotline.example.org", "DATA_DIR": str(tmp_path)}
+    config = load_config(overrides, environ={})
     mina = volunteers.add(redis_conn, config, "Mina", "+821022223333", ("ko",)).id
     sam = volunteers.add(redis_conn, config, "Sam", "+821044445555", ("ko",)).id
     now = time.time()
@@ -47,7 +49,7 @@ def test_a_killed_worker_does_not_lose_the_request(redis_url, redis_conn, tmp_pa
 
     marker = tmp_path / "in-call"
     worker = subprocess.Popen([sys.executable, "-c", WORKER, redis_url, str(marker),
-                               json.dumps(config)], cwd=ROOT,
+                               json.dumps(overrides)], cwd=ROOT,
                               env={**os.environ, "PYTHONPATH": ROOT})
     try:
         deadline = time.time() + 30

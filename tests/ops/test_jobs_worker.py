@@ -11,6 +11,7 @@ from rq.registry import ScheduledJobRegistry
 
 from hotline import jobs
 from hotline.callbacks import queue as callbacks
+from hotline.config import load_config
 from hotline.people import volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
@@ -21,8 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def test_the_worker_command_runs_the_call_job_and_logs_only_ids(redis_url, redis_conn,
                                                                 tmp_path):
-    config = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": new_key(),
-              "PUBLIC_URL": "https://hotline.example.org", "DATA_DIR": str(tmp_path)}
+    config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": new_key(),
+              "PUBLIC_URL": "https://hotline.example.org", "DATA_DIR": str(tmp_path)}, environ={})
     vid = volunteers.add(redis_conn, config, "Mina", "+821022223333", ("ko",)).id
     callbacks.create(redis_conn, config, CALLER, language="ko", topic="clinic",
                      now=time.time() - 600)
@@ -36,8 +37,8 @@ def test_the_worker_command_runs_the_call_job_and_logs_only_ids(redis_url, redis
     callbacks.postpone(redis_conn, config, later.id, time.time() - 1)
     jobs.schedule_requeue(redis_conn, later.id, time.time() - 1, attempt=1)
     env = {**os.environ, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": str(tmp_path),
-           "HOTLINE_SECRET_KEY": "s", "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
-           "HOTLINE_PUBLIC_URL": config["PUBLIC_URL"], "PYTHONPATH": ROOT}
+           "HOTLINE_SECRET_KEY": "s", "HOTLINE_ENCRYPTION_KEY": config.encryption_key,
+           "HOTLINE_PUBLIC_URL": config.public_url, "PYTHONPATH": ROOT}
     env.pop("TWILIO_ACCOUNT_SID", None)
     done = subprocess.run([sys.executable, "-m", "hotline.cli", "worker", "--burst"], env=env,
                           check=False,

@@ -66,7 +66,7 @@ def test_callbacks_waiting_by_priority_and_urgent_cases_open(client, signed_post
 
 def test_pages_sent_and_job_failures_are_counted_by_the_worker(app, client, signed_post,
                                                                redis_conn, tmp_path, clock):
-    config = dict(app.config)
+    config = app.extensions["hotline"].config
     volunteers.add(redis_conn, config, "Kim", "+821011110001", ("ko",))
     rota.import_rota(redis_conn, config, ROTA, "rota.yaml", clock(),
                      rota.resolver(redis_conn, config))

@@ -21,6 +21,7 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from hotline import jobs
 from hotline.callbacks import queue as callbacks
+from hotline.config import load_config
 from hotline.conversation.capabilities import CapabilityContext
 from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
@@ -67,24 +68,24 @@ class StallingOutbox(OutboxTransport):
         return sid
 
 config = environment_config()
-worker.start(config, transport=StallingOutbox(config["DATA_DIR"], config["HOTLINE_NUMBER"]))
+worker.start(config, transport=StallingOutbox(config.data_dir, config.hotline_number))
 """
 
 
 @pytest.fixture()
 def config(tmp_path):
-    return {"KEY_PREFIX": "hotline:", "SECRET_KEY": "worker-kill-secret",
+    return load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "worker-kill-secret",
             "ENCRYPTION_KEY": new_key(), "PUBLIC_URL": "https://hotline.example.org",
-            "DATA_DIR": str(tmp_path / "data"), "HOTLINE_NUMBER": "+15005550006"}
+            "DATA_DIR": str(tmp_path / "data"), "HOTLINE_NUMBER": "+15005550006"}, environ={})
 
 
 def environment(config, redis_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "TWILIO_"))}
-    env.update(HOTLINE_REDIS_URL=redis_url, HOTLINE_DATA_DIR=config["DATA_DIR"],
-               HOTLINE_SECRET_KEY=config["SECRET_KEY"],
-               HOTLINE_ENCRYPTION_KEY=config["ENCRYPTION_KEY"],
-               HOTLINE_PUBLIC_URL=config["PUBLIC_URL"], PYTHONPATH=ROOT,
-               PYTHONUNBUFFERED="1")
+    env.update({"HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": config.data_dir,
+                "HOTLINE_SECRET_KEY": config.secret_key,
+                "HOTLINE_ENCRYPTION_KEY": config.encryption_key,
+                "HOTLINE_PUBLIC_URL": config.public_url, "PYTHONPATH": ROOT,
+                "PYTHONUNBUFFERED": "1"})
     return env
 
 
@@ -160,14 +161,14 @@ def test_killed_in_the_middle_of_an_escalation_step_each_volunteer_is_paged_once
     step = Job.fetch(f"urgent-{code}-0", connection=redis_conn)
 
     kill_mid_job(config, redis_url, tmp_path, stall_at=2)  # 2 of 3 pages sent, then killed
-    assert len(read_outbox(config["DATA_DIR"])) == 2
+    assert len(read_outbox(config.data_dir)) == 2
     assert step.get_status(refresh=True) == "started"  # RQ still thinks it runs
     assert StartedJobRegistry(jobs.URGENT, connection=redis_conn).get_job_ids()
 
     log = restart_worker(config, redis_url)
     assert f"job urgent-{code}-0: its worker" in log and "died mid-job" in log
     assert step.get_status(refresh=True) == "finished"  # it ran again, to the end
-    pages = [e["to"] for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "sms"]
+    pages = [e["to"] for e in read_outbox(config.data_dir) if e["kind"] == "sms"]
     assert sorted(pages) == sorted(LEVEL_1.values())  # each once: none twice, none lost
     assert urgent.paged(redis_conn, config, code) >= {people[n] for n in LEVEL_1}
     # The next step (level 2 after the ACK timeout) is scheduled once, not twice.
@@ -193,7 +194,7 @@ def test_killed_in_the_middle_of_a_bridged_call_job_the_volunteer_is_rung_once(
     log = restart_worker(config, redis_url)
     assert f"job {job.id}: its worker" in log
     assert job.get_status(refresh=True) == "finished"  # it ran again ...
-    calls = [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"]
+    calls = [e for e in read_outbox(config.data_dir) if e["kind"] == "call"]
     assert [c["to"] for c in calls] == ["+821022223333"]  # one call, not two
     assert "was already rung" in log  # ... and knew the call had gone out
     req = callbacks.get(redis_conn, config, asked.id)

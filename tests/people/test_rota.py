@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hotline.config import load_config
 from hotline.people import volunteers
 from hotline.people.rota import RotaError, import_rota, load_rota, on_call, parse_rota
 
@@ -156,7 +157,7 @@ def test_broken_yaml_names_its_line():
 
 
 def _config():
-    return {"KEY_PREFIX": "hotline:"}
+    return load_config({"KEY_PREFIX": "hotline:"}, environ={})
 
 
 def test_import_resolves_volunteers_and_a_bad_file_keeps_the_old_rota(redis_conn):

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from hotline.cli.volunteers import volunteers as command
+from hotline.config import load_config
 from hotline.people import volunteers
 from hotline.privacy.vault import new_key
 
@@ -29,7 +30,7 @@ def test_add_list_and_remove(run, redis_conn):
         ("Mina", ["ko", "en"], "volunteer"), ("Sam", ["en"], "staff")]
     assert listed[0]["phone"] == "+82 10-****-33" and listed[0]["available"] is True
     assert "+82 10-****-33" in run("list").output
-    config = {"KEY_PREFIX": "hotline:"}
+    config = load_config({"KEY_PREFIX": "hotline:"}, environ={})
     assert volunteers.by_phone(redis_conn, config, "+821022223333").name == "Mina"
     assert run("remove", "mina").exit_code == 0
     assert run("remove", "+12025550123").exit_code == 0

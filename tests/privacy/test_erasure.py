@@ -44,7 +44,7 @@ def hotline(app, clock):
     volunteers.add(runtime.redis, runtime.config, "민지", MINJI, ("ko",))
     rota.import_rota(runtime.redis, runtime.config, ROTA, "rota.yaml", clock(),
                      rota.resolver(runtime.redis, runtime.config))
-    context.configure(app.config, clock=clock)
+    context.configure(app.extensions["hotline"].config, clock=clock)
     yield runtime
     context.configure({})
 
@@ -82,7 +82,7 @@ def test_delete_erases_every_trace_at_once_and_confirms_in_korean(hotline, signe
                                                                   clock):
     conn, config = hotline.redis, hotline.config
     case = leave_traces(hotline, signed_post)
-    secret = config["SECRET_KEY"]
+    secret = config.secret_key
     digest = number_hash(secret, CALLER)
     assert holding(conn, digest), "the traces to erase are not there"
     job_ids = [key.decode() for key in conn.scan_iter(match="rq:job:*")]
@@ -102,10 +102,10 @@ def test_delete_erases_every_trace_at_once_and_confirms_in_korean(hotline, signe
     remaining = [key.decode() for key in conn.scan_iter(match="rq:job:*")]
     assert not [j for j in remaining if j.startswith(("rq:job:call-", "rq:job:urgent-",
                                                       "rq:job:dirsms-"))], remaining
-    assert not list(conn.scan_iter(match=config["KEY_PREFIX"] + "dir:sms:*"))
-    assert not list(conn.scan_iter(match=config["KEY_PREFIX"] + f"rate:*:{digest}:*"))
+    assert not list(conn.scan_iter(match=config.key_prefix + "dir:sms:*"))
+    assert not list(conn.scan_iter(match=config.key_prefix + f"rate:*:{digest}:*"))
     work(conn)  # nothing is left to page, call or text
-    assert read_outbox(config["DATA_DIR"]) == []
+    assert read_outbox(config.data_dir) == []
     (day,) = stats.read_days(conn, config, clock(), days=1)
     assert day.get("callback_created") == 1 and day.get("urgent_created") == 1  # counts stay
     # The caller starts afresh: a new text is a new conversation.
@@ -118,7 +118,7 @@ def test_delete_in_each_language_confirms_in_that_language(hotline, signed_post,
                                                            language):
     texts(signed_post, "Hello", "SM1")  # an English conversation
     assert texts(signed_post, word, "SM2") == [REPLIES["delete"][language]]
-    assert holding(hotline.redis, number_hash(hotline.config["SECRET_KEY"], CALLER)) == []
+    assert holding(hotline.redis, number_hash(hotline.config.secret_key, CALLER)) == []
 
 
 def test_an_opt_out_survives_erasure_as_the_hmac_alone(hotline, signed_post):
@@ -126,8 +126,8 @@ def test_an_opt_out_survives_erasure_as_the_hmac_alone(hotline, signed_post):
     leave_traces(hotline, signed_post)
     texts(signed_post, "STOP", "SM7")
     assert texts(signed_post, "삭제", "SM8") == []  # opted out: no text, not even this one
-    digest = number_hash(config["SECRET_KEY"], CALLER)
-    assert holding(conn, digest) == [config["KEY_PREFIX"] + "optout"]
+    digest = number_hash(config.secret_key, CALLER)
+    assert holding(conn, digest) == [config.key_prefix + "optout"]
     assert optout.is_opted_out(conn, config, CALLER)
     assert texts(signed_post, "안녕하세요", "SM9") == []  # still no SMS
 
@@ -136,19 +136,19 @@ def test_hotline_forget_erases_a_number_given_in_any_form(hotline, signed_post, 
     conn, config = hotline.redis, hotline.config
     leave_traces(hotline, signed_post)
     work(conn)  # the directory SMS and the page go out
-    assert [e for e in read_outbox(config["DATA_DIR"]) if e["to"] == CALLER]
-    env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
-           "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
-           "HOTLINE_DATA_DIR": config["DATA_DIR"]}
+    assert [e for e in read_outbox(config.data_dir) if e["to"] == CALLER]
+    env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_SECRET_KEY": config.secret_key,
+           "HOTLINE_ENCRYPTION_KEY": config.encryption_key,
+           "HOTLINE_DATA_DIR": config.data_dir}
     done = CliRunner(env=env).invoke(main, ["forget", "+82 10-1234-5678", "--json"])
     assert done.exit_code == 0, done.output
     counts = json.loads(done.output)
     assert counts["callbacks"] == 1 and counts["cases"] == 1 and counts["sessions"] == 1
     assert counts["outbox_lines"] >= 1 and counts["opted_out"] is False
     assert CALLER not in done.output and "1234" not in done.output
-    assert holding(conn, number_hash(config["SECRET_KEY"], CALLER)) == []
-    assert [e for e in read_outbox(config["DATA_DIR"]) if e["to"] == CALLER] == []
-    assert [e for e in read_outbox(config["DATA_DIR"]) if e["to"] == MINJI]  # pages stay
+    assert holding(conn, number_hash(config.secret_key, CALLER)) == []
+    assert [e for e in read_outbox(config.data_dir) if e["to"] == CALLER] == []
+    assert [e for e in read_outbox(config.data_dir) if e["to"] == MINJI]  # pages stay
     text = CliRunner(env=env).invoke(main, ["forget", "+82 10-1234-5678"])
     assert text.exit_code == 0 and "erased everything kept about +82 10-****-78" in text.output
 

@@ -9,6 +9,7 @@ import pytest
 
 from hotline import create_app
 from hotline.callbacks import queue as callbacks
+from hotline.config import load_config
 from hotline.privacy.vault import NumberVault, new_key
 from hotline.urgent import cases as urgent
 
@@ -32,14 +33,14 @@ def test_no_key_at_all_is_refused():
 
 
 def test_callback_and_urgent_numbers_and_held_texts_survive_a_rotation(redis_conn):
-    before = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": OLD}
+    before = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": OLD}, environ={})
     placed = callbacks.create(redis_conn, before, CALLER, language="ko", topic="clinic",
                               now=1000.0)
     case, _ = urgent.open_case(redis_conn, before, "+821055556666", sid="SM1", language="ko",
                                channel="sms", first_words="살려주세요", reason="words",
                                now=1000.0)
     urgent.hold_text(redis_conn, before, case.code, "문이 잠겨 있어요")
-    after = {**before, "ENCRYPTION_KEY": f"{NEW},{OLD}"}
+    after = before.replace(encryption_key=f"{NEW},{OLD}")
     assert callbacks.number_of(redis_conn, after, placed.request.id) == CALLER
     assert urgent.number_of(redis_conn, after, case.code) == "+821055556666"
     assert urgent.get(redis_conn, after, case.code).first_words == "살려주세요"

@@ -31,7 +31,7 @@ def app_config(app_config, tmp_path):
 
 @pytest.fixture()
 def hotline(app, clock):
-    context.configure(app.config, clock=clock)
+    context.configure(app.extensions["hotline"].config, clock=clock)
     yield app.extensions["hotline"]
     context.configure({})
 
@@ -96,9 +96,9 @@ def test_help_answers_in_the_callers_language(hotline, signed_post):
 def test_an_opt_out_is_kept_as_the_hmac_only_and_counted_once(hotline, signed_post, clock):
     texts(signed_post, "STOP", "SM1")
     texts(signed_post, "STOP", "SM2")
-    members = hotline.redis.smembers(hotline.config["KEY_PREFIX"] + "optout")
-    assert members == {number_hash(hotline.config["SECRET_KEY"], CALLER).encode()}
-    assert hotline.redis.ttl(hotline.config["KEY_PREFIX"] + "optout") == -1  # never expires
+    members = hotline.redis.smembers(hotline.config.key_prefix + "optout")
+    assert members == {number_hash(hotline.config.secret_key, CALLER).encode()}
+    assert hotline.redis.ttl(hotline.config.key_prefix + "optout") == -1  # never expires
     (day,) = stats.read_days(hotline.redis, hotline.config, clock(), days=1)
     assert day.get("opt_out") == 1
 
@@ -118,7 +118,7 @@ def test_an_urgent_text_from_an_opted_out_number_still_pages_a_person(hotline, s
     case = urgent.open_case_of(hotline.redis, hotline.config, CALLER)
     assert case is not None
     work(hotline.redis)
-    pages = [e for e in read_outbox(hotline.config["DATA_DIR"]) if e["to"] == kim.phone]
+    pages = [e for e in read_outbox(hotline.config.data_dir) if e["to"] == kim.phone]
     assert pages and case.code in pages[0]["body"]
 
 
@@ -145,8 +145,8 @@ def test_a_directory_text_queued_for_an_opted_out_caller_is_not_sent(hotline):
     assert send_sms_capability(ctx, {"body": "서울 무료 진료소 02-0000-0104"})["queued"]
     optout.opt_out(conn, config, CALLER, 0)
     work(conn)
-    assert read_outbox(config["DATA_DIR"]) == []
-    assert not list(conn.scan_iter(match=config["KEY_PREFIX"] + "dir:sms:*"))  # forgotten
+    assert read_outbox(config.data_dir) == []
+    assert not list(conn.scan_iter(match=config.key_prefix + "dir:sms:*"))  # forgotten
 
 
 class Unsubscribed:

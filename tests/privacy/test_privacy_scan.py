@@ -112,7 +112,7 @@ def hotline(app, clock):
                       {"name": "도윤", "phone": "+821011110004", "languages": ["ko"]}),
           oncall=os.path.join(here, "oncall.sample.yaml"), at=MONDAY_10_KST).apply(
         app, runtime.redis)
-    context.configure(app.config, clock=clock)
+    context.configure(app.extensions["hotline"].config, clock=clock)
     yield runtime
     context.configure({})
 
@@ -149,7 +149,7 @@ class World:
                     jobs.queue(self.rt.redis, name).enqueue_job(job)
 
     def outbox(self) -> list[dict]:
-        return read_outbox(self.rt.config["DATA_DIR"])
+        return read_outbox(self.rt.config.data_dir)
 
     def last_call_to(self, number: str) -> ET.Element:
         calls = [e for e in self.outbox() if e["kind"] == "call" and e["to"] == number]
@@ -314,7 +314,7 @@ def test_no_caller_number_or_words_anywhere_but_sealed(hotline, app, clock, log_
     assert "gAAAAA" in everything  # what is kept is kept sealed
 
     # Everything that names the caller (their HMAC) expires by itself, but the opt-out set.
-    digest = number_hash(hotline.config["SECRET_KEY"], CALLER)
+    digest = number_hash(hotline.config.secret_key, CALLER)
     for key in holding(hotline.redis, digest):
         assert hotline.redis.ttl(key) > 0 or key == "hotline:optout", key
 
@@ -325,7 +325,7 @@ def test_after_delete_nothing_names_the_caller_at_all(hotline, app, clock, log_l
     assert world.caller.text("삭제").text == REPLIES["delete"]["ko"]
     world.work(due=True)
 
-    digest = number_hash(hotline.config["SECRET_KEY"], CALLER)
+    digest = number_hash(hotline.config.secret_key, CALLER)
     assert holding(hotline.redis, digest) == []
     stored = entries(hotline.redis)
     for needle in needles():
@@ -394,9 +394,9 @@ def urgent_case(world: World) -> None:
 
 def forget_by_cli(world: World, redis_url: str) -> None:
     config = world.rt.config
-    env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
-           "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
-           "HOTLINE_DATA_DIR": config["DATA_DIR"]}
+    env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_SECRET_KEY": config.secret_key,
+           "HOTLINE_ENCRYPTION_KEY": config.encryption_key,
+           "HOTLINE_DATA_DIR": config.data_dir}
     done = CliRunner(env=env).invoke(main, ["forget", CALLER, "--json"])
     assert done.exit_code == 0, done.output
 
@@ -408,7 +408,7 @@ def test_after_erasure_nothing_holds_the_number_even_opened_with_the_key(
     world = World(app, hotline, clock)
     world.caller.text(WORDS["first"])
     scenario(world)
-    key = hotline.config["ENCRYPTION_KEY"]
+    key = hotline.config.encryption_key
     sealed = dump(hotline.redis, [key])
     assert CALLER in sealed, "the scan opens nothing: it would prove nothing"
     if then == "DELETE":

@@ -16,6 +16,7 @@ from hotline import job_context as context
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
 from hotline.cli import main
+from hotline.config import load_config
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
@@ -27,8 +28,8 @@ NOW = 1_800_000_000.0
 
 @pytest.fixture()
 def config(redis_conn, tmp_path):
-    cfg = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": new_key(),
-           "DATA_DIR": str(tmp_path), "RETENTION_DAYS": 7}
+    cfg = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s", "ENCRYPTION_KEY": new_key(),
+           "DATA_DIR": str(tmp_path), "RETENTION_DAYS": 7}, environ={})
     yield cfg
     context.configure({})
 
@@ -66,7 +67,7 @@ def test_a_case_closed_within_the_retention_period_is_left_whole(redis_conn, con
 
 def test_the_retention_period_is_configurable(redis_conn, config):
     code = closed_case(redis_conn, config, NOW - 2 * DAY)
-    domains.purge(redis_conn, {**config, "RETENTION_DAYS": 1}, NOW)
+    domains.purge(redis_conn, config.replace(retention_days=1), NOW)
     assert urgent.get(redis_conn, config, code).first_words == ""
 
 
@@ -129,15 +130,15 @@ def test_a_new_request_expires_by_itself_a_day_after_its_number(redis_conn, conf
 
 
 def test_outbox_lines_older_than_the_period_are_dropped(redis_conn, config):
-    box = OutboxTransport(config["DATA_DIR"], clock=lambda: NOW - 8 * DAY)
+    box = OutboxTransport(config.data_dir, clock=lambda: NOW - 8 * DAY)
     box.send_sms(CALLER, "old")
-    OutboxTransport(config["DATA_DIR"], clock=lambda: NOW).send_sms(CALLER, "new")
+    OutboxTransport(config.data_dir, clock=lambda: NOW).send_sms(CALLER, "new")
     assert domains.purge(redis_conn, config, NOW)["outbox_lines"] == 1
-    assert [e["body"] for e in read_outbox(config["DATA_DIR"])] == ["new"]
+    assert [e["body"] for e in read_outbox(config.data_dir)] == ["new"]
 
 
 def test_the_purge_job_runs_in_a_worker_and_schedules_the_next_one_once(redis_conn, config):
-    config = {**config, "PURGE_INTERVAL": 3600}
+    config = config.replace(purge_interval=3600)
     old = closed_case(redis_conn, config, time.time() - 8 * DAY)
     context.configure(config)
     registry = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn)
@@ -157,7 +158,7 @@ def test_the_purge_job_runs_in_a_worker_and_schedules_the_next_one_once(redis_co
 def test_hotline_purge_runs_it_by_hand(redis_conn, config, redis_url):
     closed_case(redis_conn, config, time.time() - 8 * DAY)
     env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_RETENTION_DAYS": "7",
-           "HOTLINE_DATA_DIR": config["DATA_DIR"]}
+           "HOTLINE_DATA_DIR": config.data_dir}
     as_json = CliRunner(env=env).invoke(main, ["purge", "--json"])
     assert as_json.exit_code == 0, as_json.output
     assert json.loads(as_json.output)["cases_stripped"] == 1
@@ -171,7 +172,7 @@ def test_a_worker_schedules_the_purge_again_when_redis_lost_it(redis_conn, confi
     each scheduling the next, is broken; the running worker's maintenance mends it."""
     from hotline.ops.worker import HotlineWorker
 
-    config = {**config, "PURGE_INTERVAL": 3600}
+    config = config.replace(purge_interval=3600)
     registry = ScheduledJobRegistry(jobs.DEFAULT, connection=redis_conn)
     first = jobs.schedule_purge(redis_conn, config)
     first.delete()  # the schedule is gone, as after a restart with no saved data

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from hotline.cli import main
+from hotline.config import load_config
 from hotline.scripts import versions as script_versions
 from tests.conftest import SCRIPTS_DIR
 
@@ -22,7 +23,7 @@ def env(redis_url, redis_conn, tmp_path, monkeypatch):
     monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HOTLINE_SCRIPTS_DIR", SCRIPTS_DIR)
     monkeypatch.setenv("HOTLINE_KEY_PREFIX", "hotline:")
-    return {"KEY_PREFIX": "hotline:", "SCRIPTS_DIR": SCRIPTS_DIR}
+    return load_config({"KEY_PREFIX": "hotline:", "SCRIPTS_DIR": SCRIPTS_DIR}, environ={})
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from hotline import create_app
+from hotline.config import load_config
 from hotline.engine.session import Session
 from hotline.redisdb import connect
 from hotline.scripts import versions as script_versions
@@ -20,7 +21,7 @@ NOW = 1_800_000_000.0
 
 @pytest.fixture()
 def config(app_config):
-    return {**app_config, "KEY_PREFIX": "hotline:"}
+    return load_config({**app_config, "KEY_PREFIX": "hotline:"})
 
 
 @pytest.fixture()
@@ -111,7 +112,7 @@ def test_every_node_answers_with_a_new_version_within_a_second(redis_conn, app_c
                                                                files):
     nodes = [create_app(app_config), create_app(app_config)]
     assert all(OLD in sms_reply(node, sid=f"SMa{i}") for i, node in enumerate(nodes))
-    script_versions.publish(redis_conn, app_config, edited(files), "민지", "", clock())
+    script_versions.publish(redis_conn, load_config(app_config), edited(files), "민지", "", clock())
     clock.advance(1.0)  # the next check is due at most one second after the last
     replies = [sms_reply(node, caller=f"+8210555500{i}1", sid=f"SMb{i}")
                for i, node in enumerate(nodes)]
@@ -123,7 +124,7 @@ def test_every_node_answers_with_a_new_version_within_a_second(redis_conn, app_c
 def test_a_node_checks_redis_at_most_once_per_interval(redis_conn, app_config, clock, files):
     node = create_app(app_config)
     sms_reply(node, sid="SM1")
-    script_versions.publish(redis_conn, app_config, edited(files), "민지", "", clock())
+    script_versions.publish(redis_conn, load_config(app_config), edited(files), "민지", "", clock())
     clock.advance(0.5)
     assert OLD in sms_reply(node, caller="+821055550001", sid="SM2")
     clock.advance(0.5)
@@ -138,13 +139,13 @@ def free_port() -> int:
 
 def test_redis_down_keeps_the_last_good_scripts(redis_conn, app_config, clock, files):
     node = create_app(app_config)
-    script_versions.publish(redis_conn, app_config, edited(files), "민지", "", clock())
+    script_versions.publish(redis_conn, load_config(app_config), edited(files), "민지", "", clock())
     live = node.extensions["live_scripts"]
     live.refresh()
     assert live.version == 2
     runtime = node.extensions["hotline"]
     # Redis gone, as the webhooks' own connection sees it (fast: 0.3 s, no retry)
-    runtime._redis = connect({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, fast=True)
+    runtime._redis = connect(load_config({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, environ={}), fast=True)
     clock.advance(5)
     live.refresh()  # no exception, nothing swapped
     assert live.version == 2 and NEW in runtime.scripts.entry().source
@@ -154,10 +155,10 @@ def test_redis_down_keeps_the_last_good_scripts(redis_conn, app_config, clock, f
 
 def test_a_stored_version_that_does_not_load_is_ignored(redis_conn, app_config, clock, files):
     node = create_app(app_config)
-    script_versions.publish(redis_conn, app_config, edited(files), "민지", "", clock())
+    script_versions.publish(redis_conn, load_config(app_config), edited(files), "민지", "", clock())
     assert NEW in sms_reply(node, sid="SMgood")
     # Written past the linter (as an older engine might have accepted it):
-    script_versions._store(redis_conn, app_config, {"main.yaml": "nodes: [1"}, "x", clock(),
+    script_versions._store(redis_conn, load_config(app_config), {"main.yaml": "nodes: [1"}, "x", clock(),
                            "", None, [])
     clock.advance(1)
     assert NEW in sms_reply(node, caller="+821055550003", sid="SMbad")
@@ -199,7 +200,7 @@ def test_a_version_is_compiled_once_per_node_not_per_request(redis_conn, app_con
     monkeypatch.setattr(live_scripts.script_versions, "compile_texts",
                         lambda texts: compiled.append(1) or real(texts))
     node = create_app(app_config)
-    script_versions.publish(redis_conn, app_config, edited(files), "민지", "", clock())
+    script_versions.publish(redis_conn, load_config(app_config), edited(files), "민지", "", clock())
     for i in range(5):
         assert NEW in sms_reply(node, caller=f"+82105555100{i}", sid=f"SMo{i}")
         clock.advance(2)

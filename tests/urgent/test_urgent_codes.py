@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import itertools
 
+from hotline.config import load_config
 from hotline.engine.segments import count_segments
 from hotline.privacy.vault import new_key
 from hotline.urgent import cases as urgent
 
 
 def _config() -> dict:
-    return {"KEY_PREFIX": "hotline:", "SECRET_KEY": "codes-secret", "ENCRYPTION_KEY": new_key()}
+    return load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "codes-secret", "ENCRYPTION_KEY": new_key()}, environ={})
 
 
 def test_a_case_gets_a_three_character_code_while_they_are_free(redis_conn):

@@ -13,6 +13,7 @@ from hotline import job_context as context
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
+from hotline.config import load_config
 from hotline.conversation import volunteer_commands
 from hotline.conversation.capabilities import CapabilityContext
 from hotline.engine.segments import count_segments
@@ -44,12 +45,12 @@ levels:
 
 @pytest.fixture()
 def hotline(redis_conn, tmp_path):
-    config = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s3cret", "ENCRYPTION_KEY": new_key(),
+    config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s3cret", "ENCRYPTION_KEY": new_key(),
               "DATA_DIR": str(tmp_path), "HOTLINE_NUMBER": "+15005550006",
-              "PUBLIC_URL": "https://hotline.example"}
+              "PUBLIC_URL": "https://hotline.example"}, environ={})
     clock = {"now": WEDNESDAY_10_KST}
-    config["CLOCK"] = lambda: clock["now"]
-    context.configure(config, OutboxTransport(str(tmp_path)), clock=config["CLOCK"])
+    config = config.replace(clock=lambda: clock["now"])
+    context.configure(config, OutboxTransport(str(tmp_path)), clock=config.clock)
     people = {name: volunteers.add(redis_conn, config, name, phone, ("ko", "en"), role)
               for name, phone, role in [("Kim", "+821011110001", "volunteer"),
                                         ("Lee", "+821011110003", "volunteer"),
@@ -72,7 +73,7 @@ def run_worker(conn):
 
 
 def sms_to(config, phone):
-    return [e["body"] for e in read_outbox(config["DATA_DIR"])
+    return [e["body"] for e in read_outbox(config.data_dir)
             if e["kind"] == "sms" and e["to"] == phone]
 
 
@@ -110,7 +111,7 @@ def test_urgent_sms_pages_level_1_then_level_2_then_ack_stops_it(hotline):
     assert sms_to(config, "+821011110002") == []
     taken = f"{code} 건은 다른 분이 맡았어요. 고맙습니다."
     assert sms_to(config, "+821011110001")[-1] == taken
-    calls = [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"]
+    calls = [e for e in read_outbox(config.data_dir) if e["kind"] == "call"]
     assert [c["to"] for c in calls] == ["+821011110003"]  # the bridged call rings Lee first
     assert "Press 1" in calls[0]["twiml"] or "1번" in calls[0]["twiml"]
     assert "한국어, 긴급." in calls[0]["twiml"]  # the whisper names the topic in Korean
@@ -315,7 +316,7 @@ def test_cases_show_prints_the_timeline_without_the_number(hotline, redis_url):
     acknowledge(conn, config, people["Kim"], [code], WEDNESDAY_10_KST + 30)
     # The caller's first words are stored sealed: staff read them with the hotline's key.
     runner = CliRunner(env={"HOTLINE_REDIS_URL": redis_url,
-                            "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"]})
+                            "HOTLINE_ENCRYPTION_KEY": config.encryption_key})
     shown = runner.invoke(main, ["cases", "show", code.lower()])
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
@@ -373,7 +374,7 @@ KIM, LEE, PARK = "+821011110001", "+821011110003", "+821011110002"
 
 
 def calls_to(config, phone):
-    return [ET.fromstring(e["twiml"]) for e in read_outbox(config["DATA_DIR"])
+    return [ET.fromstring(e["twiml"]) for e in read_outbox(config.data_dir)
             if e["kind"] == "call" and e["to"] == phone]
 
 

@@ -40,14 +40,14 @@ def app_config(app_config):
 def voice_case(app, redis_conn):
     if "urgent" not in app.blueprints:
         app.register_blueprint(urgent_web.bp)
-    config = dict(app.config)
+    config = app.extensions["hotline"].config
     people = {name: volunteers.add(redis_conn, config, name, phone, ("ko",))
               for name, phone in [("Kim", "+821011110001"), ("Choi", "+821011110004"),
                                   ("Lee", "+821011110003")]}
     rota.import_rota(redis_conn, config, ROTA, "rota.yaml", 0.0,
                      rota.resolver(redis_conn, config))
     ctx = CapabilityContext(redis_conn, config, CALLER, urgent.caller_hash(config, CALLER),
-                            "voice", "ko", call_sid="CA1", now=config["CLOCK"]())
+                            "voice", "ko", call_sid="CA1", now=config.clock())
     data = urgent_capability(ctx, {"language": "ko", "reason": "menu"})
     return redis_conn, config, people, data["code"]
 
@@ -64,15 +64,15 @@ def query(url: str) -> dict[str, str]:
 
 def test_urgent_call_dials_level_1_at_once_with_whisper_urls(voice_case):
     conn, config, _people, code = voice_case
-    response = urgent_web.dial_twiml(conn, config, code, "ko", 0, config["CLOCK"](),
+    response = urgent_web.dial_twiml(conn, config, code, "ko", 0, config.clock(),
                                      before="곧 사람을 연결해 드릴게요.")
     root, dial = dial_of(str(response))
     assert root[0].tag == "Say" and root[0].text == "곧 사람을 연결해 드릴게요."
-    assert dial.get("timeout") == "20" and dial.get("callerId") == config["HOTLINE_NUMBER"]
+    assert dial.get("timeout") == "20" and dial.get("callerId") == config.hotline_number
     assert query(dial.get("action")) == {"case": code, "step": "1", "lang": "ko"}
     numbers = dial.findall("Number")
     assert [n.text for n in numbers] == ["+821011110001", "+821011110004"]
-    assert all(n.get("url").startswith(config["PUBLIC_URL"] + "/twilio/urgent/whisper?")
+    assert all(n.get("url").startswith(config.public_url + "/twilio/urgent/whisper?")
                for n in numbers)
     assert query(numbers[0].get("url"))["case"] == code
     assert [e["step"] for e in urgent.timeline(conn, config, code)] == ["created", "dialled"]
@@ -83,7 +83,7 @@ def test_each_volunteer_hears_the_whisper_in_their_own_language(voice_case, sign
     volunteers.remove(conn, config, "+821011110004")
     volunteers.add(conn, config, "Choi", "+821011110004", ("en", "ko"))
     rota.import_rota(conn, config, ROTA, "rota.yaml", 0.0, rota.resolver(conn, config))
-    response = urgent_web.dial_twiml(conn, config, code, "ko", 0, config["CLOCK"]())
+    response = urgent_web.dial_twiml(conn, config, code, "ko", 0, config.clock())
     urls = {n.text: n.get("url") for n in dial_of(str(response))[1].findall("Number")}
     assert query(urls["+821011110001"])["lang"] == "ko"
     assert query(urls["+821011110004"])["lang"] == "en"
@@ -107,7 +107,7 @@ def test_a_whisper_url_with_control_characters_still_gets_valid_twiml(voice_case
 def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
                                                                     signed_post):
     conn, config, people, code = voice_case
-    urgent_web.dial_twiml(conn, config, code, "ko", 0, config["CLOCK"]())
+    urgent_web.dial_twiml(conn, config, code, "ko", 0, config.clock())
     whisper = signed_post(f"/twilio/urgent/whisper?case={code}&lang=ko",
                           {"CallSid": "CA2", "To": "+821011110001", "From": "+15005550006"})
     root = ET.fromstring(whisper.data)
@@ -146,7 +146,7 @@ def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
 def test_no_acceptance_dials_the_next_level_then_gives_the_emergency_number(voice_case,
                                                                            signed_post):
     conn, config, _people, code = voice_case
-    urgent_web.dial_twiml(conn, config, code, "ko", 0, config["CLOCK"]())
+    urgent_web.dial_twiml(conn, config, code, "ko", 0, config.clock())
     second = signed_post(f"/twilio/urgent/dialed?case={code}&step=1&lang=ko",
                          {"CallSid": "CA1", "DialCallStatus": "no-answer"})
     _, dial = dial_of(second.data)
@@ -172,7 +172,7 @@ def test_nobody_on_call_at_all_says_the_emergency_number_at_once(voice_case):
     for person in people.values():
         volunteers.set_available(conn, config, person.id, False)
     root = ET.fromstring(str(urgent_web.dial_twiml(conn, config, code, "en", 0,
-                                                   config["CLOCK"]())))
+                                                   config.clock())))
     assert root.find("Dial") is None
     assert root[0].text == "Please call 119 now. We will call you back soon."
 
@@ -206,7 +206,7 @@ nodes:
     type: urgent
     text: {ko: 곧 사람을 연결해 드릴게요.}
 """)
-    now = config["CLOCK"]()
+    now = config.clock()
     first = step(script, None, Begin("voice", "", "KR"), now=now)
     result = step(script, first.session, Digits("0"), now=now)
     ctx = CapabilityContext(conn, config, CALLER, urgent.caller_hash(config, CALLER),
@@ -216,10 +216,10 @@ nodes:
     capabilities.register("urgent_dial", dial_capability)
     result = capabilities.carry_out(
         result, ctx, lambda r, o: step(script, r.session, o, now=now))
-    root, dial = dial_of(str(voice.render(result.actions, script, config["PUBLIC_URL"])))
+    root, dial = dial_of(str(voice.render(result.actions, script, config.public_url)))
     assert root[0].text == "곧 사람을 연결해 드릴게요."
     assert [n.text for n in dial.findall("Number")] == ["+821011110001", "+821011110004"]
-    assert dial_of(str(voice.render(first.actions, script, config["PUBLIC_URL"])))[1] is None
+    assert dial_of(str(voice.render(first.actions, script, config.public_url)))[1] is None
 
 
 def call_and_press_0(signed_post, sid):
@@ -234,7 +234,7 @@ def test_a_caller_whose_sms_case_still_waits_is_put_through_when_they_call(voice
     conn, config, _people, code = voice_case
     urgent.close(conn, config, code, 0)
     ctx = CapabilityContext(conn, config, CALLER, urgent.caller_hash(config, CALLER), "sms",
-                            "ko", message_sid="SM1", now=config["CLOCK"]())
+                            "ko", message_sid="SM1", now=config.clock())
     sms_code = urgent_capability(ctx, {"language": "ko", "reason": "words"})["code"]
     _, dial = dial_of(call_and_press_0(signed_post, "CA20").data)
     assert dial is not None, "the caller must be put through, not only told to wait"

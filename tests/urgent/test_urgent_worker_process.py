@@ -78,11 +78,11 @@ def app_config(app_config, tmp_path):
 
 @pytest.fixture()
 def worker_process(app, redis_url, redis_conn, tmp_path):
-    config = app.config
-    env = {**os.environ, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": config["DATA_DIR"],
-           "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
-           "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
-           "HOTLINE_PUBLIC_URL": config["PUBLIC_URL"]}
+    config = app.extensions["hotline"].config
+    env = {**os.environ, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": config.data_dir,
+           "HOTLINE_SECRET_KEY": config.secret_key,
+           "HOTLINE_ENCRYPTION_KEY": config.encryption_key,
+           "HOTLINE_PUBLIC_URL": config.public_url}
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115  (open while the worker runs)
     process = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], cwd=ROOT,
                                env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -108,7 +108,7 @@ def wait_for(predicate, seconds=6.0):
 
 def test_urgent_sms_pages_escalates_and_ack_bridges(app, redis_conn, signed_post,
                                                     worker_process):
-    config = dict(app.config)
+    config = app.extensions["hotline"].config
     capabilities = app.extensions["hotline"].capabilities
     if "urgent" not in capabilities:  # until create_app registers it
         capabilities.register("urgent", urgent_capability)
@@ -118,7 +118,7 @@ def test_urgent_sms_pages_escalates_and_ack_bridges(app, redis_conn, signed_post
                      rota.resolver(redis_conn, config))
 
     def sms(to):
-        return [e["body"] for e in read_outbox(config["DATA_DIR"])
+        return [e["body"] for e in read_outbox(config.data_dir)
                 if e["kind"] == "sms" and e["to"] == to]
 
     params = {"From": CALLER, "To": "+15005550006", "Body": "살려 주세요 숨을 못쉬겠어요",
@@ -135,7 +135,7 @@ def test_urgent_sms_pages_escalates_and_ack_bridges(app, redis_conn, signed_post
     second = wait_for(lambda: sms("+821011110003"))  # after level 1's 1 s timeout
     assert second == first
     assert acknowledge(redis_conn, config, people["Lee"], [code], time.time()).startswith(code)
-    call = wait_for(lambda: [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"])
+    call = wait_for(lambda: [e for e in read_outbox(config.data_dir) if e["kind"] == "call"])
     assert call[0]["to"] == "+821011110003"
     # The step scheduled after level 2 runs (after its 1 s timeout) and pages nobody.
     after_level_2 = Job.fetch(f"urgent-{code}-2", connection=redis_conn)
@@ -150,11 +150,11 @@ def test_urgent_sms_pages_escalates_and_ack_bridges(app, redis_conn, signed_post
 
 def start_worker(app, redis_url, redis_conn, log_path):
     """A `hotline worker` in its own session, so it can be killed -9 with its scheduler."""
-    config = app.config
-    env = {**os.environ, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": config["DATA_DIR"],
-           "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
-           "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
-           "HOTLINE_PUBLIC_URL": config["PUBLIC_URL"]}
+    config = app.extensions["hotline"].config
+    env = {**os.environ, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": config.data_dir,
+           "HOTLINE_SECRET_KEY": config.secret_key,
+           "HOTLINE_ENCRYPTION_KEY": config.encryption_key,
+           "HOTLINE_PUBLIC_URL": config.public_url}
     process = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], cwd=ROOT,
                                env=env, stdout=open(log_path, "a"),  # noqa: SIM115
                                stderr=subprocess.STDOUT, start_new_session=True)
@@ -168,7 +168,7 @@ def test_a_worker_killed_between_levels_does_not_stop_the_escalation(app, redis_
                                                                      tmp_path):
     import signal
 
-    config = dict(app.config)
+    config = app.extensions["hotline"].config
     capabilities = app.extensions["hotline"].capabilities
     if "urgent" not in capabilities:
         capabilities.register("urgent", urgent_capability)
@@ -179,7 +179,7 @@ def test_a_worker_killed_between_levels_does_not_stop_the_escalation(app, redis_
                      "rota.yaml", 0.0, rota.resolver(redis_conn, config))
 
     def pages(to):
-        return [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "sms" and e["to"] == to]
+        return [e for e in read_outbox(config.data_dir) if e["kind"] == "sms" and e["to"] == to]
 
     first = start_worker(app, redis_url, redis_conn, tmp_path / "worker1.log")
     try:

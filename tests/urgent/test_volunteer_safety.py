@@ -17,6 +17,7 @@ from rq import SimpleWorker
 from hotline import job_context as context
 from hotline.callbacks import queue as callbacks
 from hotline.cli import main
+from hotline.config import load_config
 from hotline.conversation.capabilities import CapabilityContext
 from hotline.engine.segments import count_segments
 from hotline.jobs import QUEUES
@@ -48,7 +49,7 @@ def run_worker(conn):
 
 
 def sms_to(config, phone):
-    return [e["body"] for e in read_outbox(config["DATA_DIR"])
+    return [e["body"] for e in read_outbox(config.data_dir)
             if e["kind"] == "sms" and e["to"] == phone]
 
 
@@ -59,14 +60,21 @@ def open_case(conn, config, sid="SM1", words="숨을 못 쉬겠어요 살려주�
                                    "reason": "words"})["code"]
 
 
+def with_settings(config, **changes):
+    """The team's settings with `changes` (settings are frozen), for the test and its jobs."""
+    changed = config.replace(**changes)
+    context.configure(changed, OutboxTransport(changed.data_dir), clock=changed.clock)
+    return changed
+
+
 @pytest.fixture()
 def team(redis_conn, tmp_path):
-    config = {"KEY_PREFIX": "hotline:", "SECRET_KEY": "s3cret", "ENCRYPTION_KEY": new_key(),
+    config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s3cret", "ENCRYPTION_KEY": new_key(),
               "DATA_DIR": str(tmp_path), "HOTLINE_NUMBER": "+15005550006",
-              "PUBLIC_URL": "https://hotline.example"}
+              "PUBLIC_URL": "https://hotline.example"}, environ={})
     clock = {"now": WEDNESDAY_10_KST}
-    config["CLOCK"] = lambda: clock["now"]
-    context.configure(config, OutboxTransport(str(tmp_path)), clock=config["CLOCK"])
+    config = config.replace(clock=lambda: clock["now"])
+    context.configure(config, OutboxTransport(str(tmp_path)), clock=config.clock)
     people = {"Kim": volunteers.add(redis_conn, config, "Kim", KIM, ("ko",)),
               "Sam": volunteers.add(redis_conn, config, "Sam", SAM, ("en", "ko")),
               "Park": volunteers.add(redis_conn, config, "Park", PARK, ("ko", "en"), "staff")}
@@ -114,7 +122,7 @@ def test_staff_edit_the_page_in_the_scripts_phrases(team, tmp_path):
     text = pathlib.Path("ivr_scripts/main.yaml").read_text(encoding="utf-8")
     text = text.replace("맡으려면 확인 {code}", "답장: 확인 {code}")
     (scripts / "main.yaml").write_text(text, encoding="utf-8")
-    config["SCRIPTS_DIR"] = str(scripts)
+    config = with_settings(config, scripts_dir=str(scripts))
     code = open_case(conn, config)
     run_worker(conn)
     assert sms_to(config, KIM) == [f"긴급 {code} ko: '숨을 못 쉬겠어요 살려주세요' 답장: 확인 {code}"]
@@ -125,7 +133,7 @@ def test_staff_edit_the_page_in_the_scripts_phrases(team, tmp_path):
 
 def test_ack_from_a_volunteer_not_paged_says_the_case_is_open_and_who_to_ask(team):
     conn, config, people = team
-    config["STAFF_CONTACT"] = "Ms Han 02-0000-1111"
+    config = with_settings(config, staff_contact="Ms Han 02-0000-1111")
     code = open_case(conn, config)
     run_worker(conn)  # level 1 is Kim and Sam; Park (staff) was not paged
     reply = acknowledge(conn, config, people["Park"], [code], WEDNESDAY_10_KST + 10)
@@ -154,7 +162,7 @@ def _flashes(page: str) -> list[tuple[str, str]]:
 @pytest.fixture()
 def kim_logged_in(app, client):
     runtime = app.extensions["hotline"]
-    conn, config = runtime.redis, dict(app.config)
+    conn, config = runtime.redis, app.extensions["hotline"].config
     kim = volunteers.add(conn, config, "Kim", KIM, ("ko",))
     users.add(conn, config, "kim", "volunteer", PASSWORD, volunteer="Kim")
     token = _csrf(client.get("/login"))
@@ -164,7 +172,7 @@ def kim_logged_in(app, client):
 
 def test_a_refused_web_ack_is_shown_as_an_error(client, kim_logged_in):
     conn, config, _ = kim_logged_in
-    code = open_case(conn, {**config, "ENCRYPTION_KEY": config.get("ENCRYPTION_KEY")})
+    code = open_case(conn, config)
     token = _csrf(client.get("/volunteer/"))
     page = client.post(f"/volunteer/urgent/{code}/ack", data={"csrf_token": token},
                        follow_redirects=True).get_data(as_text=True)
@@ -197,7 +205,7 @@ def test_paging_everyone_reaches_volunteers_added_by_cli_web_and_rota(
         app, client, redis_url, tmp_path):
     runtime = app.extensions["hotline"]
     conn = runtime.redis
-    config = {**dict(app.config), "DATA_DIR": str(tmp_path)}
+    config = app.extensions["hotline"].config.replace(data_dir=str(tmp_path))
     clock = {"now": WEDNESDAY_10_KST}
     context.configure(config, OutboxTransport(str(tmp_path)), clock=lambda: clock["now"])
     cli = CliRunner(env={"HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": str(tmp_path)})
@@ -257,13 +265,13 @@ def test_the_call_to_a_volunteer_says_the_staff_edited_whisper_in_their_language
     text = text.replace('en: "Request {id}. {language}, {topic}. Waiting {waited}.',
                         'en: "Hotline request {id}. {language}, {topic}. Waited {waited}.')
     (scripts / "main.yaml").write_text(text, encoding="utf-8")
-    config["SCRIPTS_DIR"] = str(scripts)
+    config = with_settings(config, scripts_dir=str(scripts))
     req = callbacks.create(conn, config, "+12025550199", language="en", topic="shelter",
                            now=WEDNESDAY_10_KST - 600).request
     assert volunteer_commands.run(conn, config, people["Sam"], "NEXT",
                                   WEDNESDAY_10_KST).startswith(f"Request {req.id}: English")
     run_worker(conn)
-    (call,) = [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "call"]
+    (call,) = [e for e in read_outbox(config.data_dir) if e["kind"] == "call"]
     assert call["to"] == SAM
     spaced = " ".join(req.id)
     assert f"Hotline request {spaced}. English, shelter. Waited 10 minutes." in call["twiml"]

@@ -27,7 +27,7 @@ SECOND = "Mirae Shelter,shelter,,5 River Rd,Busan,,KR,,,,ko,mon-fri 09:00-18:00,
 @pytest.fixture()
 def store(app):
     runtime = app.extensions["hotline"]
-    return runtime.redis, dict(app.config)
+    return runtime.redis, app.extensions["hotline"].config
 
 
 def csrf_of(response) -> str:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from hotline.config import load_config
 from hotline.people import accounts as users
 from hotline.scripts import drafts as script_drafts
 from hotline.scripts import versions as script_versions
@@ -25,7 +26,7 @@ def csrf_of(response) -> str:
 
 @pytest.fixture()
 def store(app):
-    return app.extensions["hotline"].redis, dict(app.config)
+    return app.extensions["hotline"].redis, app.extensions["hotline"].config
 
 
 @pytest.fixture()
@@ -195,7 +196,7 @@ def test_the_draft_tests_run_in_a_worker_and_name_what_failed(redis_conn, app_co
     scripts.mkdir()
     (scripts / "main.yaml").write_text(live_text, encoding="utf-8")
     (scripts / "main.test.yaml").write_text(TRANSCRIPT, encoding="utf-8")
-    config = {**app_config, "SCRIPTS_DIR": str(scripts), "KEY_PREFIX": "hotline:"}
+    config = load_config({**app_config, "SCRIPTS_DIR": str(scripts), "KEY_PREFIX": "hotline:"})
     context.configure(config)
     try:
         good = script_drafts.request_tests(redis_conn, config, {"main.yaml": live_text})

@@ -33,14 +33,14 @@ def lock_out(client, forwarded):
 @pytest.fixture()
 def kim(app):
     runtime = app.extensions["hotline"]
-    return users.add(runtime.redis, dict(app.config), "kim", "volunteer", PASSWORD)
+    return users.add(runtime.redis, app.extensions["hotline"].config, "kim", "volunteer", PASSWORD)
 
 
 @pytest.mark.slow
 def test_behind_one_trusted_proxy_each_client_address_has_its_own_limit(app_config,
                                                                        redis_conn):
     app = create_app({**app_config, "PROXY_HOPS": 1})
-    users.add(app.extensions["hotline"].redis, dict(app.config), "kim", "volunteer", PASSWORD)
+    users.add(app.extensions["hotline"].redis, app.extensions["hotline"].config, "kim", "volunteer", PASSWORD)
     client = app.test_client()
     lock_out(client, "203.0.113.7")
     assert log_in(client, "kim", forwarded="203.0.113.7").status_code == 429

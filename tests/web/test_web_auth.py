@@ -18,7 +18,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture()
 def store(app):
     runtime = app.extensions["hotline"]
-    return runtime.redis, dict(app.config)
+    return runtime.redis, app.extensions["hotline"].config
 
 
 @pytest.fixture()
@@ -63,7 +63,7 @@ def test_bad_accounts_are_refused_with_a_reason(store, kim):
 def test_users_command_adds_lists_and_removes(redis_url, store, monkeypatch):
     conn, config = store
     monkeypatch.setenv("HOTLINE_REDIS_URL", redis_url)
-    monkeypatch.setenv("HOTLINE_SECRET_KEY", config["SECRET_KEY"])
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", config.secret_key)
     volunteers.add(conn, config, "Park Mina", "+821033334444", ("ko", "en"))
     runner = CliRunner()
     added = runner.invoke(users_command, ["add", "mina", "--volunteer", "+821033334444",

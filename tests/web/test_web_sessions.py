@@ -28,7 +28,7 @@ COOKIE = "hotline_session"
 @pytest.fixture()
 def store(app):
     runtime = app.extensions["hotline"]
-    return runtime.redis, dict(app.config)
+    return runtime.redis, app.extensions["hotline"].config
 
 
 @pytest.fixture()
@@ -159,7 +159,7 @@ def test_the_users_command_changes_role_and_password_and_logs_out_everywhere(
         app, client, kim, store, redis_url, monkeypatch):
     conn, config = store
     monkeypatch.setenv("HOTLINE_REDIS_URL", redis_url)
-    monkeypatch.setenv("HOTLINE_SECRET_KEY", config["SECRET_KEY"])
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", config.secret_key)
     runner = CliRunner()
 
     log_in(client)

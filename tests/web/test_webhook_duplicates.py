@@ -68,7 +68,7 @@ class World:
 
     @property
     def config(self):
-        return self.app.config
+        return self.app.extensions["hotline"].config
 
     def post(self, url: str, params: dict[str, str]):
         parts = urlsplit(url)
@@ -99,7 +99,7 @@ class World:
         return callbacks.take_next(self.conn, self.config, ["ko"], kim.id, self.clock())
 
     def urgent_case(self, channel: str = "voice") -> str:
-        ctx = CapabilityContext(self.conn, dict(self.config), CALLER,
+        ctx = CapabilityContext(self.conn, self.config, CALLER,
                                 urgent.caller_hash(self.config, CALLER), channel, "ko",
                                 call_sid="CAurgent", now=self.clock())
         code = urgent_capability(ctx, {"language": "ko", "reason": "menu"})["code"]
@@ -108,7 +108,7 @@ class World:
 
     def snapshot(self) -> dict:
         """Everything a second delivery could add to: hotline keys, RQ jobs, the outbox."""
-        conn, prefix = self.conn, self.config["KEY_PREFIX"]
+        conn, prefix = self.conn, self.config.key_prefix
         kept = {}
         for raw in conn.scan_iter(f"{prefix}*"):
             key = raw.decode()
@@ -121,7 +121,7 @@ class World:
         for raw in conn.scan_iter("rq:scheduled:*"):
             kept[raw.decode()] = conn.zrange(raw, 0, -1, withscores=True)
         kept["outbox"] = [(e["kind"], e["to"], e.get("body") or e.get("twiml") or e.get("url"))
-                          for e in read_outbox(self.config["DATA_DIR"])]
+                          for e in read_outbox(self.config.data_dir)]
         return kept
 
 
@@ -140,7 +140,7 @@ def read_value(conn, key):
 
 @pytest.fixture()
 def world(app, signed_post, clock, redis_conn):
-    config = dict(app.config)
+    config = app.extensions["hotline"].config
     for name, phone in [("Kim", KIM), ("Lee", LEE)]:
         volunteers.add(redis_conn, config, name, phone, ("ko",))
     rota.import_rota(redis_conn, config, ROTA, "rota.yaml", 0.0,
@@ -302,7 +302,7 @@ def deliver_twice_then_work(world, scenario):
     world.post(url, params)
     world.post(url, params)
     world.work()
-    return read_outbox(world.config["DATA_DIR"])
+    return read_outbox(world.config.data_dir)
 
 
 # Spot checks that the photographs above hold the things a user would count.
@@ -361,5 +361,5 @@ def test_a_twin_arriving_while_the_first_is_still_running_acts_once(world, app, 
     first.join(10)
     assert answers["twin"] == answers["first"] and b"<Message>" in answers["first"]
     world.work()
-    calls = [e for e in read_outbox(world.config["DATA_DIR"]) if e["kind"] == "call"]
+    calls = [e for e in read_outbox(world.config.data_dir) if e["kind"] == "call"]
     assert [c["to"] for c in calls] == [KIM]

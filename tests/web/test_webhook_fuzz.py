@@ -66,7 +66,7 @@ def app_config(app_config, tmp_path):
 @pytest.fixture()
 def known(app, redis_conn, clock):
     """A request taken by Kim and an open urgent case, so ids in URLs can be real ones."""
-    config = dict(app.config)
+    config = app.extensions["hotline"].config
     kim = volunteers.add(redis_conn, config, "Kim", KIM, ("ko",))
     rota.import_rota(redis_conn, config, "timezone: UTC\nlevels:\n  - name: one\n    shifts:\n"
                      "      - {volunteer: Kim, days: [mon, tue, wed, thu, fri, sat, sun], "

@@ -112,7 +112,7 @@ def make_user(app):
 
     def make(name: str, role: str = "volunteer", password: str = PASSWORD,
              volunteer: str | None = None):
-        return users.add(runtime.redis, dict(app.config), name, role, password,
+        return users.add(runtime.redis, app.extensions["hotline"].config, name, role, password,
                          volunteer=volunteer)
 
     return make
@@ -180,7 +180,7 @@ def run_jobs(app, clock):
     from hotline import job_context as context
     from hotline import jobs
 
-    context.configure(dict(app.config), clock=clock)
+    context.configure(app.extensions["hotline"].config, clock=clock)
 
     def run() -> None:
         runtime = app.extensions["hotline"]

@@ -45,7 +45,7 @@ def staff(app, make_user, login, page):
     make_user("boss", role="staff")
     login(page, "boss")
     runtime = app.extensions["hotline"]
-    return runtime.redis, dict(app.config)
+    return runtime.redis, app.extensions["hotline"].config
 
 
 @pytest.mark.slow
@@ -72,7 +72,7 @@ def test_staff_upload_a_csv_see_the_bad_line_then_edit_and_remove_an_entry(
     page.get_by_label("Hours").fill("every day")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#problems")).to_contain_text("bad hours 'every day'")
-    check_page(page, "admin-directory-edit", page.url.removeprefix(config["PUBLIC_URL"]),
+    check_page(page, "admin-directory-edit", page.url.removeprefix(config.public_url),
                screenshots, page_weight)
     page.get_by_label("Hours").fill("24/7")
     page.get_by_role("button", name="Save").click()
@@ -166,7 +166,7 @@ def test_staff_see_the_figures_as_charts_on_the_page(
         expect(page.locator(f"#chart-{key} svg.chart rect")).to_have_count(3)
     box = page.locator("#chart-texts svg.chart").bounding_box()
     assert box and box["height"] > 50  # drawn, not an empty box
-    assert all(url.startswith(config["PUBLIC_URL"]) for url in requests)  # nothing external
+    assert all(url.startswith(config.public_url) for url in requests)  # nothing external
     assert "+8210" not in page.content()
     check_page(page, "admin-figures", "/admin/figures/", screenshots, page_weight)
 

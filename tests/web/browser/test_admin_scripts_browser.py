@@ -93,7 +93,7 @@ def test_staff_edit_simulate_test_and_publish_a_script(app, live_server, page, m
     expect(page.locator(".flash.ok")).to_contain_text("Version 2 published")
     assert NEW in sms(app, live_server, caller="+821055556666")
     runtime = app.extensions["hotline"]
-    stored = script_versions.current(runtime.redis, dict(app.config)).texts["main.yaml"]
+    stored = script_versions.current(runtime.redis, app.extensions["hotline"].config).texts["main.yaml"]
     assert stored == text.replace(OLD, NEW, 1)  # exactly as written, comments and all
 
 
@@ -117,7 +117,7 @@ def test_a_broken_script_shows_its_lint_error_and_cannot_be_published(app, live_
         editor.input_value())  # the staff's text is still in the editor
     screenshots(page, "admin-scripts-lint-error")
     runtime = app.extensions["hotline"]
-    assert script_versions.current_number(runtime.redis, dict(app.config)) == 0
+    assert script_versions.current_number(runtime.redis, app.extensions["hotline"].config) == 0
     assert OLD in sms(app, live_server)
 
 
@@ -125,8 +125,8 @@ def test_a_broken_script_shows_its_lint_error_and_cannot_be_published(app, live_
 def test_history_diff_and_rollback_restore_the_earlier_text(app, live_server, page, make_user,
                                                             login, screenshots, page_weight):
     runtime = app.extensions["hotline"]
-    config = dict(app.config)
-    texts = script_versions.read_directory(config["SCRIPTS_DIR"])
+    config = app.extensions["hotline"].config
+    texts = script_versions.read_directory(config.scripts_dir)
     texts["main.yaml"] = texts["main.yaml"].replace(OLD, NEW, 1)
     script_versions.publish(runtime.redis, config, texts, "junho", "새 인사말", runtime.clock())
     make_user("minji", role="staff")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser  # headless Chromium (tests/web/browser/conftes
 def test_a_volunteer_logs_in_lands_on_the_queue_and_logs_out(app, page, make_user, login,
                                                              screenshots, page_weight):
     runtime = app.extensions["hotline"]
-    volunteers.add(runtime.redis, dict(app.config), "Kim", "+821011112222", ("ko",))
+    volunteers.add(runtime.redis, app.extensions["hotline"].config, "Kim", "+821011112222", ("ko",))
     make_user("kim")
     page.goto("/volunteer/")
     expect(page).to_have_url("/login?next=/volunteer/")

@@ -36,7 +36,7 @@ def fits_a_phone(page) -> int:
 
 def kim(app, make_user):
     runtime = app.extensions["hotline"]
-    conn, config = runtime.redis, dict(app.config)
+    conn, config = runtime.redis, app.extensions["hotline"].config
     volunteer = volunteers.add(conn, config, "Kim", KIM_PHONE, ("ko",))
     make_user("kim")
     return conn, config, volunteer
@@ -68,11 +68,11 @@ def test_a_volunteer_takes_a_callback_and_records_the_outcome(
     page.get_by_role("button", name="Take next").click()
     expect(page.locator(".flash.ok")).to_contain_text(f"요청 {rid}")
     run_jobs()
-    calls = [m for m in read_outbox(config["DATA_DIR"]) if m["kind"] == "call"]
+    calls = [m for m in read_outbox(config.data_dir) if m["kind"] == "call"]
     assert [c["to"] for c in calls] == [KIM_PHONE]  # the hotline rings Kim, not the caller
     assert CALLER not in calls[0]["twiml"]
     action = html.unescape(re.search(r'action="([^"]+)"', calls[0]["twiml"]).group(1))
-    bridged = signed_post(action.removeprefix(config["PUBLIC_URL"]),
+    bridged = signed_post(action.removeprefix(config.public_url),
                           {"CallSid": "CA1", "Digits": "1", "To": KIM_PHONE})
     assert f"<Number>{CALLER}</Number>" in bridged.get_data(as_text=True)  # Kim presses 1
 
@@ -133,7 +133,7 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     assert sms.status_code == 200
     run_jobs()  # level 1 is paged: Kim's phone gets the SMS
     case = urgent.recent(conn, config)[0]
-    pages = [m for m in read_outbox(config["DATA_DIR"]) if m["kind"] == "sms"
+    pages = [m for m in read_outbox(config.data_dir) if m["kind"] == "sms"
              and m["to"] == KIM_PHONE]
     assert pages and case.code in pages[0]["body"]
 
@@ -162,7 +162,7 @@ def test_an_urgent_case_appears_by_itself_and_ack_does_what_sms_ack_does(
     assert claimed.state == urgent.State.CLAIMED and claimed.acked_by == me.id
     expect(page.locator(f'li[data-case="{case.code}"] .acked')).to_contain_text("Kim")
     run_jobs()  # as after SMS ACK: the hotline rings Kim to bridge her to the caller
-    calls = [m for m in read_outbox(config["DATA_DIR"]) if m["kind"] == "call"]
+    calls = [m for m in read_outbox(config.data_dir) if m["kind"] == "call"]
     assert [c["to"] for c in calls] == [KIM_PHONE]
 
 
