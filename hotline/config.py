@@ -60,6 +60,9 @@ class Settings:
     missed_call_seconds: int = field(default=5, metadata=_env("HOTLINE_MISSED_CALL_SECONDS"))
     # loaded when Redis holds no directory
     directory_file: str | None = field(default=None, metadata=_env("HOTLINE_DIRECTORY_FILE"))
+    # HSDS taxonomy term -> category file; unset: ivr_scripts/hsds_categories.csv
+    hsds_category_map: str | None = field(default=None,
+                                          metadata=_env("HOTLINE_HSDS_CATEGORY_MAP"))
     # the day boundary of the figures
     stats_timezone: str = field(default="UTC", metadata=_env("HOTLINE_STATS_TIMEZONE"))
     # texts per caller and minute; 0: off

@@ -1,4 +1,6 @@
-"""`hotline directory import|search`: load the directory of clinics and shelters, search it."""
+"""`hotline directory import|export|sync|search`: load the directory of clinics and shelters
+(our CSV or Open Referral HSDS 3.0), write it out as HSDS, keep it in sync with an HSDS
+API, search it."""
 
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ import redis
 from hotline import keys as hotline_keys
 from hotline.config import load_config
 from hotline.directory.capability import display_phone
+from hotline.directory.export import check_hsds, export_hsds
 from hotline.directory.importer import import_file
 from hotline.directory.rows import ImportFileError
 from hotline.directory.search import Hit, SearchResult, get_index
-from hotline.directory.store import CATEGORIES
+from hotline.directory.store import CATEGORIES, load_entries
+from hotline.directory.taxonomy import CategoryMap, load_map
 from hotline.redisdb import connect
 
 
@@ -29,15 +33,40 @@ def directory() -> None:
     """The directory of free clinics, counselling and shelters."""
 
 
+def _categories(mapping: str | None, category: str) -> CategoryMap:
+    try:
+        return load_map(mapping or load_config().hsds_category_map, category)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+_MAPPING = click.option(
+    "--mapping", type=click.Path(dir_okay=False),
+    help="HSDS taxonomy term -> category file (default: HOTLINE_HSDS_CATEGORY_MAP, else "
+         "ivr_scripts/hsds_categories.csv).")
+_CATEGORY = click.option("--category", type=click.Choice(CATEGORIES), default=None,
+                         help="Category for HSDS entries whose terms map to none.")
+_COUNTRY = click.option("--country", default="",
+                        help="Country (ISO code) for HSDS entries whose address gives none.")
+
+
 @directory.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--replace", is_flag=True, help="Make the directory exactly this file, in one step.")
+@_MAPPING
+@_CATEGORY
+@_COUNTRY
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def import_(file: str, replace: bool, as_json: bool) -> None:
-    """Load FILE (CSV with our header, or HSDS-style JSON). Exit 1 if any row was rejected."""
+def import_(file: str, replace: bool, mapping: str | None, category: str | None,
+            country: str, as_json: bool) -> None:
+    """Load FILE (CSV with our header, or HSDS 3.0 JSON). Exit 1 if any row was rejected.
+
+    Warnings (a field dropped, the entry kept) go to stderr and do not fail the import."""
     conn, prefix = _connect()
+    categories = _categories(mapping, category or "")
     try:
-        read, report = import_file(conn, prefix, file, replace=replace)
+        read, report = import_file(conn, prefix, file, replace=replace,
+                                   categories=categories, country=country)
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     except redis.RedisError as exc:
@@ -49,8 +78,11 @@ def import_(file: str, replace: bool, as_json: bool) -> None:
             "removed": report.removed, "replaced": replace,
             "rejected": [{"line": r.line, "where": r.where, "reason": r.reason}
                          for r in read.rejected],
+            "warnings": [{"where": w.where, "reason": w.reason} for w in read.warnings],
         }, ensure_ascii=False))
     else:
+        for warning in read.warnings:
+            click.echo(f"warning {warning}", err=True)
         for rejected in read.rejected:
             click.echo(f"rejected {rejected}", err=True)
         removed = f", {report.removed} removed" if replace else ""
@@ -59,6 +91,29 @@ def import_(file: str, replace: bool, as_json: bool) -> None:
                    f"{len(read.rejected)} rejected")
     if read.rejected:
         raise SystemExit(1)
+
+
+@directory.command("export")
+@click.option("--hsds", "path", required=True, type=click.Path(dir_okay=False),
+              help="Write the directory to this file as HSDS 3.0 JSON ('-': stdout).")
+def export(path: str) -> None:
+    """Write the whole directory as Open Referral HSDS 3.0 JSON (the API's service list)."""
+    conn, prefix = _connect()
+    try:
+        _rev, entries = load_entries(conn, prefix)
+    except redis.RedisError as exc:
+        raise click.ClickException(f"Redis is not reachable: {exc}") from None
+    document = export_hsds(entries)
+    problems = check_hsds(document)
+    if problems:  # our own output must pass the published schema's checks
+        raise click.ClickException("the export breaks the HSDS schema: " + "; ".join(problems[:5]))
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    if path == "-":
+        click.echo(text)
+    else:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        click.echo(f"{path}: {len(entries)} services written as HSDS 3.0", err=True)
 
 
 def _hit_data(hit: Hit) -> dict[str, Any]:

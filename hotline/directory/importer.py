@@ -1,12 +1,14 @@
-"""Reading directory files: CSV (our header) and HSDS-style JSON, row by row.
+"""Reading directory files: CSV (our header) and HSDS 3.0 JSON, row by row.
 
-A bad row is rejected with its line (CSV) or item path (JSON) and every reason found;
-the good rows still load.
+A bad row is rejected with its line (CSV) or its HSDS id and name (JSON) and every
+reason found; the good rows still load. HSDS fields that are wrong but not needed
+(coordinates, one of several phones, a schedule) are dropped with a warning instead.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import os
@@ -18,8 +20,8 @@ import phonenumbers
 
 from hotline.directory.gazetteer import builtin, normalize
 from hotline.directory.hours import HoursError, parse_hours, timezone_for
-from hotline.directory.hsds import read_hsds
-from hotline.directory.rows import CSV_HEADER, ImportFileError
+from hotline.directory.hsds import Mapped, read_hsds
+from hotline.directory.rows import CSV_HEADER, LANGUAGE_WORDS, ImportFileError
 from hotline.directory.store import (
     CATEGORIES,
     COSTS,
@@ -29,16 +31,12 @@ from hotline.directory.store import (
     entry_id,
     store_entries,
 )
+from hotline.directory.taxonomy import CategoryMap, load_map
 
 _CATEGORY_WORDS = {
     "mentalhealth": "mental_health", "counselling": "mental_health",
     "counseling": "mental_health", "koreanmedicine": "korean_medicine",
     "tb": "tb_care", "tuberculosis": "tb_care", "tbcare": "tb_care", "housing": "shelter",
-}
-_LANGUAGE_WORDS = {
-    "korean": "ko", "한국어": "ko", "조선말": "ko", "english": "en", "영어": "en",
-    "chinese": "zh", "mandarin": "zh", "중국어": "zh", "中文": "zh", "russian": "ru",
-    "러시아어": "ru", "русский": "ru", "japanese": "ja", "vietnamese": "vi", "thai": "th",
 }
 _COST_WORDS = {"free": "free", "무료": "free", "0": "free", "low": "low", "lowcost": "low",
                "저렴": "low", "저렴함": "low", "sliding": "low", "slidingscale": "low"}
@@ -46,7 +44,8 @@ _COST_WORDS = {"free": "free", "무료": "free", "0": "free", "low": "low", "low
 
 @dataclass(frozen=True)
 class Rejected:
-    """A row that did not load: where it is (CSV line or JSON item) and why."""
+    """A row that did not load (or, as a warning, lost a field): where it is (CSV line, or
+    HSDS id and name) and why."""
 
     line: int
     where: str
@@ -62,6 +61,7 @@ class ReadResult:
 
     entries: list[Entry] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    warnings: list[Rejected] = field(default_factory=list)
 
 
 def _country(raw: str) -> str:
@@ -81,7 +81,7 @@ def _languages(raw: str, problems: list[str]) -> tuple[str, ...]:
         word = word.strip()
         if not word:
             continue
-        code = _LANGUAGE_WORDS.get(word.casefold()) or word.split("-")[0].lower()
+        code = LANGUAGE_WORDS.get(word.casefold()) or word.split("-")[0].lower()
         if not re.fullmatch(r"[a-z]{2,3}", code):
             problems.append(f"unknown language '{word}' (use codes like ko;en)")
             continue
@@ -157,6 +157,7 @@ def build_entry(row: dict[str, str]) -> tuple[Entry | None, list[str]]:
         latitude=lat, longitude=lon, languages=languages, hours=hours,
         timezone=timezone_for(country, region, city, lon), cost=cost,
         eligibility=get.get("eligibility", ""), description=get.get("description", ""),
+        alternate_name=get.get("alternate_name", ""), source=get.get("source", ""),
     ), []
 
 
@@ -164,6 +165,17 @@ class _Collector:
     def __init__(self) -> None:
         self.result = ReadResult()
         self._lines: dict[str, str] = {}
+
+    def add_mapped(self, mapped: Mapped) -> None:
+        """Add an HSDS row: its warnings are kept, its problems reject it."""
+        self.result.warnings.extend(Rejected(0, mapped.where, w) for w in mapped.warnings)
+        if mapped.problems:
+            _entry, problems = build_entry(mapped.row)
+            reasons = mapped.problems + [p for p in problems if not p.startswith(
+                ("unknown category", "phone"))]
+            self.result.rejected.append(Rejected(0, mapped.where, "; ".join(reasons)))
+            return
+        self.add(mapped.row, 0, mapped.where)
 
     def add(self, row: dict[str, str], line: int, where: str) -> None:
         entry, problems = build_entry(row)
@@ -210,25 +222,38 @@ def read_csv(text: str, file: str = "<csv>") -> ReadResult:
     return collector.result
 
 
-def read_file(path: str) -> ReadResult:
-    """Read a directory file: .json is HSDS-style JSON, anything else our CSV."""
+def read_file(path: str, categories: CategoryMap | None = None,
+              country: str = "") -> ReadResult:
+    """Read a directory file: .json is HSDS JSON, anything else our CSV."""
     try:
         with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"{path}: cannot read: {exc}") from None
-    return read_text(text, os.path.basename(path))
+    return read_text(text, os.path.basename(path), categories, country)
 
 
-def read_text(text: str, name: str) -> ReadResult:
-    """Read a directory file's text: HSDS-style JSON (.json or starting with { or [), else CSV."""
+def read_mapped(mapped: Any) -> ReadResult:
+    """Collect mapped HSDS rows (an iterable of Mapped) into entries, rejections, warnings."""
+    collector = _Collector()
+    for item in mapped:
+        collector.add_mapped(item)
+    return collector.result
+
+
+def read_text(text: str, name: str, categories: CategoryMap | None = None,
+              country: str = "") -> ReadResult:
+    """Read a directory file's text: HSDS JSON (.json or starting with { or [), else CSV.
+
+    Every entry records the file's name as its source. `categories` maps HSDS taxonomy
+    terms (the shipped mapping file when None); `country` is for HSDS entries without one."""
     text = text.lstrip("\ufeff")
     if name.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
-        collector = _Collector()
-        for row, where in read_hsds(text, name):
-            collector.add(row, 0, where)
-        return collector.result
-    return read_csv(text, name)
+        return read_mapped(read_hsds(text, name, categories or load_map(), source=name,
+                                     country=country))
+    read = read_csv(text, name)
+    read.entries = [dataclasses.replace(e, source=name) for e in read.entries]
+    return read
 
 
 def store_read(conn: Any, prefix: str, read: ReadResult, name: str,
@@ -239,17 +264,19 @@ def store_read(conn: Any, prefix: str, read: ReadResult, name: str,
     return store_entries(conn, prefix, read.entries, replace=replace)
 
 
-def import_text(conn: Any, prefix: str, text: str, name: str,
-                replace: bool = False) -> tuple[ReadResult, StoreReport]:
+def import_text(conn: Any, prefix: str, text: str, name: str, replace: bool = False,
+                categories: CategoryMap | None = None,
+                country: str = "") -> tuple[ReadResult, StoreReport]:
     """Read an uploaded directory file's text and store its good rows."""
-    read = read_text(text, name)
+    read = read_text(text, name, categories, country)
     return read, store_read(conn, prefix, read, name, replace)
 
 
-def import_file(conn: Any, prefix: str, path: str,
-                replace: bool = False) -> tuple[ReadResult, StoreReport]:
+def import_file(conn: Any, prefix: str, path: str, replace: bool = False,
+                categories: CategoryMap | None = None,
+                country: str = "") -> tuple[ReadResult, StoreReport]:
     """Read a directory file and store its good rows; return what was read and changed."""
-    read = read_file(path)
+    read = read_file(path, categories, country)
     return read, store_read(conn, prefix, read, path, replace)
 
 

@@ -54,6 +54,8 @@ class Entry:
     cost: str = "free"
     eligibility: str = ""
     description: str = ""
+    alternate_name: str = ""  # the name in another language (HSDS alternate_name)
+    source: str = ""  # where it came from: a file's name, or the HSDS API it is synced from
 
     def to_json(self) -> str:
         """The entry as compact JSON (keys sorted, so equal entries give equal text)."""
@@ -164,6 +166,62 @@ def _replace(conn: redis.Redis, keys: Keys, texts: dict[str, str], old_gen: str 
     return report
 
 
+def replace_source(conn: redis.Redis, prefix: str, source: str,
+                   entries: list[Entry]) -> StoreReport:
+    """Make the entries of one source exactly `entries`, in one step; other sources stay.
+
+    The new generation is the current one without this source's entries, plus `entries`;
+    it is switched in with WATCH on the directory's counter, so a change made meanwhile
+    (an import, an edit) is never lost: the merge is simply done again.
+    """
+    keys = Keys(prefix)
+    texts = {e.id: e.to_json() for e in entries}
+    new_key = ""
+    while True:
+        with conn.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(keys.current, keys.rev)  # type: ignore[no-untyped-call]
+                current = _text(pipe.get(keys.current))
+                old_raw = pipe.hgetall(keys.generation(current)) if current else {}
+                old = {_text(k) or "": _text(v) or "" for k, v in old_raw.items()}
+                report = StoreReport(ids=list(texts))
+                merged: dict[str, str] = {}
+                for entry_id_, text in old.items():
+                    if Entry.from_json(text).source == source and entry_id_ not in texts:
+                        report.removed += 1
+                    elif entry_id_ not in texts:
+                        merged[entry_id_] = text
+                for entry_id_, text in texts.items():
+                    before = old.get(entry_id_)
+                    if before is None:
+                        report.added += 1
+                    elif before == text:
+                        report.unchanged += 1
+                    else:
+                        report.updated += 1
+                    merged[entry_id_] = text
+                if not report.changed:
+                    pipe.unwatch()
+                    return report
+                gen = uuid.uuid4().hex[:12]
+                new_key = keys.generation(gen)
+                items: list[tuple[Any, Any]] = list(merged.items())
+                for start in range(0, len(items), _WRITE_CHUNK):
+                    # written before MULTI, out of sight until `current` names it
+                    conn.hset(new_key, mapping=dict(items[start:start + _WRITE_CHUNK]))
+                pipe.multi()
+                pipe.set(keys.current, gen)
+                pipe.incr(keys.rev)
+                if current:
+                    pipe.expire(keys.generation(current), OLD_GENERATION_TTL)
+                pipe.execute()
+                return report
+            except redis.WatchError:
+                if new_key:
+                    conn.delete(new_key)
+                continue
+
+
 def load_entries(conn: redis.Redis, prefix: str) -> tuple[int, list[Entry]]:
     """Return (revision, every entry) of the directory now served."""
     keys = Keys(prefix)
@@ -188,4 +246,4 @@ def revision(conn: redis.Redis, prefix: str) -> str:
 
 
 __all__ = ["CATEGORIES", "COSTS", "Entry", "StoreReport", "entry_id",
-           "load_entries", "revision", "store_entries"]
+           "load_entries", "replace_source", "revision", "store_entries"]

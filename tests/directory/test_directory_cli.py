@@ -31,7 +31,7 @@ def test_import_reports_counts_and_a_second_import_changes_nothing(run):
     again = run("import", SAMPLE, "--json")
     assert json.loads(again.output) | {"file": ""} == {
         "file": "", "loaded": 21, "added": 0, "updated": 0, "unchanged": 21, "removed": 0,
-        "replaced": False, "rejected": []}
+        "replaced": False, "rejected": [], "warnings": []}
 
 
 def test_import_with_bad_rows_lists_them_on_stderr_and_exits_1(run, tmp_path):

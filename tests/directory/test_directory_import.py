@@ -167,8 +167,8 @@ def test_hsds_json_with_organizations_locations_phones_and_schedules(tmp_path):
     assert entry.hours == "mon-wed 09:00-17:00" and entry.timezone == "America/Los_Angeles"
     assert entry.languages == ("ko", "en") and entry.postal_code == "90010"
     (bad,) = read.rejected
-    assert bad.where == "hsds.json: organizations[0].services[1]"
-    assert "unknown category" in bad.reason
+    assert bad.where == 'hsds.json: service "No Category"'  # named, not by a Python index
+    assert "no taxonomy term to decide a category" in bad.reason
 
 
 def test_the_sample_loads_only_into_an_empty_directory(redis_conn, tmp_path):
