@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 from rq import Queue, Retry
@@ -102,6 +103,21 @@ def schedule_purge(conn: redis.Redis, config: Settings, now: float | None = None
         job_id=hotline_keys.purge_job(slot), result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
         job_timeout=600,
     )
+    return job
+
+
+def schedule_directory_sync(conn: redis.Redis, url: str, url_key: str, chain: str, run: int,
+                            at: float | None = None) -> Job:
+    """Run the HSDS sync of `url` (now, or at `at`); run `run` of the schedule `chain`."""
+    kwargs: dict[str, Any] = {"job_id": hotline_keys.directory_sync_job(url_key, chain, run),
+                              "result_ttl": RESULT_TTL, "failure_ttl": 7 * 86400,
+                              "job_timeout": 900}
+    if at is None:
+        return queue(conn, DEFAULT).enqueue("workers.directory_sync.sync", url, chain, run,
+                                            **kwargs)
+    job: Job = queue(conn, DEFAULT).enqueue_at(
+        datetime.fromtimestamp(at, UTC), "workers.directory_sync.sync", url, chain, run,
+        **kwargs)
     return job
 
 

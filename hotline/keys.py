@@ -129,6 +129,10 @@ class DirectoryKeys:
     def generation(self, gen: str) -> str:
         return f"{self.base}gen:{gen}"
 
+    def sync(self, url_key: str) -> str:
+        """Hash: the schedule of a repeating HSDS sync (url, every, chain, last outcome)."""
+        return f"{self.base}sync:{url_key}"
+
     def sms(self, sms_id: str) -> str:
         """A directory SMS waiting to go (its number sealed)."""
         return f"{self.base}sms:{sms_id}"
@@ -337,6 +341,11 @@ def purge_slot(job_id: str) -> int | None:
     """The slot a purge job id names, or None when it is no purge job's id."""
     rest = job_id[len(PURGE_JOB):] if job_id.startswith(PURGE_JOB) else ""
     return int(rest) if rest.isdigit() else None
+
+
+def directory_sync_job(url_key: str, chain: str, run: int) -> str:
+    """One run of a repeating HSDS sync (the URL's key, the schedule's chain, the run)."""
+    return _job("dirsync", url_key, chain, run)
 
 
 def urgent_step_job(code: str, step: int) -> str:

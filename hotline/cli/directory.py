@@ -5,14 +5,17 @@ API, search it."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 import click
 import redis
 
+from hotline import jobs
 from hotline import keys as hotline_keys
 from hotline.config import load_config
+from hotline.directory import sync as hsds_sync
 from hotline.directory.capability import display_phone
 from hotline.directory.export import check_hsds, export_hsds
 from hotline.directory.importer import import_file
@@ -114,6 +117,61 @@ def export(path: str) -> None:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
         click.echo(f"{path}: {len(entries)} services written as HSDS 3.0", err=True)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(text: str) -> int:
+    """'6h', '30m', '1d' or seconds, as seconds (at least a minute)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text or "")
+    if not match or int(match.group(1)) * _UNITS[match.group(2) or "s"] < 60:
+        raise click.BadParameter(f"'{text}' is not an interval like 6h, 30m or 1d "
+                                 "(a minute at least)", param_hint="--every")
+    return int(match.group(1)) * _UNITS[match.group(2) or "s"]
+
+
+@directory.command("sync")
+@click.argument("url")
+@click.option("--every", help="Repeat as a scheduled job (6h, 30m, 1d) instead of once now.")
+@click.option("--stop", is_flag=True, help="Stop the repeating sync of URL.")
+@click.option("--endpoint", type=click.Choice(hsds_sync.ENDPOINTS), default="services",
+              show_default=True, help="The HSDS API list to page through.")
+@_MAPPING
+@_COUNTRY
+@click.option("--timeout", default=hsds_sync.TIMEOUT, show_default=True,
+              help="Seconds one page may take.")
+def sync(url: str, every: str | None, stop: bool, endpoint: str, mapping: str | None,
+         country: str, timeout: float) -> None:
+    """Load the services of the HSDS 3.0 API at URL as one source, replacing that source's
+    entries in one step (other entries stay). A failing API changes nothing (exit 1)."""
+    conn, prefix = _connect()
+    if stop:
+        found = hsds_sync.stop_schedule(conn, prefix, url)
+        click.echo(f"{url}: repeating sync stopped" if found else f"{url}: no repeating sync")
+        return
+    if every:
+        seconds = _seconds(every)
+        chain = hsds_sync.start_schedule(conn, prefix, url, seconds)
+        jobs.schedule_directory_sync(conn, url, hsds_sync.url_key(url), chain, 0)
+        click.echo(f"{url}: sync queued now and every {every} (the worker runs it; "
+                   "failures show in the logs and /metrics)")
+        return
+    try:
+        report = hsds_sync.sync_source(conn, prefix, url, _categories(mapping, ""),
+                                       hsds_sync.http_getter(timeout), endpoint, country)
+    except hsds_sync.SyncError as exc:
+        raise click.ClickException(f"{exc} (the directory was left as it was)") from None
+    except redis.RedisError as exc:
+        raise click.ClickException(f"Redis is not reachable: {exc}") from None
+    for warning in report.read.warnings:
+        click.echo(f"warning {warning}", err=True)
+    for rejected in report.read.rejected:
+        click.echo(f"rejected {rejected}", err=True)
+    stored = report.stored
+    click.echo(f"{url}: {report.pages} pages, {len(report.read.entries)} entries loaded "
+               f"({stored.added} new, {stored.updated} updated, {stored.unchanged} unchanged, "
+               f"{stored.removed} removed); {len(report.read.rejected)} rejected")
 
 
 def _hit_data(hit: Hit) -> dict[str, Any]:

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 PAGES_SENT = "pages_sent"
 ESCALATIONS = "escalations"
 JOB_FAILURES = "job_failures"  # field per queue: job_failures:<queue>
+DIRECTORY_SYNCS = "directory_syncs"  # HSDS syncs that loaded
+DIRECTORY_SYNC_FAILURES = "directory_sync_failures"  # HSDS syncs that changed nothing
 OPEN_CASES_SCANNED = 500  # newest urgent cases looked at for the open count
 
 
@@ -103,7 +105,10 @@ class RedisCollector(Collector):
 
         totals = {name.decode(): int(value) for name, value in totals.items()}
         for name, help_text in ((PAGES_SENT, "Pages (SMS) sent to volunteers for urgent cases"),
-                                (ESCALATIONS, "Urgent cases escalated to a further level")):
+                                (ESCALATIONS, "Urgent cases escalated to a further level"),
+                                (DIRECTORY_SYNCS, "Scheduled HSDS directory syncs that loaded"),
+                                (DIRECTORY_SYNC_FAILURES,
+                                 "Scheduled HSDS directory syncs that failed (nothing changed)")):
             counter = CounterMetricFamily(f"hotline_{name}", help_text)
             counter.add_metric([], totals.get(name, 0))
             yield counter
