@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
-from hotline import jobs
 from hotline import job_context as context
+from hotline import jobs
 from hotline import keys as hotline_keys
 from hotline.cli import main
 from hotline.config import load_config
@@ -89,7 +89,7 @@ def api():
     state = Api()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             status, body = state.answer(parts.path, parse_qs(parts.query))
             data = json.dumps(body).encode()
