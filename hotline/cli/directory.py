@@ -54,7 +54,7 @@ _COUNTRY = click.option("--country", default="",
 
 
 @directory.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--replace", is_flag=True, help="Make the directory exactly this file, in one step.")
 @_MAPPING
 @_CATEGORY
@@ -62,7 +62,8 @@ _COUNTRY = click.option("--country", default="",
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def import_(file: str, replace: bool, mapping: str | None, category: str | None,
             country: str, as_json: bool) -> None:
-    """Load FILE (CSV with our header, or HSDS 3.0 JSON). Exit 1 if any row was rejected.
+    """Load FILE (CSV with our header, HSDS 3.0 JSON, or tabular HSDS: a folder or .zip of
+    CSV tables with datapackage.json). Exit 1 if any row was rejected.
 
     Warnings (a field dropped, the entry kept) go to stderr and do not fail the import."""
     conn, prefix = _connect()

@@ -20,7 +20,7 @@ import phonenumbers
 
 from hotline.directory.gazetteer import builtin, normalize
 from hotline.directory.hours import HoursError, parse_hours, timezone_for
-from hotline.directory.hsds import Mapped, read_hsds
+from hotline.directory.hsds import Mapped, read_data, read_hsds
 from hotline.directory.rows import CSV_HEADER, LANGUAGE_WORDS, ImportFileError
 from hotline.directory.store import (
     CATEGORIES,
@@ -31,6 +31,7 @@ from hotline.directory.store import (
     entry_id,
     store_entries,
 )
+from hotline.directory.tabular import assemble, is_tabular, read_folder, read_zip
 from hotline.directory.taxonomy import CategoryMap, load_map
 
 _CATEGORY_WORDS = {
@@ -222,9 +223,28 @@ def read_csv(text: str, file: str = "<csv>") -> ReadResult:
     return collector.result
 
 
+def read_tables(files: dict[str, str], name: str, categories: CategoryMap | None = None,
+                country: str = "") -> ReadResult:
+    """Read tabular HSDS (CSV tables by file name), every entry with `name` as its source."""
+    services = assemble(files, name)
+    return read_mapped(read_data(services, name, categories or load_map(), source=name,
+                                 country=country))
+
+
 def read_file(path: str, categories: CategoryMap | None = None,
               country: str = "") -> ReadResult:
-    """Read a directory file: .json is HSDS JSON, anything else our CSV."""
+    """Read a directory file: .json is HSDS JSON; a folder or .zip is tabular HSDS
+    (CSV tables with datapackage.json); anything else our CSV."""
+    name = os.path.basename(path.rstrip("/"))
+    if os.path.isdir(path):
+        return read_tables(read_folder(path), name, categories, country)
+    if is_tabular(path):
+        try:
+            with open(path, "rb") as raw:
+                data = raw.read()
+        except OSError as exc:
+            raise ImportFileError(f"{path}: cannot read: {exc}") from None
+        return read_tables(read_zip(data, name), name, categories, country)
     try:
         with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
@@ -254,6 +274,18 @@ def read_text(text: str, name: str, categories: CategoryMap | None = None,
     read = read_csv(text, name)
     read.entries = [dataclasses.replace(e, source=name) for e in read.entries]
     return read
+
+
+def read_upload(data: bytes, name: str, categories: CategoryMap | None = None,
+                country: str = "") -> ReadResult:
+    """Read an uploaded file: a zip is tabular HSDS, else text (HSDS JSON or our CSV)."""
+    if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+        return read_tables(read_zip(data, name), name, categories, country)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(f"{name}: not UTF-8 text (save it as CSV UTF-8)") from None
+    return read_text(text, name, categories, country)
 
 
 def store_read(conn: Any, prefix: str, read: ReadResult, name: str,

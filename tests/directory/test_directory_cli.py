@@ -105,3 +105,27 @@ def test_search_ambiguous_and_unknown_places_exit_1_and_say_why(run):
     unknown = run("search", "xyzzy")
     assert unknown.exit_code == 1 and "No known place" in unknown.stderr
     assert run("search", "서울", "--category", "hospital").exit_code == 2
+
+
+HSDS = pathlib.Path(__file__).parent / "hsds"
+
+
+def test_hsds_imports_print_warnings_by_id_and_name_and_export_round_trips(run, tmp_path):
+    refused = run("import", str(HSDS / "service_full.json"))
+    assert refused.exit_code == 1
+    assert ('rejected service_full.json: service ac148810-d857-441c-9679-408f346de14b '
+            '"Community Counselling": attributes: taxonomy terms') in refused.output
+    loaded = run("import", str(HSDS / "service_full.json"), "--category", "mental_health")
+    assert loaded.exit_code == 0, loaded.output
+    assert "warning service_full.json: service ac148810" in loaded.output
+    assert "latitude/longitude: 100,101" in loaded.output
+    assert run("import", str(HSDS / "tabular"), "--category", "clinic").exit_code == 0
+    out = tmp_path / "export.json"
+    exported = run("export", "--hsds", str(out))
+    assert exported.exit_code == 0, exported.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["total_items"] == 2  # counselling (file, then tables: one id) + dental
+    again = run("import", str(out), "--json")
+    data = json.loads(again.stdout)
+    assert (data["loaded"], data["added"], data["rejected"], data["warnings"]) == (2, 0, [], [])
+    assert data["updated"] == 2  # only the source changed: it is now export.json

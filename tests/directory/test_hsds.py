@@ -174,3 +174,58 @@ def test_the_export_passes_the_schema_check_and_the_check_finds_real_faults():
             "required (address)") in problems
     assert "contents[3].organization.description: required (organization)" in problems
     assert len(problems) == 4
+
+
+TABULAR = HERE / "tabular"
+
+
+def zipped(tmp_path, folder=TABULAR, inside="hsds/") -> pathlib.Path:
+    import zipfile
+
+    path = tmp_path / "partner.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(folder.iterdir()):
+            archive.write(file, inside + file.name)
+    return path
+
+
+def test_tabular_hsds_joins_the_tables_by_their_ids():
+    result = read_file(str(TABULAR), load_map(default="mental_health"))
+    assert result.rejected == []
+    counselling, dental = sorted(result.entries, key=lambda e: e.name)
+    assert (counselling.phone, counselling.hours, counselling.languages) == (
+        "+441234234567", "thu-fri 10:00-18:00", ("ur",))
+    assert counselling.latitude is None  # latitude 100, as in the published example
+    assert dental.category == "dental"  # 'Dental Care' through attributes + taxonomy_terms
+    assert (dental.phone, dental.hours, dental.city, dental.alternate_name) == (
+        "+82200000199", "sat 09:00-13:00", "서울", "무료 치과")  # the fax line is no phone
+    assert (dental.latitude, dental.timezone, dental.cost) == (37.5663, "Asia/Seoul", "free")
+
+
+def test_a_zip_of_the_tables_reads_like_the_folder(tmp_path):
+    folder = read_file(str(TABULAR), load_map(default="mental_health"))
+    archive = read_file(str(zipped(tmp_path)), load_map(default="mental_health"))
+    assert same(archive.entries) == same(folder.entries)
+    assert {e.source for e in archive.entries} == {"partner.zip"}
+
+
+def test_datapackage_names_tables_kept_under_other_file_names(tmp_path):
+    copy = tmp_path / "renamed"
+    copy.mkdir()
+    for file in TABULAR.iterdir():
+        target = "svc.csv" if file.name == "services.csv" else file.name
+        copy.joinpath(target).write_bytes(file.read_bytes())
+    package = json.loads((TABULAR / "datapackage.json").read_text())
+    package["resources"][0]["path"] = "svc.csv"
+    (copy / "datapackage.json").write_text(json.dumps(package))
+    assert len(read_file(str(copy), load_map(default="clinic")).entries) == 2
+    (copy / "datapackage.json").unlink()
+    with pytest.raises(ImportFileError, match="no services.csv"):
+        read_file(str(copy), load_map(default="clinic"))
+
+
+def test_a_zip_that_is_no_zip_is_refused(tmp_path):
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ImportFileError, match="not a zip file"):
+        read_file(str(bad))
