@@ -87,10 +87,12 @@ def update_entry(conn: redis.Redis, prefix: str, entry_id: str,
     if entry is None:
         raise EditError(problems)
     # Fields the form does not show stay as they were (an organization set apart from the
-    # name, eligibility); dataclasses.replace keeps the entry frozen.
+    # name, eligibility, the other-language name, the source); dataclasses.replace keeps
+    # the entry frozen.
     keep_org = old.organization and old.organization != old.name
     entry = replace(entry, eligibility=old.eligibility,
-                    organization=old.organization if keep_org else entry.name)
+                    organization=old.organization if keep_org else entry.name,
+                    alternate_name=old.alternate_name, source=old.source)
     key = _generation(conn, prefix)
     if entry.id != old.id and conn.hexists(key, entry.id):
         raise EditError(["another entry has the same name and address"])

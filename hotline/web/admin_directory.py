@@ -1,8 +1,9 @@
 """Staff page for the directory (/admin/directory/): upload a file, search, edit, remove.
 
-An upload goes through the same code as `hotline directory import` (read_text, then
-store_read): the same rules, and rejected rows listed by their line. One entry is edited
-through the import's row check (hotline.directory.edit).
+An upload (our CSV, HSDS 3.0 JSON, or a zip of tabular HSDS) goes through the same code
+as `hotline directory import` (read_upload, then store_read): the same rules and the same
+category mapping file, rejected rows listed by their line or HSDS id and name, warnings
+too. One entry is edited through the import's row check (hotline.directory.edit).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from hotline import keys as hotline_keys
 from hotline.directory import edit as directory_edit
-from hotline.directory.importer import import_text
+from hotline.directory.importer import read_upload, store_read
 from hotline.directory.rows import CSV_HEADER, ImportFileError
 from hotline.directory.store import CATEGORIES
+from hotline.directory.taxonomy import load_map
 from hotline.web import runtime
 from hotline.web.auth import login_required
 
@@ -53,9 +55,11 @@ def index() -> Any:
 @bp.post("/upload")
 @login_required(role="staff")
 def upload() -> Any:
-    """Load an uploaded CSV (or HSDS JSON): good rows are stored, bad rows listed by line."""
+    """Load an uploaded CSV, HSDS JSON or HSDS zip: good rows are stored, bad rows listed
+    by line (or HSDS id and name), dropped fields as warnings."""
     sent = request.files.get("file")
     replace = request.form.get("replace") == "1"
+    category = request.form.get("category", "")
     if sent is None or not sent.filename:
         return _page({"error": "파일을 골라 주세요. Choose a file."}, 400)
     name = sent.filename.replace("\\", "/").rsplit("/", 1)[-1][:100]
@@ -63,18 +67,18 @@ def upload() -> Any:
     if len(data) > MAX_UPLOAD:
         return _page({"name": name, "error": f"the file is over {MAX_UPLOAD // 2**20} MB: "
                       "use hotline directory import"}, 413)
+    config = runtime().config
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return _page({"name": name, "error": "the file is not UTF-8 text"}, 400)
-    try:
-        read, report = import_text(runtime().redis, _prefix(), text, name, replace=replace)
+        categories = load_map(config.hsds_category_map,
+                              category if category in CATEGORIES else "")
+        read = read_upload(data, name, categories)
+        report = store_read(runtime().redis, _prefix(), read, name, replace)
     except ImportFileError as exc:
         return _page({"name": name, "error": str(exc)}, 400)
     return _page({"name": name, "loaded": len(read.entries), "added": report.added,
                   "updated": report.updated, "unchanged": report.unchanged,
                   "removed": report.removed, "replace": replace,
-                  "rejected": read.rejected})
+                  "rejected": read.rejected, "warnings": read.warnings})
 
 
 def _edit_page(entry_id: str, row: dict[str, str], problems: list[str], status: int) -> Any:

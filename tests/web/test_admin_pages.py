@@ -5,13 +5,14 @@ in a real browser are in tests/web/browser/test_admin_browser.py.
 """
 
 import io
+import pathlib
 import re
 
 import pytest
 
 from hotline import stats
 from hotline.directory import store as directory
-from hotline.directory.edit import EditError, find_entries, get_entry, update_entry
+from hotline.directory.edit import EditError, as_row, find_entries, get_entry, update_entry
 from hotline.directory.search import get_index
 from hotline.people import accounts as users
 from hotline.people import rota, rota_grid, volunteers
@@ -274,3 +275,51 @@ def test_staff_menu_links_to_the_staff_pages(client, staff):
     page = client.get("/volunteer/").get_data(as_text=True)
     for path in ("/admin/directory/", "/admin/people/", "/admin/figures/"):
         assert f'href="{path}"' in page
+
+
+HSDS = pathlib.Path(__file__).parents[1] / "directory" / "hsds"
+
+
+def upload_bytes(client, token, data: bytes, name: str, **extra):
+    form = {"csrf_token": token, "file": (io.BytesIO(data), name), **extra}
+    return client.post("/admin/directory/upload", data=form, content_type="multipart/form-data")
+
+
+def test_staff_upload_hsds_json_and_a_zip_and_see_warnings_and_each_source(client, staff,
+                                                                          store):
+    import html
+    import zipfile
+
+    conn, _ = store
+    example = (HSDS / "service_full.json").read_bytes()
+    refused = html.unescape(upload_bytes(client, staff, example, "partner.json")
+                            .get_data(as_text=True))
+    assert 'service ac148810-d857-441c-9679-408f346de14b "Community Counselling"' in refused
+    assert "--category" in refused and directory.load_entries(conn, "hotline:")[1] == []
+
+    page = upload_bytes(client, staff, example, "partner.json", category="mental_health")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="warnings"' in text
+    assert "latitude/longitude: 100,101" in text
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as handle:
+        for file in (HSDS / "tabular").iterdir():
+            handle.write(file, file.name)
+    zipped = upload_bytes(client, staff, archive.getvalue(), "tables.zip")
+    assert zipped.status_code == 200, zipped.get_data(as_text=True)
+    assert "1 건 거부 rejected" in zipped.get_data(as_text=True)  # counselling: no category
+    upload(client, staff, "\n".join([HEADER, GOOD]) + "\n", name="ours.csv")
+    listing = client.get("/admin/directory/").get_data(as_text=True)
+    sources = re.findall(r"Source: ([^<]+)</div>", listing)
+    assert sorted(sources) == ["ours.csv", "partner.json", "tables.zip"]
+
+
+def test_an_edit_keeps_the_entry_source_and_other_language_name(client, staff, store):
+    conn, _ = store
+    upload_bytes(client, staff, (HSDS / "service_full.json").read_bytes(), "partner.json",
+                 category="mental_health")
+    (entry,) = directory.load_entries(conn, "hotline:")[1]
+    row = dict(as_row(entry), description="edited")
+    saved = update_entry(conn, "hotline:", entry.id, row)
+    assert (saved.source, saved.alternate_name) == ("partner.json", "MyCity Counselling Services")
