@@ -69,6 +69,12 @@ class Api:
             wanted = path.rsplit("/", 1)[1]
             return 200, next((hsds_service(int(s["id"][-1])) for s in self.services
                               if s["id"] == wanted), {})
+        if path == "/api/service_at_locations":  # each service with its location
+            links = [{"id": f"sal-{s['id']}", "service": s,
+                      "location": hsds_service(int(s["id"][-1]))["service_at_locations"][0][
+                          "location"]} for s in self.services]
+            return 200, {"total_items": len(links), "total_pages": 1, "page_number": 1,
+                         "contents": links}
         if path != "/api/services":
             return 404, {"error": "not found"}
         page = int(query.get("page", ["1"])[0])
@@ -150,6 +156,14 @@ def test_sync_pages_through_the_api_and_replaces_only_its_own_entries(redis_conn
     again = sync(redis_conn, api)
     assert (again.stored.removed, again.stored.unchanged, again.stored.added) == (1, 4, 0)
     assert "Food Bank 4" not in names(redis_conn) and "Seoul Free Clinic" in names(redis_conn)
+
+
+def test_sync_can_page_service_at_locations_instead(redis_conn, api):
+    report = hsds_sync.sync_source(redis_conn, PREFIX, api.url, load_map(),
+                                   hsds_sync.http_getter(5), endpoint="service_at_locations")
+    assert report.stored.added == 5 and report.read.rejected == []
+    assert {e.city for e in load_entries(redis_conn, PREFIX)[1]} == {"서울"}
+    assert not any(p.startswith("/api/services") for p in api.requests)
 
 
 @pytest.mark.parametrize("fault", ["error page", "slow page", "empty page", "nothing at all"])
