@@ -1,12 +1,16 @@
-"""What volunteers read, in their own language, from the live scripts' phrases.
+"""What volunteers and callers read or hear outside the menu, from the live scripts' phrases.
 
 Every SMS a volunteer gets (urgent pages, "taken by another", the answers to ACK, NEXT,
-DONE, ON, OFF, HELP) is a phrase of the entry script (ivr_scripts/main.yaml `phrases:`,
-names in hotline.engine.volunteer_phrases), so staff edit the words and the linter checks
-them. The phrases follow the published script version (one GET to see which is current;
-a version is compiled once per process). A phrase missing from the live scripts falls back
-to English (FALLBACK); a volunteer whose languages the scripts do not speak reads the
-script's default language.
+DONE, ON, OFF, HELP), what a bridged or urgent call says to them, and the texts callers
+get outside the menu (replies to STOP, START, HELP, DELETE, the text after a call back
+that never got through, the urgent call nobody took) are phrases of the entry script
+(ivr_scripts/main.yaml `phrases:`, names in hotline.engine.volunteer_phrases), so staff
+edit the words and the linter checks them. So are the voices calls use (the script's
+`languages:` voice and speech): voice() is the one table. The phrases follow the
+published script version (one GET to see which is current; a version is compiled once
+per process). A phrase missing from the live scripts falls back to the built-in line
+(fallback_text); a volunteer whose languages the scripts do not speak reads the script's
+default language.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 import redis
 
 from hotline.engine.model import Texts
-from hotline.engine.volunteer_phrases import FALLBACK, fill
+from hotline.engine.volunteer_phrases import fallback_text, fill
 from hotline.people.volunteers import Volunteer
 
 log = logging.getLogger("hotline.people.volunteers")
@@ -32,10 +36,12 @@ _DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 class _Phrases:
     """The phrases and languages of one script version."""
 
-    def __init__(self, phrases: dict[str, Texts], languages: tuple[str, ...], default: str):
+    def __init__(self, phrases: dict[str, Texts], languages: tuple[str, ...], default: str,
+                 voices: dict[str, tuple[str, str]] | None = None):
         self.phrases = phrases
         self.languages = languages
         self.default = default
+        self.voices = voices or {}
 
 
 _cache: dict[tuple[str, str, int], _Phrases] = {}
@@ -52,7 +58,8 @@ def _compile(texts: dict[str, str]) -> _Phrases:
 
     scripts = compile_texts(texts)
     script = scripts.get(ENTRY) or next(iter(scripts.values()))
-    return _Phrases(dict(script.phrases), tuple(script.languages), script.default_language)
+    return _Phrases(dict(script.phrases), tuple(script.languages), script.default_language,
+                    {code: script.voice(code) for code in script.languages})
 
 
 def _live(conn: redis.Redis, config: dict[str, Any]) -> _Phrases:
@@ -96,7 +103,52 @@ def phrase(conn: redis.Redis, config: dict[str, Any], name: str, language: str) 
     """Phrase `name` in `language` as staff wrote it ({placeholders} not filled in)."""
     live = _live(conn, config)
     by_language = live.phrases.get(name) or {}
-    return by_language.get(language) or by_language.get(live.default) or FALLBACK[name]
+    return (by_language.get(language) or by_language.get(live.default)
+            or fallback_text(name, language))
+
+
+def has(conn: redis.Redis, config: dict[str, Any], name: str, language: str) -> bool:
+    """Whether the live scripts write phrase `name` in `language` itself."""
+    return bool((_live(conn, config).phrases.get(name) or {}).get(language))
+
+
+def spoken(conn: redis.Redis, config: dict[str, Any], code: str) -> str:
+    """`code` when the live scripts speak it, else their default language."""
+    live = _live(conn, config)
+    return code if code in live.languages else live.default
+
+
+def voice(conn: redis.Redis, config: dict[str, Any], language: str) -> tuple[str, str]:
+    """(Polly voice, speech code) for saying something in `language`: the script's
+    `languages:` entry (else the default language's). The one voice table."""
+    live = _live(conn, config)
+    found = live.voices.get(language) or live.voices.get(live.default)
+    return found or ("", "")
+
+
+def language_name(conn: redis.Redis, config: dict[str, Any], code: str, lang: str) -> str:
+    """The name of language `code` in language `lang` (phrase language_<code>), else the
+    code itself."""
+    name = f"language_{code}"
+    return text(conn, config, name, lang) if _known(conn, config, name) else code
+
+
+def topic_name(conn: redis.Redis, config: dict[str, Any], topic: str, lang: str) -> str:
+    """A request's topic in language `lang` (phrase topic_<topic>), else as stored."""
+    name = f"topic_{topic}"
+    return text(conn, config, name, lang) if _known(conn, config, name) else topic
+
+
+def waited(conn: redis.Redis, config: dict[str, Any], seconds: float, lang: str) -> str:
+    """A waiting time in hours or minutes in language `lang`: '3시간', '45 minutes'."""
+    minutes = max(1, int(seconds // 60))
+    if minutes >= 120:
+        return text(conn, config, "waited_hours", lang, n=minutes // 60)
+    return text(conn, config, "waited_minutes", lang, n=minutes)
+
+
+def _known(conn: redis.Redis, config: dict[str, Any], name: str) -> bool:
+    return bool(_live(conn, config).phrases.get(name)) or bool(fallback_text(name, ""))
 
 
 def text(conn: redis.Redis, config: dict[str, Any], name: str, lang: str, /,

@@ -16,6 +16,7 @@ from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.intake import missed_call
 from hotline.callbacks.queue import Status
+from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 from hotline.web import runtime
 from hotline.web.webhook_guard import protect
@@ -32,8 +33,8 @@ def _twiml(xml: str) -> Response:
 
 
 def _language() -> str:
-    lang = request.args.get("lang", "ko")
-    return lang if lang in bridge.VOICES else "ko"
+    app = runtime()
+    return volunteer_texts.spoken(app.redis, app.config, request.args.get("lang", "ko"))
 
 
 @bp.post("/connect")
@@ -45,14 +46,14 @@ def connect() -> Response:
     if request.form.get("Digits") != "1" or req is None or req.status != Status.CALLING:
         if req is not None:
             bridge.volunteer_leg_ended(conn, config, rid)
-        return _twiml(bridge.say_twiml(bridge.NOT_CONNECTED[lang], lang))
+        return _twiml(bridge.say_twiml(conn, config, "volunteer_not_connected", lang))
     number = callbacks.number_of(conn, config, rid)  # decrypted now, for this Dial only
     if not number:
         callbacks.close(conn, config, rid, Status.EXPIRED, app.clock())
-        return _twiml(bridge.say_twiml(bridge.NOT_CONNECTED[lang], lang))
+        return _twiml(bridge.say_twiml(conn, config, "volunteer_not_connected", lang))
     callbacks.mark_connected(conn, config, rid)
     log.info("request %s: volunteer connected, dialling the caller", rid)
-    return _twiml(bridge.connect_twiml(config, req, number, lang))
+    return _twiml(bridge.connect_twiml(conn, config, req, number, lang))
 
 
 @bp.post("/dialed")
@@ -69,10 +70,11 @@ def dialed() -> Response:
     if status == "completed":
         jobs.schedule_autoclose(app.redis, rid, app.clock() + bridge.AUTOCLOSE_AFTER)
         log.info("request %s: caller answered", rid)
-        return _twiml(bridge.say_twiml(bridge.CALL_ENDED[lang].format(id=rid), lang))
+        return _twiml(bridge.say_twiml(app.redis, app.config, "volunteer_call_ended", lang,
+                                       id=rid))
     decided = bridge.caller_missed(app.redis, app.config, req, app.clock())
     log.info("request %s: caller did not answer (%s), %s", rid, status or "?", decided)
-    return _twiml(bridge.say_twiml(bridge.CALLER_MISSED[lang], lang))
+    return _twiml(bridge.say_twiml(app.redis, app.config, "volunteer_caller_missed", lang))
 
 
 @bp.post("/status")
