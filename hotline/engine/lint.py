@@ -15,12 +15,12 @@ from collections.abc import Iterable
 
 from hotline.engine.actions import Ask, Choice, Say
 from hotline.engine.caller_words import check_script as check_caller_words
+from hotline.engine.caller_words import words_of
 from hotline.engine.loader import Problem, ScriptError, load_script, script_paths
 from hotline.engine.matching import normalize
 from hotline.engine.model import PHRASES, Context, Node, Option, Script, Texts
 from hotline.engine.segments import count_segments
 from hotline.engine.session import Session
-from hotline.engine.caller_words import words_of
 from hotline.engine.volunteer_phrases import (
     CALLER_PHRASES,
     SPOKEN_ONLY,

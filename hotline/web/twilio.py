@@ -110,7 +110,8 @@ def _converse(channel: str, make_input: Callable[[Form, Session | None], Input],
         return _twiml(sms.render(result.actions, script))
     except Exception as exc:  # noqa: BLE001  whatever broke, the caller hears the number
         _log_failure(exc, caller)
-        return _twiml(fallback(channel, caller, form.get("Body", "")))
+        return _twiml(fallback(channel, caller, form.get("Body", ""),
+                               app.scripts.entry_or_none()))
 
 
 def _count_contact(channel: str, language: str, now: float) -> None:
@@ -193,7 +194,7 @@ def _call_over_limit(read: arrival.Arrival) -> Response | None:
     except Exception as exc:  # noqa: BLE001  Redis down: the fallback at once, not later
         _log_failure(exc, caller)
         if isinstance(exc, OUTAGES):
-            return _twiml(fallback("voice", caller))
+            return _twiml(fallback("voice", caller, script=app.scripts.entry_or_none()))
         return None
 
 

@@ -23,6 +23,7 @@ from hotline.engine.emergency import emergency_number
 from hotline.engine.model import Script
 from hotline.engine.runner import Result
 from hotline.people import rota, volunteers
+from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 from hotline.urgent import intake as urgent_intake
 from hotline.web import runtime
@@ -32,24 +33,11 @@ log = logging.getLogger(__name__)
 bp = Blueprint("urgent", __name__, url_prefix="/twilio/urgent")
 protect(bp)  # signature check, one answer per delivery, fallback on failure
 
-VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US"),
-          "zh": ("Polly.Zhiyu", "cmn-CN"), "ru": ("Polly.Tatyana", "ru-RU")}
-WHISPER = {"ko": "긴급 전화입니다. 받으려면 1번을 누르세요.",
-           "en": "Urgent call. Press 1 to accept."}
-CONNECTING = {"ko": "연결합니다.", "en": "Connecting."}
-TAKEN = {"ko": "다른 분이 받았어요. 고맙습니다.", "en": "Someone else took this call. Thank you."}
-# Said to the caller when nobody accepted: neutral, with the local emergency number.
-NOBODY = {
-    "ko": "지금 바로 {emergency}에 전화하세요. 곧 다시 전화드릴게요.",
-    "en": "Please call {emergency} now. We will call you back soon.",
-    "zh": "请马上拨打{emergency}。我们会尽快给您回电。",
-    "ru": "Позвоните сейчас по номеру {emergency}. Мы скоро вам перезвоним.",
-}
 
 
-def _say(parent: VoiceResponse | Gather, text: str, language: str) -> None:
-    voice, code = VOICES.get(language, VOICES["ko"])
-    parent.say(text, voice=voice, language=code)
+def _say(parent: VoiceResponse | Gather, text: str, voice: tuple[str, str]) -> None:
+    name, speech = voice  # the script's voice for the language (volunteer_texts.voice)
+    parent.say(text, **{k: v for k, v in (("voice", name), ("language", speech)) if v})
 
 
 def _url(config: dict[str, Any], view: str, **params: str) -> str:
@@ -69,13 +57,14 @@ def dial_twiml(conn: redis.Redis, config: dict[str, Any], code: str, language: s
     urgent callback.
     """
     response = VoiceResponse()
+    voice = volunteer_texts.voice(conn, config, language)
     if before:
-        _say(response, before, language)
+        _say(response, before, voice)
     case = urgent.get(conn, config, code)
     levels = rota.current(conn, config, now)
     for index in range(step, len(levels)):
         people = [volunteers.get(conn, config, v) for v in levels[index].volunteers]
-        phones = [(p.id, p.phone, _language_of(p)) for p in people
+        phones = [(p.id, p.phone, volunteer_texts.language_of(conn, config, p)) for p in people
                   if p is not None][:10]  # Dial rings <= 10
         if not phones:
             continue
@@ -92,16 +81,11 @@ def dial_twiml(conn: redis.Redis, config: dict[str, Any], code: str, language: s
         return response
     _nobody(conn, config, case, now)
     country = case.country if case else ""
-    text = NOBODY.get(language, NOBODY["ko"]).format(emergency=emergency_number(country))
-    _say(response, text, language)
+    text = volunteer_texts.text(conn, config, "urgent_nobody", language,
+                                emergency=emergency_number(country))
+    _say(response, text, voice)
     response.hangup()
     return response
-
-
-def _language_of(person: volunteers.Volunteer) -> str:
-    """The whisper language for a volunteer: the first they speak, if we have the words."""
-    first = person.languages[0] if person.languages else "ko"
-    return first if first in WHISPER else "ko"
 
 
 def urgent_dial(conn: redis.Redis, config: dict[str, Any], script: Script, result: Result,
@@ -149,13 +133,16 @@ def _case_arg() -> str:
 @bp.post("/whisper")
 def whisper() -> Response:
     """A volunteer picked up: ask them to press 1 (voicemail never presses 1)."""
-    config, code = runtime().config, _case_arg()
-    lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
+    app, code = runtime(), _case_arg()
+    conn, config = app.redis, app.config
+    lang = volunteer_texts.spoken(conn, config, request.args.get("lang", "ko"))
+    said, voice = (volunteer_texts.text(conn, config, "urgent_whisper", lang),
+                   volunteer_texts.voice(conn, config, lang))
     response = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=8, method="POST",
                     action=_url(config, "accept", case=code, lang=lang))
-    _say(gather, f"{WHISPER[lang]} {' '.join(code)}.", lang)
-    _say(gather, WHISPER[lang], lang)
+    _say(gather, f"{said} {' '.join(code)}.", voice)
+    _say(gather, said, voice)
     response.append(gather)
     response.hangup()  # no key: this leg drops, the others keep ringing
     return _twiml(response)
@@ -166,7 +153,8 @@ def accept() -> Response:
     """The volunteer pressed a key: on 1 claim the case and connect, else hang up."""
     app = runtime()
     code = _case_arg()
-    lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
+    lang = volunteer_texts.spoken(app.redis, app.config, request.args.get("lang", "ko"))
+    voice = volunteer_texts.voice(app.redis, app.config, lang)
     response = VoiceResponse()
     person = volunteers.by_phone(app.redis, app.config, request.form.get("To", ""))
     if request.form.get("Digits") != "1" or person is None:
@@ -175,9 +163,11 @@ def accept() -> Response:
     outcome = urgent.claim(app.redis, app.config, code, person.id, app.clock())
     if outcome in ("won", "claimed"):
         log.info("urgent case %s: accepted by volunteer %s on the call", code, person.id)
-        _say(response, CONNECTING[lang], lang)  # the whisper ends: the legs are bridged
+        _say(response, volunteer_texts.text(app.redis, app.config, "volunteer_connecting",
+                                            lang), voice)  # the whisper ends: legs bridged
         return _twiml(response)
-    _say(response, TAKEN[lang], lang)
+    _say(response, volunteer_texts.text(app.redis, app.config, "urgent_call_taken", lang),
+         voice)
     response.hangup()
     return _twiml(response)
 
@@ -187,7 +177,7 @@ def dialed() -> Response:
     """The Dial ended: record the outcome, or dial the next level if nobody accepted."""
     app = runtime()
     code = _case_arg()
-    lang = request.args.get("lang", "ko") if request.args.get("lang") in WHISPER else "ko"
+    lang = volunteer_texts.spoken(app.redis, app.config, request.args.get("lang", "ko"))
     try:
         step = int(request.args.get("step", "1"))
     except ValueError:

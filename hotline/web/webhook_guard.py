@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline import replay
 from hotline.channels.fallback import fallback
+from hotline.engine.model import Script
 from hotline.privacy.vault import NumberVault
 from hotline.web import runtime
 from hotline.web.signature import check_signature
@@ -85,8 +86,16 @@ def fallback_answer() -> Response:
     except Exception as exc:  # noqa: BLE001  the fallback must not fail
         log.warning("flash number check failed (%s)", type(exc).__name__)
     channel = "sms" if request.endpoint == "twilio.incoming_sms" else "voice"
-    answer = fallback(channel, form.get("From", ""), form.get("Body", ""))
+    answer = fallback(channel, form.get("From", ""), form.get("Body", ""), _entry_script())
     return Response(str(answer), status=200, mimetype="text/xml")
+
+
+def _entry_script() -> Script | None:
+    """The loaded entry script, for the fallback's words (None: its last-resort lines)."""
+    try:
+        return runtime().scripts.entry_or_none()
+    except Exception:  # noqa: BLE001  the fallback must not fail
+        return None
 
 
 def _who() -> str:
