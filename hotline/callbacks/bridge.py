@@ -43,20 +43,20 @@ def whisper_twiml(conn: redis.Redis, config: dict[str, Any], req: Request, now: 
                   language: str) -> str:
     """TwiML the volunteer hears: the request (the phrase volunteer_whisper in their
     language), then 'press 1 to connect'."""
-    lang = volunteer_texts.spoken(conn, config, language)
-    voice = volunteer_texts.voice(conn, config, lang)
-    text = volunteer_texts.text(
-        conn, config, "volunteer_whisper", lang, id=" ".join(req.id),
-        language=volunteer_texts.language_name(conn, config, req.language, lang),
-        topic=volunteer_texts.topic_name(conn, config, req.topic, lang),
-        waited=volunteer_texts.waited(conn, config, req.age(now), lang))
+    words = volunteer_texts.live(conn, config)
+    lang = words.spoken(language)
+    voice = words.voice(lang)
+    text = words.text("volunteer_whisper", lang, id=" ".join(req.id),
+                      language=words.language_name(req.language, lang),
+                      topic=words.topic_name(req.topic, lang),
+                      waited=words.waited(req.age(now), lang))
     response = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=10, method="POST",
                     action=url(config, "connect", req.id, lang=lang))
     _say(gather, text, voice)
     _say(gather, text, voice)  # said twice: the volunteer may miss the start
     response.append(gather)
-    _say(response, volunteer_texts.text(conn, config, "volunteer_not_connected", lang), voice)
+    _say(response, words.text("volunteer_not_connected", lang), voice)
     response.hangup()
     return str(response)
 

@@ -33,8 +33,9 @@ _DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fi
                             "ivr_scripts")
 
 
-class _Phrases:
-    """The phrases and languages of one script version."""
+class Phrases:
+    """The phrases, languages and voices of one script version (a snapshot: a view that
+    needs many words asks live() once and reads them all from it)."""
 
     def __init__(self, phrases: dict[str, Texts], languages: tuple[str, ...], default: str,
                  voices: dict[str, tuple[str, str]] | None = None):
@@ -43,8 +44,51 @@ class _Phrases:
         self.default = default
         self.voices = voices or {}
 
+    def raw(self, name: str, language: str) -> str:
+        """Phrase `name` in `language` as staff wrote it ({placeholders} not filled in)."""
+        by_language = self.phrases.get(name) or {}
+        return (by_language.get(language) or by_language.get(self.default)
+                or fallback_text(name, language))
 
-_cache: dict[tuple[str, str, int], _Phrases] = {}
+    def text(self, name: str, language: str, /, **values: Any) -> str:
+        """Phrase `name` in `language`, filled in ({staff}: see the module's text())."""
+        return fill(self.raw(name, language), {k: str(v) for k, v in values.items()})
+
+    def has(self, name: str, language: str) -> bool:
+        """Whether the scripts write phrase `name` in `language` itself."""
+        return bool((self.phrases.get(name) or {}).get(language))
+
+    def spoken(self, code: str) -> str:
+        """`code` when the scripts speak it, else their default language."""
+        return code if code in self.languages else self.default
+
+    def voice(self, language: str) -> tuple[str, str]:
+        """(Polly voice, speech code) for saying something in `language`: the script's
+        `languages:` entry (else the default language's). The one voice table."""
+        return self.voices.get(language) or self.voices.get(self.default) or ("", "")
+
+    def language_name(self, code: str, language: str) -> str:
+        """The name of language `code` in `language` (phrase language_<code>), else the
+        code itself."""
+        return self._word(f"language_{code}", language, code)
+
+    def topic_name(self, topic: str, language: str) -> str:
+        """A request's topic in `language` (phrase topic_<topic>), else as stored."""
+        return self._word(f"topic_{topic}", language, topic)
+
+    def waited(self, seconds: float, language: str) -> str:
+        """A waiting time in hours or minutes in `language`: '3시간', '45 minutes'."""
+        minutes = max(1, int(seconds // 60))
+        if minutes >= 120:
+            return self.text("waited_hours", language, n=minutes // 60)
+        return self.text("waited_minutes", language, n=minutes)
+
+    def _word(self, name: str, language: str, otherwise: str) -> str:
+        known = bool(self.phrases.get(name)) or bool(fallback_text(name, ""))
+        return self.text(name, language) if known else otherwise
+
+
+_cache: dict[tuple[str, str, int], Phrases] = {}
 _lock = threading.Lock()
 
 
@@ -53,16 +97,16 @@ def _scripts_dir(config: dict[str, Any]) -> str:
     return path if os.path.isdir(path) else _DEFAULT_DIR
 
 
-def _compile(texts: dict[str, str]) -> _Phrases:
+def _compile(texts: dict[str, str]) -> Phrases:
     from hotline.scripts.versions import compile_texts
 
     scripts = compile_texts(texts)
     script = scripts.get(ENTRY) or next(iter(scripts.values()))
-    return _Phrases(dict(script.phrases), tuple(script.languages), script.default_language,
+    return Phrases(dict(script.phrases), tuple(script.languages), script.default_language,
                     {code: script.voice(code) for code in script.languages})
 
 
-def _live(conn: redis.Redis, config: dict[str, Any]) -> _Phrases:
+def live(conn: redis.Redis, config: dict[str, Any]) -> Phrases:
     """The phrases of the script version callers get now (empty when none loads)."""
     from hotline.scripts import versions as script_versions
 
@@ -83,7 +127,7 @@ def _live(conn: redis.Redis, config: dict[str, Any]) -> _Phrases:
         except Exception as exc:  # noqa: BLE001  a text must still go out: the fallback
             log.error("volunteer phrases unreadable (%s); using the built-in English",
                       type(exc).__name__)
-            found = _Phrases({}, ("en",), "en")
+            found = Phrases({}, ("en",), "en")
         if len(_cache) > 32:
             _cache.clear()
         _cache[key] = found
@@ -92,63 +136,46 @@ def _live(conn: redis.Redis, config: dict[str, Any]) -> _Phrases:
 
 def language_of(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None) -> str:
     """The volunteer's first language the scripts speak (else the scripts' default)."""
-    live = _live(conn, config)
+    now = live(conn, config)
     for code in volunteer.languages if volunteer else ():
-        if code in live.languages:
+        if code in now.languages:
             return code
-    return live.default
+    return now.default
 
 
 def phrase(conn: redis.Redis, config: dict[str, Any], name: str, language: str) -> str:
     """Phrase `name` in `language` as staff wrote it ({placeholders} not filled in)."""
-    live = _live(conn, config)
-    by_language = live.phrases.get(name) or {}
-    return (by_language.get(language) or by_language.get(live.default)
-            or fallback_text(name, language))
+    return live(conn, config).raw(name, language)
 
 
 def has(conn: redis.Redis, config: dict[str, Any], name: str, language: str) -> bool:
     """Whether the live scripts write phrase `name` in `language` itself."""
-    return bool((_live(conn, config).phrases.get(name) or {}).get(language))
+    return live(conn, config).has(name, language)
 
 
 def spoken(conn: redis.Redis, config: dict[str, Any], code: str) -> str:
     """`code` when the live scripts speak it, else their default language."""
-    live = _live(conn, config)
-    return code if code in live.languages else live.default
+    return live(conn, config).spoken(code)
 
 
 def voice(conn: redis.Redis, config: dict[str, Any], language: str) -> tuple[str, str]:
-    """(Polly voice, speech code) for saying something in `language`: the script's
-    `languages:` entry (else the default language's). The one voice table."""
-    live = _live(conn, config)
-    found = live.voices.get(language) or live.voices.get(live.default)
-    return found or ("", "")
+    """(Polly voice, speech code) for `language` from the live script's `languages:`."""
+    return live(conn, config).voice(language)
 
 
 def language_name(conn: redis.Redis, config: dict[str, Any], code: str, lang: str) -> str:
-    """The name of language `code` in language `lang` (phrase language_<code>), else the
-    code itself."""
-    name = f"language_{code}"
-    return text(conn, config, name, lang) if _known(conn, config, name) else code
+    """The name of language `code` in language `lang` (phrase language_<code>)."""
+    return live(conn, config).language_name(code, lang)
 
 
 def topic_name(conn: redis.Redis, config: dict[str, Any], topic: str, lang: str) -> str:
     """A request's topic in language `lang` (phrase topic_<topic>), else as stored."""
-    name = f"topic_{topic}"
-    return text(conn, config, name, lang) if _known(conn, config, name) else topic
+    return live(conn, config).topic_name(topic, lang)
 
 
 def waited(conn: redis.Redis, config: dict[str, Any], seconds: float, lang: str) -> str:
     """A waiting time in hours or minutes in language `lang`: '3시간', '45 minutes'."""
-    minutes = max(1, int(seconds // 60))
-    if minutes >= 120:
-        return text(conn, config, "waited_hours", lang, n=minutes // 60)
-    return text(conn, config, "waited_minutes", lang, n=minutes)
-
-
-def _known(conn: redis.Redis, config: dict[str, Any], name: str) -> bool:
-    return bool(_live(conn, config).phrases.get(name)) or bool(fallback_text(name, ""))
+    return live(conn, config).waited(seconds, lang)
 
 
 def text(conn: redis.Redis, config: dict[str, Any], name: str, lang: str, /,

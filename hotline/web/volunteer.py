@@ -54,12 +54,11 @@ def _lang(volunteer: Volunteer | None) -> str:
 
 
 def _row(req: Request, now: float) -> dict[str, Any]:
-    conn, config = runtime().redis, runtime().config
+    words = volunteer_texts.live(runtime().redis, runtime().config)
     return {"id": req.id, "masked": req.masked or "-", "language": req.language,
-            "language_name": volunteer_texts.language_name(conn, config, req.language, "ko"),
-            "topic": volunteer_texts.topic_name(conn, config, req.topic, "ko"),
-            "priority": req.priority.value,
-            "waited": volunteer_texts.waited(conn, config, req.age(now), "ko"),
+            "language_name": words.language_name(req.language, "ko"),
+            "topic": words.topic_name(req.topic, "ko"),
+            "priority": req.priority.value, "waited": words.waited(req.age(now), "ko"),
             "status": req.status.value, "note": req.note}
 
 
