@@ -34,7 +34,6 @@ bp = Blueprint("urgent", __name__, url_prefix="/twilio/urgent")
 protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 
-
 def _say(parent: VoiceResponse | Gather, text: str, voice: tuple[str, str]) -> None:
     name, speech = voice  # the script's voice for the language (volunteer_texts.voice)
     parent.say(text, **{k: v for k, v in (("voice", name), ("language", speech)) if v})
