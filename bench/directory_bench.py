@@ -26,8 +26,8 @@ import uuid
 
 from hotline.directory.gazetteer import builtin
 from hotline.directory.importer import build_entry
-from hotline.directory.search import Index
-from hotline.directory.store import CATEGORIES, get_index, store_entries
+from hotline.directory.search import Index, get_index
+from hotline.directory.store import CATEGORIES, store_entries
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from gen_directory import generate

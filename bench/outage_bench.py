@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from hotline import create_app
 from hotline.privacy.vault import new_key
-from tests.test_redis_outage import CALLER, RedisServer, free_port, post
+from tests.web.test_redis_outage import CALLER, RedisServer, free_port, post
 
 ROUNDS = 3
 

@@ -10,8 +10,12 @@ import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from hotline.config import ConfigError, Settings
+
 if TYPE_CHECKING:
     from flask import Flask
+
+__all__ = ["REQUIRED_SECRETS", "ConfigError", "Settings", "create_app"]
 
 # Settings without which a real deployment must not start (forged webhooks, guessable hashes).
 # The encryption key too: without it no call back or urgent case could keep a number.
@@ -19,18 +23,18 @@ REQUIRED_SECRETS = {"SECRET_KEY": "HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN": "TW
                     "ENCRYPTION_KEY": "HOTLINE_ENCRYPTION_KEY"}
 
 
-class ConfigError(RuntimeError):
-    """The app cannot start with this configuration; the message says what to set."""
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: settings, Redis, scripts, capabilities, blueprints.
 
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app: settings, Redis, scripts, capabilities, blueprints."""
+    `config` is a Settings, or overrides of the environment's settings (field names or the
+    old UPPER_CASE names, e.g. {"RATE_LIMIT_PER_MINUTE": 3, "CLOCK": clock}).
+    """
     from flask import Flask
 
     app = Flask(__name__)
-    configure_settings(app, config)
-    configure_logging(app)
-    configure_redis(app)
+    settings = configure_settings(app, config)
+    configure_logging(app, settings)
+    configure_redis(app, settings)
     configure_scripts(app)
     configure_capabilities(app)
     configure_blueprints(app)
@@ -40,41 +44,44 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def configure_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
-    """Defaults, then HOTLINE_*/TWILIO_* from the environment, then `config`; check secrets."""
-    from hotline.config import load_config
+def configure_settings(app: Flask, config: Settings | Mapping[str, Any] | None) -> Settings:
+    """Defaults, then HOTLINE_*/TWILIO_* from the environment, then `config`; check secrets.
 
-    settings = load_config(config)
-    missing = [name for name in REQUIRED_SECRETS if not settings.get(name)]
-    if missing and settings.get("DEMO"):
-        from hotline.ops.demo import demo_config
+    app.config gets Flask's own keys (SECRET_KEY, TESTING) with a read-only copy of the
+    settings under their UPPER_CASE names; the code reads the Settings (runtime().config).
+    """
+    from hotline.config import demo_config, load_config
 
+    settings = config if isinstance(config, Settings) else load_config(config)
+    missing = [name for name in REQUIRED_SECRETS if not getattr(settings, name.lower())]
+    if missing and settings.demo:
         settings = demo_config(settings)
-    elif missing and settings.get("TESTING"):
+    elif missing and settings.testing:
         from hotline.privacy.vault import new_key
 
         made = {"SECRET_KEY": secrets.token_hex(16), "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
                 "ENCRYPTION_KEY": new_key()}
-        settings.update({name: made[name] for name in missing})
+        settings = settings.replace(**{name.lower(): made[name] for name in missing})
     elif missing:
         names = ", ".join(REQUIRED_SECRETS[name] for name in missing)
         raise ConfigError(f"set {names} to start the hotline (or HOTLINE_DEMO=1 for a local demo)")
-    app.config.update(settings)
+    app.config.update(settings.as_flask_config())
+    return settings
 
 
-def configure_logging(app: Flask) -> None:
+def configure_logging(app: Flask, settings: Settings) -> None:
     """Structured log lines (JSON, or key=value with HOTLINE_LOG_FORMAT=text); callers
     appear only as their HMAC prefix."""
     from hotline import logs
 
-    logs.init_app(app)
+    logs.init_app(app, settings)
 
 
-def configure_redis(app: Flask) -> None:
+def configure_redis(app: Flask, settings: Settings) -> None:
     """Prepare the Redis client; it connects on first use, so a Redis outage cannot stop start."""
     from hotline.web import Runtime
 
-    app.extensions["hotline"] = Runtime(app.config)
+    app.extensions["hotline"] = Runtime(settings)
 
 
 def configure_scripts(app: Flask) -> None:
@@ -83,7 +90,8 @@ def configure_scripts(app: Flask) -> None:
     from hotline.engine.loader import load_scripts
     from hotline.scripts import live as live_scripts
 
-    app.extensions["hotline"].scripts.replace(load_scripts(app.config["SCRIPTS_DIR"]))
+    runtime = app.extensions["hotline"]
+    runtime.scripts.replace(load_scripts(runtime.config.scripts_dir))
     live_scripts.init_app(app)
 
 
@@ -102,6 +110,7 @@ def configure_capabilities(app: Flask) -> None:
     capabilities.register("callback_request", callback_intake.request_capability)
     capabilities.register("callback_cancel", callback_intake.cancel_capability)
     capabilities.register("urgent", urgent_intake.urgent_capability)
+    capabilities.register("urgent_dial", urgent_intake.dial_capability)
 
 
 def configure_security(app: Flask) -> None:

@@ -1,80 +1,209 @@
-"""Configuration: defaults, then HOTLINE_*/TWILIO_* from the environment, then overrides."""
+"""Configuration: defaults, then HOTLINE_*/TWILIO_* from the environment, then overrides.
+
+`Settings` is read once (`load_config()` / `Settings.from_env()`), checked and typed there;
+everything else reads its attributes (`config.rate_limit_per_minute`). A value that does
+not parse is a ConfigError naming the variable, said in one line by the CLI.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-# name -> (environment variable, default). Read only when load_config() is called.
+from cryptography.fernet import Fernet
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+def _env(var: str) -> dict[str, str]:
+    return {"env": var}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the hotline, one field each (its environment variable beside it)."""
+
+    redis_url: str | None = field(default=None, metadata=_env("HOTLINE_REDIS_URL"))
+    data_dir: str = field(default="instance", metadata=_env("HOTLINE_DATA_DIR"))
+    public_url: str = field(default="http://127.0.0.1:5000", metadata=_env("HOTLINE_PUBLIC_URL"))
+    secret_key: str | None = field(default=None, repr=False,
+                                metadata=_env("HOTLINE_SECRET_KEY"))
+    encryption_key: str | None = field(default=None, repr=False,
+                                    metadata=_env("HOTLINE_ENCRYPTION_KEY"))
+    scripts_dir: str = field(default="ivr_scripts", metadata=_env("HOTLINE_SCRIPTS_DIR"))
+    # seconds between version checks
+    scripts_refresh: float = field(default=1.0, metadata=_env("HOTLINE_SCRIPTS_REFRESH"))
+    twilio_account_sid: str | None = field(default=None, metadata=_env("TWILIO_ACCOUNT_SID"))
+    twilio_auth_token: str | None = field(default=None, repr=False,
+                                       metadata=_env("TWILIO_AUTH_TOKEN"))
+    hotline_number: str = field(default="+15005550006", metadata=_env("HOTLINE_NUMBER"))
+    key_prefix: str = field(default="hotline:", metadata=_env("HOTLINE_KEY_PREFIX"))
+    demo: bool = field(default=False, metadata=_env("HOTLINE_DEMO"))
+    session_ttl: int = field(default=1800, metadata=_env("HOTLINE_SESSION_TTL"))
+    redis_timeout: float = field(default=0.3, metadata=_env("HOTLINE_REDIS_TIMEOUT"))
+    # rings here become callback requests
+    flash_number: str | None = field(default=None, metadata=_env("HOTLINE_FLASH_NUMBER"))
+    # promised wait until there is data
+    callback_hours: int = field(default=24, metadata=_env("HOTLINE_CALLBACK_HOURS"))
+    callback_number_ttl: int = field(default=7 * 86400,
+                                     metadata=_env("HOTLINE_CALLBACK_NUMBER_TTL"))
+    missed_call_window: int = field(default=3600, metadata=_env("HOTLINE_MISSED_CALL_WINDOW"))
+    # short calls to the main number count as missed calls
+    missed_call_on_main: bool = field(default=False, metadata=_env("HOTLINE_MISSED_CALL_ON_MAIN"))
+    missed_call_seconds: int = field(default=5, metadata=_env("HOTLINE_MISSED_CALL_SECONDS"))
+    # loaded when Redis holds no directory
+    directory_file: str | None = field(default=None, metadata=_env("HOTLINE_DIRECTORY_FILE"))
+    # the day boundary of the figures
+    stats_timezone: str = field(default="UTC", metadata=_env("HOTLINE_STATS_TIMEZONE"))
+    # texts per caller and minute; 0: off
+    rate_limit_per_minute: int = field(default=20,
+                                       metadata=_env("HOTLINE_RATE_LIMIT_PER_MINUTE"))
+    # calls per caller and minute; 0: off
+    voice_rate_limit_per_minute: int = field(
+        default=6, metadata=_env("HOTLINE_VOICE_RATE_LIMIT_PER_MINUTE"))
+    # trusted proxies setting X-Forwarded-For
+    proxy_hops: int = field(default=0, metadata=_env("HOTLINE_PROXY_HOPS"))
+    # closed callbacks/cases become counts after this; a fraction is allowed (tests, trials)
+    retention_days: float = field(default=7, metadata=_env("HOTLINE_RETENTION_DAYS"))
+    # seconds between scheduled purges
+    purge_interval: int = field(default=3600, metadata=_env("HOTLINE_PURGE_INTERVAL"))
+    log_level: str = field(default="INFO", metadata=_env("HOTLINE_LOG_LEVEL"))
+    # json lines, or text (key=value)
+    log_format: str = field(default="json", metadata=_env("HOTLINE_LOG_FORMAT"))
+    # /metrics needs it unless on loopback
+    metrics_token: str | None = field(default=None, repr=False,
+                                   metadata=_env("HOTLINE_METRICS_TOKEN"))
+    # who volunteers not paged may ask
+    staff_contact: str | None = field(default=None, metadata=_env("HOTLINE_STAFF_CONTACT"))
+    # callback requests held at once by one volunteer
+    volunteer_max_requests: int = field(default=1,
+                                        metadata=_env("HOTLINE_VOLUNTEER_MAX_REQUESTS"))
+    # Not read from the environment: set by tests and the transcript runner.
+    testing: bool = False  # Flask's TESTING; missing secrets are made up
+    clock: Callable[[], float] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then the environment, then `overrides` (field names or the old
+        UPPER_CASE names); every value checked and converted here, once."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            var = f.metadata.get("env")
+            raw = env.get(var) if var else None
+            if var and raw not in (None, ""):
+                values[f.name] = _coerce(f, raw, var)
+        for name, value in overrides.items():
+            f = _field(name)
+            values[f.name] = _coerce(f, value, name)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` (field names), checked like the environment's values."""
+        return dataclasses.replace(
+            self, **{name: _coerce(_field(name), value, name) for name, value in changes.items()})
+
+    def as_flask_config(self) -> dict[str, Any]:
+        """The settings under their old UPPER_CASE names: Flask's own (SECRET_KEY, TESTING)
+        and a read-only copy for tests. The code reads the Settings, never this copy."""
+        return {f.name.upper(): getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name != "clock"}
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+# name -> (environment variable, default): the environment contract, for docs and tests.
 SETTINGS: dict[str, tuple[str, Any]] = {
-    "REDIS_URL": ("HOTLINE_REDIS_URL", None),
-    "DATA_DIR": ("HOTLINE_DATA_DIR", "instance"),
-    "PUBLIC_URL": ("HOTLINE_PUBLIC_URL", "http://127.0.0.1:5000"),
-    "SECRET_KEY": ("HOTLINE_SECRET_KEY", None),
-    "ENCRYPTION_KEY": ("HOTLINE_ENCRYPTION_KEY", None),
-    "SCRIPTS_DIR": ("HOTLINE_SCRIPTS_DIR", "ivr_scripts"),
-    "SCRIPTS_REFRESH": ("HOTLINE_SCRIPTS_REFRESH", 1.0),  # seconds between version checks
-    "TWILIO_ACCOUNT_SID": ("TWILIO_ACCOUNT_SID", None),
-    "TWILIO_AUTH_TOKEN": ("TWILIO_AUTH_TOKEN", None),
-    "HOTLINE_NUMBER": ("HOTLINE_NUMBER", "+15005550006"),
-    "KEY_PREFIX": ("HOTLINE_KEY_PREFIX", "hotline:"),
-    "DEMO": ("HOTLINE_DEMO", False),
-    "SESSION_TTL": ("HOTLINE_SESSION_TTL", 1800),
-    "REDIS_TIMEOUT": ("HOTLINE_REDIS_TIMEOUT", 0.3),
-    "FLASH_NUMBER": ("HOTLINE_FLASH_NUMBER", None),  # rings here become callback requests
-    "CALLBACK_HOURS": ("HOTLINE_CALLBACK_HOURS", 24),  # promised wait until there is data
-    "CALLBACK_NUMBER_TTL": ("HOTLINE_CALLBACK_NUMBER_TTL", 7 * 86400),
-    "MISSED_CALL_WINDOW": ("HOTLINE_MISSED_CALL_WINDOW", 3600),
-    "MISSED_CALL_ON_MAIN": ("HOTLINE_MISSED_CALL_ON_MAIN", False),  # short calls = missed
-    "MISSED_CALL_SECONDS": ("HOTLINE_MISSED_CALL_SECONDS", 5),
-    "DIRECTORY_FILE": ("HOTLINE_DIRECTORY_FILE", None),  # loaded when Redis holds no directory
-    "STATS_TIMEZONE": ("HOTLINE_STATS_TIMEZONE", "UTC"),  # the day boundary of the figures
-    "RATE_LIMIT_PER_MINUTE": ("HOTLINE_RATE_LIMIT_PER_MINUTE", 20),  # texts per caller; 0: off
-    "VOICE_RATE_LIMIT_PER_MINUTE": ("HOTLINE_VOICE_RATE_LIMIT_PER_MINUTE", 6),  # calls; 0: off
-    "PROXY_HOPS": ("HOTLINE_PROXY_HOPS", 0),  # trusted proxies setting X-Forwarded-For
-    "RETENTION_DAYS": ("HOTLINE_RETENTION_DAYS", 7),  # closed callbacks/cases: counts after this
-    "PURGE_INTERVAL": ("HOTLINE_PURGE_INTERVAL", 3600),  # seconds between scheduled purges
-    "LOG_LEVEL": ("HOTLINE_LOG_LEVEL", "INFO"),
-    "LOG_FORMAT": ("HOTLINE_LOG_FORMAT", "json"),  # json lines, or text (key=value)
-    "METRICS_TOKEN": ("HOTLINE_METRICS_TOKEN", None),  # /metrics needs it unless on loopback
-    "STAFF_CONTACT": ("HOTLINE_STAFF_CONTACT", None),  # who volunteers not paged may ask
-    "VOLUNTEER_MAX_REQUESTS": ("HOTLINE_VOLUNTEER_MAX_REQUESTS", 1),  # held at once by one
-}
-
-_INTS = {"SESSION_TTL", "CALLBACK_HOURS", "CALLBACK_NUMBER_TTL", "MISSED_CALL_WINDOW",
-         "MISSED_CALL_SECONDS"}
-_INTS |= {"RATE_LIMIT_PER_MINUTE", "VOICE_RATE_LIMIT_PER_MINUTE", "PROXY_HOPS"}
-_INTS |= {"PURGE_INTERVAL", "VOLUNTEER_MAX_REQUESTS"}
-_FLOATS_OR_INTS = {"RETENTION_DAYS"}  # days; a fraction is allowed (tests, trials)
-_FLOATS = {"REDIS_TIMEOUT", "SCRIPTS_REFRESH"}
-_BOOLS = {"DEMO", "MISSED_CALL_ON_MAIN"}
+    name.upper(): (f.metadata["env"], f.default) for name, f in _FIELDS.items()
+    if "env" in f.metadata}
 
 
-def _coerce(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name in _INTS:
-        return int(value)
-    if name in _FLOATS:
-        return float(value)
-    if name in _FLOATS_OR_INTS:
-        number = float(value)
-        return int(number) if number.is_integer() else number
-    if name in _BOOLS and isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return value
+def _field(name: str) -> dataclasses.Field[Any]:
+    f = _FIELDS.get(name) or _FIELDS.get(name.lower())
+    if f is None:
+        raise ConfigError(f"unknown setting {name}")
+    return f
 
 
-def load_config(
-    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _coerce(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
+    """Return `value` as the field's type; a ConfigError naming `source` if it is not one."""
+    if value is None or f.name == "clock":
+        return value
+    kind = str(f.type)
+    try:
+        if kind.startswith("bool"):
+            if isinstance(value, str):
+                word = value.strip().lower()
+                if word not in _TRUE | _FALSE:
+                    raise ValueError(value)
+                return word in _TRUE
+            return bool(value)
+        if kind.startswith("int"):
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if kind.startswith("float"):
+            number = float(value)
+            if f.name == "retention_days" and number.is_integer():
+                return int(number)  # said as "7 days", not "7.0"
+            return number
+        return str(value)
+    except (TypeError, ValueError):
+        wanted = kind.split(" ")[0].replace("int", "a whole number").replace("float", "a number")
+        wanted = wanted.replace("bool", "1/0, true/false, yes/no or on/off")
+        raise ConfigError(f"{source}={value!r} is not {wanted}") from None
+
+
+def load_config(overrides: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> Settings:
     """Return the settings: defaults, then the environment, then overrides."""
-    env = os.environ if environ is None else environ
-    config: dict[str, Any] = {}
-    for name, (var, default) in SETTINGS.items():
-        raw = env.get(var)
-        config[name] = _coerce(name, raw if raw not in (None, "") else default)
-    for name, value in (overrides or {}).items():
-        config[name] = _coerce(name, value)
+    return Settings.from_env(environ, **dict(overrides or {}))
+
+
+def environment_config() -> Settings:
+    """Read the configuration from the environment (demo secrets filled in demo mode):
+    what the command line and the job worker run with."""
+    config = load_config()
+    if config.demo:
+        config = demo_config(config)
     return config
+
+
+# Demo mode: secrets generated once and kept under the data directory, said out loud.
+SECRETS_FILE = "demo-secrets.json"
+
+
+def demo_secrets(data_dir: str) -> tuple[dict[str, str], bool]:
+    """Return the demo's secrets (made and saved on first use) and whether they are new."""
+    path = os.path.join(data_dir, SECRETS_FILE)
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle), False
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
+    }
+    os.makedirs(data_dir, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(values, handle)
+    return values, True
+
+
+def demo_config(base: Settings) -> Settings:
+    """Return `base` with DEMO on and any missing secret filled from the demo secrets."""
+    values, _ = demo_secrets(base.data_dir or "instance")
+    missing = {name.lower(): value for name, value in values.items()
+               if not getattr(base, name.lower())}
+    return base.replace(demo=True, **missing)

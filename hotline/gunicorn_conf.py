@@ -49,4 +49,4 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
     except ImportError:  # the baseline app of bench/ runs without prometheus_client
         return
-    multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import redis
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
+
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 
 URGENT = "urgent"  # pages for urgent cases: a person within minutes
 CALLBACKS = "callbacks"  # bridged calls for the callback queue
@@ -27,7 +29,7 @@ CALL_RETRY = Retry(max=2, interval=[15, 60])
 SMS_RETRY = Retry(max=3, interval=[30, 120, 600])
 # Housekeeping (put a request back, close it): cheap and guarded, so simply run it again.
 # Every job has a Retry: a job whose worker died mid-job is run again only while it has
-# retries left (workers/recovery.py, and RQ's own cleanup of abandoned jobs).
+# retries left (hotline/ops/recovery.py, and RQ's own cleanup of abandoned jobs).
 HOUSEKEEPING_RETRY = Retry(max=3, interval=[10, 60, 300])
 CALL_TIMEOUT = 60  # seconds one call job may run
 RESULT_TTL = 3600
@@ -45,7 +47,7 @@ def enqueue_call_volunteer(conn: redis.Redis, request_id: str, volunteer_id: str
     """Ring the volunteer who took request_id (one job per take: a retry adds nothing)."""
     return queue(conn, CALLBACKS).enqueue(
         "workers.calls.call_volunteer", request_id, volunteer_id,
-        job_id=f"call-{request_id}-{int(taken * 1000)}", retry=CALL_RETRY,
+        job_id=hotline_keys.call_job(request_id, taken), retry=CALL_RETRY,
         job_timeout=CALL_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
     )
 
@@ -56,7 +58,7 @@ def schedule_requeue(conn: redis.Redis, request_id: str, at: float, attempt: int
     when = datetime.fromtimestamp(at, UTC)
     job: Job = queue(conn, CALLBACKS).enqueue_at(
         when, "workers.calls.requeue_request", request_id,
-        job_id=f"requeue-{request_id}-{attempt}", result_ttl=RESULT_TTL,
+        job_id=hotline_keys.requeue_job(request_id, attempt), result_ttl=RESULT_TTL,
         retry=HOUSEKEEPING_RETRY,
     )
     return job
@@ -66,7 +68,7 @@ def schedule_autoclose(conn: redis.Redis, request_id: str, at: float) -> Job:
     """Close request_id at `at` if the volunteer spoke with the caller but never sent DONE."""
     job: Job = queue(conn, DEFAULT).enqueue_at(
         datetime.fromtimestamp(at, UTC), "workers.calls.close_if_talked", request_id,
-        job_id=f"autoclose-{request_id}", result_ttl=RESULT_TTL, retry=HOUSEKEEPING_RETRY,
+        job_id=hotline_keys.autoclose_job(request_id), result_ttl=RESULT_TTL, retry=HOUSEKEEPING_RETRY,
     )
     return job
 
@@ -75,14 +77,14 @@ def enqueue_tried_sms(conn: redis.Redis, request_id: str) -> Job:
     """Tell the caller of request_id, once, that we tried to call (then close it)."""
     return queue(conn, DEFAULT).enqueue(
         "workers.calls.send_tried_sms", request_id,
-        job_id=f"tried-{request_id}", retry=SMS_RETRY, result_ttl=RESULT_TTL,
+        job_id=hotline_keys.tried_job(request_id), retry=SMS_RETRY, result_ttl=RESULT_TTL,
     )
 
 
 PURGE_INTERVAL = 3600  # default seconds between retention purges (PURGE_INTERVAL)
 
 
-def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = None,
+def schedule_purge(conn: redis.Redis, config: Settings, now: float | None = None,
                    after: str = "") -> Job:
     """Schedule the retention purge at the start of the next time slot (after the slot of
     the purge job `after`, when one names itself).
@@ -90,19 +92,20 @@ def schedule_purge(conn: redis.Redis, config: dict[str, Any], now: float | None 
     The job id names the slot, so every worker starting and every purge finishing ask
     for the same job: it runs once per slot however many of them there are.
     """
-    interval = max(60, int(config.get("PURGE_INTERVAL") or PURGE_INTERVAL))
+    interval = max(60, int(config.purge_interval or PURGE_INTERVAL))
     slot = int((time.time() if now is None else now) // interval) + 1
-    if after.startswith("purge-") and after[6:].isdigit():
-        slot = max(slot, int(after[6:]) + 1)  # a purge run early must not schedule itself
+    after_slot = hotline_keys.purge_slot(after)
+    if after_slot is not None:
+        slot = max(slot, after_slot + 1)  # a purge run early must not schedule itself
     job: Job = queue(conn, DEFAULT).enqueue_at(
         datetime.fromtimestamp(slot * interval, UTC), "workers.housekeeping.purge",
-        job_id=f"purge-{slot}", result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
+        job_id=hotline_keys.purge_job(slot), result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
         job_timeout=600,
     )
     return job
 
 
-def ensure_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = None) -> Job | None:
+def ensure_purge(conn: redis.Redis, config: Settings, now: float | None = None) -> Job | None:
     """Schedule the retention purge unless one is already waiting, queued or running.
 
     The purge schedules its own successor, so a lost job (Redis restarted without its
@@ -110,11 +113,11 @@ def ensure_purge(conn: redis.Redis, config: dict[str, Any], now: float | None = 
     every worker's maintenance calls this. Returns the job scheduled, None when one was
     there already.
     """
-    interval = max(60, int(config.get("PURGE_INTERVAL") or PURGE_INTERVAL))
+    interval = max(60, int(config.purge_interval or PURGE_INTERVAL))
     slot = int((time.time() if now is None else now) // interval) + 1
     pending = {s.value for s in (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.STARTED,
                                  JobStatus.DEFERRED)}
-    for job_id in (f"purge-{slot}", f"purge-{slot - 1}"):  # the next, or one due now
+    for job_id in (hotline_keys.purge_job(slot), hotline_keys.purge_job(slot - 1)):  # the next, or one due now
         status = conn.hget(f"{Job.redis_job_namespace_prefix}{job_id}", "status")
         if status is not None and status.decode() in pending:  # type: ignore[union-attr]
             return None

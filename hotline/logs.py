@@ -17,7 +17,10 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
 E164 = re.compile(r"\+\d{7,15}")
 # LogRecord attributes that are not extra fields given by the caller of the logger.
@@ -81,10 +84,9 @@ def configure(level: int | str = logging.INFO, style: str = "json",
     return out
 
 
-def init_app(app: Any) -> None:
+def init_app(app: Any, settings: Settings) -> None:
     """Structured logs for the web app, unless testing or a host (gunicorn --log-config)
     already set a handler on the hotline logger."""
     if app.testing or logging.getLogger("hotline").handlers:
         return
-    configure(str(app.config.get("LOG_LEVEL") or "INFO").upper(),
-              str(app.config.get("LOG_FORMAT") or "json"))
+    configure(settings.log_level.upper(), settings.log_format)

@@ -12,6 +12,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from hotline.config import Settings
+
 _embedded: dict[str, Any] = {}
 _lock = threading.Lock()
 
@@ -59,21 +61,21 @@ def _shutdown(server: Any) -> None:
         pass
 
 
-def connect(config: dict[str, Any], *, fast: bool = False) -> redis.Redis:
+def connect(config: Settings, *, fast: bool = False) -> redis.Redis:
     """Return a plain redis.Redis for the configured server.
 
     `fast=True` is for webhooks: every command gives up after REDIS_TIMEOUT (0.3 s) with no
     retry, so a caller gets the fallback answer within a second when Redis is down or hung.
     Otherwise (workers, commands) blocking reads may wait; only connecting is bounded.
     """
-    timeout = float(config.get("REDIS_TIMEOUT") or 0.3)
+    timeout = float(config.redis_timeout or 0.3)
     options: dict[str, Any] = {"socket_connect_timeout": timeout if fast else 5.0}
     if fast:
         options.update(socket_timeout=timeout, retry=Retry(NoBackoff(), 0))
-    url = config.get("REDIS_URL")
+    url = config.redis_url
     if url:
         return redis.Redis.from_url(url, **options)
-    socket_path = embedded_socket(config.get("DATA_DIR") or "instance")
+    socket_path = embedded_socket(config.data_dir or "instance")
     return redis.Redis(unix_socket_path=socket_path, **options)
 
 
@@ -87,3 +89,20 @@ def lua(conn: redis.Redis, text: str) -> Any:
     if script is None:
         script = _scripts[text] = conn.register_script(text)
     return lambda keys, args: script(keys, args, client=conn)
+
+
+# A Lua function for scripts that open a record once: a callback request, an urgent case.
+# open_once(seen_key, open_key, stem, field, states) returns the id `seen_key` already
+# names (a retried delivery; then true), else the id the caller's `open_key` names while
+# its record (`stem` .. id) has `field` in the set `states` (then false), else nil.
+OPEN_ONCE = """
+local function open_once(seen_key, open_key, stem, field, states)
+  if seen_key ~= '' then
+    local seen = redis.call('GET', seen_key)
+    if seen then return seen, true end
+  end
+  local open = redis.call('GET', open_key)
+  if open and states[redis.call('HGET', stem .. open, field)] then return open, false end
+  return nil, false
+end
+"""

@@ -1,6 +1,6 @@
 """The replay cache: answers kept for Twilio's retries, and the callers they are about.
 
-The webhook guard (web/webhook_guard.py) keeps the answer to a first delivery, Fernet-
+The replay guard (conversation/replay_guard.py) keeps the answer to a first delivery, Fernet-
 sealed, under an HMAC of the request for REPLAY_TTL, so a retry gets the same answer and
 changes nothing. An answer may hold a caller's number (a bridged call's
 <Dial><Number>) or what the hotline told them, so each kept answer is also listed under
@@ -18,24 +18,23 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.numbers import to_e164
-from hotline.privacy.vault import number_hash
+from hotline.privacy.domain import Caller, Erased
+from hotline.privacy.vault import caller_hash
 
 REPLAY_TTL = 900  # seconds an answer is kept for a retried delivery (Twilio retries in minutes)
 
 
-def _prefix(config: dict[str, Any]) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}replay:"
-
-
-def answer_key(config: dict[str, Any], digest: str) -> str:
+def answer_key(config: Settings, digest: str) -> str:
     """The key of one delivery's answer (`digest`: an HMAC of the request)."""
-    return f"{_prefix(config)}{digest}"
+    return hotline_keys.of(config).replay_answer(digest)
 
 
-def index_key(config: dict[str, Any], caller_hash: str) -> str:
+def index_key(config: Settings, caller_hash: str) -> str:
     """The set of answer keys that are about one caller (by the caller's HMAC)."""
-    return f"{_prefix(config)}of:{caller_hash}"
+    return hotline_keys.of(config).replay_index(caller_hash)
 
 
 def _dialled(answer: str) -> list[str]:
@@ -53,18 +52,17 @@ def _dialled(answer: str) -> list[str]:
     return found
 
 
-def about(config: dict[str, Any], sender: str, answer: str) -> set[str]:
+def about(config: Settings, sender: str, answer: str) -> set[str]:
     """The HMACs of the callers an answer is about: its sender, and whoever it dials.
 
     The hotline's own numbers (a bridged call's leg comes From the hotline) are left out.
     """
-    secret = str(config.get("SECRET_KEY") or "")
-    own = {to_e164(str(config.get(name) or "")) for name in ("HOTLINE_NUMBER", "FLASH_NUMBER")}
+    own = {to_e164(number or "") for number in (config.hotline_number, config.flash_number)}
     numbers = {to_e164(n) for n in (sender, *_dialled(answer))} - own - {None}
-    return {number_hash(secret, n) for n in numbers if n}
+    return {caller_hash(config, n) for n in numbers if n}
 
 
-def keep(pipe: Any, config: dict[str, Any], key: str, sealed: str,
+def keep(pipe: Any, config: Settings, key: str, sealed: str,
          callers: Iterable[str]) -> None:
     """Add to `pipe`: the sealed answer (only over its claim) and its place in the list
     of each caller it is about, all with REPLAY_TTL."""
@@ -75,7 +73,7 @@ def keep(pipe: Any, config: dict[str, Any], key: str, sealed: str,
         pipe.expire(index, REPLAY_TTL)
 
 
-def forget(conn: redis.Redis, config: dict[str, Any], caller_hashes: Iterable[str]) -> int:
+def forget(conn: redis.Redis, config: Settings, caller_hashes: Iterable[str]) -> int:
     """Delete every kept answer about these callers, and their lists; return how many."""
     indexes = [index_key(config, h) for h in caller_hashes]
     pipe = conn.pipeline(transaction=False)
@@ -86,3 +84,15 @@ def forget(conn: redis.Redis, config: dict[str, Any], caller_hashes: Iterable[st
     if indexes:
         conn.delete(*indexes)
     return erased
+
+
+def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
+                 now: float) -> Erased:
+    """Erasure's part here (hotline.privacy.domain.Keeper): the answers about the caller."""
+    return Erased(counts={"replay_answers": forget(conn, config, caller.hashes)})
+
+
+def purge(conn: redis.Redis, config: Settings, now: float,
+          cutoff: float) -> dict[str, int]:
+    """Nothing: kept answers expire after REPLAY_TTL (the TTL walk enforces it)."""
+    return {}

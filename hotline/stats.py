@@ -22,6 +22,9 @@ from zoneinfo import ZoneInfo
 
 import redis
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
+
 log = logging.getLogger(__name__)
 
 TTL = 90 * 86400  # seconds a day's figures are kept
@@ -29,20 +32,16 @@ SAMPLE_CAP = 2000  # wait samples kept per day and series (enough for a median)
 SAMPLES = ("callback_wait", "urgent_ack")
 
 
-def _prefix(config: dict[str, Any]) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}stats:"
-
-
-def day_of(config: dict[str, Any], at: float) -> str:
+def day_of(config: Settings, at: float) -> str:
     """Return the day ('2026-11-25') that the instant `at` falls on in STATS_TIMEZONE."""
-    zone = ZoneInfo(str(config.get("STATS_TIMEZONE") or "UTC"))
+    zone = ZoneInfo(str(config.stats_timezone or "UTC"))
     return datetime.fromtimestamp(at, zone).date().isoformat()
 
 
-def add_counts(pipe: Any, config: dict[str, Any], at: float, counts: dict[str, int],
+def add_counts(pipe: Any, config: Settings, at: float, counts: dict[str, int],
                samples: dict[str, float] | None = None) -> None:
     """Queue counter increments (and wait samples) for the day of `at` onto `pipe`."""
-    key = _prefix(config) + day_of(config, at)
+    key = hotline_keys.of(config).stats_day(day_of(config, at))
     for name, amount in counts.items():
         pipe.hincrby(key, name, amount)
     pipe.expire(key, TTL)
@@ -53,7 +52,7 @@ def add_counts(pipe: Any, config: dict[str, Any], at: float, counts: dict[str, i
         pipe.expire(sample_key, TTL)
 
 
-def count(conn: redis.Redis, config: dict[str, Any], at: float, counts: dict[str, int],
+def count(conn: redis.Redis, config: Settings, at: float, counts: dict[str, int],
           samples: dict[str, float] | None = None) -> None:
     """Add to the day's counters in one round trip; a failure is logged, never raised."""
     try:
@@ -64,18 +63,23 @@ def count(conn: redis.Redis, config: dict[str, Any], at: float, counts: dict[str
         log.warning("figures not counted (%s)", type(exc).__name__)
 
 
-def count_contact(conn: redis.Redis, config: dict[str, Any], at: float, channel: str,
+def count_contact(conn: redis.Redis, config: Settings, at: float, channel: str,
                   language: str) -> None:
     """A caller began a new conversation by SMS or voice, in this language."""
-    count(conn, config, at, {f"contact:{channel}:{language or 'unknown'}": 1})
+    count(conn, config, at, contact_counts(channel, language))
 
 
-def count_missed_call(conn: redis.Redis, config: dict[str, Any], at: float) -> None:
+def contact_counts(channel: str, language: str) -> dict[str, int]:
+    """The counters of a new conversation (for a pipeline that adds them itself)."""
+    return {f"contact:{channel}:{language or 'unknown'}": 1}
+
+
+def count_missed_call(conn: redis.Redis, config: Settings, at: float) -> None:
     """A missed call became a callback request."""
     count(conn, config, at, {"missed_call": 1})
 
 
-def count_opt_out(conn: redis.Redis, config: dict[str, Any], at: float) -> None:
+def count_opt_out(conn: redis.Redis, config: Settings, at: float) -> None:
     """A caller opted out (STOP): for the opt-out series of the figures page."""
     count(conn, config, at, {"opt_out": 1})
 
@@ -108,18 +112,18 @@ def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def days_until(config: dict[str, Any], now: float, days: int) -> list[str]:
+def days_until(config: Settings, now: float, days: int) -> list[str]:
     """Return the last `days` days up to and including today, oldest first."""
     today = date.fromisoformat(day_of(config, now))
     return [(today - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
 
 
-def read_days(conn: redis.Redis, config: dict[str, Any], now: float, days: int = 14) -> list[Day]:
+def read_days(conn: redis.Redis, config: Settings, now: float, days: int = 14) -> list[Day]:
     """Return the figures of the last `days` days (oldest first), in one round trip."""
     names = days_until(config, now, days)
     pipe = conn.pipeline(transaction=False)
     for name in names:
-        key = _prefix(config) + name
+        key = hotline_keys.of(config).stats_day(name)
         pipe.hgetall(key)
         for series in SAMPLES:
             pipe.lrange(f"{key}:{series}", 0, -1)

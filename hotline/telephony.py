@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from hotline.config import Settings
+
 OUTBOX_FILE = "outbox.jsonl"
 
 Clock = Callable[[], float]
@@ -109,49 +111,6 @@ class OptedOut(Exception):
     """The number sent STOP: no SMS may go to it until START (Twilio refuses it too)."""
 
 
-class OptOutGuard:
-    """A transport that refuses SMS to opted-out numbers (looked up by HMAC).
-
-    Calls pass (a call back is what the caller asked for), and so do pages and texts to
-    registered volunteers. When Twilio itself says the number is unsubscribed (error
-    21610, e.g. a STOP the webhook never saw), the opt-out is recorded here too.
-    """
-
-    def __init__(self, inner: Transport, conn: Any, config: dict[str, Any],
-                 clock: Clock | None = None):
-        self.inner, self.conn, self.config, self.clock = inner, conn, config, clock
-
-    def _refused(self, to: str) -> bool:
-        from hotline.people import volunteers
-        from hotline.privacy import optout
-
-        return (optout.is_opted_out(self.conn, self.config, to)
-                and volunteers.by_phone(self.conn, self.config, to) is None)
-
-    def send_sms(self, to: str, body: str, *, status_callback: str | None = None) -> str:
-        """Send through the inner transport; OptedOut when the number sent STOP."""
-        if self._refused(to):
-            raise OptedOut("the recipient opted out (STOP); no SMS sent")
-        try:
-            return self.inner.send_sms(to, body, status_callback=status_callback)
-        except Exception as exc:  # noqa: BLE001  re-raised, only without numbers
-            if getattr(exc, "code", None) != UNSUBSCRIBED:
-                raise scrubbed(exc) from None
-            from hotline.privacy import optout
-
-            now = self.clock() if self.clock else datetime.now(UTC).timestamp()
-            optout.opt_out(self.conn, self.config, to, now)
-            raise OptedOut("Twilio says the recipient unsubscribed (21610)") from None
-
-    def call(self, to: str, *, twiml: str | None = None, url: str | None = None,
-             status_callback: str | None = None) -> str:
-        """Place the call through the inner transport (opt-out is about SMS only)."""
-        try:
-            return self.inner.call(to, twiml=twiml, url=url, status_callback=status_callback)
-        except Exception as exc:  # noqa: BLE001  re-raised, only without numbers
-            raise scrubbed(exc) from None
-
-
 def scrubbed(exc: Exception) -> Exception:
     """The same error without phone numbers in its message: Twilio's messages name the
     'To' number, and a failed job's error is logged and kept in Redis for days."""
@@ -175,16 +134,16 @@ def scrubbed(exc: Exception) -> Exception:
 UNSUBSCRIBED = 21610  # Twilio's error code: "Attempt to send to unsubscribed recipient"
 
 
-def transport_for(config: dict[str, Any], http_client: Any = None,
+def transport_for(config: Settings, http_client: Any = None,
                   clock: Clock | None = None) -> Transport:
     """Return the Twilio transport when SID and token are set, else the outbox."""
-    sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
-    from_number = config.get("HOTLINE_NUMBER") or ""
+    sid, token = config.twilio_account_sid, config.twilio_auth_token
+    from_number = config.hotline_number or ""
     if sid and token:
         from twilio.rest import Client
 
         return TwilioTransport(Client(sid, token, http_client=http_client), from_number)
-    return OutboxTransport(config.get("DATA_DIR") or "instance", from_number, clock)
+    return OutboxTransport(config.data_dir or "instance", from_number, clock)
 
 
 def outbox_path(data_dir: str) -> str:

@@ -65,6 +65,52 @@ def redis_conn(redis_url: str):
     conn.flushdb()
 
 
+# --- Markers, Chromium, RQ's in-process workers -----------------------------------------
+# `slow` and `browser` are declared in pyproject.toml (--strict-markers). The fast subset:
+# pytest -m "not slow and not browser".
+
+CHROMIUM = "/usr/bin/chromium"
+_BROWSER_SKIPPED = pytest.StashKey[int]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' own RQ workers (SimpleWorker bursts) stop as the hotline's worker does:
+    without RQ 3.0's stall of up to a minute (hotline/ops/worker.py)."""
+    from rq.worker.base import BaseWorker
+
+    from hotline.ops.worker import unsubscribe_without_stall
+
+    BaseWorker.unsubscribe = unsubscribe_without_stall
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the markers added here
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that uses the `browser` fixture is a browser test, marked or not. Without
+    Chromium the browser tests are skipped, and one line of the summary says why; under CI
+    (the CI variable set) a missing Chromium is an error instead, so they never go quiet."""
+    missing = not os.path.exists(CHROMIUM)
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing")
+    skipped = 0
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+                "browser"):
+            item.add_marker(pytest.mark.browser)
+        if missing and item.get_closest_marker("browser"):
+            item.add_marker(skip)
+            skipped += 1
+    if skipped and os.environ.get("CI"):
+        raise pytest.UsageError(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    config.stash[_BROWSER_SKIPPED] = skipped
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    skipped = config.stash.get(_BROWSER_SKIPPED, 0)
+    if skipped:
+        terminalreporter.write_line(
+            f"{skipped} browser tests skipped: {CHROMIUM} is missing "
+            "(apt-get install -y chromium; CI installs it)")
+
+
 # --- The web app and signed Twilio posts -------------------------------------------------
 
 SCRIPTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),

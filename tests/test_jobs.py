@@ -8,10 +8,12 @@ import pytest
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
+from hotline import job_context as context
 from hotline import jobs
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
+from hotline.config import load_config
 from hotline.engine.loader import load_script
 from hotline.engine.segments import count_segments
 from hotline.people import volunteers
@@ -19,7 +21,6 @@ from hotline.privacy.vault import new_key
 from hotline.telephony import TwilioTransport, read_outbox
 from tests.conftest import SCRIPTS_DIR
 from tests.twilio_api_stub import TwilioApiStub
-from workers import context
 
 # The one text to a caller the calls back never reached: a phrase of the scripts.
 TRIED_SMS = load_script(f"{SCRIPTS_DIR}/main.yaml").phrases["callback_tried"]
@@ -31,9 +32,9 @@ VOLUNTEER = "+821022223333"
 
 @pytest.fixture()
 def config(redis_url, tmp_path):
-    cfg = {"REDIS_URL": redis_url, "DATA_DIR": str(tmp_path), "KEY_PREFIX": "hotline:",
+    cfg = load_config({"REDIS_URL": redis_url, "DATA_DIR": str(tmp_path), "KEY_PREFIX": "hotline:",
            "PUBLIC_URL": "https://hotline.example.org", "SECRET_KEY": "s",
-           "ENCRYPTION_KEY": new_key(), "HOTLINE_NUMBER": "+15005550006"}
+           "ENCRYPTION_KEY": new_key(), "HOTLINE_NUMBER": "+15005550006"}, environ={})
     context.configure(cfg, clock=lambda: NOW)
     yield cfg
     context.configure({})
@@ -57,7 +58,7 @@ def test_the_call_job_rings_the_volunteer_with_a_whisper_and_no_caller_number(re
     assert job.origin == jobs.CALLBACKS and job.id == f"call-{req.id}-{int(NOW * 1000)}"
     work(redis_conn)
     assert job.get_status(refresh=True) == "finished"
-    (call,) = read_outbox(config["DATA_DIR"])
+    (call,) = read_outbox(config.data_dir)
     assert call["kind"] == "call" and call["to"] == VOLUNTEER
     assert call["from"] == "+15005550006"
     assert f"요청 {' '.join(req.id)}번" in call["twiml"] and "상담" in call["twiml"]
@@ -76,7 +77,7 @@ def test_the_worker_reads_urgent_then_callbacks_then_default(redis_conn, config)
     callbacks.take_next(redis_conn, config, ["ko"], vid, NOW)
     jobs.enqueue_call_volunteer(redis_conn, other.id, vid, NOW)  # callbacks queue, second
     work(redis_conn)
-    assert [e["kind"] for e in read_outbox(config["DATA_DIR"])] == ["call", "sms"]
+    assert [e["kind"] for e in read_outbox(config.data_dir)] == ["call", "sms"]
 
 
 def test_a_call_job_for_a_request_no_longer_taken_does_nothing(redis_conn, config):
@@ -84,7 +85,7 @@ def test_a_call_job_for_a_request_no_longer_taken_does_nothing(redis_conn, confi
     callbacks.close(redis_conn, config, req.id, Status.CANCELLED, NOW)
     job = jobs.enqueue_call_volunteer(redis_conn, req.id, vid, req.taken)
     work(redis_conn)
-    assert job.return_value() == "skipped" and read_outbox(config["DATA_DIR"]) == []
+    assert job.return_value() == "skipped" and read_outbox(config.data_dir) == []
 
 
 def test_a_refused_call_puts_the_request_back(redis_conn, config):
@@ -148,7 +149,7 @@ def test_an_unanswered_caller_is_tried_three_times_then_texted_once(redis_conn, 
         assert req is not None
     assert bridge.caller_missed(redis_conn, config, req, now) == "tried"
     work(redis_conn)
-    (sms,) = [e for e in read_outbox(config["DATA_DIR"]) if e["kind"] == "sms"]
+    (sms,) = [e for e in read_outbox(config.data_dir) if e["kind"] == "sms"]
     assert sms["to"] == CALLER and sms["body"] == TRIED_SMS["ko"]
     closed = callbacks.get(redis_conn, config, req.id)
     assert closed.status == Status.NO_ANSWER

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 from twilio.base.exceptions import TwilioRestException
 
+from hotline.config import load_config
 from hotline.telephony import OutboxTransport, TwilioTransport, read_outbox, transport_for
 from tests.twilio_api_stub import TwilioApiStub
 
@@ -47,13 +48,13 @@ def test_a_call_needs_exactly_one_of_twiml_or_url(tmp_path):
 
 
 def test_without_credentials_the_outbox_is_used(tmp_path):
-    config = {"DATA_DIR": str(tmp_path), "TWILIO_AUTH_TOKEN": "token-for-signatures-only"}
+    config = load_config({"DATA_DIR": str(tmp_path), "TWILIO_AUTH_TOKEN": "token-for-signatures-only"}, environ={})
     assert isinstance(transport_for(config), OutboxTransport)
 
 
 def test_the_twilio_client_sends_sms_and_calls_through_the_api(stub):
-    config = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok",
-              "HOTLINE_NUMBER": "+15005550006"}
+    config = load_config({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok",
+              "HOTLINE_NUMBER": "+15005550006"}, environ={})
     transport = transport_for(config, http_client=stub.http_client())
     assert isinstance(transport, TwilioTransport)
     sms_sid = transport.send_sms("+821012345678", "안녕하세요",
@@ -72,8 +73,8 @@ def test_the_twilio_client_sends_sms_and_calls_through_the_api(stub):
 
 
 def test_a_refusal_from_the_api_is_a_twilio_rest_exception(stub):
-    client_config = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok",
-                     "HOTLINE_NUMBER": "+15005550006"}
+    client_config = load_config({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok",
+                     "HOTLINE_NUMBER": "+15005550006"}, environ={})
     transport = transport_for(client_config, http_client=stub.http_client())
     with pytest.raises(TwilioRestException) as refused:
         transport.send_sms("+15005550009", "hello")

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from twilio.base.exceptions import TwilioRestException
 
+from hotline import job_context as context
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
+from hotline.effects import at_most_once
+from hotline.job_context import log
 from hotline.people import volunteers
 from hotline.scripts import volunteer_texts
 from hotline.telephony import OptedOut
-from workers import context
-from workers.context import log
-from workers.effects import at_most_once
 
 
 def call_volunteer(request_id: str, volunteer_id: str) -> str:

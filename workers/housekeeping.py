@@ -6,10 +6,9 @@ import json
 
 from rq import get_current_job
 
-from hotline import jobs
-from hotline.privacy import retention
-from workers import context
-from workers.context import log
+from hotline import domains, jobs
+from hotline import job_context as context
+from hotline.job_context import log
 
 
 def purge() -> str:
@@ -17,7 +16,7 @@ def purge() -> str:
     conn, config = context.connection(), context.config()
     current = get_current_job()
     try:
-        done = retention.purge(conn, config, context.now())
+        done = domains.purge(conn, config, context.now())
     finally:  # the next slot comes even when this purge failed
         jobs.schedule_purge(conn, config, after=current.id if current else "")
     log.info("purge finished; next one scheduled")

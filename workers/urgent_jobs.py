@@ -8,23 +8,22 @@ enqueue_in, so it survives a worker restart.
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 from rq import get_current_job
 
+from hotline import job_context as context
+from hotline.config import Settings
+from hotline.effects import at_most_once
+from hotline.job_context import log
 from hotline.ops import metrics
 from hotline.people import rota, volunteers
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 from hotline.urgent import intake as urgent_intake
 from hotline.urgent.cases import State
-from workers import context
-from workers.context import log
-from workers.effects import at_most_once
 
 
-def _page(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,
+def _page(conn: redis.Redis, config: Settings, case: urgent.Case,
           person: volunteers.Volunteer) -> str:
     """The page of a case in the volunteer's language (the staff-edited phrase)."""
     language = volunteer_texts.language_of(conn, config, person)

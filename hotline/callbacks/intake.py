@@ -6,29 +6,38 @@ the node types that hand off to them (callback_request, callback_cancel).
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import redis
 
 from hotline import stats
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
-from hotline.conversation.capabilities import CapabilityContext
+from hotline.channels.calls import Reject, Step
+from hotline.config import Settings
 from hotline.numbers import to_e164
+from hotline.privacy.vault import caller_hash
+
+if TYPE_CHECKING:  # the shape only: the conversation calls this capability, not the reverse
+    from hotline.conversation.capabilities import CapabilityContext
+
+log = logging.getLogger(__name__)
 
 MISSED_CALL_WINDOW = 3600  # seconds in which repeated rings from one number make one request
 MISSED_CALL_LANGUAGE = "ko"
 
 
 def _now(ctx: CapabilityContext) -> float:
-    clock = ctx.config.get("CLOCK")
+    clock = ctx.config.clock
     return float(clock()) if clock else time.time()
 
 
 def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:
     """File (or find) the caller's callback request; return id, position, hours, existing."""
-    config = dict(ctx.config)
+    config = ctx.config
     sid = ctx.message_sid or ctx.call_sid
     try:
         priority = Priority(params.get("priority") or "normal")
@@ -48,15 +57,15 @@ def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[s
 
 def cancel_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:
     """Cancel the caller's open callback request; return whether there was one."""
-    req = callbacks.cancel(ctx.redis, dict(ctx.config), ctx.caller, _now(ctx))
+    req = callbacks.cancel(ctx.redis, ctx.config, ctx.caller, _now(ctx))
     return {"cancelled": req is not None, **({"id": req.id} if req else {})}
 
 
-def missed_call(conn: redis.Redis, config: dict[str, Any], number: str, call_sid: str,
+def missed_call(conn: redis.Redis, config: Settings, number: str, call_sid: str,
                 now: float) -> callbacks.Placed | None:
     """A ring on the flash number: one callback request per number per window."""
-    window = int(config.get("MISSED_CALL_WINDOW") or MISSED_CALL_WINDOW)
-    key = f"{callbacks.keys(config).prefix}cb:missed:{callbacks.caller_hash(config, number)}"
+    window = int(config.missed_call_window or MISSED_CALL_WINDOW)
+    key = callbacks.keys(config).missed(caller_hash(config, number))
     if not conn.set(key, "1", nx=True, ex=window):
         return None  # rang again within the window: the first ring already asked
     try:
@@ -69,43 +78,58 @@ def missed_call(conn: redis.Redis, config: dict[str, Any], number: str, call_sid
     return placed
 
 
-def is_flash(config: dict[str, Any], to_number: str) -> bool:
+def on_flash(redis_of: Callable[[], redis.Redis], config: Settings, number: str,
+             call_sid: str, now: float) -> tuple[Step, ...]:
+    """A ring on the flash number: file a callback request and reject the call busy (no
+    charge), also when the request cannot be filed (Redis down or not even reachable:
+    `redis_of` makes the connection inside this guard)."""
+    try:
+        placed = missed_call(redis_of(), config, number, call_sid, now)
+        if placed is not None:
+            log.info("missed call: request %s (%s)", placed.request.id,
+                     "existing" if placed.existing else "new")
+    except Exception:  # Redis down: still reject, so the caller is not charged
+        log.exception("missed call could not be filed")
+    return (Reject("busy"),)
+
+
+def is_flash(config: Settings, to_number: str) -> bool:
     """True when a call was made to the dedicated flash (missed-call) number."""
-    flash = config.get("FLASH_NUMBER")
+    flash = config.flash_number
     return bool(flash) and to_e164(to_number) == to_e164(str(flash))
 
 
-def short_call_is_missed(config: dict[str, Any], call_status: str, duration: str | int,
+def short_call_is_missed(config: Settings, call_status: str, duration: str | int,
                          pressed: bool) -> bool:
     """With MISSED_CALL_ON_MAIN on: a call to the main number that ended within
     MISSED_CALL_SECONDS, before the caller pressed anything, counts as a missed call."""
-    if not config.get("MISSED_CALL_ON_MAIN") or pressed or call_status != "completed":
+    if not config.missed_call_on_main or pressed or call_status != "completed":
         return False
     try:
         seconds = int(duration)
     except (TypeError, ValueError):
         return False
-    return seconds <= int(config.get("MISSED_CALL_SECONDS") or 5)
+    return seconds <= int(config.missed_call_seconds or 5)
 
 
 PRESSED_TTL = 3600  # seconds a call is remembered as one where the caller pressed or spoke
 
 
-def _pressed_key(config: dict[str, Any], call_sid: str) -> str:
-    return f"{callbacks.keys(config).prefix}cb:pressed:{call_sid[:64]}"
+def _pressed_key(config: Settings, call_sid: str) -> str:
+    return callbacks.keys(config).pressed(call_sid)
 
 
-def note_pressed(conn: redis.Redis, config: dict[str, Any], call_sid: str) -> None:
+def note_pressed(conn: redis.Redis, config: Settings, call_sid: str) -> None:
     """The caller pressed a key or spoke in this call: it is no missed call (staff setting)."""
-    if call_sid and config.get("MISSED_CALL_ON_MAIN"):
+    if call_sid and config.missed_call_on_main:
         conn.set(_pressed_key(config, call_sid), "1", ex=PRESSED_TTL)
 
 
-def call_ended(conn: redis.Redis, config: dict[str, Any], form: Any,
+def call_ended(conn: redis.Redis, config: Settings, form: Any,
                now: float) -> callbacks.Placed | None:
     """A status callback for a call to the main number: a short call in which the caller
     pressed nothing is a missed call, when MISSED_CALL_ON_MAIN is on."""
-    if not config.get("MISSED_CALL_ON_MAIN") or form.get("Direction", "inbound") != "inbound":
+    if not config.missed_call_on_main or form.get("Direction", "inbound") != "inbound":
         return None
     sid = str(form.get("CallSid", ""))
     if not sid or is_flash(config, str(form.get("To", ""))):

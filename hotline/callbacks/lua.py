@@ -1,78 +1,80 @@
 """Lua scripts that make changes to the callback queue atomic (see hotline.callbacks.queue).
 
-Keys are built inside the scripts from the prefix (ARGV[1]); the hotline runs on a single
-Redis server, not a cluster.
+Every key comes through KEYS, named by hotline.keys: a full name, or the stem of a key
+family (`…cb:req:`) to which the script appends an id it read itself (the hotline runs
+on a single Redis server, not a cluster).
 """
 
+from hotline.redisdb import OPEN_ONCE
+
 # Create a request unless this idempotency key or an open request of the caller exists.
-CREATE = """
-local p, caller, idem = ARGV[1], ARGV[2], ARGV[3]
-if idem ~= '' then
-  local seen = redis.call('GET', p .. 'cb:idem:' .. idem)
-  if seen then return {seen, 1} end
-end
-local open = redis.call('GET', p .. 'cb:open:' .. caller)
-if open then
-  local okey = p .. 'cb:req:' .. open
+# KEYS: idem, open, seq, index, queue, req stem, number stem, queue stem.
+# ARGV: caller, idem, masked, language, topic, priority, created, score, country, number,
+# idem ttl, number ttl, tz, rank, rank span
+CREATE = OPEN_ONCE + """
+local caller, idem = ARGV[1], ARGV[2]
+local found, seen = open_once(idem ~= '' and KEYS[1] or '', KEYS[2], KEYS[6], 'status',
+  {waiting = true, calling = true, later = true})
+if seen then return {found, 1} end
+if found then
+  local okey = KEYS[6] .. found
   local st = redis.call('HGET', okey, 'status')
-  if st == 'waiting' or st == 'calling' or st == 'later' then
-    -- Asked again more urgently (an urgent case of a caller already waiting): the open
-    -- request moves up to the new priority and topic, keeping its age.
-    local rank, span = tonumber(ARGV[15]), tonumber(ARGV[16])
-    local old = tonumber(redis.call('HGET', okey, 'score'))
-    local old_rank = math.floor(old / span)
-    if rank < old_rank then
-      local moved = old - (old_rank - rank) * span
-      redis.call('HSET', okey, 'priority', ARGV[7], 'topic', ARGV[6],
-        'score', string.format('%.1f', moved))
-      if st == 'waiting' then
-        redis.call('ZADD', p .. 'cb:q:' .. redis.call('HGET', okey, 'language'), moved, open)
-      end
+  -- Asked again more urgently (an urgent case of a caller already waiting): the open
+  -- request moves up to the new priority and topic, keeping its age.
+  local rank, span = tonumber(ARGV[14]), tonumber(ARGV[15])
+  local old = tonumber(redis.call('HGET', okey, 'score'))
+  local old_rank = math.floor(old / span)
+  if rank < old_rank then
+    local moved = old - (old_rank - rank) * span
+    redis.call('HSET', okey, 'priority', ARGV[6], 'topic', ARGV[5],
+      'score', string.format('%.1f', moved))
+    if st == 'waiting' then
+      redis.call('ZADD', KEYS[8] .. redis.call('HGET', okey, 'language'), moved, found)
     end
-    if idem ~= '' then redis.call('SET', p .. 'cb:idem:' .. idem, open, 'EX', ARGV[12]) end
-    return {open, 1}
   end
+  if idem ~= '' then redis.call('SET', KEYS[1], found, 'EX', ARGV[11]) end
+  return {found, 1}
 end
-local id = tostring(redis.call('INCR', p .. 'cb:seq') + 1000)
-local key = p .. 'cb:req:' .. id
-redis.call('HSET', key, 'id', id, 'caller', caller, 'masked', ARGV[4], 'language', ARGV[5],
-  'topic', ARGV[6], 'priority', ARGV[7], 'status', 'waiting', 'created', ARGV[8],
-  'score', ARGV[9], 'attempts', 0, 'country', ARGV[10], 'tz', ARGV[14], 'idem', idem)
+local id = tostring(redis.call('INCR', KEYS[3]) + 1000)
+local key = KEYS[6] .. id
+redis.call('HSET', key, 'id', id, 'caller', caller, 'masked', ARGV[3], 'language', ARGV[4],
+  'topic', ARGV[5], 'priority', ARGV[6], 'status', 'waiting', 'created', ARGV[7],
+  'score', ARGV[8], 'attempts', 0, 'country', ARGV[9], 'tz', ARGV[13], 'idem', idem)
 -- A backstop: an open request outlives its number by a day at most (close() shortens it).
-redis.call('EXPIRE', key, tonumber(ARGV[13]) + 86400)
-redis.call('SET', p .. 'cb:num:' .. id, ARGV[11], 'EX', ARGV[13])
-redis.call('SET', p .. 'cb:open:' .. caller, id, 'EX', ARGV[13])
-redis.call('ZADD', p .. 'cb:q:' .. ARGV[5], ARGV[9], id)
-redis.call('ZADD', p .. 'cb:index', ARGV[8], id)
-if idem ~= '' then redis.call('SET', p .. 'cb:idem:' .. idem, id, 'EX', ARGV[12]) end
+redis.call('EXPIRE', key, tonumber(ARGV[12]) + 86400)
+redis.call('SET', KEYS[7] .. id, ARGV[10], 'EX', ARGV[12])
+redis.call('SET', KEYS[2], id, 'EX', ARGV[12])
+redis.call('ZADD', KEYS[5], ARGV[8], id)
+redis.call('ZADD', KEYS[4], ARGV[7], id)
+if idem ~= '' then redis.call('SET', KEYS[1], id, 'EX', ARGV[11]) end
 return {id, 0}
 """
 
 # Return stale leases to their queue, then pop the best head among the given queues and
-# return the taken request's hash (one round trip). With a limit (ARGV[7] > 0), a volunteer
+# return the taken request's hash (one round trip). With a limit (ARGV[6] > 0), a volunteer
 # who already holds that many requests (being called, by them) takes none: the reply is
 # {0, held ids...}. Each volunteer's taken ids are kept in cb:mine:<volunteer>; ids no
 # longer theirs are dropped from it here, so closing or releasing needs no bookkeeping.
-# KEYS: leases, queue... ARGV: prefix, now, lease_until, volunteer, wait samples, closed ttl,
-# limit
+# KEYS: leases, the volunteer's taken ids, waits, stats, req stem, number stem, queue stem,
+# then the queues. ARGV: now, lease_until, volunteer, wait samples, closed ttl, limit
 TAKE = """
-local p, now = ARGV[1], tonumber(ARGV[2])
+local now = tonumber(ARGV[1])
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 20)) do
   redis.call('ZREM', KEYS[1], id)
-  local key = p .. 'cb:req:' .. id
+  local key = KEYS[5] .. id
   if redis.call('HGET', key, 'status') == 'calling' and redis.call('HGET', key, 'connected') ~= '1' then
     redis.call('HSET', key, 'status', 'waiting', 'volunteer', '')
-    redis.call('ZADD', p .. 'cb:q:' .. redis.call('HGET', key, 'language'),
+    redis.call('ZADD', KEYS[7] .. redis.call('HGET', key, 'language'),
       redis.call('HGET', key, 'score'), id)
   end
 end
-local held_key, limit = p .. 'cb:mine:' .. ARGV[4], tonumber(ARGV[7] or '0')
+local held_key, limit = KEYS[2], tonumber(ARGV[6] or '0')
 if limit > 0 then
   local held = {0}
   for _, id in ipairs(redis.call('SMEMBERS', held_key)) do
-    local key = p .. 'cb:req:' .. id
+    local key = KEYS[5] .. id
     if redis.call('HGET', key, 'status') == 'calling'
-        and redis.call('HGET', key, 'volunteer') == ARGV[4] then
+        and redis.call('HGET', key, 'volunteer') == ARGV[3] then
       table.insert(held, id)
     else
       redis.call('SREM', held_key, id)
@@ -82,7 +84,7 @@ if limit > 0 then
 end
 while true do
   local best, best_id, best_score = nil, nil, nil
-  for i = 2, #KEYS do
+  for i = 8, #KEYS do
     local head = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
     if head[1] and (best_score == nil or tonumber(head[2]) < best_score) then
       best, best_id, best_score = KEYS[i], head[1], tonumber(head[2])
@@ -90,25 +92,25 @@ while true do
   end
   if not best_id then return false end
   redis.call('ZREM', best, best_id)
-  local key = p .. 'cb:req:' .. best_id
+  local key = KEYS[5] .. best_id
   local status = redis.call('HGET', key, 'status')
-  if status == 'waiting' and redis.call('EXISTS', p .. 'cb:num:' .. best_id) == 1 then
-    redis.call('HSET', key, 'status', 'calling', 'volunteer', ARGV[4], 'taken', ARGV[2],
+  if status == 'waiting' and redis.call('EXISTS', KEYS[6] .. best_id) == 1 then
+    redis.call('HSET', key, 'status', 'calling', 'volunteer', ARGV[3], 'taken', ARGV[1],
       'connected', '0')
-    redis.call('ZADD', KEYS[1], ARGV[3], best_id)
+    redis.call('ZADD', KEYS[1], ARGV[2], best_id)
     redis.call('SADD', held_key, best_id)
-    redis.call('EXPIRE', held_key, ARGV[6])
+    redis.call('EXPIRE', held_key, ARGV[5])
     if redis.call('HGET', key, 'attempts') == '0' then
-      redis.call('LPUSH', p .. 'cb:waits', now - tonumber(redis.call('HGET', key, 'created')))
-      redis.call('LTRIM', p .. 'cb:waits', 0, tonumber(ARGV[5]) - 1)
+      redis.call('LPUSH', KEYS[3], now - tonumber(redis.call('HGET', key, 'created')))
+      redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
     end
     return redis.call('HGETALL', key)
   end
   if status == 'waiting' then
-    redis.call('HSET', key, 'status', 'expired', 'closed', ARGV[2])
+    redis.call('HSET', key, 'status', 'expired', 'closed', ARGV[1])
     redis.call('HDEL', key, 'masked')
-    redis.call('EXPIRE', key, ARGV[6])
-    redis.call('HINCRBY', p .. 'cb:stats', 'expired', 1)
+    redis.call('EXPIRE', key, ARGV[5])
+    redis.call('HINCRBY', KEYS[4], 'expired', 1)
   end
 end
 """
@@ -125,20 +127,21 @@ return 1
 """
 
 # Take one given request (an urgent case's call back, for the volunteer who sent ACK).
-# KEYS: req, queue, leases, number. ARGV: prefix, id, now, lease_until, volunteer, samples
+# KEYS: req, queue, leases, number, the volunteer's taken ids, waits.
+# ARGV: id, now, lease_until, volunteer, samples
 TAKE_ONE = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'waiting' then return 0 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[2])
-redis.call('HSET', KEYS[1], 'status', 'calling', 'volunteer', ARGV[5], 'taken', ARGV[3],
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'calling', 'volunteer', ARGV[4], 'taken', ARGV[2],
   'connected', '0')
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
-redis.call('SADD', ARGV[1] .. 'cb:mine:' .. ARGV[5], ARGV[2])  -- counts against NEXT's limit
-redis.call('EXPIRE', ARGV[1] .. 'cb:mine:' .. ARGV[5], 7 * 86400)
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('SADD', KEYS[5], ARGV[1])  -- counts against NEXT's limit
+redis.call('EXPIRE', KEYS[5], 7 * 86400)
 if redis.call('HGET', KEYS[1], 'attempts') == '0' then
-  redis.call('LPUSH', ARGV[1] .. 'cb:waits',
-    tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'created')))
-  redis.call('LTRIM', ARGV[1] .. 'cb:waits', 0, tonumber(ARGV[6]) - 1)
+  redis.call('LPUSH', KEYS[6],
+    tonumber(ARGV[2]) - tonumber(redis.call('HGET', KEYS[1], 'created')))
+  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[5]) - 1)
 end
 return 1
 """

@@ -7,7 +7,6 @@ Only the volunteer who took the request (or staff) may report on it, while it is
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 import redis
 
@@ -15,6 +14,7 @@ from hotline import jobs
 from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Request, Status
+from hotline.config import Settings
 from hotline.people.volunteers import Volunteer
 
 MAX_NOTE = 200
@@ -33,7 +33,7 @@ class OutcomeError(ValueError):
     """The report cannot be taken (the message says why, for the volunteer)."""
 
 
-def record(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, rid: str,
+def record(conn: redis.Redis, config: Settings, volunteer: Volunteer, rid: str,
            outcome: Outcome, now: float, note: str = "") -> Request:
     """Apply the volunteer's report to request `rid`; return the request as it now stands."""
     req = callbacks.get(conn, config, rid)

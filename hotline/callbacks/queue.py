@@ -14,18 +14,20 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 import phonenumbers
 import redis
 from phonenumbers import timezone
 
+from hotline import keys as hotline_keys
 from hotline import stats
+from hotline.callbacks import follow
 from hotline.callbacks.lua import CREATE, REQUEUE, TAKE, TAKE_ONE
+from hotline.config import Settings
+from hotline.keys import CallbackKeys
 from hotline.numbers import country_of, mask, to_e164
-from hotline.privacy.vault import NumberVault, number_hash
+from hotline.privacy.vault import NumberVault, caller_hash
 from hotline.redisdb import lua
-from hotline.urgent import cases as urgent
 
 
 class Status(str, Enum):
@@ -129,48 +131,13 @@ class Placed:
     existing: bool
 
 
-class Keys:
-    """Redis key names under the configured prefix."""
-
-    def __init__(self, prefix: str):
-        self.prefix = prefix
-
-    def req(self, rid: str) -> str:
-        return f"{self.prefix}cb:req:{rid}"
-
-    def number(self, rid: str) -> str:
-        return f"{self.prefix}cb:num:{rid}"
-
-    def queue(self, language: str) -> str:
-        return f"{self.prefix}cb:q:{language}"
-
-    def open(self, caller: str) -> str:
-        return f"{self.prefix}cb:open:{caller}"
-
-    @property
-    def leases(self) -> str:
-        return f"{self.prefix}cb:leases"
-
-    @property
-    def index(self) -> str:
-        return f"{self.prefix}cb:index"
-
-    @property
-    def waits(self) -> str:
-        return f"{self.prefix}cb:waits"
-
-    @property
-    def stats(self) -> str:
-        return f"{self.prefix}cb:stats"
-
-
-def keys(config: dict[str, Any]) -> Keys:
+def keys(config: Settings) -> CallbackKeys:
     """Return the key names for this configuration."""
-    return Keys(config.get("KEY_PREFIX") or "hotline:")
+    return hotline_keys.of(config).callbacks
 
 
-def _vault(config: dict[str, Any]) -> NumberVault:
-    return NumberVault(config.get("ENCRYPTION_KEY") or "")
+def _vault(config: Settings) -> NumberVault:
+    return NumberVault(config.encryption_key or "")
 
 
 def time_zone(e164: str) -> str:
@@ -184,12 +151,7 @@ def time_zone(e164: str) -> str:
     return zones[0] if zones else ""
 
 
-def caller_hash(config: dict[str, Any], number: str) -> str:
-    """Return the HMAC that stands for a caller number."""
-    return number_hash(config.get("SECRET_KEY") or "", to_e164(number) or number)
-
-
-def create(conn: redis.Redis, config: dict[str, Any], number: str, *, language: str,
+def create(conn: redis.Redis, config: Settings, number: str, *, language: str,
            topic: str, now: float, priority: Priority = Priority.NORMAL,
            idem: str = "") -> Placed:
     """File a request for a call back to `number`, or return the caller's open one."""
@@ -197,13 +159,15 @@ def create(conn: redis.Redis, config: dict[str, Any], number: str, *, language: 
     if e164 is None:
         raise ValueError("not a phone number that can be called back")
     k = keys(config)
-    ttl = int(config.get("CALLBACK_NUMBER_TTL") or NUMBER_TTL)
-    rid, existed = conn.eval(
-        CREATE, 0, k.prefix, caller_hash(config, e164), idem, mask(e164), language, topic,
-        priority.value, repr(now), repr(score(priority, now)), country_of(e164),
-        _vault(config).encrypt(e164), IDEM_TTL, ttl, time_zone(e164), priority.rank,
-        _RANK_SPAN,
-    )
+    ttl = int(config.callback_number_ttl or NUMBER_TTL)
+    caller = caller_hash(config, e164)
+    rid, existed = lua(conn, CREATE)(
+        [k.idem(idem), k.open(caller), k.seq, k.index, k.queue(language), k.req_stem,
+         k.number_stem, k.queue_stem],
+        [caller, idem, mask(e164), language, topic,
+         priority.value, repr(now), repr(score(priority, now)), country_of(e164),
+         _vault(config).encrypt(e164), IDEM_TTL, ttl, time_zone(e164), priority.rank,
+         _RANK_SPAN])
     req = get(conn, config, rid.decode())
     assert req is not None
     if not existed:
@@ -211,7 +175,7 @@ def create(conn: redis.Redis, config: dict[str, Any], number: str, *, language: 
     return Placed(req, position(conn, config, req), bool(existed))
 
 
-def get(conn: redis.Redis, config: dict[str, Any], rid: str) -> Request | None:
+def get(conn: redis.Redis, config: Settings, rid: str) -> Request | None:
     """Return the request with this id, or None."""
     if not rid or len(rid) > 20:
         return None
@@ -219,14 +183,14 @@ def get(conn: redis.Redis, config: dict[str, Any], rid: str) -> Request | None:
     return Request.from_hash(data) if data else None  # type: ignore[arg-type]
 
 
-def open_request(conn: redis.Redis, config: dict[str, Any], number: str) -> Request | None:
+def open_request(conn: redis.Redis, config: Settings, number: str) -> Request | None:
     """Return the caller's open request, if any."""
     rid = conn.get(keys(config).open(caller_hash(config, number)))
     req = get(conn, config, rid.decode() if isinstance(rid, bytes) else str(rid)) if rid else None
     return req if req and req.status in OPEN else None
 
 
-def position(conn: redis.Redis, config: dict[str, Any], req: Request) -> int:
+def position(conn: redis.Redis, config: Settings, req: Request) -> int:
     """Return the request's place in its language's queue (1 = next), 0 when not queued."""
     rank = conn.zrank(keys(config).queue(req.language), req.id)
     return int(rank) + 1 if rank is not None else 0  # type: ignore[arg-type]
@@ -240,7 +204,7 @@ class Holding(Exception):
         super().__init__(f"holding {', '.join(held)}")
 
 
-def take_next(conn: redis.Redis, config: dict[str, Any], languages: Iterable[str],
+def take_next(conn: redis.Redis, config: Settings, languages: Iterable[str],
               volunteer: str, now: float, limit: int = 0) -> Request | None:
     """Atomically take the best waiting request in any of `languages` for `volunteer`.
 
@@ -252,8 +216,9 @@ def take_next(conn: redis.Redis, config: dict[str, Any], languages: Iterable[str
     if not queues:
         return None
     found = lua(conn, TAKE)(
-        [k.leases, *queues],
-        [k.prefix, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL,
+        [k.leases, k.mine(volunteer), k.waits, k.stats, k.req_stem, k.number_stem,
+         k.queue_stem, *queues],
+        [repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES, CLOSED_TTL,
          max(0, int(limit))])
     if not found:
         return None
@@ -262,7 +227,7 @@ def take_next(conn: redis.Redis, config: dict[str, Any], languages: Iterable[str
     return Request.from_hash(dict(zip(found[::2], found[1::2], strict=True)))
 
 
-def take(conn: redis.Redis, config: dict[str, Any], rid: str, volunteer: str,
+def take(conn: redis.Redis, config: Settings, rid: str, volunteer: str,
          now: float) -> Request | None:
     """Atomically take this one waiting request for `volunteer` (None if not waiting)."""
     req = get(conn, config, rid)
@@ -270,12 +235,13 @@ def take(conn: redis.Redis, config: dict[str, Any], rid: str, volunteer: str,
         return None
     k = keys(config)
     done = lua(conn, TAKE_ONE)(
-        [k.req(rid), k.queue(req.language), k.leases, k.number(rid)],
-        [k.prefix, rid, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES])
+        [k.req(rid), k.queue(req.language), k.leases, k.number(rid), k.mine(volunteer),
+         k.waits],
+        [rid, repr(now), repr(now + LEASE), volunteer, WAIT_SAMPLES])
     return get(conn, config, rid) if done else None
 
 
-def release(conn: redis.Redis, config: dict[str, Any], rid: str,
+def release(conn: redis.Redis, config: Settings, rid: str,
             from_status: Status = Status.CALLING) -> bool:
     """Put a request back in its queue at its old place (volunteer did not connect)."""
     req = get(conn, config, rid)
@@ -287,12 +253,12 @@ def release(conn: redis.Redis, config: dict[str, Any], rid: str,
     return bool(done)
 
 
-def link_case(conn: redis.Redis, config: dict[str, Any], rid: str, code: str) -> None:
+def link_case(conn: redis.Redis, config: Settings, rid: str, code: str) -> None:
     """Note that request `rid` calls back for urgent case `code` (closing one ends both)."""
     conn.hset(keys(config).req(rid), "case", code)
 
 
-def mark_connected(conn: redis.Redis, config: dict[str, Any], rid: str) -> None:
+def mark_connected(conn: redis.Redis, config: Settings, rid: str) -> None:
     """The volunteer pressed 1: the request is no longer returned to the queue on timeout."""
     k = keys(config)
     pipe = conn.pipeline()
@@ -301,13 +267,13 @@ def mark_connected(conn: redis.Redis, config: dict[str, Any], rid: str) -> None:
     pipe.execute()
 
 
-def number_of(conn: redis.Redis, config: dict[str, Any], rid: str) -> str | None:
+def number_of(conn: redis.Redis, config: Settings, rid: str) -> str | None:
     """Decrypt the caller's number, only at the moment it is dialled or texted."""
     token = conn.get(keys(config).number(rid))
     return _vault(config).decrypt(token) if token else None
 
 
-def close(conn: redis.Redis, config: dict[str, Any], rid: str, status: Status, now: float,
+def close(conn: redis.Redis, config: Settings, rid: str, status: Status, now: float,
           note: str = "") -> Request | None:
     """Close a request: drop it from every queue, delete the number, keep counts only."""
     req = get(conn, config, rid)
@@ -328,25 +294,24 @@ def close(conn: redis.Redis, config: dict[str, Any], rid: str, status: Status, n
                      {"callback_wait": req.taken - req.created} if reached else None)
     if status == Status.CANCELLED and req.idem:
         # The caller may ask again in the same call (same CallSid): that is a new request.
-        pipe.delete(f"{k.prefix}cb:idem:{req.idem}")
+        pipe.delete(k.idem(req.idem))
     pipe.execute()
     # Free the caller to ask again, unless a newer request already holds the slot.
     open_key = k.open(req.caller)
     if conn.get(open_key) == rid.encode():
         conn.delete(open_key)
-    if req.case:  # the call back of an urgent case: the case is over with it
-        urgent.close(conn, config, req.case, now,
-                     outcome=f"callback {rid} {status.value}")  # not the note: kept longer
+    if req.case:  # the call back of an urgent case: the case is over with it (urgent follows)
+        follow.tell(conn, config, follow.Closed(rid, req.case, status.value, now))
     return get(conn, config, rid)
 
 
-def cancel(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -> Request | None:
+def cancel(conn: redis.Redis, config: Settings, number: str, now: float) -> Request | None:
     """Cancel the caller's open request; return it, or None if there was none."""
     req = open_request(conn, config, number)
     return close(conn, config, req.id, Status.CANCELLED, now) if req else None
 
 
-def postpone(conn: redis.Redis, config: dict[str, Any], rid: str, next_at: float, *,
+def postpone(conn: redis.Redis, config: Settings, rid: str, next_at: float, *,
              count_attempt: bool = True, note: str = "") -> bool:
     """Hold a request being called until `next_at`: the caller did not answer (an attempt
     counts), or asked to be called later (`count_attempt=False`)."""
@@ -367,15 +332,15 @@ def postpone(conn: redis.Redis, config: dict[str, Any], rid: str, next_at: float
     return True
 
 
-def expected_hours(conn: redis.Redis, config: dict[str, Any]) -> int:
+def expected_hours(conn: redis.Redis, config: Settings) -> int:
     """Hours a caller usually waits: the recent median, else the staff setting."""
     waits = [float(w) for w in conn.lrange(keys(config).waits, 0, -1)]
     if len(waits) < MIN_SAMPLES:
-        return int(config.get("CALLBACK_HOURS") or 24)
+        return int(config.callback_hours or 24)
     return max(1, math.ceil(statistics.median(waits) / 3600))
 
 
-def all_requests(conn: redis.Redis, config: dict[str, Any],
+def all_requests(conn: redis.Redis, config: Settings,
                  now: float | None = None) -> list[Request]:
     """Return every kept request, oldest first; records that expired are pruned, and open
     requests whose number expired are closed as expired."""
@@ -395,7 +360,7 @@ def all_requests(conn: redis.Redis, config: dict[str, Any],
     return _expire_lapsed(conn, config, out, now)
 
 
-def _expire_lapsed(conn: redis.Redis, config: dict[str, Any], requests: list[Request],
+def _expire_lapsed(conn: redis.Redis, config: Settings, requests: list[Request],
                    now: float | None) -> list[Request]:
     """Close open requests whose kept number has expired (nobody can call them now)."""
     waiting = [r for r in requests if r.status in OPEN]

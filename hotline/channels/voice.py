@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.channels import language_of, xml_safe
-from hotline.engine.actions import Action, Ask, End, Say
+from hotline.engine.actions import Action, Ask, Dial, End, Say
 from hotline.engine.model import Language, Script
 from hotline.engine.wording import voice_text
 
@@ -43,11 +43,21 @@ def _gather(ask: Ask, language: Language, action_url: str) -> Gather:
     return Gather(**attrs)
 
 
+def _dial(response: VoiceResponse, dial: Dial, public_url: str) -> None:
+    """Ring every number at once; each answerer hears its whisper page first."""
+    base = public_url.rstrip("/")
+    verb = response.dial(caller_id=dial.caller_id or None, timeout=dial.timeout,
+                         method="POST", action=f"{base}{dial.after}" if dial.after else None)
+    for number in dial.numbers:
+        verb.number(number.number, url=f"{base}{number.whisper}" if number.whisper else None,
+                    method="POST")
+
+
 def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceResponse:
     """Return the TwiML a caller hears for these actions; Handoffs are never rendered."""
     response = VoiceResponse()
     # A fresh token per answer: a retried delivery of this Gather's result repeats the
-    # token, the same key pressed at the next question does not (web/webhook_guard.py).
+    # token, the same key pressed at the next question does not (conversation/replay_guard.py).
     action_url = f"{public_url.rstrip('/')}{GATHER_PATH}?t={secrets.token_urlsafe(6)}"
     for action in actions:
         if isinstance(action, Say):
@@ -59,6 +69,8 @@ def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceR
             gather = _gather(action, language, action_url)
             _say(gather, voice_text(action, language), language)
             response.append(gather)
+        elif isinstance(action, Dial):
+            _dial(response, action, public_url)
         elif isinstance(action, End):
             response.hangup()
     return response

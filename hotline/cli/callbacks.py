@@ -26,7 +26,7 @@ def callbacks() -> None:
 @click.option("--all", "show_all", is_flag=True, help="Closed requests too (kept one day).")
 def list_(as_json: bool, show_all: bool) -> None:
     """List requests: id, masked number, language, topic, priority, status, age."""
-    from workers.context import environment_config
+    from hotline.config import environment_config
 
     config = environment_config()
     conn = connect(config)
@@ -45,4 +45,4 @@ def list_(as_json: bool, show_all: bool) -> None:
         click.echo("no open callback requests")
     for r in rows:
         click.echo(f"{r['id']:<6} {r['number']:<16} {r['language']:<3} {r['topic']:<12} "
-                   f"{r['priority']:<7} {r['status']:<10} {_age(r['age_seconds'])}")
+                   f"{r['priority']:<7} {r['status']:<10} {_age(float(r['age_seconds']))}")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
-def _connect() -> tuple[Any, dict[str, Any]]:
+
+def _connect() -> tuple[Any, Settings]:
+    from hotline.config import environment_config
     from hotline.redisdb import connect
-    from workers.context import environment_config
 
     config = environment_config()  # with the demo's keys in demo mode: first words are sealed
     return connect(config), config

@@ -9,17 +9,19 @@ from typing import Any
 import click
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.config import load_config
 from hotline.directory.capability import display_phone
-from hotline.directory.importer import ImportFileError, import_file
-from hotline.directory.search import Hit, SearchResult
-from hotline.directory.store import CATEGORIES, get_index
+from hotline.directory.importer import import_file
+from hotline.directory.rows import ImportFileError
+from hotline.directory.search import Hit, SearchResult, get_index
+from hotline.directory.store import CATEGORIES
 from hotline.redisdb import connect
 
 
 def _connect() -> tuple[redis.Redis, str]:
     config = load_config()
-    return connect(config), str(config.get("KEY_PREFIX") or "hotline:")
+    return connect(config), hotline_keys.prefix(config)
 
 
 @click.group()

@@ -29,18 +29,23 @@ def _where() -> str:
         config = load_config()
     except Exception:  # noqa: BLE001  a bad setting must not hide the Redis message
         return "the configured Redis"
-    url = config.get("REDIS_URL")
+    url = config.redis_url
     if url:
         return safe_redis_url(str(url))
-    data_dir = os.path.abspath(str(config.get("DATA_DIR") or "instance"))
+    data_dir = os.path.abspath(str(config.data_dir or "instance"))
     return f"the embedded Redis under {data_dir}"
 
 
 class HotlineGroup(click.Group):
-    """The `hotline` group: a command that cannot reach Redis says so on stderr, exit 1."""
+    """The `hotline` group: a command that cannot reach Redis, or whose settings do not
+    parse (HOTLINE_RATE_LIMIT_PER_MINUTE=abc), says so in one line on stderr, exit 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from hotline.config import ConfigError
+
         try:
             return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
         except (redis.ConnectionError, redis.TimeoutError):
             raise click.ClickException(f"Redis is not reachable at {_where()}") from None

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from hotline.config import load_config
+from hotline.config import Settings, load_config
 
 
-def _connect() -> tuple[Any, dict[str, Any]]:
+def _connect() -> tuple[Any, Settings]:
     from hotline.redisdb import connect
 
     config = load_config()

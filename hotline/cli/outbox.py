@@ -14,7 +14,7 @@ from hotline.telephony import read_outbox
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON list.")
 def outbox(as_json: bool) -> None:
     """Print the outbound SMS and calls recorded in $HOTLINE_DATA_DIR/outbox.jsonl."""
-    entries = read_outbox(load_config().get("DATA_DIR") or "instance")
+    entries = read_outbox(load_config().data_dir or "instance")
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import redis
 
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
-def _connect() -> tuple[Any, dict[str, Any]]:
+
+def _connect() -> tuple[Any, Settings]:
+    from hotline.config import environment_config
     from hotline.redisdb import connect
-    from workers.context import environment_config
 
     config = environment_config()
     return connect(config), config
@@ -33,11 +36,12 @@ def purge(as_json: bool) -> None:
     """Apply the retention rules now (a worker also does it every hour): close what
     expired, strip closed callbacks and cases older than HOTLINE_RETENTION_DAYS to counts
     and timings, give every caller key a TTL."""
+    from hotline import domains
     from hotline.privacy import retention
 
     conn, config = _connect()
     try:
-        done = retention.purge(conn, config, time.time())
+        done = domains.purge(conn, config, time.time())
     except redis.exceptions.ConnectionError as exc:
         raise click.ClickException(f"Redis is unreachable ({exc})") from None
     days = retention.retention_seconds(config) / retention.DAY
@@ -52,8 +56,8 @@ def forget(number: str, as_json: bool) -> None:
     requests, urgent-case numbers and texts, queued texts, rate limits, answers kept for
     Twilio's retries; in the outbox, lines to the number go and the caller's words and
     number are taken out of lines to volunteers. An opt-out stays."""
+    from hotline import domains
     from hotline.numbers import mask, to_e164
-    from hotline.privacy import erasure
 
     e164 = to_e164(number)
     if e164 is None:
@@ -61,7 +65,7 @@ def forget(number: str, as_json: bool) -> None:
                                    "e.g. +821012345678")
     conn, config = _connect()
     try:
-        done = erasure.forget(conn, config, e164, time.time())
+        done = domains.forget(conn, config, e164, time.time())
     except redis.exceptions.ConnectionError as exc:
         raise click.ClickException(f"Redis is unreachable ({exc})") from None
     _echo(done.to_dict(), as_json, f"erased everything kept about {mask(e164)}")

@@ -6,14 +6,17 @@ import os
 import signal
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from hotline.config import load_config
-from hotline.ops.demo import SECRETS_FILE, demo_config, demo_secrets
+from hotline.config import SECRETS_FILE, Settings, demo_config, demo_secrets, load_config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
-def _create_app(config: dict):
+def _create_app(config: Settings) -> Flask:
     from hotline import create_app
 
     try:
@@ -41,15 +44,15 @@ def serve(host: str, port: int) -> None:
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
-def _demo_environment(config: dict) -> dict[str, str]:
+def _demo_environment(config: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "HOTLINE_DEMO": "1",
-        "HOTLINE_DATA_DIR": os.path.abspath(config["DATA_DIR"]),
-        "HOTLINE_SECRET_KEY": config["SECRET_KEY"],
-        "HOTLINE_ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
-        "TWILIO_AUTH_TOKEN": config["TWILIO_AUTH_TOKEN"],
-        "HOTLINE_PUBLIC_URL": config["PUBLIC_URL"],
+        "HOTLINE_DATA_DIR": os.path.abspath(config.data_dir),
+        "HOTLINE_SECRET_KEY": config.secret_key or "",
+        "HOTLINE_ENCRYPTION_KEY": config.encryption_key or "",
+        "TWILIO_AUTH_TOKEN": config.twilio_auth_token or "",
+        "HOTLINE_PUBLIC_URL": config.public_url,
     })
     return env
 
@@ -63,13 +66,13 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     _stop_on_sigterm()
     base = load_config()
     if not os.environ.get("HOTLINE_PUBLIC_URL"):
-        base["PUBLIC_URL"] = f"http://{host}:{port}"
-    _, new = demo_secrets(base["DATA_DIR"])
+        base = base.replace(public_url=f"http://{host}:{port}")
+    _, new = demo_secrets(base.data_dir)
     config = demo_config(base)
-    secrets_path = os.path.join(config["DATA_DIR"], SECRETS_FILE)
+    secrets_path = os.path.join(config.data_dir, SECRETS_FILE)
     click.echo(f"Demo mode: secrets {'generated in' if new else 'read from'} {secrets_path}")
-    if not config.get("REDIS_URL"):
-        click.echo(f"Redis: embedded, saved under {os.path.abspath(config['DATA_DIR'])}")
+    if not config.redis_url:
+        click.echo(f"Redis: embedded, saved under {os.path.abspath(config.data_dir)}")
     app = _create_app(config)
     from hotline.ops.demo_data import load_samples
 
@@ -84,12 +87,12 @@ def demo(host: str, port: int, no_worker: bool) -> None:
                 [sys.executable, "-m", "hotline.cli", "worker"], env=_demo_environment(config)
             )
             click.echo("Worker: started (queues urgent, callbacks, default)")
-        outbox = os.path.join(os.path.abspath(config["DATA_DIR"]), "outbox.jsonl")
+        outbox = os.path.join(os.path.abspath(config.data_dir), "outbox.jsonl")
         click.echo(f"Outbound SMS and calls go to {outbox} (no Twilio credentials)")
-        click.echo(f"Web app: {config['PUBLIC_URL']}  (health: {config['PUBLIC_URL']}/healthz)")
+        click.echo(f"Web app: {config.public_url}  (health: {config.public_url}/healthz)")
         click.echo("Try it in another terminal:")
-        click.echo(f"  hotline simulate --channel sms --url {config['PUBLIC_URL']}")
-        click.echo(f"  hotline simulate --channel voice --url {config['PUBLIC_URL']}")
+        click.echo(f"  hotline simulate --channel sms --url {config.public_url}")
+        click.echo(f"  hotline simulate --channel voice --url {config.public_url}")
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
         if worker is not None:

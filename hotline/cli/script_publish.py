@@ -1,21 +1,32 @@
-"""`hotline scripts publish|history|rollback`: the published versions callers get."""
+"""`hotline scripts publish|history|rollback`: the published versions callers get.
+
+The `scripts` group (hotline/cli/scripts.py) adds these commands.
+"""
 
 from __future__ import annotations
 
 import getpass
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 import redis
 
-from hotline.cli.scripts import _directory, scripts
+from hotline.config import Settings, load_config
 from hotline.engine.lint import format_problem
 from hotline.scripts import versions as script_versions
+
+
+def scripts_directory(directory: str | None) -> str:
+    """Return the scripts directory to use (argument, else HOTLINE_SCRIPTS_DIR); check it."""
+    path = directory or load_config().scripts_dir
+    if not os.path.isdir(path):
+        raise click.ClickException(f"no scripts directory at '{path}'")
+    return path
 
 
 def _who(name: str | None) -> str:
@@ -32,10 +43,10 @@ def _when(at: float) -> str:
 
 
 @contextmanager
-def _store() -> Iterator[tuple[redis.Redis, dict[str, Any]]]:
+def _store() -> Iterator[tuple[redis.Redis, Settings]]:
     """The configured Redis and settings; a Redis that does not answer is a clear error."""
+    from hotline.config import environment_config
     from hotline.redisdb import connect
-    from workers.context import environment_config
 
     config = environment_config()
     try:
@@ -57,7 +68,7 @@ def _done(version: script_versions.Version, echo: Callable[[str], None]) -> None
          "answers with it within a few seconds")
 
 
-@scripts.command("publish")
+@click.command("publish")
 @click.argument("directory", required=False)
 @click.option("--as", "who", metavar="NAME", help="Who publishes (default: your login name).")
 @click.option("-m", "--message", default="", help="What changed, for the history.")
@@ -66,7 +77,7 @@ def publish_command(directory: str | None, who: str | None, message: str) -> Non
 
     Refused, with every problem listed, when a script has lint errors.
     """
-    path = _directory(directory)
+    path = scripts_directory(directory)
     with _store() as (conn, config):
         try:
             texts = script_versions.read_directory(path)
@@ -80,7 +91,7 @@ def publish_command(directory: str | None, who: str | None, message: str) -> Non
     _done(version, click.echo)
 
 
-@scripts.command("history")
+@click.command("history")
 @click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON.")
 def history_command(as_json: bool) -> None:
     """List the published versions, newest first: number, when, who, message."""
@@ -102,7 +113,7 @@ def history_command(as_json: bool) -> None:
                    f"{v.message}{note}")
 
 
-@scripts.command("rollback")
+@click.command("rollback")
 @click.argument("version", type=int)
 @click.option("--as", "who", metavar="NAME", help="Who rolls back (default: your login name).")
 @click.option("-m", "--message", default="", help="Why, for the history.")

@@ -8,15 +8,12 @@ from dataclasses import asdict
 
 import click
 
-from hotline.config import load_config
-
-
-def _directory(directory: str | None) -> str:
-    """Return the scripts directory to use (argument, else HOTLINE_SCRIPTS_DIR); check it."""
-    path = directory or str(load_config()["SCRIPTS_DIR"])
-    if not os.path.isdir(path):
-        raise click.ClickException(f"no scripts directory at '{path}'")
-    return path
+from hotline.cli.script_publish import (
+    history_command,
+    publish_command,
+    rollback_command,
+    scripts_directory,
+)
 
 
 def _plural(count: int, word: str) -> str:
@@ -36,7 +33,7 @@ def lint_command(directory: str | None, as_json: bool) -> None:
     from hotline.engine.lint import ERROR, format_problem, lint_directory
     from hotline.engine.loader import script_paths
 
-    path = _directory(directory)
+    path = scripts_directory(directory)
     paths = script_paths(path)
     if not paths:
         raise click.ClickException(f"no scripts (*.yaml) in '{path}'")
@@ -62,7 +59,7 @@ def test_command(directory: str | None, as_json: bool) -> None:
     from hotline.engine.loader import ScriptError, load_scripts
     from hotline.transcripts import run_directory
 
-    path = _directory(directory)
+    path = scripts_directory(directory)
     try:
         load_scripts(path)  # scripts that do not load fail fast, before any conversation
         results = run_directory(path)
@@ -93,7 +90,7 @@ def docs_command(readme: str | None, check: bool) -> None:
     """Write the node type reference into README (default: the scripts directory's)."""
     from hotline.engine.reference import update_section
 
-    path = readme or os.path.join(_directory(None), "README.md")
+    path = readme or os.path.join(scripts_directory(None), "README.md")
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -114,4 +111,5 @@ def docs_command(readme: str | None, check: bool) -> None:
     click.echo(f"updated the node types in {path}")
 
 
-from hotline.cli import script_publish  # noqa: F401  (adds publish, history, rollback)
+for _command in (publish_command, history_command, rollback_command):
+    scripts.add_command(_command)

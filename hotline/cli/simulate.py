@@ -17,6 +17,7 @@ from click.core import ParameterSource
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from hotline import keys as hotline_keys
 from hotline.numbers import mask, to_e164
 from hotline.transcripts import Exchange, Given, Transcript, TranscriptError
 from hotline.transcripts.phone import (
@@ -44,38 +45,52 @@ def _phone_in_process(number: str, fresh: bool) -> tuple[Phone, Given]:
     sample directory, volunteers and rota, at this moment; a recording replays with them.
     """
     from hotline import create_app
-    from hotline.config import load_config
-    from hotline.ops.demo import demo_config
+    from hotline.config import demo_config, load_config
+    from hotline.ops import demo_data
 
     config = demo_config(load_config())
     if fresh:  # a recording starts where its replay will: no earlier conversation
-        config["KEY_PREFIX"] = f"{config['KEY_PREFIX']}simulate-{uuid.uuid4().hex[:8]}:"
+        config = config.replace(
+            key_prefix=hotline_keys.nested(config, f"simulate-{uuid.uuid4().hex[:8]}"))
     given = Given()
     try:
         app = create_app(config)
-        from hotline.ops.demo_data import load_samples, sample_given
-
         started = time.time()
-        for line in load_samples(app):  # as `hotline demo` does, into an empty hotline
+        for line in demo_data.load_samples(app):  # as `hotline demo` does, into an empty hotline
             click.echo(line, err=True)
         if fresh:
-            given = sample_given(app, started)
+            given = _sample_given(app, started)
     except Exception as exc:  # noqa: BLE001 - bad settings or a broken script: say what, no traceback
         raise click.ClickException(f"cannot start the hotline: {exc}") from None
-    phone = Phone(AppTransport(app), config["PUBLIC_URL"], config["TWILIO_AUTH_TOKEN"],
-                  number, config["HOTLINE_NUMBER"])
+    phone = Phone(AppTransport(app), config.public_url, config.twilio_auth_token or "",
+                  number, config.hotline_number)
     return phone, given
+
+
+def _sample_given(app: Any, at: float) -> Given:
+    """What load_samples gives an empty hotline, as a transcript's `given:` (at time `at`)."""
+    from hotline.ops import demo_data
+
+    scripts_dir = app.extensions["hotline"].config.scripts_dir
+    directory_file = os.path.join(scripts_dir, demo_data.SAMPLE_DIRECTORY)
+    rota_file = os.path.join(scripts_dir, demo_data.SAMPLE_ROTA)
+    people = tuple({"name": name, "phone": phone, "languages": list(languages)}
+                   for name, phone, languages in demo_data.SAMPLE_VOLUNTEERS)
+    return Given(volunteers=people,
+                 oncall=os.path.abspath(rota_file) if os.path.exists(rota_file) else "",
+                 directory=(os.path.abspath(directory_file)
+                            if os.path.exists(directory_file) else ""),
+                 at=at)
 
 
 def _auth_token() -> str:
     """The token a running hotline checks: TWILIO_AUTH_TOKEN, else the demo's secrets file."""
-    from hotline.config import load_config
-    from hotline.ops.demo import SECRETS_FILE
+    from hotline.config import SECRETS_FILE, load_config
 
     token = os.environ.get("TWILIO_AUTH_TOKEN")
     if token:
         return token
-    path = os.path.join(load_config()["DATA_DIR"], SECRETS_FILE)
+    path = os.path.join(load_config().data_dir, SECRETS_FILE)
     try:
         with open(path, encoding="utf-8") as handle:
             return str(json.load(handle)["TWILIO_AUTH_TOKEN"])
@@ -173,7 +188,7 @@ class Conversation:
         from hotline.config import load_config
         from hotline.telephony import read_outbox
 
-        calls = [e for e in read_outbox(load_config()["DATA_DIR"])
+        calls = [e for e in read_outbox(load_config().data_dir)
                  if e.get("kind") == "call" and e.get("to") == self.phone.number
                  and e.get("twiml")]
         if not calls:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 import redis
@@ -15,9 +16,12 @@ from hotline.people import accounts as store
 from hotline.people.accounts import ROLES, UserError
 from hotline.redisdb import connect
 
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
-def _open() -> tuple:
-    from workers.context import environment_config
+
+def _open() -> tuple[redis.Redis, Settings]:
+    from hotline.config import environment_config
 
     config = environment_config()
     conn = connect(config)

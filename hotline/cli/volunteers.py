@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
+import redis
 
 from hotline.numbers import mask
 from hotline.people import volunteers as store
 from hotline.people.volunteers import ROLES, VolunteerError
 from hotline.redisdb import connect
+
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
 
 def _script_languages() -> tuple[str, ...]:
@@ -18,14 +23,14 @@ def _script_languages() -> tuple[str, ...]:
     from hotline.engine.loader import ScriptError, load_scripts
 
     try:
-        scripts = load_scripts(str(load_config()["SCRIPTS_DIR"]))
+        scripts = load_scripts(load_config().scripts_dir)
     except (ScriptError, OSError):
         return ()
     return tuple(code for script in scripts.values() for code in script.languages)
 
 
-def _open() -> tuple:
-    from workers.context import environment_config
+def _open() -> tuple[redis.Redis, Settings]:
+    from hotline.config import environment_config
 
     config = environment_config()
     return connect(config), config

@@ -16,9 +16,9 @@ WORKER_SECRETS = {"SECRET_KEY": "HOTLINE_SECRET_KEY", "ENCRYPTION_KEY": "HOTLINE
               help="Only these queues, in this order (e.g. urgent); default: all of them.")
 def worker(burst: bool, queues: str) -> None:
     """Run the job worker: outbound SMS and calls, timed retries, in priority order."""
+    from hotline.config import environment_config
     from hotline.jobs import QUEUES
-    from workers.context import environment_config
-    from workers.worker import start
+    from hotline.ops.worker import start
 
     names = [q.strip() for q in queues.split(",") if q.strip()] or list(QUEUES)
     unknown = [q for q in names if q not in QUEUES]
@@ -26,7 +26,7 @@ def worker(burst: bool, queues: str) -> None:
         raise click.BadParameter(f"unknown queue {unknown[0]!r} (queues: {', '.join(QUEUES)})",
                                  param_hint="--queues")
     config = environment_config()
-    missing = [var for name, var in WORKER_SECRETS.items() if not config.get(name)]
+    missing = [var for name, var in WORKER_SECRETS.items() if not getattr(config, name.lower())]
     if missing:  # jobs would fail one by one (hashes, numbers to call back) instead
         raise click.ClickException(f"set {', '.join(missing)} to start the worker "
                                    "(or HOTLINE_DEMO=1 for a local demo)")

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import redis
 
+from hotline.config import Settings
 from hotline.engine.caller_words import CallerWord, find_caller_word, words_of
 from hotline.engine.model import Script
-from hotline.privacy import erasure, optout
+from hotline.privacy import optout
 from hotline.privacy.vault import log_id
 from hotline.scripts import volunteer_texts
 
@@ -51,20 +51,6 @@ def language_for(word: CallerWord, session_language: str | None,
     return "en"
 
 
-def handle(conn: redis.Redis, config: dict[str, Any], script: Script, caller: str, body: str,
-           now: float, session_language: Callable[[], str | None] = lambda: None,
-           *, opted_out: bool) -> Handled | None:
-    """Carry out a caller keyword in `body`; None when the text is not one (the menu gets it).
-
-    START words ("yes" among them) count only from a number that opted out: otherwise
-    they answer the menu. `session_language()` is asked only when a keyword matched;
-    `opted_out`: whether the number sent STOP (read by the webhook with its first reads).
-    """
-    word = find(script, body, opted_out=opted_out)
-    return None if word is None else carry_out(conn, config, word, caller, now,
-                                               session_language, opted_out=opted_out)
-
-
 def find(script: Script, body: str, *, opted_out: bool) -> CallerWord | None:
     """The caller keyword `body` is, if any (START words only from a number that opted
     out). Pure: the inbound order asks it before the rate limit (conversation/order.py)."""
@@ -74,11 +60,18 @@ def find(script: Script, body: str, *, opted_out: bool) -> CallerWord | None:
     return word
 
 
-def carry_out(conn: redis.Redis, config: dict[str, Any], word: CallerWord, caller: str,
+# Erases a number everywhere: (conn, config, number, now) -> whatever it reports.
+Forget = Callable[[redis.Redis, Settings, str, float], object]
+
+
+def carry_out(conn: redis.Redis, config: Settings, word: CallerWord, caller: str,
               now: float, session_language: Callable[[], str | None] = lambda: None,
-              *, opted_out: bool) -> Handled:
-    """Carry out a caller keyword found by find(); return it with its reply."""
-    who = log_id(str(config.get("SECRET_KEY") or ""), caller)
+              *, opted_out: bool, forget: Forget) -> Handled:
+    """Carry out a caller keyword found by find(); return it with its reply.
+
+    `forget(conn, config, number, now)` erases everything kept about a number, in every
+    domain (hotline.domains.forget, handed in by the composition root)."""
+    who = log_id(str(config.secret_key or ""), caller)
     name = PHRASES[word.kind]
     language = language_for(word, session_language() if word.language == "en" else None,
                             lambda code: volunteer_texts.has(conn, config, name, code))
@@ -92,7 +85,7 @@ def carry_out(conn: redis.Redis, config: dict[str, Any], word: CallerWord, calle
         log.info("caller opted in to SMS again", extra={"caller": who})
         return Handled("start", "" if word.twilio_handled else reply)
     if word.kind == "delete":
-        erasure.forget(conn, config, caller, now)
+        forget(conn, config, caller, now)
         return Handled("delete", "" if opted_out else reply)
     log.info("caller asked for help", extra={"caller": who})
     return Handled("help", reply)

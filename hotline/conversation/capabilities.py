@@ -7,10 +7,11 @@ calls the capability and steps the engine again with Outcome(name, data).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hotline.config import Settings
 from hotline.engine.actions import Action, Handoff
 from hotline.engine.inputs import Outcome
 from hotline.engine.runner import Result
@@ -35,7 +36,7 @@ class CapabilityContext:
     """
 
     redis: Any
-    config: Mapping[str, Any]
+    config: Settings
     caller: str = field(repr=False)
     caller_hash: str
     channel: str

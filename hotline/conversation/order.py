@@ -9,7 +9,7 @@ triage "yes" are never limited, and neither is anything a volunteer sends. Over 
 limit a caller gets one short notice per window with the local emergency number, then
 nothing (a text); a call over the limit always hears that notice before the hang-up.
 
-No Flask, Twilio or Redis here: the webhook gathers the facts (web/twilio.py), this
+No Flask, Twilio or Redis here: the pipeline gathers the facts (conversation/pipeline.py), this
 module says what to do with them, tests read it as a table (tests/test_order.py).
 """
 

@@ -2,33 +2,34 @@
 
 Counts live in Redis under the caller's HMAC, one key per channel and minute with a TTL,
 so every web node sees the same count (a text is counted with its first reads, see
-web/arrival.py). What a count means is decided by the inbound order
+conversation/arrival.py). What a count means is decided by the inbound order
 (conversation/order.py): urgent texts, caller words and volunteers are never limited;
 over the limit a caller gets one short notice per window (claim_notice), then nothing.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
+
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 
 WINDOW = 60  # seconds; the settings say how many messages or calls fit in one
 
 # channel -> the setting with its limit (0 or less: no limit)
-LIMITS = {"sms": "RATE_LIMIT_PER_MINUTE", "voice": "VOICE_RATE_LIMIT_PER_MINUTE"}
+LIMITS = {"sms": "rate_limit_per_minute", "voice": "voice_rate_limit_per_minute"}
 
 
-def _key(config: dict[str, Any], channel: str, caller_hash: str, window: int) -> str:
-    return f"{config.get('KEY_PREFIX', 'hotline:')}rate:{channel}:{caller_hash}:{window}"
+def _key(config: Settings, channel: str, caller_hash: str, window: int) -> str:
+    return hotline_keys.of(config).rate(channel, caller_hash, window)
 
 
-def limit(config: dict[str, Any], channel: str) -> int:
+def limit(config: Settings, channel: str) -> int:
     """How many texts (or calls) from one number fit in a window; 0: no limit."""
-    return max(0, int(config.get(LIMITS[channel]) or 0))
+    return max(0, int(getattr(config, LIMITS[channel]) or 0))
 
 
-def count(conn: redis.Redis, config: dict[str, Any], channel: str, caller_hash: str,
+def count(conn: redis.Redis, config: Settings, channel: str, caller_hash: str,
           now: float) -> int:
     """Count one message (or call) from a caller; return this window's count (0: no limit).
 
@@ -43,7 +44,7 @@ def count(conn: redis.Redis, config: dict[str, Any], channel: str, caller_hash: 
     return int(pipe.execute()[0])
 
 
-def claim_notice(conn: redis.Redis, config: dict[str, Any], channel: str, caller_hash: str,
+def claim_notice(conn: redis.Redis, config: Settings, channel: str, caller_hash: str,
                  now: float) -> bool:
     """True the first time in this window a caller over the limit is to be told so.
 
@@ -53,6 +54,6 @@ def claim_notice(conn: redis.Redis, config: dict[str, Any], channel: str, caller
     return bool(conn.set(key, "1", nx=True, ex=WINDOW * 2))
 
 
-def key(config: dict[str, Any], channel: str, caller_hash: str, now: float) -> str:
+def key(config: Settings, channel: str, caller_hash: str, now: float) -> str:
     """Return the counter of this minute for a caller on a channel."""
     return _key(config, channel, caller_hash, int(now // WINDOW))

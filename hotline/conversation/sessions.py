@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from hotline.engine.session import Session
+from hotline.keys import DEFAULT_PREFIX, keys_under
 from hotline.privacy.vault import NumberVault
 
 SEALED = b"gAAAAA"  # how every Fernet token starts
@@ -19,7 +20,7 @@ SEALED = b"gAAAAA"  # how every Fernet token starts
 class SessionStore:
     """Loads and saves sessions: one GET to load, one SET EX to save."""
 
-    def __init__(self, redis: Any, prefix: str = "hotline:", ttl: int = 1800,
+    def __init__(self, redis: Any, prefix: str = DEFAULT_PREFIX, ttl: int = 1800,
                  vault: NumberVault | None = None):
         self.redis = redis
         self.prefix = prefix
@@ -28,7 +29,7 @@ class SessionStore:
 
     def key(self, caller_hash: str) -> str:
         """Return the Redis key of a caller's session."""
-        return f"{self.prefix}session:{caller_hash}"
+        return keys_under(self.prefix).session(caller_hash)
 
     def load(self, caller_hash: str) -> Session | None:
         """Return the caller's stored session, or None (none kept, expired or unreadable)."""
@@ -54,6 +55,10 @@ class SessionStore:
 
         `into`: a pipeline to add the write to (sent with the answer), instead of now.
         """
-        value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        stored = self.vault.encrypt(value) if self.vault else value
+        stored = self.sealed(session)
         (self.redis if into is None else into).set(self.key(caller_hash), stored, ex=self.ttl)
+
+    def sealed(self, session: Session) -> str:
+        """Return the value a session is stored as (its JSON, encrypted with a key)."""
+        value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return self.vault.encrypt(value) if self.vault else value

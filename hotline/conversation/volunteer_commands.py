@@ -10,13 +10,14 @@ may (VOLUNTEER_MAX_REQUESTS, default 1; checked atomically with the take).
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import redis
 
 from hotline import jobs
+from hotline import keys as hotline_keys
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Holding, Status
+from hotline.config import Settings
 from hotline.people import volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.scripts import volunteer_texts
@@ -38,18 +39,18 @@ MAX_NOTE = 200
 DEFAULT_MAX_REQUESTS = 1  # call-back requests one volunteer holds at once
 
 
-def _seen_key(config: dict[str, Any], message_sid: str) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}vcmd:{message_sid[:64]}"
+def _seen_key(config: Settings, message_sid: str) -> str:
+    return hotline_keys.of(config).volunteer_command(message_sid)
 
 
-def handle(conn: redis.Redis, config: dict[str, Any], from_number: str, body: str,
+def handle(conn: redis.Redis, config: Settings, from_number: str, body: str,
            message_sid: str, now: float | None = None) -> str | None:
     """Run a volunteer's SMS command and return the reply; None if the sender is no volunteer."""
     return handle_for(conn, config, volunteers.by_phone(conn, config, from_number), body,
                       message_sid, now)
 
 
-def handle_for(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None,
+def handle_for(conn: redis.Redis, config: Settings, volunteer: Volunteer | None,
                body: str, message_sid: str, now: float | None = None) -> str | None:
     """handle(), the sender's record known already (the webhook reads it with the claim)."""
     if volunteer is None:
@@ -67,7 +68,7 @@ def handle_for(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer |
     return reply
 
 
-def run(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, body: str,
+def run(conn: redis.Redis, config: Settings, volunteer: Volunteer, body: str,
         now: float, lang: str | None = None) -> str:
     """Carry out one command (no idempotency check) and return the reply."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
@@ -88,21 +89,21 @@ def run(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, body: s
     return volunteer_texts.text(conn, config, "volunteer_unknown", lang)
 
 
-def max_requests(config: dict[str, Any]) -> int:
+def max_requests(config: Settings) -> int:
     """How many call-back requests one volunteer may hold at once (staff raise it)."""
     try:
-        return max(1, int(config.get("VOLUNTEER_MAX_REQUESTS") or DEFAULT_MAX_REQUESTS))
+        return max(1, int(config.volunteer_max_requests or DEFAULT_MAX_REQUESTS))
     except (TypeError, ValueError):
         return DEFAULT_MAX_REQUESTS
 
 
-def take_next(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, now: float,
+def take_next(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: float,
               lang: str | None = None) -> str:
     """NEXT: take the best waiting request in the volunteer's languages and ring them."""
     return next_request(conn, config, volunteer, now, lang).text
 
 
-def next_request(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, now: float,
+def next_request(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: float,
                  lang: str | None = None) -> Answer:
     """take_next(), telling a request taken (ok) from a refusal (OFF, holding one)."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
@@ -126,7 +127,7 @@ def next_request(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer
         waited=volunteer_texts.waited(conn, config, req.age(now), lang)))
 
 
-def _done(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, args: list[str],
+def _done(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
           now: float, lang: str) -> str:
     def say(name: str, **values: str) -> str:
         return volunteer_texts.text(conn, config, f"volunteer_{name}", lang, **values)

@@ -22,9 +22,10 @@ from typing import Any
 
 import phonenumbers
 
+from hotline import keys as hotline_keys
 from hotline.directory.hours import Hours, HoursError, parse_hours
-from hotline.directory.search import Hit, Index
-from hotline.directory.store import CATEGORIES, Entry, get_index
+from hotline.directory.search import Hit, Index, get_index
+from hotline.directory.store import CATEGORIES, Entry
 from hotline.numbers import to_e164
 from hotline.privacy import optout
 from hotline.privacy.vault import NumberVault
@@ -37,7 +38,8 @@ log = logging.getLogger("hotline.directory.store")
 
 
 def _now(ctx: Any) -> float:
-    clock = getattr(ctx, "config", {}).get("CLOCK")
+    config = getattr(ctx, "config", None)
+    clock = config.clock if config is not None else None
     if clock:
         return float(clock())
     return float(getattr(ctx, "now", 0.0) or time.time())
@@ -119,11 +121,11 @@ def search_directory(index: Index, params: dict[str, Any], now: float) -> dict[s
 
 def search_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     """directory_search: find services near params['place'] (ctx has .redis and .config)."""
-    prefix = str(ctx.config.get("KEY_PREFIX") or "hotline:")
-    if ctx.config.get("DIRECTORY_FILE"):  # demo and transcripts: a file stands in for staff
+    prefix = hotline_keys.prefix(ctx.config)
+    if ctx.config.directory_file:  # demo and transcripts: a file stands in for staff
         from hotline.directory.importer import load_if_empty
 
-        load_if_empty(ctx.redis, prefix, str(ctx.config["DIRECTORY_FILE"]))
+        load_if_empty(ctx.redis, prefix, str(ctx.config.directory_file))
     return search_directory(get_index(ctx.redis, prefix), params, _now(ctx))
 
 
@@ -133,39 +135,38 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
 
     number = to_e164(getattr(ctx, "caller", "") or "")
     body = str(params.get("body") or "").strip()[:MAX_SMS_BODY]
-    if not number or not body or not ctx.config.get("ENCRYPTION_KEY"):
+    if not number or not body or not ctx.config.encryption_key:
         return {"queued": False}
     if optout.is_opted_out(ctx.redis, ctx.config, number):
         return {"queued": False, "opted_out": True}  # the caller hears why, and START
-    prefix = str(ctx.config.get("KEY_PREFIX") or "hotline:")
     sid = getattr(ctx, "call_sid", "") or getattr(ctx, "message_sid", "")
     digest = hashlib.sha256(f"{sid}|{body}".encode()).hexdigest()[:16]
     sms_id = digest if sid else uuid.uuid4().hex[:16]
-    key = f"{prefix}dir:sms:{sms_id}"
-    token = NumberVault(ctx.config["ENCRYPTION_KEY"]).encrypt(number)
+    key = hotline_keys.of(ctx.config).directory.sms(sms_id)
+    token = NumberVault(ctx.config.encryption_key).encrypt(number)
     # The same call asking twice for the same line (a Twilio retry) sends one SMS.
     if not ctx.redis.hset(key, mapping={"to": token, "body": body}) and sid:
         return {"queued": True}
     ctx.redis.expire(key, PENDING_TTL)
     jobs.queue(ctx.redis, jobs.DEFAULT).enqueue(
         "hotline.directory.capability.send_entry_sms", sms_id, key,
-        job_id=f"dirsms-{sms_id}", retry=jobs.SMS_RETRY, result_ttl=jobs.RESULT_TTL)
+        job_id=hotline_keys.directory_sms_job(sms_id), retry=jobs.SMS_RETRY, result_ttl=jobs.RESULT_TTL)
     return {"queued": True}
 
 
 def send_entry_sms(sms_id: str, key: str) -> str:
     """Job: send one queued directory SMS, then forget the number."""
-    from workers import context
+    from hotline import job_context as context
 
     conn, config = context.connection(), context.config()
     pending: dict[bytes, bytes] = conn.hgetall(key)  # type: ignore[assignment]
     if not pending:
         log.info("directory sms %s: nothing pending (sent or expired)", sms_id)
         return "skipped"
+    from hotline.effects import at_most_once
     from hotline.telephony import OptedOut
-    from workers.effects import at_most_once
 
-    number = NumberVault(config.get("ENCRYPTION_KEY") or "").decrypt(pending[b"to"])
+    number = NumberVault(config.encryption_key or "").decrypt(pending[b"to"])
     outcome = "sent" if number else "dropped"
     with at_most_once(conn, config, f"dirsms-{sms_id}") as first:  # killed after sending
         if number and first:

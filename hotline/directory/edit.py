@@ -12,7 +12,8 @@ from dataclasses import replace
 import redis
 
 from hotline.directory.gazetteer import normalize
-from hotline.directory.importer import CSV_HEADER, build_entry
+from hotline.directory.importer import build_entry
+from hotline.directory.rows import CSV_HEADER
 from hotline.directory.store import Entry, Keys, load_entries
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from hotline.directory.importer import CSV_HEADER, ImportFileError
+from hotline.directory.rows import CSV_HEADER, ImportFileError
 
 _BYDAY = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat",
           "SU": "sun"}

@@ -18,6 +18,8 @@ import phonenumbers
 
 from hotline.directory.gazetteer import builtin, normalize
 from hotline.directory.hours import HoursError, parse_hours, timezone_for
+from hotline.directory.hsds import read_hsds
+from hotline.directory.rows import CSV_HEADER, ImportFileError
 from hotline.directory.store import (
     CATEGORIES,
     COSTS,
@@ -28,9 +30,6 @@ from hotline.directory.store import (
     store_entries,
 )
 
-CSV_HEADER = ("name", "category", "phone", "address", "city", "region", "country",
-              "postal_code", "latitude", "longitude", "languages", "hours", "cost",
-              "description")
 _CATEGORY_WORDS = {
     "mentalhealth": "mental_health", "counselling": "mental_health",
     "counseling": "mental_health", "koreanmedicine": "korean_medicine",
@@ -43,10 +42,6 @@ _LANGUAGE_WORDS = {
 }
 _COST_WORDS = {"free": "free", "무료": "free", "0": "free", "low": "low", "lowcost": "low",
                "저렴": "low", "저렴함": "low", "sliding": "low", "slidingscale": "low"}
-
-
-class ImportFileError(Exception):
-    """The whole file cannot be read (missing, wrong header, not JSON)."""
 
 
 @dataclass(frozen=True)
@@ -227,8 +222,6 @@ def read_file(path: str) -> ReadResult:
 
 def read_text(text: str, name: str) -> ReadResult:
     """Read a directory file's text: HSDS-style JSON (.json or starting with { or [), else CSV."""
-    from hotline.directory.hsds import read_hsds
-
     text = text.lstrip("\ufeff")
     if name.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
         collector = _Collector()

@@ -1,22 +1,26 @@
 """Searching the directory: the place a caller named first, then the nearest elsewhere.
 
 The index lives in the process and is rebuilt when the directory changes
-(hotline.directory.store.get_index). For each place and category it keeps the entries in
+(get_index, below). For each place and category it keeps the entries in
 that place sorted by distance from the place's centre, so "entries in Gangnam" is a
 walk down one list; "nearest elsewhere" visits the neighbouring places by distance.
 """
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import redis
+
 from hotline.directory.gazetteer import Gazetteer, Place, Resolution, haversine_km, normalize
 from hotline.directory.hours import Hours, HoursError, local_time, parse_hours
-from hotline.directory.store import CATEGORIES, Entry
+from hotline.directory.store import CATEGORIES, Entry, load_entries, revision
 
 NEIGHBOUR_PLACES = 40  # at most this many neighbouring places are looked through
 NEARBY_KM = 500.0  # how far "nearest elsewhere" reaches by default
@@ -340,3 +344,33 @@ class Index:
         hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0.0))
         found.extend(hits[:need])
         return resolution
+
+
+_indexes: dict[tuple[str, str], tuple[str, Index]] = {}
+_lock = threading.Lock()
+
+
+def _conn_id(conn: redis.Redis) -> str:
+    kwargs = conn.connection_pool.connection_kwargs
+    return repr(sorted((k, str(v)) for k, v in kwargs.items()
+                       if k in {"host", "port", "db", "path", "unix_socket_path"}))
+
+
+def get_index(conn: redis.Redis, prefix: str) -> Index:
+    """The in-process search index, rebuilt from Redis when the directory has changed."""
+    key = (_conn_id(conn), prefix)
+    rev = revision(conn, prefix)
+    cached = _indexes.get(key)
+    if cached and cached[0] == rev:
+        return cached[1]
+    with _lock:
+        cached = _indexes.get(key)
+        if cached and cached[0] == rev:
+            return cached[1]
+        _, entries = load_entries(conn, prefix)
+        index = Index(entries)
+        # The index lives long: keep the cyclic GC from walking its objects on every
+        # collection (a 100k index otherwise costs collection pauses of 100+ ms).
+        gc.freeze()
+        _indexes[key] = (rev, index)  # if it changed while loading, the next search reloads
+        return index

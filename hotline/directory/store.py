@@ -15,10 +15,8 @@ so a search sees the old directory or the new one, never half of either.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -27,6 +25,7 @@ import redis
 
 from hotline.directory.gazetteer import normalize
 from hotline.engine.directory_node import CATEGORIES
+from hotline.keys import DirectoryKeys
 
 COSTS = ("free", "low")
 OLD_GENERATION_TTL = 300  # seconds a replaced generation stays readable for searches mid-read
@@ -92,16 +91,7 @@ class StoreReport:
         return bool(self.added or self.updated or self.removed)
 
 
-class Keys:
-    """Key names of the directory under a prefix."""
-
-    def __init__(self, prefix: str):
-        self.base = f"{prefix}dir:"
-        self.current = self.base + "current"
-        self.rev = self.base + "rev"
-
-    def generation(self, gen: str) -> str:
-        return f"{self.base}gen:{gen}"
+Keys = DirectoryKeys  # the directory's key names under a prefix (named in hotline.keys)
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -197,37 +187,5 @@ def revision(conn: redis.Redis, prefix: str) -> str:
     return f"{_text(gen) or ''}:{_text(rev) or 0}"
 
 
-_indexes: dict[tuple[str, str], tuple[str, Any]] = {}
-_lock = threading.Lock()
-
-
-def _conn_id(conn: redis.Redis) -> str:
-    kwargs = conn.connection_pool.connection_kwargs
-    return repr(sorted((k, str(v)) for k, v in kwargs.items()
-                       if k in {"host", "port", "db", "path", "unix_socket_path"}))
-
-
-def get_index(conn: redis.Redis, prefix: str) -> Any:
-    """The in-process search index, rebuilt from Redis when the directory has changed."""
-    from hotline.directory.search import Index  # the index module imports this one
-
-    key = (_conn_id(conn), prefix)
-    rev = revision(conn, prefix)
-    cached = _indexes.get(key)
-    if cached and cached[0] == rev:
-        return cached[1]
-    with _lock:
-        cached = _indexes.get(key)
-        if cached and cached[0] == rev:
-            return cached[1]
-        _, entries = load_entries(conn, prefix)
-        index = Index(entries)
-        # The index lives long: keep the cyclic GC from walking its objects on every
-        # collection (a 100k index otherwise costs collection pauses of 100+ ms).
-        gc.freeze()
-        _indexes[key] = (rev, index)  # if it changed while loading, the next search reloads
-        return index
-
-
-__all__ = ["CATEGORIES", "COSTS", "Entry", "StoreReport", "entry_id", "get_index",
+__all__ = ["CATEGORIES", "COSTS", "Entry", "StoreReport", "entry_id",
            "load_entries", "revision", "store_entries"]

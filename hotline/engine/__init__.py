@@ -1,6 +1,6 @@
 """The menu engine: pure functions over plain data.
 
-No Flask, Twilio, Redis or RQ in here (tests/test_engine_purity.py checks it).
+No Flask, Twilio, Redis or RQ in here (tests/engine/test_engine_purity.py checks it).
 `step(script, session, input)` returns the actions to render and the new session.
 """
 

@@ -42,6 +42,32 @@ class End:
 
 
 @dataclass(frozen=True)
+class DialNumber:
+    """One phone a Dial rings; `whisper`: the page its answerer hears before being put
+    through (a path and query under the public URL, e.g. "press 1 to accept")."""
+
+    number: str
+    whisper: str = ""
+
+
+@dataclass(frozen=True)
+class Dial:
+    """Ring these numbers at once and put the caller through to the first who accepts.
+
+    Ends the conversation in the engine: when the Dial ends, the call goes on at `after`
+    (a path and query under the public URL). Voice renders <Dial>; SMS renders nothing.
+    What to dial comes from a capability's outcome (e.g. the urgent capability's people
+    on call): the engine only carries it to the channel.
+    """
+
+    type: ClassVar[str] = "dial"
+    numbers: tuple[DialNumber, ...]
+    caller_id: str = ""
+    timeout: int = 30
+    after: str = ""
+
+
+@dataclass(frozen=True)
 class Handoff:
     """Ask the application to carry out a capability (directory search, callback, ...).
 
@@ -54,9 +80,9 @@ class Handoff:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-Action = Say | Ask | End | Handoff
+Action = Say | Ask | End | Dial | Handoff
 
-ACTION_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in (Say, Ask, End, Handoff)}
+ACTION_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in (Say, Ask, End, Dial, Handoff)}
 
 
 def action_to_dict(action: Action) -> dict[str, Any]:
@@ -69,5 +95,7 @@ def action_from_dict(data: dict[str, Any]) -> Action:
     fields = {k: v for k, v in data.items() if k != "type"}
     if data["type"] == "ask":
         fields["choices"] = tuple(Choice(**c) for c in fields.get("choices", ()))
+    if data["type"] == "dial":
+        fields["numbers"] = tuple(DialNumber(**n) for n in fields.get("numbers", ()))
     result: Action = ACTION_TYPES[data["type"]](**fields)
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotline.engine.actions import Action, Ask, Choice, End, Handoff, Say
+from hotline.engine.actions import Action, Ask, Choice, Dial, End, Handoff, Say
 from hotline.engine.inputs import Begin, Input, Outcome, Silence, Text
 from hotline.engine.matching import detect_language, match_language, match_option
 from hotline.engine.model import Context, Option, Script
@@ -53,6 +53,12 @@ def _give_up(ctx: Context) -> Say:
     return Say(ctx.phrase("give_up"), ctx.language)
 
 
+def _ending(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+    """The actions of a step that ends the conversation: a hang-up last, unless a Dial
+    ends it (the call goes on with the people dialled)."""
+    return actions if actions and isinstance(actions[-1], Dial) else (*actions, End())
+
+
 def _run(script: Script, session: Session, node_id: str | None, now: float, options: Options,
          before: tuple[Action, ...] = ()) -> Result:
     """Enter node_id and run on until the script waits for the caller or ends."""
@@ -67,8 +73,7 @@ def _run(script: Script, session: Session, node_id: str | None, now: float, opti
         session = session.with_(node=node.id, vars={**session.vars, **step.vars},
                                 language=step.language or session.language)
         if step.end:
-            actions.append(End())
-            return Result(tuple(actions), session.with_(wait=None))
+            return Result(_ending(tuple(actions)), session.with_(wait=None))
         if step.wait:
             return Result(tuple(actions), session.with_(wait=step.wait))
         node_id = step.goto
@@ -137,7 +142,7 @@ def _answer(script: Script, session: Session, event: Input, now: float,
     session = session.with_(vars={**session.vars, **step.vars},
                             language=step.language or session.language, invalid=0)
     if step.end:
-        return Result((*step.actions, End()), session.with_(wait=None))
+        return Result(_ending(step.actions), session.with_(wait=None))
     if step.wait:
         return Result(step.actions, session.with_(wait=step.wait))
     return _run(script, session, step.goto, now, options, before=step.actions)
@@ -175,6 +180,13 @@ def _step(script: Script, session: Session | None, event: Input, now: float,
             waiting = session.with_(wait=WAIT_RESUME)
             return Result((_resume_ask(Context(script, waiting, now)),), waiting)
     return _answer(script, session, event, now, options)
+
+
+def resume(script: Script, previous: Result, outcome: Outcome, *, now: float,
+           options: Options = Options()) -> Result:
+    """Step on from `previous` with a capability's outcome (what Capabilities.carry_out
+    calls between handoffs)."""
+    return step(script, previous.session, outcome, now=now, options=options)
 
 
 def leads_to_urgent(script: Script, session: Session | None, event: Input, *, now: float,

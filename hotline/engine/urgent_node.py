@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hotline.engine.actions import Ask, Choice, Handoff, Say
+from hotline.engine.actions import Ask, Choice, Handoff, Say, action_from_dict
 from hotline.engine.inputs import Begin, Digits, Input, Outcome, Text
 from hotline.engine.matching import detect_language, match_option
 from hotline.engine.model import Context, Node, Option, Reader, Script, Step, Texts, register
@@ -27,6 +27,7 @@ from hotline.engine.triage import (
 
 URGENT_TEXT_VAR = "urgent_text"  # the caller's words that triggered the urgent path
 URGENT_REASON_VAR = "urgent_reason"  # why: "words", or the id of the triage question
+DIAL_CAPABILITY = "urgent_dial"  # asked on a call for who to ring now (the Dial action)
 
 # Yes/no labels and the answers that mean them, when a triage node gives none.
 DEFAULT_YES: Texts = {"ko": "예", "en": "Yes", "zh": "是", "ru": "Да"}
@@ -161,12 +162,29 @@ urgent:
                     vars={URGENT_TEXT_VAR: "", URGENT_REASON_VAR: ""})
 
     def answer(self, ctx: Context, event: Input) -> Step:
+        if isinstance(event, Outcome) and event.capability == DIAL_CAPABILITY:
+            return self._dialled(ctx, event)
         if not isinstance(event, Outcome) or event.capability != "urgent":
             return Step(invalid=True)
         nobody = event.data.get("status") == "nobody"
         texts = self.nobody if nobody and self.nobody else self.text
         code = str(event.data.get("code", ""))
-        return Step((Say(ctx.pick(texts, {"code": code}), ctx.language),), end=True)
+        said = Say(ctx.pick(texts, {"code": code}), ctx.language)
+        if event.data.get("dial_now") and ctx.session.channel == "voice":
+            # A call, and people on call: the calm sentence, then ask who to ring now.
+            ask = Handoff(DIAL_CAPABILITY, {"code": code, "language": ctx.language})
+            return Step((said, ask), wait=WAIT_HANDOFF)
+        return Step((said,), end=True)
+
+    def _dialled(self, ctx: Context, event: Outcome) -> Step:
+        """Ring the people the capability named (a Dial ends the menu); with nobody to
+        ring, the emergency number (the node's `nobody` text)."""
+        connect = event.data.get("connect")
+        if isinstance(connect, dict) and connect.get("numbers"):
+            return Step((action_from_dict({**connect, "type": "dial"}),), end=True)
+        if event.data.get("status") == "nobody" and self.nobody:
+            return Step((Say(ctx.pick(self.nobody, {}), ctx.language),), end=True)
+        return Step(end=True)
 
 
 def urgent_node_id(script: Script) -> str | None:

@@ -1,1 +1,1 @@
-"""Running the line: metrics, the demo and its sample data."""
+"""Running the line: metrics, the job worker and its recovery sweep, the demo's sample data."""

@@ -6,6 +6,7 @@ import os
 import time
 from typing import Any
 
+from hotline import keys as hotline_keys
 from hotline.directory import importer as directory_import
 from hotline.people import rota, volunteers
 
@@ -24,12 +25,12 @@ SAMPLE_VOLUNTEERS = [
 def load_samples(app: Any) -> list[str]:
     """Load the sample directory, volunteers and rota where none exist; return what was done."""
     runtime = app.extensions["hotline"]
-    conn, config = runtime.redis, dict(app.config)
-    scripts_dir = config["SCRIPTS_DIR"]
+    conn, config = runtime.redis, runtime.config
+    scripts_dir = config.scripts_dir
     done: list[str] = []
     directory_file = os.path.join(scripts_dir, SAMPLE_DIRECTORY)
     if os.path.exists(directory_file) and directory_import.load_if_empty(
-            conn, config["KEY_PREFIX"], directory_file):
+            conn, hotline_keys.prefix(config), directory_file):
         done.append(f"Directory: loaded the sample data from {directory_file}")
     if not volunteers.all_volunteers(conn, config):
         for name, phone, languages in SAMPLE_VOLUNTEERS:
@@ -44,18 +45,3 @@ def load_samples(app: Any) -> list[str]:
         done.append(f"On-call rota: loaded {rota_file} (hotline oncall show)")
     return done
 
-
-def sample_given(app: Any, at: float) -> Any:
-    """What load_samples gives an empty hotline, as a transcript's `given:` (at time `at`)."""
-    from hotline.transcripts import Given
-
-    scripts_dir = app.config["SCRIPTS_DIR"]
-    directory_file = os.path.join(scripts_dir, SAMPLE_DIRECTORY)
-    rota_file = os.path.join(scripts_dir, SAMPLE_ROTA)
-    people = tuple({"name": name, "phone": phone, "languages": list(languages)}
-                   for name, phone, languages in SAMPLE_VOLUNTEERS)
-    return Given(volunteers=people,
-                 oncall=os.path.abspath(rota_file) if os.path.exists(rota_file) else "",
-                 directory=(os.path.abspath(directory_file)
-                            if os.path.exists(directory_file) else ""),
-                 at=at)

@@ -18,8 +18,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from hotline import jobs
+from hotline import keys as hotline_keys
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
+from hotline.config import Settings
 from hotline.urgent import cases as urgent
 
 log = logging.getLogger(__name__)
@@ -30,12 +32,12 @@ JOB_FAILURES = "job_failures"  # field per queue: job_failures:<queue>
 OPEN_CASES_SCANNED = 500  # newest urgent cases looked at for the open count
 
 
-def key(config: dict[str, Any]) -> str:
+def key(config: Settings) -> str:
     """Return the hash of running totals."""
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}metrics"
+    return hotline_keys.of(config).metrics
 
 
-def count(conn: redis.Redis, config: dict[str, Any], name: str, amount: int = 1) -> None:
+def count(conn: redis.Redis, config: Settings, name: str, amount: int = 1) -> None:
     """Add to a running total; a failure is logged, never raised (figures must not break
     a page or a job)."""
     try:
@@ -46,7 +48,7 @@ def count(conn: redis.Redis, config: dict[str, Any], name: str, amount: int = 1)
 
 def count_job_failure(job: Any, *exc_info: Any) -> bool:
     """RQ exception handler: count a failed job attempt per queue, then let RQ go on."""
-    from workers import context
+    from hotline import job_context as context
 
     count(job.connection, context.config(), f"{JOB_FAILURES}:{job.origin}")
     return True  # the next handler (RQ's own: retry or the failed registry) runs too
@@ -55,7 +57,7 @@ def count_job_failure(job: Any, *exc_info: Any) -> bool:
 class RedisCollector(Collector):
     """Reads the gauges and the running totals from Redis at scrape time."""
 
-    def __init__(self, conn: redis.Redis, config: dict[str, Any], languages: Iterable[str]):
+    def __init__(self, conn: redis.Redis, config: Settings, languages: Iterable[str]):
         self.conn, self.config, self.languages = conn, config, sorted(set(languages))
 
     def collect(self) -> Iterator[Any]:

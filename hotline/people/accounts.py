@@ -21,6 +21,8 @@ from typing import Any
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.people import volunteers
 from hotline.redisdb import lua
 
@@ -57,19 +59,19 @@ class User:
         return {"name": self.name, "role": self.role, "volunteer": self.volunteer}
 
 
-def _key(config: dict[str, Any], rest: str) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}user:{rest}"
+def _key(config: Settings, rest: str) -> str:
+    return hotline_keys.of(config).user(rest)
 
 
 def _norm(name: str) -> str:
     return name.strip().casefold()
 
 
-def _acct(config: dict[str, Any], name: str) -> str:
+def _acct(config: Settings, name: str) -> str:
     return _key(config, "acct:" + _norm(name))
 
 
-def _sess(config: dict[str, Any], token: str) -> str:
+def _sess(config: Settings, token: str) -> str:
     # Only a hash of the token is kept: a copy of Redis opens no browser session.
     return _key(config, "sess:" + hashlib.sha256(token.encode()).hexdigest())
 
@@ -83,7 +85,7 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def add(conn: redis.Redis, config: dict[str, Any], name: str, role: str, password: str,
+def add(conn: redis.Redis, config: Settings, name: str, role: str, password: str,
         volunteer: str | None = None) -> User:
     """Create an account; link it to the volunteer named or numbered `volunteer`, or else to
     a volunteer with the same name when there is one. UserError for bad input."""
@@ -112,7 +114,7 @@ def add(conn: redis.Redis, config: dict[str, Any], name: str, role: str, passwor
     return user
 
 
-def get(conn: redis.Redis, config: dict[str, Any], name: str) -> User | None:
+def get(conn: redis.Redis, config: Settings, name: str) -> User | None:
     """Return the account with this name (any case), or None."""
     if not name or not _NAME.match(name.strip()):
         return None
@@ -132,7 +134,7 @@ def _user(data: dict[bytes, bytes]) -> User | None:
     return User(d["name"], d["role"], d.get("volunteer", ""), d.get("epoch", ""))
 
 
-def check_password(conn: redis.Redis, config: dict[str, Any], name: str,
+def check_password(conn: redis.Redis, config: Settings, name: str,
                    password: str) -> User | None:
     """Return the account when the password is right, else None (same cost either way)."""
     data: dict[bytes, bytes] = (conn.hgetall(_acct(config, name))  # type: ignore[assignment]
@@ -154,7 +156,7 @@ return 1
 """
 
 
-def _update(conn: redis.Redis, config: dict[str, Any], name: str, **fields: str) -> User:
+def _update(conn: redis.Redis, config: Settings, name: str, **fields: str) -> User:
     """Set fields of an account and give it a new epoch (every login so far ends)."""
     args: list[str] = []
     for key, value in {**fields, "epoch": _new_epoch()}.items():
@@ -167,7 +169,7 @@ def _update(conn: redis.Redis, config: dict[str, Any], name: str, **fields: str)
     return user
 
 
-def set_password(conn: redis.Redis, config: dict[str, Any], name: str, password: str) -> User:
+def set_password(conn: redis.Redis, config: Settings, name: str, password: str) -> User:
     """Replace an account's password and log it out everywhere; UserError when the password
     is too short or there is no account."""
     if len(password) < MIN_PASSWORD:
@@ -175,19 +177,19 @@ def set_password(conn: redis.Redis, config: dict[str, Any], name: str, password:
     return _update(conn, config, name, hash=hash_password(password))
 
 
-def set_role(conn: redis.Redis, config: dict[str, Any], name: str, role: str) -> User:
+def set_role(conn: redis.Redis, config: Settings, name: str, role: str) -> User:
     """Change an account's role and log it out everywhere; UserError for a bad role or name."""
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     return _update(conn, config, name, role=role)
 
 
-def end_logins(conn: redis.Redis, config: dict[str, Any], name: str) -> User:
+def end_logins(conn: redis.Redis, config: Settings, name: str) -> User:
     """Log an account out in every browser (its logins made so far stop working)."""
     return _update(conn, config, name)
 
 
-def start_login(conn: redis.Redis, config: dict[str, Any], user: User) -> str:
+def start_login(conn: redis.Redis, config: Settings, user: User) -> str:
     """Record a login of the account as read by check_password; return the token the browser
     keeps (in its cookie). A role or password changed since the read ends it at once."""
     token = secrets.token_urlsafe(32)
@@ -198,7 +200,7 @@ def start_login(conn: redis.Redis, config: dict[str, Any], user: User) -> str:
     return token
 
 
-def logged_in(conn: redis.Redis, config: dict[str, Any], name: str, token: str) -> User | None:
+def logged_in(conn: redis.Redis, config: Settings, name: str, token: str) -> User | None:
     """Return the account of a login (the name and token of a browser's cookie), or None
     when that login was ended, has expired, or the account changed or went since."""
     if not name or not token or not _NAME.match(name.strip()):
@@ -215,19 +217,19 @@ def logged_in(conn: redis.Redis, config: dict[str, Any], name: str, token: str) 
     return _user(account)
 
 
-def end_login(conn: redis.Redis, config: dict[str, Any], token: str) -> None:
+def end_login(conn: redis.Redis, config: Settings, token: str) -> None:
     """End one login (logout in this browser)."""
     if token:
         conn.delete(_sess(config, token))
 
 
-def all_users(conn: redis.Redis, config: dict[str, Any]) -> list[User]:
+def all_users(conn: redis.Redis, config: Settings) -> list[User]:
     """Return every account, by name."""
     names = sorted(n.decode() for n in conn.hkeys(_key(config, "names")))  # type: ignore[union-attr]
     return [u for u in (get(conn, config, n) for n in names) if u]
 
 
-def remove(conn: redis.Redis, config: dict[str, Any], name: str) -> User | None:
+def remove(conn: redis.Redis, config: Settings, name: str) -> User | None:
     """Delete an account (its sessions stop working at their next request); None if none."""
     user = get(conn, config, name)
     if user is None:

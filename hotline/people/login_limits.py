@@ -7,10 +7,10 @@ The client address is kept only as an HMAC, like a caller's number.
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.privacy.vault import number_hash
 
 WINDOW = 15 * 60  # seconds a run of failures is remembered
@@ -18,13 +18,13 @@ PER_ACCOUNT = 5  # failures on one account before it is locked for the window
 PER_ADDRESS = 20  # failures from one address (any accounts) before it is locked
 
 
-def _keys(config: dict[str, Any], account: str, address: str) -> tuple[str, str]:
-    prefix = f"{config.get('KEY_PREFIX') or 'hotline:'}login:"
-    addr = number_hash(config.get("SECRET_KEY") or "", address)[:24]
-    return f"{prefix}acct:{account.strip().casefold()[:64]}", f"{prefix}addr:{addr}"
+def _keys(config: Settings, account: str, address: str) -> tuple[str, str]:
+    keys = hotline_keys.of(config)
+    addr = number_hash(config.secret_key or "", address)[:24]
+    return keys.login_account(account.strip().casefold()[:64]), keys.login_address(addr)
 
 
-def blocked(conn: redis.Redis, config: dict[str, Any], account: str, address: str) -> int:
+def blocked(conn: redis.Redis, config: Settings, account: str, address: str) -> int:
     """Return the seconds until an attempt is allowed again, 0 when it is allowed now."""
     acct_key, addr_key = _keys(config, account, address)
     pipe = conn.pipeline()
@@ -41,7 +41,7 @@ def blocked(conn: redis.Redis, config: dict[str, Any], account: str, address: st
     return max(waits, default=0)
 
 
-def record_failure(conn: redis.Redis, config: dict[str, Any], account: str,
+def record_failure(conn: redis.Redis, config: Settings, account: str,
                    address: str) -> None:
     """Count one failed attempt against the account and the address."""
     pipe = conn.pipeline()
@@ -51,7 +51,7 @@ def record_failure(conn: redis.Redis, config: dict[str, Any], account: str,
     pipe.execute()
 
 
-def record_success(conn: redis.Redis, config: dict[str, Any], account: str,
+def record_success(conn: redis.Redis, config: Settings, account: str,
                    address: str) -> None:
     """Forget the account's failures after a right password (the address's stay)."""
     conn.delete(_keys(config, account, address)[0])

@@ -23,6 +23,9 @@ import redis
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_ACK_TIMEOUT = 120
@@ -293,23 +296,23 @@ def rota_from_dict(data: dict[str, Any]) -> Rota:
     return Rota(data["timezone"], int(data["ack_timeout_seconds"]), levels)
 
 
-def rota_key(config: dict[str, Any]) -> str:
+def rota_key(config: Settings) -> str:
     """Return the Redis key that holds the rota."""
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}rota"
+    return hotline_keys.of(config).rota
 
 
-def save_rota(conn: redis.Redis, config: dict[str, Any], rota: Rota, now: float) -> None:
+def save_rota(conn: redis.Redis, config: Settings, rota: Rota, now: float) -> None:
     """Put the rota in force (replacing the old one in one write)."""
     conn.set(rota_key(config), json.dumps({**rota_to_dict(rota), "imported": now}))
 
 
-def load_rota(conn: redis.Redis, config: dict[str, Any]) -> Rota | None:
+def load_rota(conn: redis.Redis, config: Settings) -> Rota | None:
     """Return the rota in force, or None when none was imported."""
     raw = conn.get(rota_key(config))
     return rota_from_dict(json.loads(raw)) if raw else None
 
 
-def import_rota(conn: redis.Redis, config: dict[str, Any], text: str, file: str, now: float,
+def import_rota(conn: redis.Redis, config: Settings, text: str, file: str, now: float,
                 resolve: Resolve | None = None) -> Rota:
     """Check a rota file and put it in force; RotaError leaves the old rota in force."""
     rota = parse_rota(text, file, resolve)
@@ -320,7 +323,7 @@ def import_rota(conn: redis.Redis, config: dict[str, Any], text: str, file: str,
 # --- the volunteers behind the rota's ids ---------------------------------------------
 
 
-def resolver(conn: redis.Redis, config: dict[str, Any]) -> Resolve:
+def resolver(conn: redis.Redis, config: Settings) -> Resolve:
     """Return a function that finds a registered volunteer's id by phone or name."""
     from hotline.people import volunteers
 
@@ -330,7 +333,7 @@ def resolver(conn: redis.Redis, config: dict[str, Any]) -> Resolve:
     return resolve
 
 
-def availability(conn: redis.Redis, config: dict[str, Any]) -> Available:
+def availability(conn: redis.Redis, config: Settings) -> Available:
     """Return a function telling whether a volunteer is ON (a removed one counts as OFF)."""
     from hotline.people import volunteers
 
@@ -340,7 +343,7 @@ def availability(conn: redis.Redis, config: dict[str, Any]) -> Available:
     return available
 
 
-def everyone(conn: redis.Redis, config: dict[str, Any]) -> tuple[str, ...]:
+def everyone(conn: redis.Redis, config: Settings) -> tuple[str, ...]:
     """Every registered volunteer and staff member who is ON, the rota's names first: who
     a step that pages everyone reaches (the last level repeated, nobody on call).
 
@@ -356,7 +359,7 @@ def everyone(conn: redis.Redis, config: dict[str, Any]) -> tuple[str, ...]:
     return tuple(v for v in dict.fromkeys([*named, *(p.id for p in people)]) if v in on)
 
 
-def current(conn: redis.Redis, config: dict[str, Any], at: float) -> list[OnCall]:
+def current(conn: redis.Redis, config: Settings, at: float) -> list[OnCall]:
     """Return who answers at each level at `at` under the rota in force ([] without one)."""
     rota = load_rota(conn, config)
     return on_call(rota, at, availability(conn, config)) if rota else []

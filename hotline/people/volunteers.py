@@ -12,6 +12,8 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.numbers import to_e164
 
 ROLES = ("volunteer", "staff")
@@ -42,8 +44,8 @@ class Volunteer:
                 "available": self.available}
 
 
-def _key(config: dict[str, Any], rest: str) -> str:
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}vol:{rest}"
+def _key(config: Settings, rest: str) -> str:
+    return hotline_keys.of(config).volunteer(rest)
 
 
 def parse_languages(value: str, declared: Iterable[str] = ()) -> tuple[str, ...]:
@@ -75,7 +77,7 @@ def _checked(name: str, phone: str, role: str) -> tuple[str, str]:
     return name, e164
 
 
-def add(conn: redis.Redis, config: dict[str, Any], name: str, phone: str,
+def add(conn: redis.Redis, config: Settings, name: str, phone: str,
         languages: tuple[str, ...], role: str = "volunteer") -> Volunteer:
     """Register a volunteer; VolunteerError for a bad number, role, or a name/phone taken."""
     name, e164 = _checked(name, phone, role)
@@ -99,7 +101,7 @@ def _to_hash(v: Volunteer) -> dict[Any, Any]:
             "role": v.role, "available": "1" if v.available else "0"}
 
 
-def get(conn: redis.Redis, config: dict[str, Any], vid: str) -> Volunteer | None:
+def get(conn: redis.Redis, config: Settings, vid: str) -> Volunteer | None:
     """Return the volunteer with this id, or None."""
     data = conn.hgetall(_key(config, vid)) if vid else {}
     if not data:
@@ -109,19 +111,19 @@ def get(conn: redis.Redis, config: dict[str, Any], vid: str) -> Volunteer | None
                      d.get("role", "volunteer"), d.get("available") == "1")
 
 
-def phones_key(config: dict[str, Any]) -> str:
+def phones_key(config: Settings) -> str:
     """Return the hash of volunteer ids by E.164 number."""
     return _key(config, "phones")
 
 
-def by_phone(conn: redis.Redis, config: dict[str, Any], phone: str) -> Volunteer | None:
+def by_phone(conn: redis.Redis, config: Settings, phone: str) -> Volunteer | None:
     """Return the volunteer registered with this number, or None."""
     e164 = to_e164(phone)
     vid = conn.hget(phones_key(config), e164) if e164 else None
     return get(conn, config, vid.decode()) if vid else None  # type: ignore[union-attr]
 
 
-def find(conn: redis.Redis, config: dict[str, Any], name_or_phone: str) -> Volunteer | None:
+def find(conn: redis.Redis, config: Settings, name_or_phone: str) -> Volunteer | None:
     """Return the volunteer with this name (any case) or number, or None."""
     vid = conn.hget(_key(config, "names"), name_or_phone.strip().casefold())
     if vid:
@@ -129,13 +131,13 @@ def find(conn: redis.Redis, config: dict[str, Any], name_or_phone: str) -> Volun
     return by_phone(conn, config, name_or_phone)
 
 
-def all_volunteers(conn: redis.Redis, config: dict[str, Any]) -> list[Volunteer]:
+def all_volunteers(conn: redis.Redis, config: Settings) -> list[Volunteer]:
     """Return every volunteer in the order they were added."""
     ids = [i.decode() for i in conn.lrange(_key(config, "ids"), 0, -1)]  # type: ignore[union-attr]
     return [v for v in (get(conn, config, i) for i in ids) if v]
 
 
-def remove(conn: redis.Redis, config: dict[str, Any], name_or_phone: str) -> Volunteer | None:
+def remove(conn: redis.Redis, config: Settings, name_or_phone: str) -> Volunteer | None:
     """Remove a volunteer by name or number; return who was removed, or None."""
     volunteer = find(conn, config, name_or_phone)
     if volunteer is None:
@@ -149,12 +151,12 @@ def remove(conn: redis.Redis, config: dict[str, Any], name_or_phone: str) -> Vol
     return volunteer
 
 
-def set_available(conn: redis.Redis, config: dict[str, Any], vid: str, available: bool) -> None:
+def set_available(conn: redis.Redis, config: Settings, vid: str, available: bool) -> None:
     """Mark a volunteer available (ON) or not (OFF)."""
     conn.hset(_key(config, vid), "available", "1" if available else "0")
 
 
-def update(conn: redis.Redis, config: dict[str, Any], vid: str, name: str, phone: str,
+def update(conn: redis.Redis, config: Settings, vid: str, name: str, phone: str,
            languages: tuple[str, ...], role: str) -> Volunteer:
     """Change a volunteer's name, phone, languages or role (the id, rota shifts and web
     account stay theirs); VolunteerError for bad input or a name/phone another one has."""

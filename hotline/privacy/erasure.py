@@ -10,30 +10,31 @@ sent (and their jobs); the answers kept for Twilio's retries that are about the 
 outbox (see `_outbox_entry`). What stays: the daily counts (no number in them), an
 urgent case's code and timeline (times and steps only), and an opt-out, kept as the
 HMAC alone so a STOP is never forgotten.
+
+Each domain erases its own part (hotline.privacy.domain.Keeper: `erase_caller`); the list
+is handed in (hotline.domains.KEEPERS), so this module knows no domain's keys.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import phonenumbers
 import redis
 
-from hotline import jobs, replay, stats
-from hotline.callbacks import queue as callbacks
+from hotline import jobs
+from hotline.config import Settings
 from hotline.numbers import to_e164
 from hotline.privacy import optout
-from hotline.privacy.vault import NumberVault, log_id, number_hash
+from hotline.privacy.domain import Caller, Keeper
+from hotline.privacy.vault import caller_hash, log_id
 from hotline.telephony import rewrite_outbox
-from hotline.urgent import cases as urgent
 
 log = logging.getLogger("hotline.privacy.erasure")
-
-# Fields of an urgent case that are about the caller; the rest are counts and timings.
-CASE_CALLER_FIELDS = ("first_words", "caller", "country", "reason")
 
 
 @dataclass
@@ -56,127 +57,36 @@ class Erased:
         return asdict(self)
 
 
-def _hashes(config: dict[str, Any], number: str) -> set[str]:
-    secret = str(config.get("SECRET_KEY") or "")
-    forms = {number.strip(), to_e164(number) or ""} - {""}
-    return {number_hash(secret, form) for form in forms}
+def _hashes(config: Settings, number: str) -> set[str]:
+    return {caller_hash(config, number)}
 
 
-def forget(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -> Erased:
-    """Erase everything kept about `number` (as Twilio sends it, or any dialable form)."""
+def forget(conn: redis.Redis, config: Settings, number: str, now: float,
+           keepers: Sequence[Keeper]) -> Erased:
+    """Erase everything kept about `number` (as Twilio sends it, or any dialable form):
+    each of `keepers` (hotline.domains.KEEPERS) erases its own part."""
     e164 = to_e164(number) or number.strip()
-    hashes = _hashes(config, number) | _hashes(config, e164)
-    prefix = str(config.get("KEY_PREFIX") or "hotline:")
+    caller = Caller(e164, frozenset(_hashes(config, number) | _hashes(config, e164)))
     done = Erased(opted_out=optout.is_opted_out(conn, config, e164))
-    done.sessions = int(conn.delete(*[f"{prefix}session:{h}" for h in hashes]))
     job_prefixes: list[str] = []
     job_ids: list[str] = []
-    done.callbacks = _erase_callbacks(conn, config, hashes, now, job_prefixes, job_ids)
-    codes = _erase_cases(conn, config, hashes, now, job_prefixes)
-    done.cases = len(codes)
-    done.keys = _erase_keys(conn, prefix, hashes)
-    done.directory_sms = _erase_directory_sms(conn, config, prefix, e164, job_ids)
+    codes: set[str] = set()
+    for keeper in keepers:
+        part = keeper.erase_caller(conn, config, caller, now)
+        for name, count in part.counts.items():  # the names are Erased's fields
+            setattr(done, name, getattr(done, name) + count)
+        job_prefixes += part.job_prefixes
+        job_ids += part.job_ids
+        codes |= part.mentions
     done.jobs = jobs.delete_jobs(conn, job_prefixes, job_ids)
-    done.replay_answers = replay.forget(conn, config, hashes)
-    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+    if not (config.twilio_account_sid and config.twilio_auth_token):
         done.outbox_lines, done.outbox_redacted = rewrite_outbox(
-            str(config.get("DATA_DIR") or "instance"),
+            str(config.data_dir or "instance"),
             lambda entry: _outbox_entry(entry, e164, codes))
     log.info("erased everything kept about a caller", extra={
-        "caller": log_id(str(config.get("SECRET_KEY") or ""), e164),
+        "caller": log_id(str(config.secret_key or ""), e164),
         **{k: v for k, v in done.to_dict().items() if v}})
     return done
-
-
-def _erase_callbacks(conn: redis.Redis, config: dict[str, Any], hashes: set[str], now: float,
-                     job_prefixes: list[str], job_ids: list[str]) -> int:
-    """Delete every callback request of the caller, with its number, place and jobs."""
-    k = callbacks.keys(config)
-    rids = [rid.decode() for rid in conn.zrange(k.index, 0, -1)]  # type: ignore[union-attr]
-    pipe = conn.pipeline()
-    for rid in rids:
-        pipe.hget(k.req(rid), "caller")
-    mine = {rid for rid, caller in zip(rids, pipe.execute()) if caller
-            and caller.decode() in hashes}
-    for h in hashes:
-        held = conn.get(k.open(h))
-        if held:
-            mine.add(held.decode())  # type: ignore[union-attr]
-    opened = 0
-    for rid in sorted(mine):
-        req = callbacks.get(conn, config, rid)
-        pipe = conn.pipeline()
-        if req is not None:
-            pipe.zrem(k.queue(req.language), rid)
-            if req.idem:
-                pipe.delete(f"{k.prefix}cb:idem:{req.idem}")
-            opened += req.status in callbacks.OPEN
-        pipe.zrem(k.leases, rid)
-        pipe.zrem(k.index, rid)
-        pipe.delete(k.req(rid), k.number(rid))
-        pipe.execute()
-        job_prefixes += [f"call-{rid}-", f"requeue-{rid}-"]
-        job_ids += [f"autoclose-{rid}", f"tried-{rid}"]
-    conn.delete(*[k.open(h) for h in hashes], *[f"{k.prefix}cb:missed:{h}" for h in hashes])
-    if opened:
-        stats.count(conn, config, now, {"callback_closed:erased": opened})
-    return len(mine)
-
-
-def _erase_cases(conn: redis.Redis, config: dict[str, Any], hashes: set[str], now: float,
-                 job_prefixes: list[str]) -> set[str]:
-    """Close the caller's urgent cases and strip them to counts and timings; return
-    their codes."""
-    keys = urgent.Keys(config)
-    codes = [c.decode() for c in conn.zrange(keys.index, 0, -1)]  # type: ignore[union-attr]
-    pipe = conn.pipeline()
-    for code in codes:
-        pipe.hget(keys.case(code), "caller")
-    mine = {code for code, caller in zip(codes, pipe.execute()) if caller
-            and caller.decode() in hashes}
-    for h in hashes:
-        held = conn.get(keys.caller(h))
-        if held:
-            mine.add(held.decode())  # type: ignore[union-attr]
-    for code in sorted(mine):
-        urgent.close(conn, config, code, now, outcome="erased")  # paging stops
-        pipe = conn.pipeline()
-        pipe.hdel(keys.case(code), *CASE_CALLER_FIELDS)
-        pipe.delete(keys.number(code), keys.held(code))
-        pipe.execute()
-        job_prefixes.append(f"urgent-{code}-")
-    conn.delete(*[keys.caller(h) for h in hashes])
-    if mine:  # the Twilio MessageSid/CallSid keys that point at these cases
-        sids = [key for key in conn.scan_iter(match=f"{keys.prefix}sid:*", count=500)
-                if _text(conn.get(key)) in mine]
-        if sids:
-            conn.delete(*sids)
-    return mine
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value or "")
-
-
-def _erase_keys(conn: redis.Redis, prefix: str, hashes: set[str]) -> int:
-    """Delete the caller's rate-limit counters (every channel and minute)."""
-    found = [key for h in hashes
-             for key in conn.scan_iter(match=f"{prefix}rate:*:{h}:*", count=500)]
-    return int(conn.delete(*found)) if found else 0
-
-
-def _erase_directory_sms(conn: redis.Redis, config: dict[str, Any], prefix: str, e164: str,
-                         job_ids: list[str]) -> int:
-    """Delete directory SMS still waiting to go to the caller, and their jobs."""
-    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
-    erased = 0
-    for key in conn.scan_iter(match=f"{prefix}dir:sms:*", count=500):
-        token = conn.hget(key, "to")
-        if token and vault.decrypt(token) == e164:
-            conn.delete(key)
-            job_ids.append(f"dirsms-{key.decode().rsplit(':', 1)[-1]}")
-            erased += 1
-    return erased
 
 
 ERASED = "(erased)"  # what stands in an outbox line for what came from an erased caller

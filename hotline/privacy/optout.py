@@ -7,28 +7,25 @@ Voice calls are not affected (the caller chose to ring), nor are pages to volunt
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
+from hotline import keys as hotline_keys
 from hotline import stats
-from hotline.numbers import to_e164
-from hotline.privacy.vault import number_hash
+from hotline.config import Settings
+from hotline.privacy.vault import caller_hash
 
 
-def key(config: dict[str, Any]) -> str:
+def key(config: Settings) -> str:
     """Return the set of the HMACs of the numbers that opted out."""
-    return f"{config.get('KEY_PREFIX') or 'hotline:'}optout"
+    return hotline_keys.of(config).optout
 
 
-def hashes(config: dict[str, Any], number: str) -> set[str]:
-    """The HMACs a number may be kept under: as Twilio sent it, and in E.164."""
-    secret = str(config.get("SECRET_KEY") or "")
-    forms = {number.strip(), to_e164(number) or ""} - {""}
-    return {number_hash(secret, form) for form in forms}
+def hashes(config: Settings, number: str) -> set[str]:
+    """The HMAC a number is kept under (one: the number is normalised before hashing)."""
+    return {caller_hash(config, number)}
 
 
-def opt_out(conn: redis.Redis, config: dict[str, Any], number: str, now: float) -> bool:
+def opt_out(conn: redis.Redis, config: Settings, number: str, now: float) -> bool:
     """Stop every SMS to `number`; True when it was not opted out before (counted once)."""
     added = int(conn.sadd(key(config), *hashes(config, number)))
     if added:
@@ -36,12 +33,12 @@ def opt_out(conn: redis.Redis, config: dict[str, Any], number: str, now: float) 
     return bool(added)
 
 
-def opt_in(conn: redis.Redis, config: dict[str, Any], number: str) -> bool:
+def opt_in(conn: redis.Redis, config: Settings, number: str) -> bool:
     """Allow SMS to `number` again (START); True when it had opted out."""
     return bool(conn.srem(key(config), *hashes(config, number)))
 
 
-def is_opted_out(conn: redis.Redis, config: dict[str, Any], number: str) -> bool:
+def is_opted_out(conn: redis.Redis, config: Settings, number: str) -> bool:
     """True when `number` sent STOP (and no START since)."""
     kept_under = sorted(hashes(config, number))
     if not kept_under:
@@ -50,6 +47,6 @@ def is_opted_out(conn: redis.Redis, config: dict[str, Any], number: str) -> bool
     return any(found)
 
 
-def count(conn: redis.Redis, config: dict[str, Any]) -> int:
+def count(conn: redis.Redis, config: Settings) -> int:
     """How many numbers are opted out now."""
     return int(conn.scard(key(config)))

@@ -13,11 +13,14 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.engine.loader import script_paths
 
 DRAFT_TTL = 30 * 86400  # a draft nobody touched for a month is dropped
@@ -35,19 +38,15 @@ class Draft:
     at: float
 
 
-def _prefix(config: dict[str, Any]) -> str:
-    return str(config.get("KEY_PREFIX") or "hotline:")
+def _draft_key(config: Settings, user: str) -> str:
+    return hotline_keys.of(config).script_draft(hashlib.sha256(user.encode()).hexdigest()[:16])
 
 
-def _draft_key(config: dict[str, Any], user: str) -> str:
-    return f"{_prefix(config)}scripts:draft:{hashlib.sha256(user.encode()).hexdigest()[:16]}"
+def _tests_key(config: Settings, run_id: str) -> str:
+    return hotline_keys.of(config).script_tests(run_id)
 
 
-def _tests_key(config: dict[str, Any], run_id: str) -> str:
-    return f"{_prefix(config)}scripts:tests:{run_id}"
-
-
-def load(conn: redis.Redis, config: dict[str, Any], user: str) -> Draft | None:
+def load(conn: redis.Redis, config: Settings, user: str) -> Draft | None:
     """Return the account's draft, or None."""
     raw = conn.get(_draft_key(config, user))
     if not raw:
@@ -56,7 +55,7 @@ def load(conn: redis.Redis, config: dict[str, Any], user: str) -> Draft | None:
     return Draft(dict(data["texts"]), int(data.get("base", 0)), float(data.get("at", 0)))
 
 
-def save(conn: redis.Redis, config: dict[str, Any], user: str, file: str, text: str,
+def save(conn: redis.Redis, config: Settings, user: str, file: str, text: str,
          base: int, now: float) -> Draft:
     """Keep `text` as the account's draft of `file` (other drafted files stay)."""
     old = load(conn, config, user)
@@ -68,7 +67,7 @@ def save(conn: redis.Redis, config: dict[str, Any], user: str, file: str, text: 
     return draft
 
 
-def discard(conn: redis.Redis, config: dict[str, Any], user: str) -> None:
+def discard(conn: redis.Redis, config: Settings, user: str) -> None:
     """Drop the account's draft."""
     conn.delete(_draft_key(config, user))
 
@@ -83,7 +82,7 @@ def run_id(texts: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(texts, sort_keys=True).encode("utf-8")).hexdigest()[:24]
 
 
-def request_tests(conn: redis.Redis, config: dict[str, Any], texts: dict[str, str]) -> str:
+def request_tests(conn: redis.Redis, config: Settings, texts: dict[str, str]) -> str:
     """Ask a worker to run the transcript tests on `texts`; return the run id."""
     from hotline import jobs
 
@@ -91,12 +90,12 @@ def request_tests(conn: redis.Redis, config: dict[str, Any], texts: dict[str, st
     record = json.dumps({"status": "queued", "texts": texts}, ensure_ascii=False)
     if conn.set(_tests_key(config, rid), record, nx=True, ex=TESTS_TTL):
         jobs.queue(conn, jobs.DEFAULT).enqueue(
-            "workers.script_tests.run_tests", rid, job_id=f"script-tests-{rid}",
+            "workers.script_tests.run_tests", rid, job_id=hotline_keys.script_tests_job(rid),
             job_timeout=TESTS_TIMEOUT, result_ttl=jobs.RESULT_TTL)
     return rid
 
 
-def results(conn: redis.Redis, config: dict[str, Any], rid: str) -> dict[str, Any] | None:
+def results(conn: redis.Redis, config: Settings, rid: str) -> dict[str, Any] | None:
     """Return {"status": queued|done, "results": [...], "passed", "failed"} of a run."""
     raw = conn.get(_tests_key(config, rid))
     if not raw:
@@ -115,10 +114,13 @@ def _support_files(source: str, target: str) -> None:
             shutil.copy(path, os.path.join(target, name))
 
 
-def run_tests(conn: redis.Redis, config: dict[str, Any], rid: str) -> str:
-    """Run the transcript tests of a requested run and store the results (a worker job)."""
-    from hotline.transcripts import run_directory
+def run_tests(conn: redis.Redis, config: Settings, rid: str,
+              run_directory: Callable[[str], Iterable[Any]]) -> str:
+    """Run the transcript tests of a requested run and store the results (a worker job).
 
+    `run_directory(path)` runs the transcripts in a directory of scripts (the job passes
+    hotline.transcripts.run_directory: the transcript runner builds the whole app).
+    """
     key = _tests_key(config, rid)
     raw = conn.get(key)
     if not raw:
@@ -128,7 +130,7 @@ def run_tests(conn: redis.Redis, config: dict[str, Any], rid: str) -> str:
         return "done"
     workdir = tempfile.mkdtemp(prefix="hotline-draft-tests-")
     try:
-        _support_files(str(config["SCRIPTS_DIR"]), workdir)
+        _support_files(str(config.scripts_dir), workdir)
         for file, text in data["texts"].items():
             with open(os.path.join(workdir, os.path.basename(file)), "w",
                       encoding="utf-8") as handle:

@@ -79,7 +79,7 @@ class LiveScripts:
 def init_app(app: Flask) -> None:
     """Follow the published versions before each request of this app."""
     runtime = app.extensions["hotline"]
-    live = LiveScripts(runtime, app.config.get("SCRIPTS_REFRESH", 1.0))
+    live = LiveScripts(runtime, runtime.config.scripts_refresh)
     app.extensions[EXTENSION] = live
     app.before_request(live.refresh)
 

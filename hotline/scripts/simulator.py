@@ -16,7 +16,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from hotline.channels import sms, voice
 from hotline.engine.actions import Handoff
@@ -104,7 +104,7 @@ def _input(channel: str, action: str, value: str, language: str,
     raise SimulatorError("a call is answered with press, say or silence")
 
 
-def _outcome(capability: str, params: dict[str, Any], channel: str, deps: Any,
+def _outcome(capability: str, params: dict[str, Any], channel: str, deps: Deps,
              now: float) -> tuple[dict[str, Any], str]:
     """What the capability would answer, and a note on what a real call would have done."""
     if capability == "directory_search":
@@ -124,7 +124,7 @@ def _outcome(capability: str, params: dict[str, Any], channel: str, deps: Any,
 
 
 def simulate(texts: dict[str, str], channel: str, language: str, action: str, value: str,
-             session_data: dict[str, Any] | None, deps: Any, now: float) -> Turn:
+             session_data: dict[str, Any] | None, deps: Deps, now: float) -> Turn:
     """Run one turn of a simulated conversation against the draft `texts`."""
     if channel not in ("sms", "voice"):
         raise SimulatorError("channel must be sms or voice")
@@ -164,7 +164,7 @@ def simulate(texts: dict[str, str], channel: str, language: str, action: str, va
     return turn
 
 
-def _carry_out(script: Script, result: Result, channel: str, deps: Any, now: float,
+def _carry_out(script: Script, result: Result, channel: str, deps: Deps, now: float,
                turn: Turn) -> Result:
     actions: list[Any] = []
     for _ in range(MAX_ROUNDS):
@@ -198,33 +198,11 @@ def _render(turn: Turn, result: Result, script: Script) -> None:
     turn.ended = not turn.listening
 
 
-class ReadOnlyDeps:
-    """What the simulator reads from the running hotline: the directory, the usual wait."""
-
-    def __init__(self, conn: Any, config: dict[str, Any]):
-        self.conn = conn
-        self.config = config
+class Deps(Protocol):
+    """What the simulator reads from the running hotline (the web page passes it in)."""
 
     def search(self, params: dict[str, Any], now: float) -> dict[str, Any]:
         """Search the staff's directory as a caller would (nothing is written)."""
-        import redis
-
-        from hotline.directory.capability import search_directory
-        from hotline.directory.store import get_index
-
-        try:
-            index = get_index(self.conn, str(self.config.get("KEY_PREFIX") or "hotline:"))
-            return search_directory(index, params, now)
-        except (redis.RedisError, OSError):
-            return {}
 
     def callback_hours(self) -> int:
         """Hours a caller usually waits for a call back (as the real node is told)."""
-        import redis
-
-        from hotline.callbacks.queue import expected_hours
-
-        try:
-            return expected_hours(self.conn, self.config)
-        except (redis.RedisError, OSError):
-            return int(self.config.get("CALLBACK_HOURS") or 24)

@@ -21,6 +21,8 @@ from typing import Any
 
 import redis
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.engine.lint import errors, lint
 from hotline.engine.loader import Problem, ScriptError, parse_script, parse_scripts, script_paths
 from hotline.engine.model import Script
@@ -72,9 +74,9 @@ class Version:
                 "changed": list(self.changed), "files": sorted(self.texts)}
 
 
-def _keys(config: dict[str, Any]) -> tuple[str, str, str]:
-    prefix = str(config.get("KEY_PREFIX") or "hotline:")
-    return f"{prefix}scripts:counter", f"{prefix}scripts:versions", f"{prefix}scripts:current"
+def _keys(config: Settings) -> tuple[str, str, str]:
+    keys = hotline_keys.of(config)
+    return keys.scripts_counter, keys.scripts_versions, keys.scripts_current
 
 
 def read_directory(directory: str) -> dict[str, str]:
@@ -129,7 +131,7 @@ def _decode(number: int, raw: bytes | str) -> Version:
                    changed=tuple(data.get("changed") or ()))
 
 
-def _store(conn: redis.Redis, config: dict[str, Any], texts: dict[str, str], by: str,
+def _store(conn: redis.Redis, config: Settings, texts: dict[str, str], by: str,
            at: float, message: str, rollback_of: int | None, changed: list[str],
            seed: bool = False) -> int:
     value = json.dumps({"texts": texts, "by": by, "at": at, "message": message,
@@ -139,54 +141,54 @@ def _store(conn: redis.Redis, config: dict[str, Any], texts: dict[str, str], by:
     return int(number)
 
 
-def current_number(conn: redis.Redis, config: dict[str, Any]) -> int:
+def current_number(conn: redis.Redis, config: Settings) -> int:
     """Return the number of the current version (0: none published, the files are live)."""
     raw = conn.get(_keys(config)[2])
     return int(raw) if raw else 0
 
 
-def get(conn: redis.Redis, config: dict[str, Any], number: int) -> Version | None:
+def get(conn: redis.Redis, config: Settings, number: int) -> Version | None:
     """Return version `number`, or None when there is no such version."""
     raw = conn.hget(_keys(config)[1], str(number))
     return _decode(number, raw) if raw else None
 
 
-def current(conn: redis.Redis, config: dict[str, Any]) -> Version | None:
+def current(conn: redis.Redis, config: Settings) -> Version | None:
     """Return the current version, or None when nothing was published yet."""
     number = current_number(conn, config)
     return get(conn, config, number) if number else None
 
 
-def history(conn: redis.Redis, config: dict[str, Any]) -> list[Version]:
+def history(conn: redis.Redis, config: Settings) -> list[Version]:
     """Return every version, newest first."""
     raw: dict[Any, Any] = conn.hgetall(_keys(config)[1])
     versions = [_decode(int(n), value) for n, value in raw.items()]
     return sorted(versions, key=lambda v: v.number, reverse=True)
 
 
-def live_texts(conn: redis.Redis, config: dict[str, Any]) -> tuple[int, dict[str, str]]:
+def live_texts(conn: redis.Redis, config: Settings) -> tuple[int, dict[str, str]]:
     """Return (version number, texts) callers get now: the current version, else the files."""
     version = current(conn, config)
     if version is not None:
         return version.number, version.texts
-    return 0, read_directory(str(config["SCRIPTS_DIR"]))
+    return 0, read_directory(str(config.scripts_dir))
 
 
 def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(f for f in set(before) | set(after) if before.get(f) != after.get(f))
 
 
-def seed(conn: redis.Redis, config: dict[str, Any], now: float) -> None:
+def seed(conn: redis.Redis, config: Settings, now: float) -> None:
     """Store the files of SCRIPTS_DIR as version 1 when no version exists yet."""
     if current_number(conn, config):
         return
-    texts = read_directory(str(config["SCRIPTS_DIR"]))
+    texts = read_directory(str(config.scripts_dir))
     if texts:
         _store(conn, config, texts, STARTING_BY, now, "starting version (the files)", None,
                sorted(texts), seed=True)
 
 
-def publish(conn: redis.Redis, config: dict[str, Any], texts: dict[str, str], by: str,
+def publish(conn: redis.Redis, config: Settings, texts: dict[str, str], by: str,
             message: str, now: float) -> tuple[Version, bool]:
     """Make `texts` the current version; return (version, whether a new one was made).
 
@@ -207,7 +209,7 @@ def publish(conn: redis.Redis, config: dict[str, Any], texts: dict[str, str], by
     return version, True
 
 
-def rollback(conn: redis.Redis, config: dict[str, Any], number: int, by: str, message: str,
+def rollback(conn: redis.Redis, config: Settings, number: int, by: str, message: str,
              now: float) -> Version:
     """Publish version `number`'s texts again as a new version (history keeps everything)."""
     target = get(conn, config, number)

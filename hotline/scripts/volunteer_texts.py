@@ -22,7 +22,9 @@ from typing import Any
 
 import redis
 
-from hotline.engine.model import Texts
+from hotline import keys as hotline_keys
+from hotline.config import Settings
+from hotline.engine.model import Script, Texts
 from hotline.engine.volunteer_phrases import fallback_text, fill
 from hotline.people.volunteers import Volunteer
 
@@ -62,6 +64,13 @@ class Phrases:
         """`code` when the scripts speak it, else their default language."""
         return code if code in self.languages else self.default
 
+    def language_for(self, volunteer: Volunteer | None) -> str:
+        """The volunteer's first language the scripts speak (else the scripts' default)."""
+        for code in volunteer.languages if volunteer else ():
+            if code in self.languages:
+                return code
+        return self.default
+
     def voice(self, language: str) -> tuple[str, str]:
         """(Polly voice, speech code) for saying something in `language`: the script's
         `languages:` entry (else the default language's). The one voice table."""
@@ -92,27 +101,31 @@ _cache: dict[tuple[str, str, int], Phrases] = {}
 _lock = threading.Lock()
 
 
-def _scripts_dir(config: dict[str, Any]) -> str:
-    path = str(config.get("SCRIPTS_DIR") or "ivr_scripts")
+def _scripts_dir(config: Settings) -> str:
+    path = str(config.scripts_dir or "ivr_scripts")
     return path if os.path.isdir(path) else _DEFAULT_DIR
+
+
+def of_script(script: Script) -> Phrases:
+    """The phrases, languages and voices of one (entry) script."""
+    return Phrases(dict(script.phrases), tuple(script.languages), script.default_language,
+                   {code: script.voice(code) for code in script.languages})
 
 
 def _compile(texts: dict[str, str]) -> Phrases:
     from hotline.scripts.versions import compile_texts
 
     scripts = compile_texts(texts)
-    script = scripts.get(ENTRY) or next(iter(scripts.values()))
-    return Phrases(dict(script.phrases), tuple(script.languages), script.default_language,
-                    {code: script.voice(code) for code in script.languages})
+    return of_script(scripts.get(ENTRY) or next(iter(scripts.values())))
 
 
-def live(conn: redis.Redis, config: dict[str, Any]) -> Phrases:
+def live(conn: redis.Redis, config: Settings) -> Phrases:
     """The phrases of the script version callers get now (empty when none loads)."""
     from hotline.scripts import versions as script_versions
 
     directory = _scripts_dir(config)
     number = script_versions.current_number(conn, config)
-    key = (str(config.get("KEY_PREFIX") or "hotline:"), directory, number)
+    key = (hotline_keys.prefix(config), directory, number)
     found = _cache.get(key)
     if found is not None:
         return found
@@ -134,51 +147,47 @@ def live(conn: redis.Redis, config: dict[str, Any]) -> Phrases:
     return found
 
 
-def language_of(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None) -> str:
+def language_of(conn: redis.Redis, config: Settings, volunteer: Volunteer | None) -> str:
     """The volunteer's first language the scripts speak (else the scripts' default)."""
-    now = live(conn, config)
-    for code in volunteer.languages if volunteer else ():
-        if code in now.languages:
-            return code
-    return now.default
+    return live(conn, config).language_for(volunteer)
 
 
-def phrase(conn: redis.Redis, config: dict[str, Any], name: str, language: str) -> str:
+def phrase(conn: redis.Redis, config: Settings, name: str, language: str) -> str:
     """Phrase `name` in `language` as staff wrote it ({placeholders} not filled in)."""
     return live(conn, config).raw(name, language)
 
 
-def has(conn: redis.Redis, config: dict[str, Any], name: str, language: str) -> bool:
+def has(conn: redis.Redis, config: Settings, name: str, language: str) -> bool:
     """Whether the live scripts write phrase `name` in `language` itself."""
     return live(conn, config).has(name, language)
 
 
-def spoken(conn: redis.Redis, config: dict[str, Any], code: str) -> str:
+def spoken(conn: redis.Redis, config: Settings, code: str) -> str:
     """`code` when the live scripts speak it, else their default language."""
     return live(conn, config).spoken(code)
 
 
-def voice(conn: redis.Redis, config: dict[str, Any], language: str) -> tuple[str, str]:
+def voice(conn: redis.Redis, config: Settings, language: str) -> tuple[str, str]:
     """(Polly voice, speech code) for `language` from the live script's `languages:`."""
     return live(conn, config).voice(language)
 
 
-def language_name(conn: redis.Redis, config: dict[str, Any], code: str, lang: str) -> str:
+def language_name(conn: redis.Redis, config: Settings, code: str, lang: str) -> str:
     """The name of language `code` in language `lang` (phrase language_<code>)."""
     return live(conn, config).language_name(code, lang)
 
 
-def topic_name(conn: redis.Redis, config: dict[str, Any], topic: str, lang: str) -> str:
+def topic_name(conn: redis.Redis, config: Settings, topic: str, lang: str) -> str:
     """A request's topic in language `lang` (phrase topic_<topic>), else as stored."""
     return live(conn, config).topic_name(topic, lang)
 
 
-def waited(conn: redis.Redis, config: dict[str, Any], seconds: float, lang: str) -> str:
+def waited(conn: redis.Redis, config: Settings, seconds: float, lang: str) -> str:
     """A waiting time in hours or minutes in language `lang`: '3시간', '45 minutes'."""
     return live(conn, config).waited(seconds, lang)
 
 
-def text(conn: redis.Redis, config: dict[str, Any], name: str, lang: str, /,
+def text(conn: redis.Redis, config: Settings, name: str, lang: str, /,
          **values: Any) -> str:
     """Phrase `name` in language `lang` with its {placeholders} filled in."""
     raw = phrase(conn, config, name, lang)
@@ -188,13 +197,13 @@ def text(conn: redis.Redis, config: dict[str, Any], name: str, lang: str, /,
     return fill(raw, filled)
 
 
-def staff_contact(conn: redis.Redis, config: dict[str, Any], language: str) -> str:
+def staff_contact(conn: redis.Redis, config: Settings, language: str) -> str:
     """Who a volunteer asks: the STAFF_CONTACT setting, else the phrase volunteer_staff."""
-    contact = str(config.get("STAFF_CONTACT") or "").strip()
+    contact = str(config.staff_contact or "").strip()
     return contact or text(conn, config, "volunteer_staff", language)
 
 
-def for_volunteer(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer | None,
+def for_volunteer(conn: redis.Redis, config: Settings, volunteer: Volunteer | None,
                   name: str, /, **values: Any) -> str:
     """Phrase `name` in the volunteer's language, filled in."""
     return text(conn, config, name, language_of(conn, config, volunteer), **values)

@@ -11,6 +11,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from hotline import keys as hotline_keys
+
 VOICE_ACTIONS = ("call", "press", "say", "silence", "hangup", "dial_ends")
 SMS_ACTIONS = ("send",)
 STEP_KEYS = {"expect", "expect_not", "ends", "connects", "wait", *VOICE_ACTIONS, *SMS_ACTIONS}
@@ -66,19 +68,20 @@ class Given:
         from hotline.directory import importer as directory_import
         from hotline.people import rota, volunteers
 
+        config = app.extensions["hotline"].config
         if self.directory:
-            directory_import.import_file(conn, app.config["KEY_PREFIX"], self.directory)
+            directory_import.import_file(conn, hotline_keys.prefix(config), self.directory)
 
         for v in self.volunteers:
             languages = v.get("languages") or ()
             if isinstance(languages, str):
                 languages = volunteers.parse_languages(languages)
-            volunteers.add(conn, app.config, str(v.get("name", "")), str(v.get("phone", "")),
+            volunteers.add(conn, config, str(v.get("name", "")), str(v.get("phone", "")),
                            tuple(languages), str(v.get("role") or "volunteer"))
         if self.oncall:
             with open(self.oncall, encoding="utf-8") as handle:
-                rota.import_rota(conn, app.config, handle.read(), self.oncall, self.at,
-                                 rota.resolver(conn, app.config))
+                rota.import_rota(conn, config, handle.read(), self.oncall, self.at,
+                                 rota.resolver(conn, config))
 
 
 def _given(raw: Any, base: Given, file: str, where: str) -> Given:

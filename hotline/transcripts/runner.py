@@ -16,6 +16,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.privacy.vault import new_key
 from hotline.transcripts.files import (
     START_TIME,
@@ -59,7 +61,7 @@ class Clock:
         return self.now
 
 
-def transcript_config(scripts_dir: str, base: dict[str, Any] | None = None) -> dict[str, Any]:
+def transcript_config(scripts_dir: str, base: dict[str, Any] | None = None) -> Settings:
     """Return app settings for one transcript: own secrets and key prefix, no Twilio.
 
     Scripts come from `scripts_dir` (the transcript's own directory) unless `base` names one.
@@ -67,17 +69,16 @@ def transcript_config(scripts_dir: str, base: dict[str, Any] | None = None) -> d
     from hotline.config import load_config
 
     config = load_config(base or {})
-    config.update({
-        "SCRIPTS_DIR": (base or {}).get("SCRIPTS_DIR") or scripts_dir,
-        "PUBLIC_URL": PUBLIC_URL,
-        "SECRET_KEY": secrets.token_urlsafe(16),
-        "ENCRYPTION_KEY": new_key(),  # numbers kept for call backs are encrypted with it
-        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-        "TWILIO_ACCOUNT_SID": None,  # outbound goes to the outbox, never to Twilio
-        "KEY_PREFIX": f"{config.get('KEY_PREFIX') or 'hotline:'}transcript-{uuid.uuid4().hex[:8]}:",
-        "TESTING": True,
-    })
-    return config
+    return config.replace(
+        scripts_dir=(base or {}).get("SCRIPTS_DIR") or scripts_dir,
+        public_url=PUBLIC_URL,
+        # fresh secrets; numbers kept for call backs are encrypted with the encryption key
+        secret_key=secrets.token_urlsafe(16), twilio_auth_token=secrets.token_hex(16),
+        encryption_key=new_key(),
+        twilio_account_sid=None,  # outbound goes to the outbox, never to Twilio
+        key_prefix=hotline_keys.nested(config, f"transcript-{uuid.uuid4().hex[:8]}"),
+        testing=True,
+    )
 
 
 def stop_embedded(socket_file: str) -> None:
@@ -155,16 +156,16 @@ def _check(step: Exchange, number: int, text: str, ended: bool, dialing: bool) -
     return failures
 
 
-def run_transcript(transcript: Transcript, config: dict[str, Any]) -> TranscriptResult:
+def run_transcript(transcript: Transcript, config: Settings) -> TranscriptResult:
     """Play one transcript against a fresh in-process app built from `config`."""
     from hotline import create_app
 
     result = TranscriptResult(transcript.file, transcript.name, transcript.channel,
                               transcript.script)
     clock = Clock(transcript.given.at)
-    app = create_app({**config, "CLOCK": clock})
-    phone = Phone(AppTransport(app), config["PUBLIC_URL"], config["TWILIO_AUTH_TOKEN"],
-                  transcript.number, config.get("HOTLINE_NUMBER") or "+15005550006")
+    app = create_app(config.replace(clock=clock))
+    phone = Phone(AppTransport(app), config.public_url, config.twilio_auth_token or "",
+                  transcript.number, config.hotline_number)
     try:
         try:
             transcript.given.apply(app, app.extensions["hotline"].redis)
@@ -185,13 +186,13 @@ def run_transcript(transcript: Transcript, config: dict[str, Any]) -> Transcript
     return result
 
 
-def _clean(config: dict[str, Any]) -> None:
+def _clean(config: Settings) -> None:
     """Delete the keys this transcript's app wrote (they all carry its own prefix)."""
     from hotline.redisdb import connect
 
     try:
         conn = connect(config)
-        keys = list(conn.scan_iter(match=f"{config['KEY_PREFIX']}*", count=500))
+        keys = list(conn.scan_iter(match=hotline_keys.everything(config), count=500))
         if keys:
             conn.delete(*keys)
     except (redis.RedisError, OSError):  # best effort: the keys expire with their TTLs

@@ -21,11 +21,15 @@ import redis
 from rq import Retry
 
 from hotline import jobs, stats
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.engine.volunteer_phrases import FALLBACK
+from hotline.keys import UrgentKeys
 from hotline.numbers import country_of, to_e164
 from hotline.people.rota import OnCall
 from hotline.privacy.redact import for_volunteers
-from hotline.privacy.vault import NumberVault, number_hash
+from hotline.privacy.vault import NumberVault, caller_hash
+from hotline.redisdb import OPEN_ONCE, lua
 
 CODE_LETTERS = "ACDEFHJKMNPQRTUVWXY"  # no B/8, G/6, I/L/1, O/0, S/5, Z/2 look-alikes
 CODE_DIGITS = "34679"
@@ -77,39 +81,12 @@ class Case:
                    d.get("callback", ""))
 
 
-class Keys:
-    """Redis key names of urgent cases under the configured prefix."""
+def keys(config: Settings) -> UrgentKeys:
+    """Return the key names of urgent cases for this configuration."""
+    return hotline_keys.of(config).urgent
 
-    def __init__(self, config: dict[str, Any]):
-        self.prefix = f"{config.get('KEY_PREFIX') or 'hotline:'}urgent:"
 
-    def case(self, code: str) -> str:
-        return f"{self.prefix}case:{code}"
-
-    def number(self, code: str) -> str:
-        return f"{self.prefix}num:{code}"
-
-    def timeline(self, code: str) -> str:
-        return f"{self.prefix}log:{code}"
-
-    def paged(self, code: str) -> str:
-        return f"{self.prefix}paged:{code}"  # volunteer ids paged for this case
-
-    def held(self, code: str) -> str:
-        return f"{self.prefix}held:{code}"  # caller texts sent before anyone acknowledged
-
-    def once(self, code: str, what: str) -> str:
-        return f"{self.prefix}once:{code}:{what}"  # SET NX: a step done once per case
-
-    def sid(self, sid: str) -> str:
-        return f"{self.prefix}sid:{sid}"
-
-    def caller(self, caller: str) -> str:
-        return f"{self.prefix}open:{caller}"
-
-    @property
-    def index(self) -> str:
-        return f"{self.prefix}cases"
+Keys = keys  # the older name (web/arrival.py and tests use it)
 
 
 def new_code(size: int = 3) -> str:
@@ -134,33 +111,29 @@ def _iso(at: float) -> str:
 
 
 # Open a case unless this sid or an open case of the caller already has one.
-# ARGV: prefix, sid, caller, then case fields, then candidate codes.
-_OPEN = """
-local p, sid, caller = ARGV[1], ARGV[2], ARGV[3]
-if sid ~= '' then
-  local seen = redis.call('GET', p .. 'sid:' .. sid)
-  if seen then return {seen, 1} end
+# KEYS: sid, open, case stem, number stem, index.
+# ARGV: sid, caller, then case fields, then candidate codes.
+_OPEN = OPEN_ONCE + """
+local sid, caller = ARGV[1], ARGV[2]
+local found, seen = open_once(sid ~= '' and KEYS[1] or '', KEYS[2], KEYS[3], 'state',
+  {paging = true, callback = true, claimed = true})
+if seen then return {found, 1} end
+if found then
+  if sid ~= '' then redis.call('SET', KEYS[1], found, 'EX', ARGV[11]) end
+  return {found, 1}
 end
-local open = redis.call('GET', p .. 'open:' .. caller)
-if open then
-  local st = redis.call('HGET', p .. 'case:' .. open, 'state')
-  if st == 'paging' or st == 'callback' or st == 'claimed' then
-    if sid ~= '' then redis.call('SET', p .. 'sid:' .. sid, open, 'EX', ARGV[12]) end
-    return {open, 1}
-  end
-end
-for i = 14, #ARGV do
+for i = 13, #ARGV do
   local code = ARGV[i]
-  local key = p .. 'case:' .. code
+  local key = KEYS[3] .. code
   if redis.call('EXISTS', key) == 0 then
-    redis.call('HSET', key, 'code', code, 'state', 'paging', 'created', ARGV[4],
-      'language', ARGV[5], 'channel', ARGV[6], 'country', ARGV[7], 'first_words', ARGV[8],
-      'reason', ARGV[9], 'caller', caller)
-    redis.call('EXPIRE', key, ARGV[11])
-    redis.call('SET', p .. 'num:' .. code, ARGV[10], 'EX', ARGV[13])
-    redis.call('SET', p .. 'open:' .. caller, code, 'EX', ARGV[11])
-    if sid ~= '' then redis.call('SET', p .. 'sid:' .. sid, code, 'EX', ARGV[12]) end
-    redis.call('ZADD', p .. 'cases', ARGV[4], code)
+    redis.call('HSET', key, 'code', code, 'state', 'paging', 'created', ARGV[3],
+      'language', ARGV[4], 'channel', ARGV[5], 'country', ARGV[6], 'first_words', ARGV[7],
+      'reason', ARGV[8], 'caller', caller)
+    redis.call('EXPIRE', key, ARGV[10])
+    redis.call('SET', KEYS[4] .. code, ARGV[9], 'EX', ARGV[12])
+    redis.call('SET', KEYS[2], code, 'EX', ARGV[10])
+    if sid ~= '' then redis.call('SET', KEYS[1], code, 'EX', ARGV[11]) end
+    redis.call('ZADD', KEYS[5], ARGV[3], code)
     return {code, 0}
   end
 end
@@ -168,28 +141,24 @@ return false
 """
 
 
-def caller_hash(config: dict[str, Any], number: str) -> str:
-    """Return the HMAC that stands for a caller number."""
-    return number_hash(config.get("SECRET_KEY") or "", to_e164(number) or number)
-
-
-def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: str,
+def open_case(conn: redis.Redis, config: Settings, number: str, *, sid: str,
               language: str, channel: str, first_words: str, reason: str,
               now: float) -> tuple[Case, bool]:
     """Open a case for the caller (or return the one this sid or caller already has).
 
     Returns the case and True when it is new.
     """
-    keys = Keys(config)
+    k = keys(config)
     e164 = to_e164(number) or number
+    caller = caller_hash(config, e164)
     vault = _vault(config)
     token = vault.encrypt(e164)
     words = vault.encrypt(first_words) if first_words else ""  # the caller's words, sealed
     candidates = [new_code(size) for size in CODE_SIZES for _ in range(CANDIDATES_PER_SIZE)]
-    found = conn.eval(
-        _OPEN, 0, keys.prefix, sid, caller_hash(config, e164), repr(now), language, channel,
-        country_of(e164), words, reason, token, CASE_TTL, SID_TTL, NUMBER_TTL,
-        *candidates)
+    found = lua(conn, _OPEN)(
+        [k.sid(sid), k.caller(caller), k.case_stem, k.number_stem, k.index],
+        [sid, caller, repr(now), language, channel, country_of(e164), words, reason, token,
+         CASE_TTL, SID_TTL, NUMBER_TTL, *candidates])
     if not found:
         raise RuntimeError("no free case code; too many open cases")
     code, existed = found[0].decode(), bool(found[1])
@@ -202,7 +171,7 @@ def open_case(conn: redis.Redis, config: dict[str, Any], number: str, *, sid: st
     return case, not existed
 
 
-def get(conn: redis.Redis, config: dict[str, Any], code: str) -> Case | None:
+def get(conn: redis.Redis, config: Settings, code: str) -> Case | None:
     """Return the case with this code, or None."""
     code = normal_code(code)
     if not code or len(code) > 8:
@@ -217,20 +186,20 @@ def get(conn: redis.Redis, config: dict[str, Any], code: str) -> Case | None:
 SEALED = "gAAAAA"  # how every Fernet token starts
 
 
-def _vault(config: dict[str, Any]) -> NumberVault:
-    return NumberVault(config.get("ENCRYPTION_KEY") or "")
+def _vault(config: Settings) -> NumberVault:
+    return NumberVault(config.encryption_key or "")
 
 
-def _open_words(config: dict[str, Any], stored: str) -> str:
+def _open_words(config: Settings, stored: str) -> str:
     """The caller's first words as stored: decrypted (empty when no key opens them)."""
     if not stored.startswith(SEALED):
         return stored  # written before the words were sealed
-    if not config.get("ENCRYPTION_KEY"):
+    if not config.encryption_key:
         return ""  # e.g. a command run without the key: the words stay sealed
     return _vault(config).decrypt(stored) or ""
 
 
-def open_case_of(conn: redis.Redis, config: dict[str, Any], number: str) -> Case | None:
+def open_case_of(conn: redis.Redis, config: Settings, number: str) -> Case | None:
     """Return the caller's open case, if any (the webhook relays texts to it)."""
     code = conn.get(Keys(config).caller(caller_hash(config, number)))
     return if_open(get(conn, config, code.decode()) if code else None)  # type: ignore[union-attr]
@@ -241,7 +210,7 @@ def if_open(case: Case | None) -> Case | None:
     return case if case and case.state in OPEN else None
 
 
-def recent(conn: redis.Redis, config: dict[str, Any], limit: int = 200) -> list[Case]:
+def recent(conn: redis.Redis, config: Settings, limit: int = 200) -> list[Case]:
     """Return the newest cases first (pruning codes whose record expired)."""
     keys = Keys(config)
     raw: list[bytes] = conn.zrevrange(keys.index, 0, limit - 1)  # type: ignore[assignment]
@@ -253,17 +222,17 @@ def recent(conn: redis.Redis, config: dict[str, Any], limit: int = 200) -> list[
     return [case for case in found if case is not None]
 
 
-def number_of(conn: redis.Redis, config: dict[str, Any], code: str) -> str | None:
+def number_of(conn: redis.Redis, config: Settings, code: str) -> str | None:
     """Decrypt the caller's number, only at the moment it is needed."""
     token = conn.get(Keys(config).number(code))
-    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
+    vault = NumberVault(config.encryption_key or "")
     return vault.decrypt(token) if token else None
 
 
-def hold_text(conn: redis.Redis, config: dict[str, Any], code: str, text: str) -> None:
+def hold_text(conn: redis.Redis, config: Settings, code: str, text: str) -> None:
     """Keep a caller's text, encrypted and briefly, until a volunteer acknowledges."""
     key = Keys(config).held(code)
-    token = NumberVault(config.get("ENCRYPTION_KEY") or "").encrypt(text)
+    token = NumberVault(config.encryption_key or "").encrypt(text)
     pipe = conn.pipeline()
     pipe.rpush(key, token)
     pipe.ltrim(key, -HELD_TEXTS, -1)
@@ -271,18 +240,18 @@ def hold_text(conn: redis.Redis, config: dict[str, Any], code: str, text: str) -
     pipe.execute()
 
 
-def take_held_texts(conn: redis.Redis, config: dict[str, Any], code: str) -> list[str]:
+def take_held_texts(conn: redis.Redis, config: Settings, code: str) -> list[str]:
     """Return (and forget) the caller's texts held for the volunteer who acknowledged."""
     key = Keys(config).held(code)
     pipe = conn.pipeline()
     pipe.lrange(key, 0, -1)
     pipe.delete(key)
     raw, _ = pipe.execute()
-    vault = NumberVault(config.get("ENCRYPTION_KEY") or "")
+    vault = NumberVault(config.encryption_key or "")
     return [text for text in (vault.decrypt(token) for token in raw) if text]
 
 
-def note(conn: redis.Redis, config: dict[str, Any], code: str, now: float, step: str,
+def note(conn: redis.Redis, config: Settings, code: str, now: float, step: str,
          **detail: Any) -> None:
     """Add one step to the case's timeline (created, paged, acked, escalated, ...)."""
     key = Keys(config).timeline(code)
@@ -293,23 +262,23 @@ def note(conn: redis.Redis, config: dict[str, Any], code: str, now: float, step:
     pipe.execute()
 
 
-def timeline(conn: redis.Redis, config: dict[str, Any], code: str) -> list[dict[str, Any]]:
+def timeline(conn: redis.Redis, config: Settings, code: str) -> list[dict[str, Any]]:
     """Return the case's timeline, oldest first."""
     raw = conn.lrange(Keys(config).timeline(normal_code(code)), 0, -1)
     return [json.loads(r) for r in raw]
 
 
-def once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> bool:
+def once(conn: redis.Redis, config: Settings, code: str, what: str) -> bool:
     """True the first time `what` is claimed for this case (SET NX), False ever after."""
     return bool(conn.set(Keys(config).once(code, what), "1", nx=True, ex=CASE_TTL))
 
 
-def done(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> bool:
+def done(conn: redis.Redis, config: Settings, code: str, what: str) -> bool:
     """True when once(`what`) was claimed for this case."""
     return bool(conn.exists(Keys(config).once(code, what)))
 
 
-def next_relay(conn: redis.Redis, config: dict[str, Any], code: str) -> int:
+def next_relay(conn: redis.Redis, config: Settings, code: str) -> int:
     """Number the next caller text passed on for this case (1, 2, ...); kept as long as
     the case, so a relay job id is never reused while the case lives."""
     key = Keys(config).once(code, "relay-seq")
@@ -320,12 +289,12 @@ def next_relay(conn: redis.Redis, config: dict[str, Any], code: str) -> int:
     return int(seq)
 
 
-def forget_once(conn: redis.Redis, config: dict[str, Any], code: str, what: str) -> None:
+def forget_once(conn: redis.Redis, config: Settings, code: str, what: str) -> None:
     """Undo once(): the step failed before it was done and may be tried again."""
     conn.delete(Keys(config).once(code, what))
 
 
-def set_state(conn: redis.Redis, config: dict[str, Any], code: str, state: State,
+def set_state(conn: redis.Redis, config: Settings, code: str, state: State,
               **fields: str) -> None:
     """Change the case's state (and other fields) without a check."""
     mapping: dict[Any, Any] = {**fields, "state": state.value}
@@ -347,7 +316,7 @@ return 'won'
 """
 
 
-def claim(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str,
+def claim(conn: redis.Redis, config: Settings, code: str, volunteer: str,
           now: float) -> str:
     """A volunteer sent ACK <code>: 'won', 'claimed' (again), 'taken', 'closed',
     'not_paged' or 'unknown'."""
@@ -364,12 +333,12 @@ def claim(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str,
     return result
 
 
-def paged(conn: redis.Redis, config: dict[str, Any], code: str) -> set[str]:
+def paged(conn: redis.Redis, config: Settings, code: str) -> set[str]:
     """Return the ids of every volunteer paged for the case."""
     return {v.decode() for v in conn.smembers(Keys(config).paged(code))}  # type: ignore[union-attr]
 
 
-def mark_paged(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str) -> None:
+def mark_paged(conn: redis.Redis, config: Settings, code: str, volunteer: str) -> None:
     """Remember that a volunteer was paged (only they may ACK)."""
     pipe = conn.pipeline()
     pipe.sadd(Keys(config).paged(code), volunteer)
@@ -377,7 +346,7 @@ def mark_paged(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: 
     pipe.execute()
 
 
-def close(conn: redis.Redis, config: dict[str, Any], code: str, now: float,
+def close(conn: redis.Redis, config: Settings, code: str, now: float,
           outcome: str = "") -> bool:
     """Close the case: delete the caller's number, free the caller for a new case."""
     case = get(conn, config, code)
@@ -460,7 +429,7 @@ def page_text(code: str, language: str, first_words: str, reason: str,
 SEALED_ARG = "sealed:"  # a job argument that is a Fernet token, opened by the job
 
 
-def open_arg(config: dict[str, Any], value: str) -> str | None:
+def open_arg(config: Settings, value: str) -> str | None:
     """A job argument as the job needs it: opened when sealed (None if no key opens it)."""
     if not value.startswith(SEALED_ARG):
         return value
@@ -470,7 +439,8 @@ def open_arg(config: dict[str, Any], value: str) -> str | None:
 def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) -> Any:
     """Run escalation step `step` of a case now, or after `delay` seconds (RQ scheduler)."""
     q = jobs.queue(conn, jobs.URGENT)
-    options: dict[str, Any] = {"job_id": f"urgent-{code}-{step}", "result_ttl": jobs.RESULT_TTL,
+    options: dict[str, Any] = {"job_id": hotline_keys.urgent_step_job(code, step),
+                               "result_ttl": jobs.RESULT_TTL,
                                "failure_ttl": 7 * 86400, "job_timeout": 60,
                                "retry": Retry(max=2, interval=[2, 10])}
     if delay <= 0:
@@ -482,22 +452,22 @@ def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) ->
 def enqueue_page_all(conn: redis.Redis, code: str) -> Any:
     """Page every level of a case by SMS now (a voice call nobody accepted)."""
     return jobs.queue(conn, jobs.URGENT).enqueue(
-        "workers.urgent_jobs.page_all_levels", code, job_id=f"urgent-{code}-all",
+        "workers.urgent_jobs.page_all_levels", code, job_id=hotline_keys.urgent_all_job(code),
         result_ttl=jobs.RESULT_TTL, failure_ttl=7 * 86400, job_timeout=60,
         retry=Retry(max=2, interval=[2, 10]))
 
 
 def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str,
-                config: dict[str, Any] | None = None) -> Any:
+                config: Settings | None = None) -> Any:
     """Text a volunteer about a case (taken, relay), from the urgent queue.
 
     With `config` (its ENCRYPTION_KEY) the body travels sealed: a relayed text holds the
     caller's words, and a job's arguments sit in Redis until the job record expires.
     """
-    if config and config.get("ENCRYPTION_KEY"):
+    if config and config.encryption_key:
         body = SEALED_ARG + _vault(config).encrypt(body)
     return jobs.queue(conn, jobs.URGENT).enqueue(
         "workers.urgent_jobs.text_volunteer", code, volunteer, body,
-        job_id=f"urgent-{code}-{what}-{volunteer}", result_ttl=jobs.RESULT_TTL,
+        job_id=hotline_keys.urgent_sms_job(code, what, volunteer), result_ttl=jobs.RESULT_TTL,
         description=f"text volunteer {volunteer} about case {code} ({what})",  # not the body
         retry=Retry(max=3, interval=[5, 30, 120]))

@@ -10,26 +10,30 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
 from hotline import jobs
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
-from hotline.conversation.capabilities import CapabilityContext
+from hotline.config import Settings
 from hotline.people import rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
+from hotline.urgent import dial as dialling
+
+if TYPE_CHECKING:  # the shape only: the conversation calls this capability, not the reverse
+    from hotline.conversation.capabilities import CapabilityContext
 
 log = logging.getLogger("hotline.urgent.cases")
 
 def _now(ctx: CapabilityContext) -> float:
     if ctx.now:
         return ctx.now
-    clock = ctx.config.get("CLOCK")
+    clock = ctx.config.clock
     return float(clock()) if clock else time.time()
 
 
@@ -37,9 +41,12 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     """Open (or find) the caller's urgent case and start paging; say who answers.
 
     Returns {"code", "status": "paging"|"nobody", "dial": [phones], "dial_timeout"}:
-    `dial` lists level 1's phones for a voice <Dial> (empty by SMS or when nobody is on).
+    `dial` lists level 1's phones (empty by SMS or when nobody is on). "dial_now": a call
+    whose case still waits for someone while people are on call: the urgent node then
+    hands off to dial_capability for who to ring (a volunteer who has the case already
+    is told the caller rang instead).
     """
-    config, conn, now = dict(ctx.config), ctx.redis, _now(ctx)
+    config, conn, now = ctx.config, ctx.redis, _now(ctx)
     case, new = urgent.open_case(
         conn, config, ctx.caller, sid=ctx.message_sid or ctx.call_sid,
         language=str(params.get("language") or ctx.language), channel=ctx.channel,
@@ -62,11 +69,48 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     if first is not None and ctx.channel == "voice":
         people = (volunteers.get(conn, config, v) for v in first.volunteers)
         dial = [p.phone for p in people if p is not None][:10]  # <Dial> rings up to 10
-    return {"code": case.code, "status": "paging" if first else "nobody", "dial": dial,
-            "dial_timeout": first.ack_timeout if first else 0}
+    data: dict[str, Any] = {"code": case.code, "status": "paging" if first else "nobody",
+                            "dial": dial, "dial_timeout": first.ack_timeout if first else 0}
+    if ctx.channel == "voice" and first is not None and case.state in urgent.UNCLAIMED:
+        data["dial_now"] = True
+    return data
 
 
-def file_callback(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,
+def dial_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Who a call about urgent case `code` rings now (registered as "urgent_dial").
+
+    Returns {"status": "dialling", "connect": {numbers, caller_id, timeout, after}} for
+    the urgent node's Dial action (urgent/dial.py); {"status": "nobody"} when no one can
+    be rung (the case becomes an urgent callback at once); {"status": "taken"} when a
+    volunteer has the case already.
+    """
+    config, conn, now = ctx.config, ctx.redis, _now(ctx)
+    case = urgent.get(conn, config, str(params.get("code") or ""))
+    if case is None or case.state not in urgent.UNCLAIMED:
+        return {"status": "taken"}
+    language = str(params.get("language") or ctx.language)
+    connect = dialling.first_level(conn, config, case.code, language, now)
+    if connect is None:
+        nobody_answered(conn, config, case, now)
+        return {"status": "nobody"}
+    return {"status": "dialling", "connect": connect}
+
+
+def nobody_answered(conn: redis.Redis, config: Settings, case: urgent.Case | None,
+                    now: float) -> None:
+    """Nobody took the call: the case waits at the top of the callback queue, and every
+    level is paged by SMS at once."""
+    if case is None or case.state not in urgent.UNCLAIMED:
+        return
+    if not urgent.once(conn, config, case.code, "voice-nobody"):
+        return
+    rid = file_callback(conn, config, case, now)
+    urgent.set_state(conn, config, case.code, urgent.State.CALLBACK, callback=rid)
+    urgent.note(conn, config, case.code, now, "nobody_answered", callback=rid)
+    urgent.enqueue_page_all(conn, case.code)
+
+
+def file_callback(conn: redis.Redis, config: Settings, case: urgent.Case,
                   now: float) -> str:
     """Put the case's caller at the top of the callback queue (once); return the request id.
 
@@ -83,7 +127,7 @@ def file_callback(conn: redis.Redis, config: dict[str, Any], case: urgent.Case,
     return rid
 
 
-def _bridge(conn: redis.Redis, config: dict[str, Any], case: urgent.Case, volunteer: Volunteer,
+def _bridge(conn: redis.Redis, config: Settings, case: urgent.Case, volunteer: Volunteer,
             now: float) -> bool:
     """Ring the volunteer who acknowledged and connect them to the caller (callback bridge)."""
     rid = file_callback(conn, config, case, now)
@@ -108,14 +152,14 @@ class Answer:
     ok: bool = True
 
 
-def acknowledge(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer,
+def acknowledge(conn: redis.Redis, config: Settings, volunteer: Volunteer,
                 args: list[str], now: float, lang: str | None = None) -> str:
     """A volunteer sent `ACK <code>`: claim the case, tell the others, start the call.
     The reply is in the volunteer's language (`lang` only when it is known already)."""
     return ack(conn, config, volunteer, args, now, lang).text
 
 
-def ack(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, args: list[str],
+def ack(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
         now: float, lang: str | None = None) -> Answer:
     """acknowledge(), telling a claim (ok) from a refusal."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
@@ -143,7 +187,7 @@ def ack(conn: redis.Redis, config: dict[str, Any], volunteer: Volunteer, args: l
     return Answer(say("urgent_won", code=code))
 
 
-def _tell_the_others(conn: redis.Redis, config: dict[str, Any], code: str,
+def _tell_the_others(conn: redis.Redis, config: Settings, code: str,
                      winner: str) -> None:
     """Text everyone else paged for the case that it is taken, each in their language."""
     for other in sorted(urgent.paged(conn, config, code) - {winner}):
@@ -152,7 +196,7 @@ def _tell_the_others(conn: redis.Redis, config: dict[str, Any], code: str,
         urgent.enqueue_sms(conn, code, other, notice, "taken")
 
 
-def taken_from_queue(conn: redis.Redis, config: dict[str, Any], req: callbacks.Request,
+def taken_from_queue(conn: redis.Redis, config: Settings, req: callbacks.Request,
                      volunteer: Volunteer, now: float) -> None:
     """A volunteer took an urgent case's call back with NEXT: that claims the case (paging
     stops, the others paged are told), as ACK would."""
@@ -167,7 +211,7 @@ def taken_from_queue(conn: redis.Redis, config: dict[str, Any], req: callbacks.R
     urgent.note(conn, config, req.case, now, "calling", volunteer=volunteer.id, request=req.id)
 
 
-def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: str, text: str,
+def _pass_on(conn: redis.Redis, config: Settings, code: str, volunteer: str, text: str,
              now: float) -> None:
     """Text a caller's words to the volunteer on the case, numbers hidden on both sides
     (also any number the caller typed into the words)."""
@@ -179,7 +223,7 @@ def _pass_on(conn: redis.Redis, config: dict[str, Any], code: str, volunteer: st
     urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
 
 
-def relay(conn: redis.Redis, config: dict[str, Any], caller: str, body: str,
+def relay(conn: redis.Redis, config: Settings, caller: str, body: str,
           now: float, case_code: str | None = None) -> urgent.Case | None:
     """Pass a caller's text to the volunteer on their open case; None if no open case.
 

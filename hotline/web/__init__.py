@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import redis
 from flask import current_app
 
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.conversation.capabilities import Capabilities
 from hotline.conversation.sessions import SessionStore
-from hotline.privacy.vault import NumberVault, log_id, number_hash
+from hotline.privacy.vault import NumberVault, caller_hash, log_id
 from hotline.redisdb import connect
 from hotline.scripts.scriptset import ScriptSet
 
@@ -20,9 +21,9 @@ from hotline.scripts.scriptset import ScriptSet
 class Runtime:
     """The app's running parts. Redis is connected on first use, never at start."""
 
-    def __init__(self, config: dict[str, Any]):
-        self.config = config
-        self.clock: Callable[[], float] = config.get("CLOCK") or time.time
+    def __init__(self, config: Settings):
+        self.config = config  # read once at start; never changes while the app runs
+        self.clock: Callable[[], float] = config.clock or time.time
         self.scripts = ScriptSet({})
         self.capabilities = Capabilities()
         self._redis: redis.Redis | None = None
@@ -40,17 +41,17 @@ class Runtime:
     @property
     def sessions(self) -> SessionStore:
         """Return the session store over this app's Redis."""
-        key = self.config.get("ENCRYPTION_KEY")
-        return SessionStore(self.redis, self.config["KEY_PREFIX"], self.config["SESSION_TTL"],
+        key = self.config.encryption_key
+        return SessionStore(self.redis, hotline_keys.prefix(self.config), self.config.session_ttl,
                             NumberVault(key) if key else None)
 
     def caller_hash(self, number: str) -> str:
-        """Return the HMAC that stands for a caller number in Redis."""
-        return number_hash(self.config["SECRET_KEY"], number)
+        """Return the HMAC that stands for a caller number in Redis (privacy.vault's)."""
+        return caller_hash(self.config, number)
 
     def log_id(self, number: str) -> str:
         """Return the short id that stands for a caller in logs."""
-        return log_id(self.config["SECRET_KEY"], number)
+        return log_id(str(self.config.secret_key), number)
 
 
 def runtime() -> Runtime:

@@ -11,8 +11,10 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from hotline import keys as hotline_keys
 from hotline.directory import edit as directory_edit
-from hotline.directory.importer import CSV_HEADER, ImportFileError, import_text
+from hotline.directory.importer import import_text
+from hotline.directory.rows import CSV_HEADER, ImportFileError
 from hotline.directory.store import CATEGORIES
 from hotline.web import runtime
 from hotline.web.auth import login_required
@@ -30,7 +32,7 @@ LABELS = {"name": "이름 Name", "category": "종류 Category", "phone": "전화
 
 
 def _prefix() -> str:
-    return str(runtime().config.get("KEY_PREFIX") or "hotline:")
+    return hotline_keys.prefix(runtime().config)
 
 
 def _page(upload: dict[str, Any] | None = None, status: int = 200) -> Any:

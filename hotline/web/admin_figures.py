@@ -84,4 +84,4 @@ def index() -> Any:
         waiting=len(waiting), urgent_waiting=urgent_waiting,
         oldest=(volunteer_texts.waited(conn, config, oldest, "ko")
                 if oldest is not None else None),
-        timezone=config.get("STATS_TIMEZONE") or "UTC", swatch=swatch)
+        timezone=config.stats_timezone or "UTC", swatch=swatch)

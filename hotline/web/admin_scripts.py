@@ -11,8 +11,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import redis
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from hotline import keys as hotline_keys
+from hotline.callbacks.queue import expected_hours
+from hotline.config import Settings
+from hotline.directory.capability import search_directory
+from hotline.directory.search import get_index
 from hotline.engine.lint import errors
 from hotline.engine.loader import Problem
 from hotline.scripts import drafts as script_drafts
@@ -24,6 +30,29 @@ from hotline.web import runtime
 from hotline.web.auth import current_user, login_required
 
 bp = Blueprint("admin_scripts", __name__, url_prefix="/admin/scripts")
+
+
+class ReadOnlyDeps:
+    """What the simulator reads from the running hotline: the directory, the usual wait."""
+
+    def __init__(self, conn: Any, config: Settings):
+        self.conn = conn
+        self.config = config
+
+    def search(self, params: dict[str, Any], now: float) -> dict[str, Any]:
+        """Search the staff's directory as a caller would (nothing is written)."""
+        try:
+            index = get_index(self.conn, hotline_keys.prefix(self.config))
+            return search_directory(index, params, now)
+        except (redis.RedisError, OSError):
+            return {}
+
+    def callback_hours(self) -> int:
+        """Hours a caller usually waits for a call back (as the real node is told)."""
+        try:
+            return expected_hours(self.conn, self.config)
+        except (redis.RedisError, OSError):
+            return int(self.config.callback_hours or 24)
 
 
 def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
@@ -164,7 +193,7 @@ def simulate() -> Any:
         turn = script_simulator.simulate(
             texts, str(data.get("channel") or "sms"), str(data.get("language") or ""),
             str(data.get("action") or "start"), str(data.get("value") or "")[:500], session,
-            script_simulator.ReadOnlyDeps(app.redis, app.config), app.clock())
+            ReadOnlyDeps(app.redis, app.config), app.clock())
     except script_simulator.SimulatorError as exc:
         return {"error": str(exc)}, 400
     return turn.to_dict()

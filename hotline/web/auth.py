@@ -29,6 +29,7 @@ from flask import (
     url_for,
 )
 
+from hotline.config import Settings
 from hotline.people import accounts as users
 from hotline.people import login_limits
 from hotline.people.accounts import User
@@ -43,7 +44,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def init_app(app: Flask) -> None:
     """Set the session cookie's flags from PUBLIC_URL; behind PROXY_HOPS trusted proxies,
     take the client address (for the per-address login limit) from X-Forwarded-For."""
-    hops = int(app.config.get("PROXY_HOPS") or 0)
+    settings = app.extensions["hotline"].config
+    hops = settings.proxy_hops
     if hops > 0:  # else every login would seem to come from the proxy: one shared limit
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -53,14 +55,14 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_NAME="hotline_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=str(app.config.get("PUBLIC_URL") or "").startswith("https://"),
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
     app.jinja_env.globals.update(current_user=current_user)
 
 
-def _config() -> dict[str, Any]:
-    return dict(current_app.config)
+def _config() -> Settings:
+    return runtime().config
 
 
 def current_user() -> User | None:

@@ -7,7 +7,9 @@ the next person at a shared computer, or the back button after logout, would fin
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
+
+from hotline.web import runtime
 
 # Only our own scripts, styles and images; no framing; no address leaks to other sites.
 CSP = ("default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
@@ -24,7 +26,7 @@ NO_STORE = "no-store"
 
 def _served_over_https() -> bool:
     """Behind a TLS proxy Flask sees http; PUBLIC_URL says what the world uses."""
-    public = str(current_app.config.get("PUBLIC_URL") or "")
+    public = runtime().config.public_url
     return request.is_secure or public.startswith("https://")
 
 

@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
 
 
 def _allowed() -> bool:
-    token = str(runtime().config.get("METRICS_TOKEN") or "")
+    token = str(runtime().config.metrics_token or "")
     if token:
         sent = request.headers.get("Authorization", "")
         return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
@@ -83,6 +83,6 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(WEBHOOK_SECONDS)
-    registry.register(RedisCollector(app.redis, dict(app.config), _languages()))
+    registry.register(RedisCollector(app.redis, app.config, _languages()))
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST,
                     headers={"Cache-Control": "no-store"})

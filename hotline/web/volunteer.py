@@ -14,6 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.outcomes import Outcome, OutcomeError, record
 from hotline.callbacks.queue import Request, Status
+from hotline.config import Settings
 from hotline.conversation import volunteer_commands
 from hotline.people import volunteers
 from hotline.people.volunteers import Volunteer
@@ -179,7 +180,7 @@ def _open_cases() -> list[dict[str, Any]]:
     return rows
 
 
-def _describe(conn: Any, config: dict[str, Any], entry: dict[str, Any],
+def _describe(conn: Any, config: Settings, entry: dict[str, Any],
               may_read: bool = True) -> dict[str, str]:
     """One timeline step for people: time (UTC), what happened, who (names, not ids);
     why the case is urgent only for those who may read the case."""

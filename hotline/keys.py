@@ -1,0 +1,364 @@
+"""Every Redis key and RQ job id the hotline uses, named here once (as rq keeps its own in
+rq/keys.py).
+
+Keys live under KEY_PREFIX (HOTLINE_KEY_PREFIX, "hotline:" by default); no other module
+knows the prefix or a key's shape: it asks `of(config)` (or, where a module is handed the
+prefix as a string, `keys_under(prefix)`). Lua scripts get every key through KEYS: a full name
+when the key is known before the script runs, else the *stem* of its family (for example
+`hotline:cb:req:`), to which the script appends an id it has just read (the hotline runs on
+one Redis server, not a cluster).
+
+RQ job ids use letters, digits, `_` and `-` only (RQ refuses `:` in an id: `sms-SM…`, not `sms:SM…`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from hotline.config import Settings
+
+DEFAULT_PREFIX = "hotline:"
+DAY = 86400
+
+
+def prefix(config: Settings) -> str:
+    """The prefix every key of this configuration starts with."""
+    return str(config.key_prefix or DEFAULT_PREFIX)
+
+
+def nested(config: Settings, name: str) -> str:
+    """A prefix inside this configuration's own (a transcript's or a simulation's keys)."""
+    return f"{prefix(config)}{name}:"
+
+
+def everything(config: Settings) -> str:
+    """The SCAN pattern matching every key of this configuration."""
+    return f"{prefix(config)}*"
+
+
+class CallbackKeys:
+    """The callback queue (hotline.callbacks): requests, queues, leases, counts."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.base = f"{prefix}cb:"
+        self.req_stem = self.base + "req:"  # + request id: the request's hash
+        self.number_stem = self.base + "num:"  # + request id: the Fernet-sealed number
+        self.queue_stem = self.base + "q:"  # + language: waiting ids by score
+        self.mine_stem = self.base + "mine:"  # + volunteer id: ids they took
+        self.leases = self.base + "leases"
+        self.index = self.base + "index"
+        self.waits = self.base + "waits"
+        self.stats = self.base + "stats"
+        self.seq = self.base + "seq"
+
+    def req(self, rid: str) -> str:
+        return self.req_stem + rid
+
+    def number(self, rid: str) -> str:
+        return self.number_stem + rid
+
+    def queue(self, language: str) -> str:
+        return self.queue_stem + language
+
+    def mine(self, volunteer: str) -> str:
+        return self.mine_stem + volunteer
+
+    def open(self, caller: str) -> str:
+        """The caller's open request id (by the caller's HMAC)."""
+        return f"{self.base}open:{caller}"
+
+    def idem(self, idem: str) -> str:
+        """An idempotency key's request id (a retried CallSid asks once)."""
+        return f"{self.base}idem:{idem}"
+
+    def missed(self, caller: str) -> str:
+        """Set while a missed call of the caller (HMAC) counts as asked already."""
+        return f"{self.base}missed:{caller}"
+
+    def pressed(self, call_sid: str) -> str:
+        """Set when the caller pressed or spoke in this call (not a missed call)."""
+        return f"{self.base}pressed:{call_sid[:64]}"
+
+
+class UrgentKeys:
+    """Urgent cases (hotline.urgent)."""
+
+    def __init__(self, prefix: str):
+        self.prefix = f"{prefix}urgent:"
+        self.case_stem = self.prefix + "case:"  # + code: the case's hash
+        self.number_stem = self.prefix + "num:"  # + code: the Fernet-sealed number
+        self.index = self.prefix + "cases"
+        self.sids = self.prefix + "sid:*"  # SCAN pattern of the MessageSid/CallSid keys
+
+    def case(self, code: str) -> str:
+        return self.case_stem + code
+
+    def number(self, code: str) -> str:
+        return self.number_stem + code
+
+    def timeline(self, code: str) -> str:
+        return f"{self.prefix}log:{code}"
+
+    def paged(self, code: str) -> str:
+        return f"{self.prefix}paged:{code}"  # volunteer ids paged for this case
+
+    def held(self, code: str) -> str:
+        return f"{self.prefix}held:{code}"  # caller texts sent before anyone acknowledged
+
+    def once(self, code: str, what: str) -> str:
+        return f"{self.prefix}once:{code}:{what}"  # SET NX: a step done once per case
+
+    def sid(self, sid: str) -> str:
+        return f"{self.prefix}sid:{sid}"
+
+    def caller(self, caller: str) -> str:
+        return f"{self.prefix}open:{caller}"
+
+
+class DirectoryKeys:
+    """The directory of clinics and shelters (hotline.directory)."""
+
+    def __init__(self, prefix: str):
+        self.base = f"{prefix}dir:"
+        self.current = self.base + "current"
+        self.rev = self.base + "rev"
+        self.pending_sms = self.base + "sms:*"  # SCAN pattern of directory SMS not yet sent
+
+    def generation(self, gen: str) -> str:
+        return f"{self.base}gen:{gen}"
+
+    def sms(self, sms_id: str) -> str:
+        """A directory SMS waiting to go (its number sealed)."""
+        return f"{self.base}sms:{sms_id}"
+
+    @staticmethod
+    def sms_id(key: str) -> str:
+        """The id of a directory SMS from its key."""
+        return key.rsplit(":", 1)[-1]
+
+
+class Keys:
+    """Every key under one prefix."""
+
+    def __init__(self, prefix: str = DEFAULT_PREFIX):
+        self.prefix = prefix
+        self.callbacks = CallbackKeys(prefix)
+        self.urgent = UrgentKeys(prefix)
+        self.directory = DirectoryKeys(prefix)
+        self.optout = f"{prefix}optout"  # HMACs of numbers that sent STOP
+        self.metrics = f"{prefix}metrics"  # running totals for Prometheus
+        self.rota = f"{prefix}rota"
+        self.scripts_counter = f"{prefix}scripts:counter"
+        self.scripts_versions = f"{prefix}scripts:versions"
+        self.scripts_current = f"{prefix}scripts:current"
+
+    # conversation
+    def session(self, caller: str) -> str:
+        """A caller's session (by the caller's HMAC)."""
+        return f"{self.prefix}session:{caller}"
+
+    def rate(self, channel: str, caller: str, window: int) -> str:
+        """A caller's count of texts or calls in one minute."""
+        return f"{self.prefix}rate:{channel}:{caller}:{window}"
+
+    def rates_of(self, caller: str) -> str:
+        """SCAN pattern of every rate counter of a caller (every channel and minute)."""
+        return f"{self.prefix}rate:*:{caller}:*"
+
+    def sms_seen(self, message_sid: str) -> str:
+        """Set once a MessageSid was counted (a retried text is not counted twice)."""
+        return f"{self.prefix}seen:sms:{message_sid[:64]}"
+
+    def volunteer_command(self, message_sid: str) -> str:
+        """Set once a volunteer's SMS command was run (Twilio retries it)."""
+        return f"{self.prefix}vcmd:{message_sid[:64]}"
+
+    # the replay guard (hotline.replay)
+    def replay_answer(self, digest: str) -> str:
+        return f"{self.prefix}replay:{digest}"
+
+    def replay_index(self, caller: str) -> str:
+        return f"{self.prefix}replay:of:{caller}"
+
+    # figures
+    def stats_day(self, day: str) -> str:
+        """One day's counts ('2026-11-25'); + ':' + series for its wait samples."""
+        return f"{self.prefix}stats:{day}"
+
+    # people
+    def volunteer(self, rest: str) -> str:
+        """A volunteer's hash (`v12`), or one of the indexes: seq, ids, phones, names."""
+        return f"{self.prefix}vol:{rest}"
+
+    def user(self, rest: str) -> str:
+        """A web account (`acct:<name>`), or the accounts' index."""
+        return f"{self.prefix}user:{rest}"
+
+    def login_account(self, account: str) -> str:
+        return f"{self.prefix}login:acct:{account}"
+
+    def login_address(self, address_hash: str) -> str:
+        return f"{self.prefix}login:addr:{address_hash}"
+
+    # scripts
+    def script_draft(self, user_digest: str) -> str:
+        return f"{self.prefix}scripts:draft:{user_digest}"
+
+    def script_tests(self, run_id: str) -> str:
+        return f"{self.prefix}scripts:tests:{run_id}"
+
+    # workers
+    def effect(self, what: str) -> str:
+        """Claimed once a job's outside effect (an SMS, a call) was made."""
+        return f"{self.prefix}effect:{what}"
+
+    def recovered(self, job_id: str, execution_id: str) -> str:
+        """Claimed once a dead worker's job execution was requeued."""
+        return f"{self.prefix}recovered:{job_id}:{execution_id}"
+
+
+def of(config: Settings) -> Keys:
+    """The keys of this configuration."""
+    return keys_under(prefix(config))
+
+
+@functools.lru_cache(maxsize=64)
+def keys_under(prefix: str) -> Keys:
+    """The keys under a prefix given as a string (one object per prefix serves everyone:
+    it holds plain names only)."""
+    return Keys(prefix)
+
+
+# --- what must expire, and what may live long ------------------------------------------
+
+# Caller keys (under the prefix) that must always expire, and the TTL given to one found
+# without (a bug or a crash between two commands): the longest TTL that key kind has.
+MUST_EXPIRE = {
+    "session:*": 1800, "cb:num:*": 7 * DAY, "cb:open:*": 7 * DAY, "cb:missed:*": 3600,
+    "cb:idem:*": DAY, "cb:req:*": 8 * DAY, "urgent:num:*": 2 * DAY, "urgent:held:*": 2 * DAY,
+    "urgent:open:*": 30 * DAY, "urgent:sid:*": DAY, "urgent:case:*": 30 * DAY,
+    "urgent:log:*": 30 * DAY, "urgent:paged:*": 30 * DAY, "urgent:once:*": 30 * DAY,
+    "dir:sms:*": 3600, "rate:*": 120, "seen:sms:*": 3600, "replay:*": 900,
+}
+
+# Every key expires by itself, but these: what staff keep (people, rota, directory,
+# scripts), counts, and indexes of ids that are pruned as their records expire. None
+# holds a caller's number or words; the opt-out set holds HMACs only. A key that is not
+# here and has no TTL is a bug (tests/privacy/test_privacy_scan.py walks every key after a full
+# mix of conversations). Patterns are under the prefix unless they start with "rq:".
+LONG_LIVED: tuple[tuple[str, str], ...] = (
+    ("vol:*", "the volunteers (ids, names, their own numbers, languages), kept by staff"),
+    ("user:*", "web accounts (name, role, scrypt hash), kept by staff"),
+    ("rota", "the on-call rota, imported by staff"),
+    ("dir:current", "which generation of the directory is live"),
+    ("dir:rev", "the directory's revision counter"),
+    ("dir:gen:*", "the directory of clinics and shelters (one generation, replaced whole)"),
+    ("scripts:counter", "the last published script version number"),
+    ("scripts:versions", "the published menu scripts, for history and rollback"),
+    ("scripts:current", "the script version live now"),
+    ("optout", "HMACs of numbers that sent STOP, until START: a STOP is never forgotten"),
+    ("metrics", "running totals for Prometheus (counts only)"),
+    ("cb:seq", "the last callback request id (ids are never reused)"),
+    ("cb:stats", "callback totals (counts only)"),
+    ("cb:waits", "the last 100 waits in seconds, for 'usually within N hours'"),
+    ("cb:index", "request ids by time; an id goes when its request expires"),
+    ("cb:q:*", "waiting request ids per language (the request itself expires)"),
+    ("cb:leases", "taken request ids and when their lease ends"),
+    ("urgent:cases", "case codes by time; a code goes when its case expires"),
+    ("rq:queues", "RQ: the names of the queues"),
+    ("rq:queue:*", "RQ: the ids of queued jobs"),
+    ("rq:job:*", "RQ: a job still queued or scheduled; it gets its result TTL when it ends"),
+    ("rq:scheduled:*", "RQ: scheduled job ids by time"),
+    ("rq:finished:*", "RQ: job ids whose results RQ keeps, pruned as they expire"),
+    ("rq:failed:*", "RQ: failed job ids, pruned as they expire"),
+    ("rq:started:*", "RQ: running job ids"),
+    ("rq:deferred:*", "RQ: job ids waiting on another job"),
+    ("rq:canceled:*", "RQ: canceled job ids, pruned as they expire"),
+    ("rq:workers", "RQ: live workers (each worker's record expires)"),
+    ("rq:workers:*", "RQ: live workers per queue"),
+)
+
+
+def must_expire(config: Settings) -> list[tuple[str, int]]:
+    """(full pattern, TTL) of every caller key kind that must expire."""
+    return [(prefix(config) + pattern, ttl) for pattern, ttl in MUST_EXPIRE.items()]
+
+
+def long_lived(config: Settings) -> list[tuple[str, str]]:
+    """(full pattern, reason) of every key that may live without a TTL."""
+    return [(pattern if pattern.startswith("rq:") else prefix(config) + pattern, reason)
+            for pattern, reason in LONG_LIVED]
+
+
+# --- RQ job ids --------------------------------------------------------------------------
+
+_NOT_IN_JOB_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _job(*parts: object) -> str:
+    """A job id from its parts, joined by '-' (any other character becomes '_')."""
+    return _NOT_IN_JOB_ID.sub("_", "-".join(str(part) for part in parts))
+
+
+def call_job(request_id: str, taken: float) -> str:
+    """Ring the volunteer who took a request (one per take)."""
+    return _job("call", request_id, int(taken * 1000))
+
+
+def requeue_job(request_id: str, attempt: int | str) -> str:
+    return _job("requeue", request_id, attempt)
+
+
+def autoclose_job(request_id: str) -> str:
+    return _job("autoclose", request_id)
+
+
+def tried_job(request_id: str) -> str:
+    return _job("tried", request_id)
+
+
+def callback_jobs(request_id: str) -> tuple[list[str], list[str]]:
+    """(id prefixes, exact ids) of every job about one callback request."""
+    return ([_job("call", request_id) + "-", _job("requeue", request_id) + "-"],
+            [autoclose_job(request_id), tried_job(request_id)])
+
+
+PURGE_JOB = "purge-"
+
+
+def purge_job(slot: int) -> str:
+    """The retention purge of one time slot (one job per slot)."""
+    return _job("purge", slot)
+
+
+def purge_slot(job_id: str) -> int | None:
+    """The slot a purge job id names, or None when it is no purge job's id."""
+    rest = job_id[len(PURGE_JOB):] if job_id.startswith(PURGE_JOB) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def urgent_step_job(code: str, step: int) -> str:
+    return _job("urgent", code, step)
+
+
+def urgent_all_job(code: str) -> str:
+    return _job("urgent", code, "all")
+
+
+def urgent_sms_job(code: str, what: str, volunteer: str) -> str:
+    return _job("urgent", code, what, volunteer)
+
+
+def urgent_jobs(code: str) -> str:
+    """The id prefix of every job about one urgent case."""
+    return _job("urgent", code) + "-"
+
+
+def script_tests_job(run_id: str) -> str:
+    return _job("script-tests", run_id)
+
+
+def directory_sms_job(sms_id: str) -> str:
+    return _job("dirsms", sms_id)

@@ -1,0 +1,176 @@
+"""Start an RQ worker (with its scheduler) on the hotline's queues, urgent first."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import signal
+from typing import Any
+
+from rq import Worker
+
+from hotline import job_context as context
+from hotline import logs
+from hotline.config import Settings
+from hotline.jobs import QUEUES, ensure_purge
+from hotline.ops import metrics
+from hotline.ops.recovery import release_stale_scheduler_locks, requeue_orphans
+from hotline.redisdb import connect
+from hotline.telephony import Transport
+
+LOG_FORMAT = "%(message)s"  # rq's own format, unused: our structured handler is set first
+# RQ checks for a free scheduler lock only at its maintenance, every 10 minutes by default,
+# between blocking waits of ~7 minutes: after a crash a new worker would run no timed job
+# (an urgent case's next level) for that long. Check every few seconds instead; the
+# maintenance also sweeps for jobs of dead workers (hotline/ops/recovery.py).
+MAINTENANCE_INTERVAL = 5
+WORKER_TTL = 20  # the blocking wait for a job is WORKER_TTL - 15 seconds
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """In a work horse: be killed when the worker that forked it dies (Linux prctl).
+
+    RQ's horse runs in its own process group, so a SIGKILL of the worker would leave it
+    running, unwatched, while the job is run again elsewhere.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the horse may outlive its worker
+        return
+    if os.getppid() != parent:  # the worker died before prctl took effect
+        os._exit(1)
+
+
+def _scheduler_dies_with_worker() -> None:
+    """Make RQ's scheduler process, forked from this worker, die with it as well.
+
+    RQ starts it as `rq.scheduler.run` in a forked process; wrapped once per process.
+    """
+    import rq.scheduler as rq_scheduler
+
+    if getattr(rq_scheduler.run, "dies_with_worker", False):
+        return
+    original, parent = rq_scheduler.run, os.getpid()
+
+    def run(scheduler: Any) -> None:
+        _die_with(parent)
+        original(scheduler)  # type: ignore[no-untyped-call]
+
+    run.dies_with_worker = True  # type: ignore[attr-defined]
+    rq_scheduler.run = run
+
+
+def unsubscribe_without_stall(worker: Any) -> None:
+    """RQ's Worker.unsubscribe, without its stall of up to a minute.
+
+    RQ 3.0 unsubscribes first and stops its pubsub thread after. Woken by the unsubscribe
+    reply, the thread may loop once more before the stop and then wait its sleep_time
+    (60 s) for a subscription that never comes, while redis-py 8's stop() joins it with no
+    time limit: a worker's shutdown (and a burst run) hung for a minute about one time in
+    twenty. Here the thread's run flag is cleared first, then a message RQ ignores wakes
+    its read; it sees the flag and closes its connection, which ends the subscription.
+    """
+    thread = worker.pubsub_thread
+    if not thread:
+        return
+    worker.log.info("Worker %s: unsubscribing from channel %s", worker.name,
+                    worker.pubsub_channel_name)
+    try:
+        thread.stop(timeout=0)  # redis-py 8: clear the flag, do not wait for the thread yet
+    except TypeError:
+        thread.stop()  # older redis-py: stop() only clears the flag
+    worker.connection.publish(worker.pubsub_channel_name, json.dumps({"command": "wake"}))
+    thread.join(timeout=1)
+
+
+class HotlineWorker(Worker):
+    """RQ's worker, with its job id on every log line, its work horse and scheduler dying
+    with it, and a sweep that runs again the jobs of workers that died mid-job
+    (hotline/ops/recovery.py).
+
+    It logs job ids, never job descriptions (a description repeats the job's arguments).
+    """
+
+    log_job_description = False
+
+    def __init__(self, *args: Any, hotline_config: Settings | None = None,
+                 **kwargs: Any):
+        kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
+        super().__init__(*args, **kwargs)
+        self.hotline_config = hotline_config or Settings()
+        self._main_pid = os.getpid()
+
+    def execute_job(self, job: Any, queue: Any) -> Any:
+        token = context.handling.set(job.id)
+        try:
+            self._main_pid = os.getpid()
+            return super().execute_job(job, queue)
+        finally:
+            context.handling.reset(token)
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        _scheduler_dies_with_worker()
+        return bool(super().work(*args, **kwargs))
+
+    def unsubscribe(self) -> None:
+        unsubscribe_without_stall(self)
+
+    def main_work_horse(self, job: Any, queue: Any) -> None:
+        _die_with(self._main_pid)
+        super().main_work_horse(job, queue)
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's maintenance, after freeing the scheduler locks of a scheduler that died here
+        (checked at each maintenance, not only at start: a killed scheduler may take a
+        moment to be gone); then the sweep for jobs of dead workers, and the retention
+        purge scheduled again if its chain was lost (Redis restarted without its data)."""
+        freed = release_stale_scheduler_locks(self.connection, list(QUEUES))
+        if freed:
+            logging.getLogger("workers").warning(
+                "freed the scheduler locks of a dead worker: %s", ", ".join(freed))
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        try:
+            requeue_orphans(self.connection, [q.name for q in self.queues],
+                            self.hotline_config, me=self.name)
+        except Exception:
+            self.log.exception("sweep for jobs of dead workers failed")
+        try:
+            if ensure_purge(self.connection, self.hotline_config):
+                logging.getLogger("workers").warning(
+                    "no retention purge was scheduled (Redis lost its data?); scheduled it")
+        except Exception:
+            self.log.exception("scheduling the retention purge failed")
+
+
+def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
+    """Structured lines (hotline.logs), each with the current job id; rq's loggers too."""
+    logs.configure(level, style, filters=(context.JobIdFilter(),))
+
+
+def start(config: Settings, burst: bool = False,
+          transport: Transport | None = None, queues: list[str] | None = None) -> bool:
+    """Run a worker on urgent, callbacks, default (or the queues given) until stopped (or,
+    with burst, idle).
+
+    It first makes sure the next retention purge is scheduled (one per time slot, however
+    many workers start). `transport` replaces the configured one (tests: a transport that
+    stalls mid-send).
+    """
+    context.configure(config, transport=transport)
+    setup_logging(str(config.log_level or "INFO").upper(),
+                  str(config.log_format or "json"))
+    conn = connect(config)
+    release_stale_scheduler_locks(conn, list(QUEUES))  # before RQ tries for them at start
+    ensure_purge(conn, config)
+    worker = HotlineWorker(list(queues or QUEUES), connection=conn, hotline_config=config,
+                           log_job_description=False, worker_ttl=WORKER_TTL,
+                           job_monitoring_interval=5)
+    # Counted, then RQ's own handling (rq leaves push_exc_handler unannotated).
+    worker.push_exc_handler(metrics.count_job_failure)  # type: ignore[no-untyped-call]
+    return worker.work(burst=burst, with_scheduler=True,
+                       logging_level=str(config.log_level or "INFO").upper(),
+                       log_format=LOG_FORMAT)

@@ -1,0 +1,58 @@
+"""bench/run.py end to end, tiny: one level, a few requests, and a few seconds of soak.
+
+No speed is asserted (the figures depend on the machine); what must hold is that the
+harness starts everything, gets only right answers, counts every webhook in /metrics
+across the gunicorn workers, writes its files, and that the soak's books balance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+# bench/run.py as a process: servers, load and a soak; its own time limit is 300 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run_bench(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "PROMETHEUS_"))}
+    return subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py"), *args,
+                           "--output-dir", str(tmp_path)], env=env, cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_one_level_against_the_baseline_writes_the_table_and_the_figures(tmp_path):
+    done = run_bench(tmp_path, "--levels", "2", "--requests", "40", "--warmup", "10",
+                     "--no-extras")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "hotline req/s" in done.stdout and "ratio" in done.stdout
+    results = json.loads((tmp_path / "bench" / "results" / "latest.json").read_text())
+    (level,) = results["levels"]
+    assert level["concurrency"] == 2
+    assert level["hotline"]["requests"] == 40 and level["baseline"]["requests"] == 40
+    assert level["hotline"]["errors"] == 0
+    assert level["ratio"] > 0
+    assert {"sms", "gather", "voice"} <= set(level["hotline"]["routes"])
+    paced = results["paced"]  # the same callers pausing after each answer
+    assert paced["concurrency"] == 32 and paced["pause_s"] > 0
+    assert paced["hotline"]["requests"] == 40 and paced["hotline"]["errors"] == 0
+    assert "32 paced" in done.stdout
+    assert results["metrics_check"]["complete"], results["metrics_check"]
+    assert results["machine"]["nproc"] == os.cpu_count()
+    table = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "| callers |" in table and results["machine"]["cpu"] in table
+
+
+def test_a_short_soak_balances_its_books(tmp_path):
+    done = run_bench(tmp_path, "--soak", "0.1", "--soak-callers", "4")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    soak = json.loads((tmp_path / "bench" / "results" / "soak.json").read_text())["soak"]
+    assert soak["passed"], soak["summary"]
+    assert soak["books"]["ttl"]["should_have_ttl"] == {}
+    assert soak["figures"]["requests"] > 0
