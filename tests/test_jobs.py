@@ -14,11 +14,16 @@ from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
 from hotline.config import load_config
+from hotline.engine.loader import load_script
 from hotline.engine.segments import count_segments
 from hotline.people import volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import TwilioTransport, read_outbox
+from tests.conftest import SCRIPTS_DIR
 from tests.twilio_api_stub import TwilioApiStub
+
+# The one text to a caller the calls back never reached: a phrase of the scripts.
+TRIED_SMS = load_script(f"{SCRIPTS_DIR}/main.yaml").phrases["callback_tried"]
 
 NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC
 CALLER = "+821012345678"
@@ -145,14 +150,14 @@ def test_an_unanswered_caller_is_tried_three_times_then_texted_once(redis_conn, 
     assert bridge.caller_missed(redis_conn, config, req, now) == "tried"
     work(redis_conn)
     (sms,) = [e for e in read_outbox(config.data_dir) if e["kind"] == "sms"]
-    assert sms["to"] == CALLER and sms["body"] == bridge.TRIED_SMS["ko"]
+    assert sms["to"] == CALLER and sms["body"] == TRIED_SMS["ko"]
     closed = callbacks.get(redis_conn, config, req.id)
     assert closed.status == Status.NO_ANSWER
     assert callbacks.number_of(redis_conn, config, req.id) is None
 
 
 def test_the_sms_to_a_caller_we_missed_is_neutral_and_one_segment():
-    for language, text in bridge.TRIED_SMS.items():
+    for language, text in TRIED_SMS.items():
         assert count_segments(text).segments == 1, language
         for word in ("북한", "탈북", "난민", "콜백", "North Korea", "defector", "refugee"):
             assert word not in text

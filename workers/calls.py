@@ -33,9 +33,7 @@ def call_volunteer(request_id: str, volunteer_id: str) -> str:
                     volunteer_id, request_id)
         return "released"
     language = volunteer_texts.language_of(conn, config, volunteer)
-    twiml = bridge.whisper_twiml(config, req, context.now(), language,
-                                 volunteer_texts.phrase(conn, config, "volunteer_whisper",
-                                                        language))
+    twiml = bridge.whisper_twiml(conn, config, req, context.now(), language)
     # One call per take (and try): a second run of this job (a retry, or after its worker was killed
     # mid-call) must not ring the volunteer twice.
     with at_most_once(conn, config, f"call-{request_id}-{volunteer_id}-{req.attempts}-{req.taken:.3f}") as first:
@@ -77,8 +75,8 @@ def send_tried_sms(request_id: str) -> str:
     with at_most_once(conn, config, f"tried-{request_id}") as first:
         if number and first:
             try:
-                context.transport().send_sms(number, bridge.TRIED_SMS.get(req.language)
-                                             or bridge.TRIED_SMS["ko"])
+                context.transport().send_sms(number, volunteer_texts.text(
+                    conn, config, "callback_tried", req.language))
             except OptedOut:
                 sent = False  # the caller sent STOP: no text, the request still closes
                 log.info("request %s: caller opted out of SMS, no text sent", request_id)

@@ -28,8 +28,9 @@ def _page(conn: redis.Redis, config: Settings, case: urgent.Case,
     """The page of a case in the volunteer's language (the staff-edited phrase)."""
     language = volunteer_texts.language_of(conn, config, person)
     template = volunteer_texts.phrase(conn, config, "urgent_page", language)
+    chose_menu = volunteer_texts.text(conn, config, "urgent_chose_menu", language)
     return urgent.page_text(case.code, case.language, case.first_words, case.reason,
-                            template)
+                            template, chose_menu)
 
 
 def escalate(code: str, step: int) -> str:

@@ -2,7 +2,7 @@
 
 Neither side sees the other's number: both legs show the hotline number. The caller's
 number is decrypted only in the connect view, at the moment it is dialled. The texts
-here are for volunteers (whisper) and, once, for a caller we could not reach.
+it says are the scripts' phrases (hotline.scripts.volunteer_texts), in their voices.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import redis
-from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline import jobs
 from hotline.callbacks import follow
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Request, Status
-from hotline.channels.calls import Connect, HangUp, Speak, Step
+from hotline.channels.calls import AskKey, Connect, HangUp, Speak, Step, twiml
 from hotline.config import Settings
-from hotline.engine.volunteer_phrases import fill
+from hotline.scripts import volunteer_texts
+from hotline.scripts.volunteer_texts import Phrases
 
 log = logging.getLogger(__name__)
 
@@ -34,49 +34,8 @@ DIAL_TIMEOUT = 30
 AUTOCLOSE_AFTER = 24 * 3600  # a call that got through is closed after this without DONE
 ENDED = {"completed", "busy", "no-answer", "failed", "canceled"}  # a call leg that is over
 
-VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US")}
 
-TOPICS = {
-    "ko": {"counselling": "상담", "clinic": "병원", "shelter": "쉼터", "settlement": "정착 도움",
-           "missed_call": "부재중 전화", "urgent": "긴급", "other": "기타"},
-    "en": {"counselling": "counselling", "clinic": "clinic", "shelter": "shelter",
-           "settlement": "settlement help", "missed_call": "missed call", "urgent": "urgent",
-           "other": "other"},
-}
-LANGUAGE_NAMES = {
-    "ko": {"ko": "한국어", "en": "영어", "zh": "중국어", "ru": "러시아어"},
-    "en": {"ko": "Korean", "en": "English", "zh": "Chinese", "ru": "Russian"},
-}
-WHISPER = {
-    "ko": "요청 {id}번. {language}, {topic}. {waited} 기다렸어요. 연결하려면 1번을 누르세요.",
-    "en": "Request {id}. {language}, {topic}. Waiting {waited}. Press 1 to connect.",
-}
-NOT_CONNECTED = {
-    "ko": "연결하지 않았어요. 요청은 대기열 제자리로 돌아갑니다.",
-    "en": "Not connected. The request goes back to its place in the queue.",
-}
-CONNECTING = {"ko": "연결합니다.", "en": "Connecting."}
-CALL_ENDED = {"ko": "통화가 끝났어요. 마치면 완료 {id} 문자를 보내 주세요.",
-              "en": "The call has ended. When finished, text DONE {id}."}
-CALLER_MISSED = {"ko": "받지 않았어요. 나중에 다시 시도합니다.",
-                 "en": "No answer. We will try again later."}
-# One SMS to a caller we could not reach: neutral, one segment in every language.
-TRIED_SMS = {
-    "ko": "전화를 드렸는데 연결되지 않았어요. 다시 전화를 원하시면 이 번호로 문자 주세요.",
-    "en": "We tried to call you but could not reach you. "
-          "To ask for a call again, text this number.",
-    "zh": "我们给您打过电话，但没有接通。如需再次来电，请发短信到此号码。",
-    "ru": "Мы звонили, но не дозвонились. Напишите сюда, и мы перезвоним.",
-}
-
-
-def _pick(texts: dict[str, str], language: str) -> str:
-    return texts.get(language) or texts["ko"]
-
-
-def _say(response: VoiceResponse | Gather, text: str, language: str) -> None:
-    voice, code = VOICES.get(language, VOICES["ko"])
-    response.say(text, voice=voice, language=code)
+WHISPER_TIMEOUT = 10  # seconds the volunteer has to press 1
 
 
 def url(config: Settings, view: str, request_id: str, **extra: str) -> str:
@@ -85,49 +44,44 @@ def url(config: Settings, view: str, request_id: str, **extra: str) -> str:
     return f"{base}/twilio/calls/{view}?{urlencode({'request': request_id, **extra})}"
 
 
-def waited(seconds: float, language: str) -> str:
-    """Say a waiting time in hours or minutes: '3시간', '45 minutes'."""
-    minutes = max(1, int(seconds // 60))
-    if minutes >= 120:
-        return f"{minutes // 60}시간" if language == "ko" else f"{minutes // 60} hours"
-    return f"{minutes}분" if language == "ko" else f"{minutes} minutes"
+def _speak(words: Phrases, name: str, language: str, /, **values: object) -> Speak:
+    """Phrase `name` in `language`, said in the script's voice for it."""
+    return Speak(words.text(name, language, **values), *words.voice(language))
 
 
-def whisper_twiml(config: Settings, req: Request, now: float, language: str,
-                  template: str | None = None) -> str:
-    """TwiML the volunteer hears: the request, then 'press 1 to connect'. `template` is the
-    phrase volunteer_whisper in the volunteer's language (else the built-in words)."""
-    lang = language if language in WHISPER else "ko"
-    text = fill(template or WHISPER[lang], {
-        "id": " ".join(req.id), "language": LANGUAGE_NAMES[lang].get(req.language, req.language),
-        "topic": TOPICS[lang].get(req.topic, req.topic), "waited": waited(req.age(now), lang)})
-    response = VoiceResponse()
-    gather = Gather(input="dtmf", num_digits=1, timeout=10, method="POST",
-                    action=url(config, "connect", req.id, lang=lang))
-    _say(gather, text, lang)
-    _say(gather, text, lang)  # said twice: the volunteer may miss the start
-    response.append(gather)
-    _say(response, _pick(NOT_CONNECTED, lang), lang)
-    response.hangup()
-    return str(response)
+def whisper_steps(words: Phrases, config: Settings, req: Request, now: float,
+                  language: str) -> tuple[Step, ...]:
+    """What the volunteer hears: the request (the phrase volunteer_whisper in their
+    language) twice, then 'press 1 to connect'; no key: 'not connected', hang up."""
+    lang = words.spoken(language)
+    said = _speak(words, "volunteer_whisper", lang, id=" ".join(req.id),
+                  language=words.language_name(req.language, lang),
+                  topic=words.topic_name(req.topic, lang),
+                  waited=words.waited(req.age(now), lang))
+    return (AskKey((said, said),  # said twice: the volunteer may miss the start
+                   url(config, "connect", req.id, lang=lang), WHISPER_TIMEOUT),
+            _speak(words, "volunteer_not_connected", lang), HangUp())
 
 
-def _speak(text: str, language: str) -> Speak:
-    voice, code = VOICES.get(language, VOICES["ko"])
-    return Speak(text, voice, code)
+def whisper_twiml(conn: redis.Redis, config: Settings, req: Request, now: float,
+                  language: str) -> str:
+    """whisper_steps() with the live scripts' phrases, as TwiML (the job that rings)."""
+    return twiml(whisper_steps(volunteer_texts.live(conn, config), config, req, now,
+                               language))
 
 
-def connect_steps(config: Settings, req: Request, number: str,
+def connect_steps(words: Phrases, config: Settings, req: Request, number: str,
                   language: str) -> tuple[Step, ...]:
     """Say 'connecting', then dial the caller with the hotline number as caller ID."""
-    return (_speak(_pick(CONNECTING, language), language),
+    return (_speak(words, "volunteer_connecting", language),
             Connect(number, config.hotline_number, DIAL_TIMEOUT,
                     url(config, "dialed", req.id, lang=language)))
 
 
-def say_steps(text: str, language: str) -> tuple[Step, ...]:
-    """Say one thing and hang up."""
-    return (_speak(text, language), HangUp())
+def say_steps(words: Phrases, name: str, language: str, /, **values: object
+              ) -> tuple[Step, ...]:
+    """Say phrase `name` (filled in with `values`) and hang up."""
+    return (_speak(words, name, language, **values), HangUp())
 
 
 def next_attempt_at(now: float, tz: str, attempt: int) -> float:
@@ -189,9 +143,10 @@ def ended_early(req: Request | None) -> bool:
 # --- the bridged call's webhooks, decided here (web/calls.py parses and renders) ----------
 
 
-def language(asked: str | None) -> str:
-    """The language a bridged-call URL asks for, if we have its words; else Korean."""
-    return asked if asked and asked in VOICES else "ko"
+def language(asked: str | None, words: Phrases) -> str:
+    """The language a bridged-call URL asks for, if the scripts speak it; else their
+    default language."""
+    return words.spoken(asked or "")
 
 
 class Pressed(str, Enum):
@@ -234,8 +189,11 @@ def back_in_queue(req: Request | None, leg: str, call_status: str) -> bool:
 
 
 def on_connect(conn: redis.Redis, config: Settings, rid: str, digits: str,
-               lang: str, now: float) -> tuple[Step, ...]:
-    """The volunteer answered the whisper: on 1 dial the caller, else back to the queue."""
+               asked: str | None, now: float) -> tuple[Step, ...]:
+    """The volunteer answered the whisper: on 1 dial the caller, else back to the queue.
+    `asked`: the language the URL asks for (the words are the scripts' phrases)."""
+    words = volunteer_texts.live(conn, config)
+    lang = language(asked, words)
     req = callbacks.get(conn, config, rid)
     choice = pressed(req, digits)
     number = None
@@ -247,28 +205,31 @@ def on_connect(conn: redis.Redis, config: Settings, rid: str, digits: str,
     elif choice is Pressed.EXPIRED:
         callbacks.close(conn, config, rid, Status.EXPIRED, now)
     if choice is not Pressed.DIAL or req is None or not number:
-        return say_steps(NOT_CONNECTED[lang], lang)
+        return say_steps(words, "volunteer_not_connected", lang)
     callbacks.mark_connected(conn, config, rid)
     log.info("request %s: volunteer connected, dialling the caller", rid)
-    return connect_steps(config, req, number, lang)
+    return connect_steps(words, config, req, number, lang)
 
 
 def on_dialed(conn: redis.Redis, config: Settings, rid: str, dial_status: str,
-              lang: str, now: float) -> tuple[Step, ...]:
-    """The caller's leg ended: answered (wait for DONE) or not (try again later)."""
+              asked: str | None, now: float) -> tuple[Step, ...]:
+    """The caller's leg ended: answered (wait for DONE) or not (try again later).
+    `asked`: the language the URL asks for (the words are the scripts' phrases)."""
     req = callbacks.get(conn, config, rid)
     end = dial_ended(req, dial_status)
     if end is DialEnd.STALE or req is None:
         return ()
     if req.case:  # the call back of an urgent case: its timeline shows how the call went
         follow.tell(conn, config, follow.CallEnded(rid, req.case, dial_status, now))
+    words = volunteer_texts.live(conn, config)
+    lang = language(asked, words)
     if end is DialEnd.ANSWERED:
         jobs.schedule_autoclose(conn, rid, now + AUTOCLOSE_AFTER)
         log.info("request %s: caller answered", rid)
-        return say_steps(CALL_ENDED[lang].format(id=rid), lang)
+        return say_steps(words, "volunteer_call_ended", lang, id=rid)
     decided = caller_missed(conn, config, req, now)
     log.info("request %s: caller did not answer (%s), %s", rid, dial_status or "?", decided)
-    return say_steps(CALLER_MISSED[lang], lang)
+    return say_steps(words, "volunteer_caller_missed", lang)
 
 
 def on_status(conn: redis.Redis, config: Settings, rid: str, leg: str,

@@ -59,7 +59,8 @@ Step = Speak | AskKey | Connect | HangUp | Reject
 
 
 def _say(parent: VoiceResponse | Gather, step: Speak) -> None:
-    parent.say(xml_safe(step.text), voice=step.voice, language=step.language)
+    # A script language without a voice or speech code: Twilio's default for it.
+    parent.say(xml_safe(step.text), voice=step.voice or None, language=step.language or None)
 
 
 def render(steps: Iterable[Step]) -> VoiceResponse:

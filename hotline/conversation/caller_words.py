@@ -2,8 +2,9 @@
 
 The words come from the script (`caller_words:`, see engine/caller_words.py). STOP opts
 the number out of every SMS until START; HELP answers with one short text; DELETE erases
-everything kept about the number (erasure.forget) and confirms it. Replies are one SMS
-segment, plain and neutral, in the word's language (an English word: the caller's
+everything kept about the number (erasure.forget) and confirms it. Replies (the scripts'
+phrases caller_help, caller_stop, caller_start, caller_deleted) are one SMS segment,
+plain and neutral, in the word's language (an English word: the caller's
 language so far). Twilio answers its own English STOP/START words itself and blocks any
 reply to a number that just opted out, so those get no text from the hotline.
 """
@@ -21,37 +22,14 @@ from hotline.engine.caller_words import CallerWord, find_caller_word, words_of
 from hotline.engine.model import Script
 from hotline.privacy import optout
 from hotline.privacy.vault import log_id
+from hotline.scripts import volunteer_texts
 
 log = logging.getLogger("hotline.keywords")
 
-REPLIES: dict[str, dict[str, str]] = {
-    "help": {
-        "ko": "무료 건강·생활 안내 번호예요. 메뉴는 아무 글자나 보내세요. 문자 그만 받기: 중지, "
-              "기록 지우기: 삭제",
-        "en": "Free health and support information. Text anything for the menu. "
-              "STOP: no more texts. DELETE: erase your records.",
-        "zh": "免费健康和生活信息。发送任意文字查看菜单。停止短信：停止。删除记录：删除",
-        "ru": "Меню: любой текст. Без SMS: стоп. Стереть данные: удалить.",
-    },
-    "stop": {
-        "ko": "이제 문자를 보내지 않아요. 다시 받으려면 시작을 보내 주세요.",
-        "en": "You will get no more texts from us. Text START to get them again.",
-        "zh": "我们不会再给您发短信。如需恢复，请发送：开始",
-        "ru": "Мы больше не будем писать. Чтобы снова получать SMS, напишите: старт",
-    },
-    "start": {
-        "ko": "다시 문자를 받아요. 메뉴는 아무 글자나 보내 주세요.",
-        "en": "Texts are back on. Text anything for the menu.",
-        "zh": "已恢复短信。发送任意文字查看菜单。",
-        "ru": "SMS снова включены. Меню: любой текст.",
-    },
-    "delete": {
-        "ko": "이 번호에 대해 남아 있던 기록을 모두 지웠어요.",
-        "en": "Everything we kept about this number is erased.",
-        "zh": "与此号码有关的记录已全部删除。",
-        "ru": "Все данные об этом номере удалены.",
-    },
-}
+# Each kind's reply: a phrase of the live scripts (ivr_scripts/main.yaml), written in
+# every language of the caller words, one SMS segment, linted like every phrase.
+PHRASES = {"help": "caller_help", "stop": "caller_stop", "start": "caller_start",
+           "delete": "caller_deleted"}
 
 
 @dataclass(frozen=True)
@@ -62,11 +40,13 @@ class Handled:
     reply: str
 
 
-def language_for(word: CallerWord, session_language: str | None) -> str:
-    """The reply's language: the word's own, or for an English word the caller's so far."""
+def language_for(word: CallerWord, session_language: str | None,
+                 written: Callable[[str], bool] = lambda code: True) -> str:
+    """The reply's language: the word's own, or for an English word the caller's so far
+    (`written(code)`: whether the reply is written in that language)."""
     if word.language != "en":
-        return word.language if word.language in REPLIES["help"] else "ko"
-    if session_language and session_language in REPLIES["help"]:
+        return word.language if written(word.language) else "ko"
+    if session_language and written(session_language):
         return session_language
     return "en"
 
@@ -92,9 +72,10 @@ def carry_out(conn: redis.Redis, config: Settings, word: CallerWord, caller: str
     `forget(conn, config, number, now)` erases everything kept about a number, in every
     domain (hotline.domains.forget, handed in by the composition root)."""
     who = log_id(str(config.secret_key or ""), caller)
-    texts = REPLIES[word.kind]
-    language = language_for(word, session_language() if word.language == "en" else None)
-    reply = texts.get(language, texts["en"])
+    name = PHRASES[word.kind]
+    language = language_for(word, session_language() if word.language == "en" else None,
+                            lambda code: volunteer_texts.has(conn, config, name, code))
+    reply = volunteer_texts.text(conn, config, name, language)
     if word.kind == "stop":
         optout.opt_out(conn, config, caller, now)
         log.info("caller opted out of SMS", extra={"caller": who})

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from hotline.engine.emergency import emergency_number
 from hotline.engine.model import Script
+from hotline.engine.volunteer_phrases import CALLER_FALLBACK
 
 PHRASE = {"sms": "rate_limited", "voice": "rate_limited_voice"}
 
-# Only for a script without the phrases: short, plain, neutral.
-FALLBACK: dict[str, dict[str, str]] = {
-    "sms": {"ko": "문자가 너무 많이 왔어요. 1분 뒤에 다시 보내 주세요. 급하면 {emergency}번에 전화하세요.",
-            "en": "Too many texts. Please wait a minute. In an emergency, call {emergency}."},
-    "voice": {"ko": "전화가 너무 자주 왔어요. 급하면 지금 {emergency}번에 전화하세요. "
-                    "1분 뒤에 다시 걸어 주세요.",
-              "en": "Too many calls. In an emergency, call {emergency} now. "
-                    "Please call again in a minute."},
-}
+# Only for a script without the phrases: the engine's built-in lines.
+FALLBACK: dict[str, dict[str, str]] = {channel: CALLER_FALLBACK[name]
+                                       for channel, name in PHRASE.items()}
 
 
 def limit_notice(script: Script | None, channel: str, language: str, country: str) -> str:

@@ -15,7 +15,6 @@ import redis
 
 from hotline import jobs
 from hotline import keys as hotline_keys
-from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Holding, Status
 from hotline.config import Settings
@@ -121,12 +120,11 @@ def next_request(conn: redis.Redis, config: Settings, volunteer: Volunteer, now:
         return Answer(volunteer_texts.text(conn, config, "volunteer_empty", lang))
     jobs.enqueue_call_volunteer(conn, req.id, volunteer.id, req.taken)
     urgent_intake.taken_from_queue(conn, config, req, volunteer, now)
-    names = bridge.LANGUAGE_NAMES.get(lang, bridge.LANGUAGE_NAMES["en"])
-    topics = bridge.TOPICS.get(lang, bridge.TOPICS["en"])
     return Answer(volunteer_texts.text(
         conn, config, "volunteer_taken", lang, id=req.id,
-        language=names.get(req.language, req.language), topic=topics.get(req.topic, req.topic),
-        waited=bridge.waited(req.age(now), lang)))
+        language=volunteer_texts.language_name(conn, config, req.language, lang),
+        topic=volunteer_texts.topic_name(conn, config, req.topic, lang),
+        waited=volunteer_texts.waited(conn, config, req.age(now), lang)))
 
 
 def _done(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],

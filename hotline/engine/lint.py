@@ -15,12 +15,21 @@ from collections.abc import Iterable
 
 from hotline.engine.actions import Ask, Choice, Say
 from hotline.engine.caller_words import check_script as check_caller_words
+from hotline.engine.caller_words import words_of
 from hotline.engine.loader import Problem, ScriptError, load_script, script_paths
 from hotline.engine.matching import normalize
 from hotline.engine.model import PHRASES, Context, Node, Option, Script, Texts
 from hotline.engine.segments import count_segments
 from hotline.engine.session import Session
-from hotline.engine.volunteer_phrases import VOLUNTEER_PHRASES, fill, placeholders, samples
+from hotline.engine.volunteer_phrases import (
+    CALLER_PHRASES,
+    SPOKEN_ONLY,
+    VOLUNTEER_PHRASES,
+    WORD_REPLIES,
+    fill,
+    placeholders,
+    samples,
+)
 from hotline.engine.wording import sms_text
 
 ERROR = "error"
@@ -122,7 +131,14 @@ class _Linter:
             if not self.script.phrases.get(name):
                 self.add("phrases", f"missing engine phrase '{name}' ({meaning})")
         texts = {f"phrase {name}": texts for name, texts in self.script.phrases.items()}
-        self.check_translations("phrases", texts, 0)
+        replies = {f"phrase {name}" for name in WORD_REPLIES}
+        self.check_translations("phrases", {n: t for n, t in texts.items() if n not in replies},
+                                0)
+        # Replies to caller words: also in every language of the words (停止 gets Chinese).
+        word_languages = {code for by_language in words_of(self.script.extra).values()
+                          for code in by_language}
+        self.check_translations("phrases", {n: t for n, t in texts.items() if n in replies},
+                                0, also=word_languages)
         self.check_wording("phrases", texts, 0)
         for code in self.script.languages:
             ctx = self._context(self.script.start, code)
@@ -139,16 +155,21 @@ class _Linter:
         self.check_volunteer_phrases()
 
     def check_volunteer_phrases(self) -> None:
-        """Texts to volunteers: all of them once one is there (the entry script holds
-        them), only known {placeholders}, one SMS segment with sample values."""
-        mine = {n: t for n, t in self.script.phrases.items() if n in VOLUNTEER_PHRASES}
+        """Texts to volunteers, and to callers outside the menu: all of a table once one
+        is there (the entry script holds them), only known {placeholders}, one SMS
+        segment with sample values."""
+        for who, table in (("volunteer", VOLUNTEER_PHRASES), ("caller", CALLER_PHRASES)):
+            self._check_phrase_table(who, table)
+
+    def _check_phrase_table(self, who: str, table: dict[str, str]) -> None:
+        mine = {n: t for n, t in self.script.phrases.items() if n in table}
         if not mine:
             return
-        for name, meaning in VOLUNTEER_PHRASES.items():
+        for name, meaning in table.items():
             if name not in mine:
-                self.add("phrases", f"missing volunteer phrase '{name}' ({meaning})")
+                self.add("phrases", f"missing {who} phrase '{name}' ({meaning})")
         for name, by_language in mine.items():
-            allowed = placeholders(VOLUNTEER_PHRASES[name])
+            allowed = placeholders(table[name])
             for code, text in by_language.items():
                 unknown = sorted(placeholders(text) - allowed)
                 if unknown:
@@ -156,11 +177,11 @@ class _Linter:
                              f"{', '.join('{' + u + '}' for u in unknown)}; it may use only "
                              f"{', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'}")
                 count = count_segments(fill(text, samples(code)))
-                if count.segments > 1:
+                if count.segments > 1 and name not in SPOKEN_ONLY:
                     limit = sms_budget(1, count.encoding)
                     self.add("phrases", f"phrase {name} in '{code}' takes {count.segments} "
                              f"segments ({count.units} {count.encoding} characters with "
-                             f"sample values, budget 1 = {limit}); shorten it: a volunteer "
+                             f"sample values, budget 1 = {limit}); shorten it: a {who} "
                              "gets it as one SMS")
 
     # -- per node -----------------------------------------------------------------------
@@ -178,13 +199,16 @@ class _Linter:
             else:
                 self.add(node.id, f"goto '{target}' is not a node", node.line)
 
-    def check_translations(self, node: str, texts: dict[str, Texts], line: int) -> None:
+    def check_translations(self, node: str, texts: dict[str, Texts], line: int,
+                           also: Iterable[str] = ()) -> None:
+        """Every text in each declared language (and in the languages `also`)."""
+        languages = [*self.script.languages, *sorted(set(also) - set(self.script.languages))]
         for name, by_language in texts.items():
-            for code in self.script.languages:
+            for code in languages:
                 if not by_language.get(code):
                     self.add(node, f"{name} has no '{code}' translation", line)
             for code in by_language:
-                if code not in self.script.languages:
+                if code not in languages:
                     self.add(node, f"{name} is written in '{code}', which is not a declared "
                              "language", line, WARNING)
 

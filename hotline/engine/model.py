@@ -195,3 +195,9 @@ class Script:
         """Return a system phrase in `language`, falling back to the default language."""
         texts = self.phrases.get(name, {})
         return texts.get(language) or texts.get(self.default_language, "")
+
+    def voice(self, code: str) -> tuple[str, str]:
+        """Return (voice, speech code) a call uses for a language (its `voice:` and
+        `speech:`), else the default language's; ("", "") when neither is given."""
+        language = self.languages.get(code) or self.languages.get(self.default_language)
+        return (language.voice, language.speech) if language else ("", "")

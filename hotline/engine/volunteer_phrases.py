@@ -1,10 +1,15 @@
-"""The phrases volunteers get (pages, replies to their SMS commands), named and checked.
+"""The phrases sent outside the menu engine, named and checked: to volunteers (pages,
+replies to their SMS commands, what a bridged call says to them) and to callers (replies
+to STOP, START, HELP, DELETE, the text after a call back that never got through, the
+emergency line of an urgent call nobody took, the answer when the hotline is down).
 
 Their words live in the entry script's `phrases:` (ivr_scripts/main.yaml), in every
 language the script declares, so staff edit them and `hotline scripts lint` checks them:
 a translation in each language, neutral words, loanwords, placeholders, and one SMS
-segment with sample values filled in. hotline.scripts.volunteer_texts reads them at run time and
-falls back to FALLBACK (English) only when a phrase is missing.
+segment with sample values filled in. The replies to caller words are also written in
+every language of the caller words (STOP in Chinese is answered in Chinese).
+hotline.scripts.volunteer_texts reads them at run time; the built-in lines below
+(FALLBACK, CALLER_FALLBACK) are used only when a phrase is missing.
 """
 
 from __future__ import annotations
@@ -39,11 +44,44 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "volunteer_busy": "a retried command still being handled",
     "volunteer_whisper": "said when the hotline rings a volunteer for a request, before "
                          "'press 1': {id} {language} {topic} {waited}",
+    "volunteer_not_connected": "said to a volunteer who did not press 1 (or whose request "
+                               "is gone): the request goes back to the queue",
+    "volunteer_connecting": "said to a volunteer who pressed 1, before the caller rings",
+    "volunteer_call_ended": "said to the volunteer when the caller hung up: text DONE {id}",
+    "volunteer_caller_missed": "said to the volunteer when the caller did not answer",
+    "urgent_whisper": "said to a volunteer who picks up an urgent call, before the case "
+                      "code: press 1 to accept",
+    "urgent_call_taken": "said to a volunteer who pressed 1 after another took the urgent call",
+    "urgent_chose_menu": "a page's {words} when the caller chose urgent help by its key, "
+                         "without words",
+    "waited_minutes": "how long a request waited, under two hours: {n} minutes",
+    "waited_hours": "how long a request waited, two hours or more: {n} hours",
+    **{f"topic_{topic}": f"the topic '{topic}' of a request, in a whisper or NEXT reply"
+       for topic in ("counselling", "clinic", "shelter", "settlement", "missed_call",
+                     "urgent", "other")},
+    **{f"language_{code}": f"the name of the language '{code}' of a request or case"
+       for code in ("ko", "en", "zh", "ru")},
 }
+
+# Texts to callers outside the menu: name -> what it is for. All of them once one is
+# there; the WORD_REPLIES also in every language of the caller words.
+CALLER_PHRASES: dict[str, str] = {
+    "caller_help": "reply to HELP: what the number is, how to STOP and DELETE",
+    "caller_stop": "reply to STOP: no more texts, how to START again",
+    "caller_start": "reply to START: texts are back on",
+    "caller_deleted": "reply to DELETE: everything kept about the number is erased",
+    "callback_tried": "one text after the last call back that did not reach the caller",
+    "urgent_nobody": "said on an urgent call nobody on call took: give {emergency}",
+    "fallback_unavailable": "the answer when the hotline cannot work (Redis or a worker "
+                            "down): give {emergency}",
+}
+WORD_REPLIES = ("caller_help", "caller_stop", "caller_start", "caller_deleted")
+SPOKEN_ONLY = ("urgent_nobody",)  # said on a call, never sent as a text
 
 # Values the linter fills in before it counts segments: the longest a live text gets.
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
-               "id": "10042", "topic": "settlement help", "waited": "45 minutes"}
+               "id": "10042", "topic": "settlement help", "waited": "45 minutes",
+               "n": "45", "emergency": "119"}
 _SAMPLES_KO = {**_SAMPLES_EN, "words": "살려주세요", "staff": "담당 직원",
                "topic": "정착 도움", "waited": "45분", "language": "ko"}
 
@@ -98,4 +136,58 @@ FALLBACK: dict[str, str] = {
     "volunteer_busy": "Working on it.",
     "volunteer_whisper": "Request {id}. {language}, {topic}. Waiting {waited}. "
                          "Press 1 to connect.",
+    "volunteer_not_connected": "Not connected. The request goes back to its place in the "
+                               "queue.",
+    "volunteer_connecting": "Connecting.",
+    "volunteer_call_ended": "The call has ended. When finished, text DONE {id}.",
+    "volunteer_caller_missed": "No answer. We will try again later.",
+    "urgent_whisper": "Urgent call. Press 1 to accept.",
+    "urgent_call_taken": "Someone else took this call. Thank you.",
+    "urgent_chose_menu": "(menu)",
+    "waited_minutes": "{n} minutes",
+    "waited_hours": "{n} hours",
+    "topic_counselling": "counselling", "topic_clinic": "clinic", "topic_shelter": "shelter",
+    "topic_settlement": "settlement help", "topic_missed_call": "missed call",
+    "topic_urgent": "urgent", "topic_other": "other",
+    "language_ko": "Korean", "language_en": "English", "language_zh": "Chinese",
+    "language_ru": "Russian",
 }
+
+# A caller phrase missing from the scripts: plain, neutral, one segment; Korean first.
+CALLER_FALLBACK: dict[str, dict[str, str]] = {
+    "caller_help": {"ko": "무료 건강·생활 안내 번호예요. 처음부터 보려면 아무 글자나 보내세요. "
+                          "문자 그만 받기: 중지, 기록 지우기: 삭제",
+                    "en": "Free health and support information. Text anything for the menu. "
+                          "STOP: no more texts. DELETE: erase your records."},
+    "caller_stop": {"ko": "이제 문자를 보내지 않아요. 다시 받으려면 시작을 보내 주세요.",
+                    "en": "You will get no more texts from us. Text START to get them again."},
+    "caller_start": {"ko": "다시 문자를 받아요. 처음부터 보려면 아무 글자나 보내 주세요.",
+                     "en": "Texts are back on. Text anything for the menu."},
+    "caller_deleted": {"ko": "이 번호에 대해 남아 있던 기록을 모두 지웠어요.",
+                       "en": "Everything we kept about this number is erased."},
+    "callback_tried": {"ko": "전화를 드렸는데 연결되지 않았어요. 다시 전화를 원하시면 이 번호로 "
+                                "문자 주세요.",
+                       "en": "We tried to call you but could not reach you. "
+                             "To ask for a call again, text this number."},
+    "urgent_nobody": {"ko": "지금 바로 {emergency}에 전화하세요. 곧 다시 전화드릴게요.",
+                      "en": "Please call {emergency} now. We will call you back soon."},
+    "fallback_unavailable": {"ko": "지금은 연결이 어렵습니다. 급하면 {emergency}에 전화하세요.",
+                             "en": "We cannot answer right now. In an emergency, call "
+                                   "{emergency}."},
+    "rate_limited": {"ko": "문자가 너무 많이 왔어요. 1분 뒤에 다시 보내 주세요. "
+                           "급하면 {emergency}번에 전화하세요.",
+                     "en": "Too many texts. Please wait a minute. In an emergency, call "
+                           "{emergency}."},
+    "rate_limited_voice": {"ko": "전화가 너무 자주 왔어요. 급하면 지금 {emergency}번에 "
+                                 "전화하세요. 1분 뒤에 다시 걸어 주세요.",
+                           "en": "Too many calls. In an emergency, call {emergency} now. "
+                                 "Please call again in a minute."},
+}
+
+
+def fallback_text(name: str, language: str) -> str:
+    """The built-in line of a phrase missing from the scripts ('' for an unknown name)."""
+    lines = CALLER_FALLBACK.get(name)
+    if lines is not None:
+        return lines.get(language) or lines["ko"]
+    return FALLBACK.get(name, "")

@@ -41,6 +41,13 @@ class ScriptSet:
             raise LookupError(f"no script named {self.entry_name!r} is loaded")
         return script
 
+    def entry_or_none(self) -> Script | None:
+        """The entry script, or None when none is loaded (the fallback answer's words)."""
+        try:
+            return self.entry()
+        except LookupError:
+            return None
+
     def for_session(self, session: Session | None) -> Script:
         """Return the script a stored session runs in, else the entry script."""
         if session is not None:

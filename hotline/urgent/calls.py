@@ -3,7 +3,9 @@ end of the Dial means for the case.
 
 web/urgent.py parses Twilio's form and renders what is decided here (channels/calls.py).
 The pure decisions (accept_choice, dial_over) take plain values, so they are tested as
-data; on_accept / on_dialed apply them to the case.
+data; on_accept / on_dialed apply them to the case. What a call says is the scripts'
+phrases (urgent_whisper, volunteer_connecting, urgent_call_taken) in the voices of their
+`languages:` (hotline.scripts.volunteer_texts).
 """
 
 from __future__ import annotations
@@ -18,16 +20,12 @@ import redis
 from hotline.channels.calls import AskKey, HangUp, Speak, Step
 from hotline.config import Settings
 from hotline.people import volunteers
+from hotline.scripts import volunteer_texts
+from hotline.scripts.volunteer_texts import Phrases
 from hotline.urgent import cases as urgent
 
 log = logging.getLogger(__name__)
 
-VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US"),
-          "zh": ("Polly.Zhiyu", "cmn-CN"), "ru": ("Polly.Tatyana", "ru-RU")}
-WHISPER = {"ko": "긴급 전화입니다. 받으려면 1번을 누르세요.",
-           "en": "Urgent call. Press 1 to accept."}
-CONNECTING = {"ko": "연결합니다.", "en": "Connecting."}
-TAKEN = {"ko": "다른 분이 받았어요. 고맙습니다.", "en": "Someone else took this call. Thank you."}
 WHISPER_TIMEOUT = 8  # seconds the volunteer has to press 1
 
 
@@ -37,9 +35,10 @@ def url(config: Settings, view: str, **params: str) -> str:
     return f"{base}/twilio/urgent/{view}?{urlencode(params)}"
 
 
-def language(asked: str | None) -> str:
-    """The whisper language an urgent-call URL asks for, if we have its words; else Korean."""
-    return asked if asked and asked in WHISPER else "ko"
+def language(asked: str | None, words: Phrases) -> str:
+    """The language an urgent-call URL asks for, if the scripts speak it; else their
+    default language."""
+    return words.spoken(asked or "")
 
 
 def case_code(asked: str) -> str:
@@ -48,16 +47,18 @@ def case_code(asked: str) -> str:
     return "".join(c for c in code if c.isascii() and c.isalnum())[:8]
 
 
-def _speak(text: str, language: str) -> Speak:
-    voice, code = VOICES.get(language, VOICES["ko"])
-    return Speak(text, voice, code)
+def _speak(words: Phrases, text: str, language: str) -> Speak:
+    return Speak(text, *words.voice(language))
 
 
-def whisper_steps(config: Settings, code: str, lang: str) -> tuple[Step, ...]:
+def whisper_steps(words: Phrases, config: Settings, code: str, asked: str | None
+                  ) -> tuple[Step, ...]:
     """A volunteer picked up: ask them to press 1 (voicemail never presses 1); no key, and
-    this leg drops while the others keep ringing."""
-    return (AskKey((_speak(f"{WHISPER[lang]} {' '.join(code)}.", lang),
-                    _speak(WHISPER[lang], lang)),
+    this leg drops while the others keep ringing. `asked`: the URL's language."""
+    lang = language(asked, words)
+    said = words.text("urgent_whisper", lang)
+    return (AskKey((_speak(words, f"{said} {' '.join(code)}.", lang),
+                    _speak(words, said, lang)),
                    url(config, "accept", case=code, lang=lang), WHISPER_TIMEOUT),
             HangUp())
 
@@ -81,19 +82,23 @@ def accept_choice(digits: str, volunteer_known: bool, claimed: str = "") -> Acce
 
 
 def on_accept(conn: redis.Redis, config: Settings, code: str, digits: str,
-              phone: str, lang: str, now: float) -> tuple[Step, ...]:
-    """The volunteer at `phone` pressed a key: on 1 claim the case and connect."""
+              phone: str, asked: str | None, now: float) -> tuple[Step, ...]:
+    """The volunteer at `phone` pressed a key: on 1 claim the case and connect (`asked`:
+    the URL's language)."""
     person = volunteers.by_phone(conn, config, phone)
     choice = accept_choice(digits, person is not None)
     if choice is Accept.CLAIM and person is not None:
         choice = accept_choice(digits, True, urgent.claim(conn, config, code, person.id, now))
+    if choice is not Accept.CONNECT and choice is not Accept.TAKEN:
+        return (HangUp(),)
+    words = volunteer_texts.live(conn, config)
+    lang = language(asked, words)
     if choice is Accept.CONNECT:
         log.info("urgent case %s: accepted by volunteer %s on the call", code,
                  person.id if person else "?")
-        return (_speak(CONNECTING[lang], lang),)  # the whisper ends: the legs are bridged
-    if choice is Accept.TAKEN:
-        return (_speak(TAKEN[lang], lang), HangUp())
-    return (HangUp(),)
+        # the whisper ends: the legs are bridged
+        return (_speak(words, words.text("volunteer_connecting", lang), lang),)
+    return (_speak(words, words.text("urgent_call_taken", lang), lang), HangUp())
 
 
 class DialOver(str, Enum):
@@ -118,9 +123,10 @@ class DialNext:
 
 
 def on_dialed(conn: redis.Redis, config: Settings, code: str, step: int,
-              dial_status: str, seconds: str, lang: str, now: float
+              dial_status: str, seconds: str, asked: str | None, now: float
               ) -> tuple[Step, ...] | DialNext:
-    """The Dial ended: record the outcome and hang up, or go on to the next level."""
+    """The Dial ended: record the outcome and hang up, or go on to the next level
+    (`asked`: the caller's language in the URL)."""
     case = urgent.get(conn, config, code)
     if dial_over(case.state if case else None) is DialOver.CLOSE:
         urgent.note(conn, config, code, now, "call_outcome", status=dial_status,
@@ -131,4 +137,4 @@ def on_dialed(conn: redis.Redis, config: Settings, code: str, step: int,
         return (HangUp(),)
     if case is not None:
         urgent.note(conn, config, code, now, "not_accepted", status=dial_status)
-    return DialNext(code, step, lang)
+    return DialNext(code, step, language(asked, volunteer_texts.live(conn, config)))

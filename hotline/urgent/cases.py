@@ -39,6 +39,7 @@ SID_TTL = 86400  # how long a MessageSid/CallSid is remembered against Twilio re
 MAX_ROUNDS = 30  # times the last level is repeated before paging stops
 HELD_TEXTS = 5  # caller texts kept (encrypted) for the volunteer who will ACK
 PAGE = FALLBACK["urgent_page"]  # the page when no phrase is given (English)
+CHOSE_MENU = FALLBACK["urgent_chose_menu"]
 
 
 class State(str, Enum):
@@ -406,13 +407,16 @@ def plan(levels: list[OnCall], step: int, everyone: tuple[str, ...],
 
 
 def page_text(code: str, language: str, first_words: str, reason: str,
-              template: str = PAGE) -> str:
+              template: str = PAGE, chose_menu: str = CHOSE_MENU) -> str:
     """The page to a volunteer, one SMS segment, from the phrase `template` (urgent_page in
-    the volunteer's language): URGENT K7Q ko: 'first words…' reply ACK K7Q."""
+    the volunteer's language): URGENT K7Q ko: 'first words…' reply ACK K7Q. Without words,
+    `chose_menu` (urgent_chose_menu) says the caller chose urgent help by its key; after
+    a triage question, the question's id stands in brackets."""
     from hotline.engine.segments import count_segments
     from hotline.engine.volunteer_phrases import fill
 
-    words = " ".join(for_volunteers(first_words).split()) or f"({reason or 'menu'})"
+    said = " ".join(for_volunteers(first_words).split())
+    words = said or (chose_menu if reason in ("", "menu") else f"({reason})")
 
     def page(said: str) -> str:
         return fill(template, {"code": code, "language": language, "words": said})

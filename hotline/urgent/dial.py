@@ -3,8 +3,8 @@
 first_level() picks the people and returns what to dial as plain data (the `connect` of
 the urgent capability's outcome), which the engine's urgent node turns into a Dial
 action and channels/voice.py renders as <Dial> with one <Number> per volunteer. Each
-volunteer hears the whisper ("urgent call, press 1 to accept") in their own language,
-so voicemail can never take the call; the Dial's `after` page (web/urgent.py) dials
+volunteer hears the whisper (the phrase urgent_whisper: "urgent call, press 1 to
+accept") in their first language the scripts speak (else the scripts' default), so voicemail can never take the call; the Dial's `after` page (web/urgent.py) dials
 the next level when nobody accepted.
 """
 
@@ -17,22 +17,16 @@ import redis
 
 from hotline.config import Settings
 from hotline.people import rota, volunteers
+from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 
 MAX_NUMBERS = 10  # <Dial> rings at most 10 numbers at once
-WHISPER_LANGUAGES = ("ko", "en")  # the languages the whisper page speaks (web/urgent.py)
 URGENT_PATH = "/twilio/urgent"
 
 
 def path(view: str, **params: str) -> str:
     """A page of the urgent call under the public URL (the channel adds the base)."""
     return f"{URGENT_PATH}/{view}?{urlencode(params)}"
-
-
-def whisper_language(person: volunteers.Volunteer) -> str:
-    """The whisper language for a volunteer: the first they speak, if it has the words."""
-    first = person.languages[0] if person.languages else "ko"
-    return first if first in WHISPER_LANGUAGES else "ko"
 
 
 def first_level(conn: redis.Redis, config: Settings, code: str, language: str,
@@ -43,6 +37,7 @@ def first_level(conn: redis.Redis, config: Settings, code: str, language: str,
     case. None when no level from `step` has a phone to ring.
     """
     levels = rota.current(conn, config, now)
+    words = volunteer_texts.live(conn, config)
     for index in range(step, len(levels)):
         people = [volunteers.get(conn, config, v) for v in levels[index].volunteers]
         ringing = [p for p in people if p is not None][:MAX_NUMBERS]
@@ -54,7 +49,7 @@ def first_level(conn: redis.Redis, config: Settings, code: str, language: str,
                     volunteers=[p.id for p in ringing])
         return {
             "numbers": [{"number": p.phone,
-                         "whisper": path("whisper", case=code, lang=whisper_language(p))}
+                         "whisper": path("whisper", case=code, lang=words.language_for(p))}
                         for p in ringing],
             "caller_id": str(config.hotline_number or ""),
             "timeout": min(max(levels[index].ack_timeout, 5), 600),

@@ -11,9 +11,9 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from hotline import stats
-from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
+from hotline.scripts import volunteer_texts
 from hotline.web import runtime
 from hotline.web.auth import login_required
 from hotline.web.charts import bar_chart, swatch
@@ -36,7 +36,8 @@ def _chart(key: str, title: str, days: list[str], series: dict[str, list[Any]],
 
 
 def _language(code: str) -> str:
-    name = bridge.LANGUAGE_NAMES["ko"].get(code)
+    app = runtime()
+    name = volunteer_texts.language_name(app.redis, app.config, code, "ko")
     return f"{code} {name}" if name and name != code else code
 
 
@@ -81,5 +82,6 @@ def index() -> Any:
     return render_template(
         "admin_figures/index.html", charts=charts, period=period, periods=PERIODS,
         waiting=len(waiting), urgent_waiting=urgent_waiting,
-        oldest=bridge.waited(oldest, "ko") if oldest is not None else None,
+        oldest=(volunteer_texts.waited(conn, config, oldest, "ko")
+                if oldest is not None else None),
         timezone=config.stats_timezone or "UTC", swatch=swatch)

@@ -34,7 +34,7 @@ def connect() -> Response:
     app = runtime()
     return _twiml(bridge.on_connect(app.redis, app.config, _request_id(),
                                     request.form.get("Digits", ""),
-                                    bridge.language(request.args.get("lang")), app.clock()))
+                                    request.args.get("lang"), app.clock()))
 
 
 @bp.post("/dialed")
@@ -43,7 +43,7 @@ def dialed() -> Response:
     app = runtime()
     return _twiml(bridge.on_dialed(app.redis, app.config, _request_id(),
                                    request.form.get("DialCallStatus", ""),
-                                   bridge.language(request.args.get("lang")), app.clock()))
+                                   request.args.get("lang"), app.clock()))
 
 
 @bp.post("/status")

@@ -20,6 +20,7 @@ from hotline.callbacks import intake as callback_intake
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
 from hotline.conversation import pipeline, replay_guard
+from hotline.scripts.scriptset import ScriptSet
 from hotline.web import runtime
 from hotline.web.webhook_guard import answer_once, protect, twiml
 
@@ -38,12 +39,15 @@ def _inbound(channel: str, kind: str) -> pipeline.Inbound:
         fields=tuple((name, value) for name, values in form.lists() for value in values))
 
 
-def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any) -> str:
-    """The pipeline's answer as TwiML, by the channel's renderer."""
+def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
+            scripts: ScriptSet) -> str:
+    """The pipeline's answer as TwiML, by the channel's renderer (the fallback in the words
+    of the entry script's phrase fallback_unavailable, when one is loaded)."""
     if answer.replayed is not None:
         return answer.replayed or str(VoiceResponse())
     if answer.fallback:
-        return str(fallback(answer.channel, inbound.sender, inbound.body))
+        return str(fallback(answer.channel, inbound.sender, inbound.body,
+                            scripts.entry_or_none()))
     if answer.channel == "sms":
         return str(sms.render(answer.actions, answer.script))  # type: ignore[arg-type]
     return str(voice.render(answer.actions, answer.script,  # type: ignore[arg-type]
@@ -59,7 +63,7 @@ def _answer(channel: str, kind: str) -> Response:
     inbound = _inbound(channel, kind)
     answer = pipeline.handle(inbound, ctx)
     try:
-        body = _render(answer, inbound, config)
+        body = _render(answer, inbound, config, app.scripts)
     except Exception:
         if answer.claim is not None:  # failed: a retry is handled afresh
             replay_guard.release(conn, answer.claim)

@@ -3,7 +3,8 @@
 All under /twilio/urgent and signed like every /twilio request. dial_twiml() is what the
 caller's call runs once an urgent case is open: a <Dial> with one <Number> per volunteer
 of the first level with anyone available, each with a whisper URL ("urgent call, press 1
-to accept"), so voicemail can never take the call. No acceptance within the level's
+to accept"), so voicemail can never take the call. Every word said is a phrase of the
+scripts (hotline.scripts.volunteer_texts), in the voice of its language. No acceptance within the level's
 timeout: the Dial's action dials the next level; after the last, the caller hears the
 emergency number and the case becomes an urgent callback (SMS paging goes on meanwhile).
 """
@@ -18,28 +19,20 @@ from hotline.channels.calls import Step, render
 from hotline.config import Settings
 from hotline.engine.emergency import emergency_number
 from hotline.people import rota, volunteers
+from hotline.scripts import volunteer_texts
 from hotline.urgent import calls as urgent_calls
 from hotline.urgent import cases as urgent
 from hotline.urgent import intake as urgent_intake
-from hotline.urgent.calls import VOICES, WHISPER  # used by dial_twiml (whisper languages)
 from hotline.web import runtime
 from hotline.web.webhook_guard import protect
 
 bp = Blueprint("urgent", __name__, url_prefix="/twilio/urgent")
 protect(bp)  # signature check, one answer per delivery, fallback on failure
 
-# Said to the caller when nobody accepted: neutral, with the local emergency number.
-NOBODY = {
-    "ko": "지금 바로 {emergency}에 전화하세요. 곧 다시 전화드릴게요.",
-    "en": "Please call {emergency} now. We will call you back soon.",
-    "zh": "请马上拨打{emergency}。我们会尽快给您回电。",
-    "ru": "Позвоните сейчас по номеру {emergency}. Мы скоро вам перезвоним.",
-}
 
-
-def _say(parent: VoiceResponse | Gather, text: str, language: str) -> None:
-    voice, code = VOICES.get(language, VOICES["ko"])
-    parent.say(text, voice=voice, language=code)
+def _say(parent: VoiceResponse | Gather, text: str, voice: tuple[str, str]) -> None:
+    name, speech = voice  # the script's voice for the language (volunteer_texts.voice)
+    parent.say(text, voice=name or None, language=speech or None)
 
 
 _url = urgent_calls.url
@@ -66,13 +59,15 @@ def dial_twiml(conn: redis.Redis, config: Settings, code: str, language: str,
     urgent callback.
     """
     response = VoiceResponse()
+    words = volunteer_texts.live(conn, config)
+    voice = words.voice(language)
     if before:
-        _say(response, before, language)
+        _say(response, before, voice)
     case = urgent.get(conn, config, code)
     levels = rota.current(conn, config, now)
     for index in range(step, len(levels)):
         people = [volunteers.get(conn, config, v) for v in levels[index].volunteers]
-        phones = [(p.id, p.phone, _language_of(p)) for p in people
+        phones = [(p.id, p.phone, words.language_for(p)) for p in people
                   if p is not None][:10]  # Dial rings <= 10
         if not phones:
             continue
@@ -89,16 +84,10 @@ def dial_twiml(conn: redis.Redis, config: Settings, code: str, language: str,
         return response
     _nobody(conn, config, case, now)
     country = case.country if case else ""
-    text = NOBODY.get(language, NOBODY["ko"]).format(emergency=emergency_number(country))
-    _say(response, text, language)
+    text = words.text("urgent_nobody", language, emergency=emergency_number(country))
+    _say(response, text, voice)
     response.hangup()
     return response
-
-
-def _language_of(person: volunteers.Volunteer) -> str:
-    """The whisper language for a volunteer: the first they speak, if we have the words."""
-    first = person.languages[0] if person.languages else "ko"
-    return first if first in WHISPER else "ko"
 
 
 def _nobody(conn: redis.Redis, config: Settings, case: urgent.Case | None,
@@ -111,14 +100,16 @@ def _case_arg() -> str:
     return urgent_calls.case_code(request.args.get("case", ""))
 
 
-def _language_arg() -> str:
-    return urgent_calls.language(request.args.get("lang"))
+def _language_arg() -> str | None:
+    return request.args.get("lang")  # the domain keeps it if the scripts speak it
 
 
 @bp.post("/whisper")
 def whisper() -> Response:
     """A volunteer picked up: ask them to press 1 (voicemail never presses 1)."""
-    return _answer(urgent_calls.whisper_steps(runtime().config, _case_arg(), _language_arg()))
+    app = runtime()
+    return _answer(urgent_calls.whisper_steps(volunteer_texts.live(app.redis, app.config),
+                                              app.config, _case_arg(), _language_arg()))
 
 
 @bp.post("/accept")

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.outcomes import Outcome, OutcomeError, record
 from hotline.callbacks.queue import Request, Status
@@ -56,11 +55,11 @@ def _lang(volunteer: Volunteer | None) -> str:
 
 
 def _row(req: Request, now: float) -> dict[str, Any]:
+    words = volunteer_texts.live(runtime().redis, runtime().config)
     return {"id": req.id, "masked": req.masked or "-", "language": req.language,
-            "language_name": bridge.LANGUAGE_NAMES["ko"].get(req.language, req.language),
-            "topic": bridge.TOPICS["ko"].get(req.topic, "긴급" if req.topic == "urgent"
-                                             else req.topic),
-            "priority": req.priority.value, "waited": bridge.waited(req.age(now), "ko"),
+            "language_name": words.language_name(req.language, "ko"),
+            "topic": words.topic_name(req.topic, "ko"),
+            "priority": req.priority.value, "waited": words.waited(req.age(now), "ko"),
             "status": req.status.value, "note": req.note}
 
 
@@ -168,11 +167,11 @@ def _open_cases() -> list[dict[str, Any]]:
         may_read = staff or paged_me or mine
         rows.append({
             "code": case.code, "state": case.state.value, "state_label": STATES[case.state],
-            "language": bridge.LANGUAGE_NAMES["ko"].get(case.language, case.language),
+            "language": volunteer_texts.language_name(conn, config, case.language, "ko"),
             "channel": case.channel, "may_read": may_read,
             "first_words": for_volunteers(case.first_words) if may_read else "",
             "reason": case.reason if may_read else "",
-            "waited": bridge.waited(now - case.created, "ko"),
+            "waited": volunteer_texts.waited(conn, config, now - case.created, "ko"),
             "acked_by": acked.name if acked else "",
             "mine": mine, "paged_me": paged_me,
             "timeline": [_describe(conn, config, entry, may_read)

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.channels.fallback import fallback
 from hotline.conversation import replay_guard
+from hotline.engine.model import Script
 from hotline.web import runtime
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,16 @@ def fallback_answer() -> Response:
     except Exception as exc:  # noqa: BLE001  the fallback must not fail
         log.warning("flash number check failed (%s)", type(exc).__name__)
     channel = "sms" if request.endpoint == "twilio.incoming_sms" else "voice"
-    return twiml(str(fallback(channel, form.get("From", ""), form.get("Body", ""))))
+    return twiml(str(fallback(channel, form.get("From", ""), form.get("Body", ""),
+                              _entry_script())))
+
+
+def _entry_script() -> Script | None:
+    """The loaded entry script, for the fallback's words (None: its last-resort lines)."""
+    try:
+        return runtime().scripts.entry_or_none()
+    except Exception:  # noqa: BLE001  the fallback must not fail
+        return None
 
 
 def _who() -> str:

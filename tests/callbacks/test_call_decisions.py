@@ -16,13 +16,17 @@ from hotline.callbacks.bridge import DialEnd, Pressed
 from hotline.callbacks.queue import Priority, Request, Status
 from hotline.channels.calls import AskKey, Connect, HangUp, Reject, Speak, twiml
 from hotline.config import load_config
+from hotline.engine.loader import load_script
 from hotline.privacy.vault import new_key
+from hotline.scripts import volunteer_texts
 from hotline.urgent import calls as urgent_calls
 from hotline.urgent import cases as urgent
 from hotline.urgent.calls import Accept, DialOver
 
 NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC, 17:00 in Seoul
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# What the calls say: the phrases, languages and voices of the entry script (no Redis).
+WORDS = volunteer_texts.of_script(load_script(str(ROOT / "ivr_scripts" / "main.yaml")))
 
 
 def request(status=Status.CALLING, connected=False, attempts=0, priority=Priority.NORMAL,
@@ -98,7 +102,8 @@ def test_an_ordinary_caller_is_tried_again_in_their_daytime_and_not_after_the_la
 
 
 def test_a_bridged_call_url_speaks_a_language_we_have_words_for():
-    assert [bridge.language(x) for x in ("en", "ko", "ru", "", None, "<x>")] == \
+    assert WORDS.languages == ("ko", "en") and WORDS.default == "ko"
+    assert [bridge.language(x, WORDS) for x in ("en", "ko", "ru", "", None, "<x>")] == \
         ["en", "ko", "ko", "ko", "ko", "ko"]
 
 
@@ -135,12 +140,12 @@ def test_the_end_of_a_levels_dial_closes_the_case_or_goes_on(state, decided):
 def test_an_urgent_call_url_gives_a_clean_code_and_a_whisper_language():
     assert urgent_calls.case_code(" k7q ") == "K7Q"
     assert urgent_calls.case_code("K7Q<Say>x</Say>") == "K7QSAYXS"
-    assert [urgent_calls.language(x) for x in ("en", "zh", None)] == ["en", "ko", "ko"]
+    assert [urgent_calls.language(x, WORDS) for x in ("en", "zh", None)] == ["en", "ko", "ko"]
 
 
 def test_the_whisper_asks_for_one_key_and_drops_the_leg_without_it():
     config = load_config({"PUBLIC_URL": "https://hotline.example/"}, environ={})
-    ask, hang_up = urgent_calls.whisper_steps(config, "K7Q", "en")
+    ask, hang_up = urgent_calls.whisper_steps(WORDS, config, "K7Q", "en")
     assert isinstance(ask, AskKey) and isinstance(hang_up, HangUp)
     assert ask.action == "https://hotline.example/twilio/urgent/accept?case=K7Q&lang=en"
     assert ask.said[0].text == "Urgent call. Press 1 to accept. K 7 Q."

@@ -18,12 +18,15 @@ from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
 from hotline.config import load_config
 from hotline.conversation.volunteer_commands import handle
-from hotline.engine.loader import parse_script
+from hotline.engine.loader import load_script, parse_script
 from hotline.people import volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import TwilioTransport, read_outbox
+from tests.conftest import SCRIPTS_DIR
 from tests.engine.test_callback_node import SCRIPT
 from tests.twilio_api_stub import TwilioApiStub
+
+MAIN = load_script(f"{SCRIPTS_DIR}/main.yaml")  # the words volunteers hear are its phrases
 
 CALLER = "+821012345678"
 MINA = "+821022223333"
@@ -174,7 +177,7 @@ def test_a_caller_who_does_not_answer_is_tried_again_in_daytime(hotline, mina, s
     _, twiml = whisper_call(hotline)
     dial = post(signed_post, twiml.find("Gather").get("action"), {"Digits": "1"}).find("Dial")
     said = post(signed_post, dial.get("action"), {"DialCallStatus": "no-answer"})
-    assert said.find("Say").text == bridge.CALLER_MISSED["ko"]
+    assert said.find("Say").text == MAIN.phrase("volunteer_caller_missed", "ko")
     (req,) = callbacks.all_requests(hotline.redis, hotline.config)
     assert req.status == Status.LATER and req.attempts == 1
     registry = ScheduledJobRegistry(jobs.CALLBACKS, connection=hotline.redis)

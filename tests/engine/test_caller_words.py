@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.conversation.caller_words import REPLIES
+from hotline.conversation.caller_words import PHRASES as REPLY_PHRASES
 from hotline.engine.caller_words import find_caller_word, parse_caller_words
 from hotline.engine.lint import lint
 from hotline.engine.loader import load_script, parse_script
+from hotline.engine.loader import load_script as _load_script
 from hotline.engine.segments import count_segments
 from tests.conftest import SCRIPTS_DIR
+
+# What callers get for each caller word: the scripts' phrases (ivr_scripts/main.yaml).
+REPLIES = {kind: _load_script(f"{SCRIPTS_DIR}/main.yaml").phrases[name]
+           for kind, name in REPLY_PHRASES.items()}
 
 
 @pytest.mark.parametrize("text, kind, language", [

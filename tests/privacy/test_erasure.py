@@ -14,15 +14,21 @@ from hotline import job_context as context
 from hotline import jobs, stats
 from hotline.callbacks import queue as callbacks
 from hotline.cli import main
-from hotline.conversation.caller_words import REPLIES
+from hotline.conversation.caller_words import PHRASES as REPLY_PHRASES
 from hotline.conversation.capabilities import CapabilityContext
 from hotline.directory.capability import send_sms_capability
+from hotline.engine.loader import load_script as _load_script
 from hotline.people import rota, volunteers
 from hotline.privacy import optout
 from hotline.privacy.vault import new_key, number_hash
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
+from tests.conftest import SCRIPTS_DIR
 from tests.redis_scan import holding
+
+# What callers get for each caller word: the scripts' phrases (ivr_scripts/main.yaml).
+REPLIES = {kind: _load_script(f"{SCRIPTS_DIR}/main.yaml").phrases[name]
+           for kind, name in REPLY_PHRASES.items()}
 
 CALLER = "+821012345678"
 HOTLINE = "+15005550006"

@@ -11,12 +11,18 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline import job_context as context
 from hotline import jobs, stats
-from hotline.conversation.caller_words import REPLIES
+from hotline.conversation.caller_words import PHRASES as REPLY_PHRASES
+from hotline.engine.loader import load_script as _load_script
 from hotline.job_context import OptOutGuard
 from hotline.people import volunteers
 from hotline.privacy import optout
 from hotline.privacy.vault import new_key, number_hash
 from hotline.telephony import OptedOut, OutboxTransport, read_outbox
+from tests.conftest import SCRIPTS_DIR
+
+# What callers get for each caller word: the scripts' phrases (ivr_scripts/main.yaml).
+REPLIES = {kind: _load_script(f"{SCRIPTS_DIR}/main.yaml").phrases[name]
+           for kind, name in REPLY_PHRASES.items()}
 
 CALLER = "+821012345678"
 HOTLINE = "+15005550006"

@@ -29,7 +29,8 @@ from hotline import job_context as context
 from hotline import jobs, logs
 from hotline.callbacks import queue as callbacks
 from hotline.cli import main
-from hotline.conversation.caller_words import REPLIES
+from hotline.conversation.caller_words import PHRASES as REPLY_PHRASES
+from hotline.engine.loader import load_script as _load_script
 from hotline.people import accounts as users
 from hotline.privacy import retention
 from hotline.privacy.vault import new_key, number_hash
@@ -40,6 +41,10 @@ from hotline.urgent import cases as urgent
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, SCRIPTS_DIR
 from tests.redis_scan import dump, entries, holding
 from tests.web.test_web_auth import PASSWORD, log_in
+
+# What callers get for each caller word: the scripts' phrases (ivr_scripts/main.yaml).
+REPLIES = {kind: _load_script(f"{SCRIPTS_DIR}/main.yaml").phrases[name]
+           for kind, name in REPLY_PHRASES.items()}
 
 CALLER = "+821012345678"
 FORMS = ["+821012345678", "821012345678", "01012345678", "010-1234-5678", "010 1234 5678",

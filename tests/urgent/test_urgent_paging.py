@@ -279,7 +279,7 @@ def test_voice_returns_level_1_phones_to_dial(hotline):
     assert data["dial"] == ["+821011110001"] and data["dial_timeout"] == 1
     run_worker(conn)
     assert sms_to(config, "+821011110001") == [
-        f"긴급 {data['code']} ko: '(menu)' 맡으려면 확인 {data['code']}"]
+        f"긴급 {data['code']} ko: '(급해요 선택)' 맡으려면 확인 {data['code']}"]
 
 
 def test_no_caller_number_in_redis_and_closing_deletes_it(hotline):
