@@ -19,8 +19,9 @@ from hotline import jobs
 from hotline.callbacks import follow
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Request, Status
-from hotline.channels.calls import AskKey, Connect, HangUp, Speak, Step, twiml
+from hotline.channels.calls import AskKey, HangUp, Speak, Step, twiml
 from hotline.config import Settings
+from hotline.engine.actions import Dial, DialNumber
 from hotline.scripts import volunteer_texts
 from hotline.scripts.volunteer_texts import Phrases
 
@@ -38,10 +39,14 @@ ENDED = {"completed", "busy", "no-answer", "failed", "canceled"}  # a call leg t
 WHISPER_TIMEOUT = 10  # seconds the volunteer has to press 1
 
 
+def path(view: str, request_id: str, **extra: str) -> str:
+    """The path (and query) of one of the bridged-call views for this request."""
+    return f"/twilio/calls/{view}?{urlencode({'request': request_id, **extra})}"
+
+
 def url(config: Settings, view: str, request_id: str, **extra: str) -> str:
     """Return the absolute URL of one of the bridged-call views for this request."""
-    base = str(config.public_url or "").rstrip("/")
-    return f"{base}/twilio/calls/{view}?{urlencode({'request': request_id, **extra})}"
+    return str(config.public_url or "").rstrip("/") + path(view, request_id, **extra)
 
 
 def _speak(words: Phrases, name: str, language: str, /, **values: object) -> Speak:
@@ -74,8 +79,8 @@ def connect_steps(words: Phrases, config: Settings, req: Request, number: str,
                   language: str) -> tuple[Step, ...]:
     """Say 'connecting', then dial the caller with the hotline number as caller ID."""
     return (_speak(words, "volunteer_connecting", language),
-            Connect(number, config.hotline_number, DIAL_TIMEOUT,
-                    url(config, "dialed", req.id, lang=language)))
+            Dial((DialNumber(number),), str(config.hotline_number or ""), DIAL_TIMEOUT,
+                 path("dialed", req.id, lang=language)))
 
 
 def say_steps(words: Phrases, name: str, language: str, /, **values: object

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from hotline.channels import xml_safe
+from hotline.channels import voice, xml_safe
+from hotline.engine.actions import Dial
 
 
 @dataclass(frozen=True)
@@ -34,16 +35,6 @@ class AskKey:
 
 
 @dataclass(frozen=True)
-class Connect:
-    """Dial `number` with `caller_id` shown; `action` hears how the dialled leg ended."""
-
-    number: str
-    caller_id: str | None
-    timeout: int
-    action: str
-
-
-@dataclass(frozen=True)
 class HangUp:
     """End this leg."""
 
@@ -55,7 +46,7 @@ class Reject:
     reason: str = "busy"
 
 
-Step = Speak | AskKey | Connect | HangUp | Reject
+Step = Speak | AskKey | Dial | HangUp | Reject  # Dial: the engine's, rendered by voice.dial
 
 
 def _say(parent: VoiceResponse | Gather, step: Speak) -> None:
@@ -63,8 +54,9 @@ def _say(parent: VoiceResponse | Gather, step: Speak) -> None:
     parent.say(xml_safe(step.text), voice=step.voice or None, language=step.language or None)
 
 
-def render(steps: Iterable[Step]) -> VoiceResponse:
-    """Return the TwiML for these steps, in order (no steps: an empty response)."""
+def render(steps: Iterable[Step], public_url: str = "") -> VoiceResponse:
+    """Return the TwiML for these steps, in order (no steps: an empty response). A Dial's
+    pages are paths under `public_url`."""
     response = VoiceResponse()
     for step in steps:
         if isinstance(step, Speak):
@@ -75,10 +67,8 @@ def render(steps: Iterable[Step]) -> VoiceResponse:
             for said in step.said:
                 _say(gather, said)
             response.append(gather)
-        elif isinstance(step, Connect):
-            dial = response.dial(caller_id=step.caller_id, timeout=step.timeout,
-                                 action=step.action, method="POST")
-            dial.number(step.number)
+        elif isinstance(step, Dial):
+            voice.dial(response, step, public_url)
         elif isinstance(step, HangUp):
             response.hangup()
         elif isinstance(step, Reject):
@@ -86,6 +76,6 @@ def render(steps: Iterable[Step]) -> VoiceResponse:
     return response
 
 
-def twiml(steps: Iterable[Step]) -> str:
+def twiml(steps: Iterable[Step], public_url: str = "") -> str:
     """render() as the XML text."""
-    return str(render(steps))
+    return str(render(steps, public_url))

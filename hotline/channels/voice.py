@@ -43,12 +43,13 @@ def _gather(ask: Ask, language: Language, action_url: str) -> Gather:
     return Gather(**attrs)
 
 
-def _dial(response: VoiceResponse, dial: Dial, public_url: str) -> None:
-    """Ring every number at once; each answerer hears its whisper page first."""
+def dial(response: VoiceResponse, action: Dial, public_url: str) -> None:
+    """Ring every number at once; each answerer hears its whisper page first. The one
+    renderer of <Dial>: menus, urgent calls and bridged call backs all use it."""
     base = public_url.rstrip("/")
-    verb = response.dial(caller_id=dial.caller_id or None, timeout=dial.timeout,
-                         method="POST", action=f"{base}{dial.after}" if dial.after else None)
-    for number in dial.numbers:
+    verb = response.dial(caller_id=action.caller_id or None, timeout=action.timeout,
+                         method="POST", action=f"{base}{action.after}" if action.after else None)
+    for number in action.numbers:
         verb.number(number.number, url=f"{base}{number.whisper}" if number.whisper else None,
                     method="POST")
 
@@ -70,7 +71,7 @@ def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceR
             _say(gather, voice_text(action, language), language)
             response.append(gather)
         elif isinstance(action, Dial):
-            _dial(response, action, public_url)
+            dial(response, action, public_url)
         elif isinstance(action, End):
             response.hangup()
     return response

@@ -19,10 +19,14 @@ import redis
 
 from hotline.channels.calls import AskKey, HangUp, Speak, Step
 from hotline.config import Settings
+from hotline.engine.actions import Dial, DialNumber
+from hotline.engine.emergency import emergency_number
 from hotline.people import volunteers
 from hotline.scripts import volunteer_texts
 from hotline.scripts.volunteer_texts import Phrases
 from hotline.urgent import cases as urgent
+from hotline.urgent import dial as dialling
+from hotline.urgent import intake as urgent_intake
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +142,22 @@ def on_dialed(conn: redis.Redis, config: Settings, code: str, step: int,
     if case is not None:
         urgent.note(conn, config, code, now, "not_accepted", status=dial_status)
     return DialNext(code, step, language(asked, volunteer_texts.live(conn, config)))
+
+
+def next_level(conn: redis.Redis, config: Settings, code: str, language: str, step: int,
+               now: float, before: str = "") -> tuple[Step, ...]:
+    """The caller's call goes on: say `before`, then ring the first level from `step` with
+    anyone available (the engine's Dial, as the first ring is: urgent/dial.py). With
+    nobody left, the caller hears the emergency number (the phrase urgent_nobody) and the
+    case becomes an urgent callback."""
+    words = volunteer_texts.live(conn, config)
+    said: tuple[Step, ...] = (Speak(before, *words.voice(language)),) if before else ()
+    plan = dialling.first_level(conn, config, code, language, now, step)
+    if plan is not None:
+        numbers = tuple(DialNumber(n["number"], n["whisper"]) for n in plan["numbers"])
+        return said + (Dial(numbers, plan["caller_id"], plan["timeout"], plan["after"]),)
+    case = urgent.get(conn, config, code)
+    urgent_intake.nobody_answered(conn, config, case, now)
+    text = words.text("urgent_nobody", language,
+                      emergency=emergency_number(case.country if case else ""))
+    return said + (Speak(text, *words.voice(language)), HangUp())

@@ -21,7 +21,8 @@ protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 
 def _twiml(steps: tuple[Step, ...]) -> Response:
-    return Response(twiml(steps), status=200, mimetype="text/xml")
+    return Response(twiml(steps, str(runtime().config.public_url or "")), status=200,
+                    mimetype="text/xml")
 
 
 def _request_id() -> str:

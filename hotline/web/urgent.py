@@ -1,38 +1,26 @@
-"""Urgent voice calls: ring a level's volunteers at once, whisper, accept on 1, escalate.
-
-All under /twilio/urgent and signed like every /twilio request. dial_twiml() is what the
-caller's call runs once an urgent case is open: a <Dial> with one <Number> per volunteer
-of the first level with anyone available, each with a whisper URL ("urgent call, press 1
-to accept"), so voicemail can never take the call. Every word said is a phrase of the
-scripts (hotline.scripts.volunteer_texts), in the voice of its language. No acceptance within the level's
-timeout: the Dial's action dials the next level; after the last, the caller hears the
-emergency number and the case becomes an urgent callback (SMS paging goes on meanwhile).
+"""Urgent voice calls: the pages of a ringing level (whisper, accept on 1) and of a Dial
+that ended (the next level, or the emergency number). All under /twilio/urgent and signed
+like every /twilio request. The urgent domain decides (urgent/calls.py: steps and the
+engine's Dial); these views parse and render (channels/calls.py, whose Dial is
+channels/voice.dial). Every word said is a phrase of the scripts, in the voice of its
+language.
 """
 
 from __future__ import annotations
 
 import redis
 from flask import Blueprint, Response, request
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.channels.calls import Step, render
 from hotline.config import Settings
-from hotline.engine.emergency import emergency_number
-from hotline.people import rota, volunteers
 from hotline.scripts import volunteer_texts
 from hotline.urgent import calls as urgent_calls
-from hotline.urgent import cases as urgent
-from hotline.urgent import intake as urgent_intake
 from hotline.web import runtime
 from hotline.web.webhook_guard import protect
 
 bp = Blueprint("urgent", __name__, url_prefix="/twilio/urgent")
 protect(bp)  # signature check, one answer per delivery, fallback on failure
-
-
-def _say(parent: VoiceResponse | Gather, text: str, voice: tuple[str, str]) -> None:
-    name, speech = voice  # the script's voice for the language (volunteer_texts.voice)
-    parent.say(text, voice=name or None, language=speech or None)
 
 
 _url = urgent_calls.url
@@ -48,52 +36,15 @@ def _answer(answer: tuple[Step, ...] | urgent_calls.DialNext) -> Response:
         app = runtime()
         return _twiml(dial_twiml(app.redis, app.config, answer.code, answer.language,
                                  answer.step, app.clock()))
-    return _twiml(render(answer))
+    return _twiml(render(answer, str(runtime().config.public_url or "")))
 
 
 def dial_twiml(conn: redis.Redis, config: Settings, code: str, language: str,
                step: int, now: float, before: str = "") -> VoiceResponse:
-    """Say `before`, then dial the first level from `step` with anyone available.
-
-    With nobody left, the caller hears the emergency number and the case becomes an
-    urgent callback.
-    """
-    response = VoiceResponse()
-    words = volunteer_texts.live(conn, config)
-    voice = words.voice(language)
-    if before:
-        _say(response, before, voice)
-    case = urgent.get(conn, config, code)
-    levels = rota.current(conn, config, now)
-    for index in range(step, len(levels)):
-        people = [volunteers.get(conn, config, v) for v in levels[index].volunteers]
-        phones = [(p.id, p.phone, words.language_for(p)) for p in people
-                  if p is not None][:10]  # Dial rings <= 10
-        if not phones:
-            continue
-        dial = response.dial(caller_id=config.hotline_number,
-                             timeout=min(max(levels[index].ack_timeout, 5), 600),
-                             method="POST",
-                             action=_url(config, "dialed", case=code, step=str(index + 1),
-                                         lang=language))
-        for vid, phone, lang in phones:  # each hears the whisper in their own language
-            urgent.mark_paged(conn, config, code, vid)
-            dial.number(phone, url=_url(config, "whisper", case=code, lang=lang), method="POST")
-        urgent.note(conn, config, code, now, "dialled", level=levels[index].level,
-                    volunteers=[vid for vid, _, _ in phones])
-        return response
-    _nobody(conn, config, case, now)
-    country = case.country if case else ""
-    text = words.text("urgent_nobody", language, emergency=emergency_number(country))
-    _say(response, text, voice)
-    response.hangup()
-    return response
-
-
-def _nobody(conn: redis.Redis, config: Settings, case: urgent.Case | None,
-            now: float) -> None:
-    """Nobody took the call: the case becomes an urgent callback (urgent/intake.py)."""
-    urgent_intake.nobody_answered(conn, config, case, now)
+    """The caller's call goes on at the first level from `step` with anyone available
+    (the urgent domain decides: urgent/calls.next_level; rendered here)."""
+    return render(urgent_calls.next_level(conn, config, code, language, step, now, before),
+                  str(config.public_url or ""))
 
 
 def _case_arg() -> str:

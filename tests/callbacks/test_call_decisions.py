@@ -14,8 +14,9 @@ from hotline.callbacks import bridge, follow
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.bridge import DialEnd, Pressed
 from hotline.callbacks.queue import Priority, Request, Status
-from hotline.channels.calls import AskKey, Connect, HangUp, Reject, Speak, twiml
+from hotline.channels.calls import AskKey, HangUp, Reject, Speak, twiml
 from hotline.config import load_config
+from hotline.engine.actions import Dial, DialNumber
 from hotline.engine.loader import load_script
 from hotline.privacy.vault import new_key
 from hotline.scripts import volunteer_texts
@@ -160,8 +161,8 @@ def test_call_steps_render_as_twiml_in_order():
     root = ET.fromstring(twiml((
         AskKey((Speak("하나", *ko), Speak("둘", *ko)), "https://h/act", 8),
         Speak("연결\x07합니다.", *ko),
-        Connect("+821012345678", "+15005550006", 30, "https://h/dialed"),
-        HangUp())))
+        Dial((DialNumber("+821012345678"),), "+15005550006", 30, "/dialed"),
+        HangUp()), "https://h"))
     assert [c.tag for c in root] == ["Gather", "Say", "Dial", "Hangup"]
     gather, say, dial, _ = root
     assert gather.attrib == {"input": "dtmf", "numDigits": "1", "timeout": "8",
