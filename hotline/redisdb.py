@@ -14,8 +14,9 @@ from typing import Any
 
 import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.connection import Connection
 from redis.retry import Retry
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelManagedConnection
 
 from hotline import keys as hotline_keys
 from hotline.config import ConfigError, Settings
@@ -131,8 +132,48 @@ def primary_via_sentinels(config: Settings, **options: Any) -> redis.Redis:
                        sentinel_kwargs=sentinel_options, **sentinel_options)
     if config.redis_password:
         options["password"] = config.redis_password
-    client: redis.Redis = manager.master_for(str(config.redis_service or "hotline"), **options)
+    client: redis.Redis = manager.master_for(str(config.redis_service or "hotline"),
+                                             connection_class=PrimaryConnection, **options)
     return client
+
+
+class PrimaryConnection(SentinelManagedConnection):
+    """A connection to the primary that asks the sentinels where it is at EVERY connect.
+
+    redis-py's SentinelManagedConnection asks them only when the pool hands the connection
+    out. A command in flight when the primary dies (a job's write, the worker's blocking
+    wait for work) is retried on the same connection object, which reconnects through
+    Connection.connect_check_health to the host and port it had: the dead primary. With
+    a worker's retries that is ~FAILOVER_RETRY seconds of refused connections, then the
+    job fails; an urgent case's escalation step stalled past its volunteer's turn in the
+    failover proof that way (tests/redisdb/test_failover_proof.py). Here each attempt
+    asks the sentinels first, so the retry lands on the promoted replica as soon as they
+    name it (MasterNotFoundError, a ConnectionError, until then: retried as well).
+    """
+
+    def connect_to(self, address: Any) -> None:
+        self.host, self.port = address
+        Connection.connect_check_health(self, check_health=self.connection_pool.check_connection,
+                                        retry_socket_connect=False)
+
+    def connect_check_health(self, check_health: bool = True,
+                             retry_socket_connect: bool = True) -> None:
+        if self._sock:
+            return
+        if not self.connection_pool.is_master:
+            super().connect_check_health(check_health, retry_socket_connect)
+            return
+
+        def attempt() -> None:
+            self.host, self.port = self.connection_pool.get_master_address()
+            Connection.connect_check_health(self, check_health=check_health,
+                                            retry_socket_connect=False)
+
+        if retry_socket_connect:
+            self.retry.call_with_retry(
+                attempt, lambda error: self.disconnect(error))  # type: ignore[no-untyped-call]
+        else:
+            attempt()
 
 
 def replicas_to_wait(config: Settings) -> int:

@@ -6,6 +6,7 @@ A real primary, replica and three sentinels on loopback (tests/redis_ha.py).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import pytest
@@ -51,6 +52,34 @@ def test_clients_follow_a_failover_without_a_restart(cluster):
     assert web_side.get("after") == b"written"
     print(f"\nfailover: primary SIGKILLed -> a worker's write on the new primary in "
           f"{failover:.1f} s")
+
+
+@pytest.mark.slow
+def test_a_command_in_flight_when_the_primary_dies_goes_on_on_the_new_primary(cluster):
+    """A worker's command under way when the primary dies (a job's write, the worker's
+    blocking wait for work) is retried on the promoted replica, not on the dead address."""
+    client = connect(_settings(cluster))
+    client.ping()
+    old = cluster.primary_port()
+    outcome: dict[str, object] = {}
+
+    def wait_for_work() -> None:
+        try:
+            outcome["got"] = client.blpop(["work"], timeout=25)
+        except redis.RedisError as error:
+            outcome["error"] = error
+
+    waiting = threading.Thread(target=wait_for_work, daemon=True)
+    waiting.start()
+    assert wait_until(lambda: redis.Redis(port=old).info("clients")["blocked_clients"], 5)
+    cluster.kill(old)  # with the BLPOP in flight on it
+    killed = time.monotonic()
+    new = wait_until(lambda: cluster.primary_port() != old and cluster.primary_port(), 15)
+    assert new, "no replica was promoted"
+    assert wait_until(lambda: redis.Redis(port=new).rpush("work", "page"), 5)
+    waiting.join(15)
+    assert outcome == {"got": (b"work", b"page")}
+    assert time.monotonic() - killed < 15
 
 
 def _sms(client, sender: str, body: str, sid: str) -> str:
