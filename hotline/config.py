@@ -31,6 +31,20 @@ class Settings:
     """Every setting of the hotline, one field each (its environment variable beside it)."""
 
     redis_url: str | None = field(default=None, metadata=_env("HOTLINE_REDIS_URL"))
+    # Redis through Sentinel instead of one URL: host:port,host:port,... and the name the
+    # sentinels monitor; every process then follows a failover without a restart.
+    redis_sentinels: str | None = field(default=None, metadata=_env("HOTLINE_REDIS_SENTINELS"))
+    redis_service: str = field(default="hotline", metadata=_env("HOTLINE_REDIS_SERVICE"))
+    redis_password: str | None = field(default=None, repr=False,
+                                       metadata=_env("HOTLINE_REDIS_PASSWORD"))
+    sentinel_password: str | None = field(default=None, repr=False,
+                                          metadata=_env("HOTLINE_SENTINEL_PASSWORD"))
+    # replicas that must confirm a write a caller is told about (WAIT); unset: 1 with
+    # sentinels, 0 (no WAIT) with one Redis
+    redis_wait_replicas: int | None = field(default=None,
+                                            metadata=_env("HOTLINE_REDIS_WAIT_REPLICAS"))
+    # how long such a write waits for them, in milliseconds (at most 2/3 of REDIS_TIMEOUT)
+    redis_wait_ms: int = field(default=150, metadata=_env("HOTLINE_REDIS_WAIT_MS"))
     data_dir: str = field(default="instance", metadata=_env("HOTLINE_DATA_DIR"))
     public_url: str = field(default="http://127.0.0.1:5000", metadata=_env("HOTLINE_PUBLIC_URL"))
     secret_key: str | None = field(default=None, repr=False,

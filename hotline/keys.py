@@ -153,6 +153,9 @@ class Keys:
         self.directory = DirectoryKeys(prefix)
         self.optout = f"{prefix}optout"  # HMACs of numbers that sent STOP
         self.metrics = f"{prefix}metrics"  # running totals for Prometheus
+        # writes a caller was told about that no replica confirmed in time (redisdb)
+        self.unconfirmed = f"{prefix}unconfirmed"
+        self.replication_mark = f"{prefix}replication-mark"  # written just before a WAIT
         self.rota = f"{prefix}rota"
         self.scripts_counter = f"{prefix}scripts:counter"
         self.scripts_versions = f"{prefix}scripts:versions"

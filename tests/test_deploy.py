@@ -45,13 +45,26 @@ def dockerfile() -> dict[str, list[str]]:
 
 
 def test_compose_runs_redis_web_and_worker_from_the_one_image(compose):
-    services = compose["services"]
+    services = {name: service for name, service in compose["services"].items()
+                if "profiles" not in service}
     assert set(services) == {"redis", "web", "worker"}
     assert services["redis"]["image"].startswith("redis:")
     assert services["web"]["build"] == "."
     assert services["worker"]["image"] == services["web"]["image"]
     for name in ("web", "worker"):
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_the_ha_profile_runs_a_replica_three_sentinels_and_nodes_that_use_them(compose):
+    services = compose["services"]
+    ha = {name for name, service in services.items() if "ha" in service.get("profiles", [])}
+    assert ha == {"redis-replica", "sentinel-1", "sentinel-2", "sentinel-3", "web-ha",
+                  "worker-ha"}
+    for name in ("web-ha", "worker-ha"):
+        env = services[name]["environment"]
+        assert env["HOTLINE_REDIS_SENTINELS"].count(":26379") == 3
+        assert env["HOTLINE_REDIS_SERVICE"] == "hotline" and env["HOTLINE_REDIS_URL"] == ""
+    assert "sentinel monitor hotline redis 6379 2" in " ".join(services["sentinel-1"]["command"])
 
 
 def test_web_runs_what_the_dockerfile_runs_and_the_worker_a_real_command(compose, dockerfile):

@@ -20,6 +20,7 @@ from hotline.channels.calls import Reject, Step
 from hotline.config import Settings
 from hotline.numbers import to_e164
 from hotline.privacy.vault import caller_hash
+from hotline.redisdb import confirm_replicated
 
 if TYPE_CHECKING:  # the shape only: the conversation calls this capability, not the reverse
     from hotline.conversation.capabilities import CapabilityContext
@@ -50,6 +51,8 @@ def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[s
             idem=f"req-{sid}" if sid else "")
     except ValueError:
         return {}  # a number we cannot call back (withheld, invalid): the node says so
+    # The caller is about to be told the request was taken: it must survive a failover.
+    confirm_replicated(ctx.redis, config, "callback", placed.request.id)
     # An open request out of the queue (a volunteer is calling, or a retry is due) is next.
     return {"id": placed.request.id, "position": max(1, placed.position),
             "hours": callbacks.expected_hours(ctx.redis, config), "existing": placed.existing}
@@ -75,6 +78,8 @@ def missed_call(conn: redis.Redis, config: Settings, number: str, call_sid: str,
         return None  # no number to call back (withheld or invalid)
     if not placed.existing:
         stats.count_missed_call(conn, config, now)
+        # The caller is texted that we will call back: the request must survive a failover.
+        confirm_replicated(conn, config, "callback", placed.request.id)
     return placed
 
 

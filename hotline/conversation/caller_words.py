@@ -22,6 +22,7 @@ from hotline.engine.caller_words import CallerWord, find_caller_word, words_of
 from hotline.engine.model import Script
 from hotline.privacy import optout
 from hotline.privacy.vault import log_id
+from hotline.redisdb import confirm_replicated
 from hotline.scripts import volunteer_texts
 
 log = logging.getLogger("hotline.keywords")
@@ -78,6 +79,9 @@ def carry_out(conn: redis.Redis, config: Settings, word: CallerWord, caller: str
     reply = volunteer_texts.text(conn, config, name, language)
     if word.kind == "stop":
         optout.opt_out(conn, config, caller, now)
+        # "No more texts" must hold after a failover too: a text after STOP breaks a promise
+        # and can expose the caller to whoever holds the phone.
+        confirm_replicated(conn, config, "optout", who)
         log.info("caller opted out of SMS", extra={"caller": who})
         return Handled("stop", "" if word.twilio_handled else reply)
     if word.kind == "start":
@@ -86,6 +90,8 @@ def carry_out(conn: redis.Redis, config: Settings, word: CallerWord, caller: str
         return Handled("start", "" if word.twilio_handled else reply)
     if word.kind == "delete":
         forget(conn, config, caller, now)
+        # "Everything is erased" must not come back with a promoted replica.
+        confirm_replicated(conn, config, "erasure", who)
         return Handled("delete", "" if opted_out else reply)
     log.info("caller asked for help", extra={"caller": who})
     return Handled("help", reply)

@@ -45,23 +45,32 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _scheduler_dies_with_worker() -> None:
-    """Make RQ's scheduler process, forked from this worker, die with it as well.
+def _scheduler_dies_with_worker(config: Settings) -> None:
+    """Make RQ's scheduler process, forked from this worker, die with it as well, and
+    connect it as the worker connects (through Sentinel when configured).
 
-    RQ starts it as `rq.scheduler.run` in a forked process; wrapped once per process.
+    RQ starts it as `rq.scheduler.run` in a forked process, where it would rebuild a plain
+    connection pool from the worker's connection settings: under Sentinel that pool holds
+    on to the parent's sentinel pool through a weak proxy. A fresh `connect()` in the
+    child asks the sentinels itself and follows a failover. Wrapped once per process.
     """
     import rq.scheduler as rq_scheduler
 
+    _scheduler_config[0] = config
     if getattr(rq_scheduler.run, "dies_with_worker", False):
         return
     original, parent = rq_scheduler.run, os.getpid()
 
     def run(scheduler: Any) -> None:
         _die_with(parent)
+        scheduler._connection = connect(_scheduler_config[0])
         original(scheduler)  # type: ignore[no-untyped-call]
 
     run.dies_with_worker = True  # type: ignore[attr-defined]
     rq_scheduler.run = run
+
+
+_scheduler_config: list[Settings] = [Settings()]  # the config of this process's worker
 
 
 def unsubscribe_without_stall(worker: Any) -> None:
@@ -113,7 +122,7 @@ class HotlineWorker(Worker):
             context.handling.reset(token)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        _scheduler_dies_with_worker()
+        _scheduler_dies_with_worker(self.hotline_config)
         return bool(super().work(*args, **kwargs))
 
     def unsubscribe(self) -> None:

@@ -21,6 +21,7 @@ from hotline.config import Settings
 from hotline.people import rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
+from hotline.redisdb import confirm_replicated
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 from hotline.urgent import dial as dialling
@@ -56,6 +57,9 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     first = next((level for level in levels if level.volunteers), None)
     if new:
         urgent.enqueue_step(conn, case.code, 0)
+        # The caller is about to hear that a person is being paged: the case and its first
+        # paging job must be on a replica, or a failover could drop both after the answer.
+        confirm_replicated(conn, config, "urgent", case.code)
         log.info("urgent case %s opened (%s), paging started", case.code, ctx.channel)
     elif (case.state == urgent.State.CLAIMED and case.acked_by and ctx.call_sid
           and urgent.once(conn, config, case.code, f"rang-{ctx.call_sid[:40]}")):
