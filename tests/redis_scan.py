@@ -3,7 +3,8 @@
 RQ keeps a job's function and arguments zlib-compressed (pickle inside): those are
 decompressed too, so an argument cannot hide a number from the scan. Given the Fernet
 keys, every token found anywhere (a whole value, a hash field, a job argument
-`sealed:gAAAA…`, a token inside an opened token) is opened and its text scanned too.
+`sealed:gAAAA…`, a token inside an opened token) is opened and its text scanned too:
+Fernet tokens and the vault's AES-GCM seals (`hg1.…`, sessions and kept answers) alike.
 """
 
 from __future__ import annotations
@@ -13,25 +14,26 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from hotline.privacy.vault import SEAL_PREFIX, NumberVault
 
-# What a Fernet token looks like: version byte 0x80 and a timestamp, urlsafe base64.
-TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]{40,}={0,2}")
+# What a token looks like: Fernet (version byte 0x80 and a timestamp, urlsafe base64), or
+# the vault's seal (prefix, then urlsafe base64 of nonce and ciphertext).
+TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]{40,}={0,2}|"
+                   + re.escape(SEAL_PREFIX) + r"[A-Za-z0-9_\-]{38,}={0,2}")
 
 
 def opened(text: str, keys: Iterable[str]) -> list[str]:
     """The plain texts of every Fernet token in `text` (and of tokens inside those),
     opened with any of `keys`; a token no key opens is reported as such."""
-    fernet = MultiFernet([Fernet(k) for k in keys])
+    vault = NumberVault(list(keys))
     found, todo, seen = [], [text], set()
     while todo:
         for token in TOKEN.findall(todo.pop()):
             if token in seen:
                 continue
             seen.add(token)
-            try:
-                plain = fernet.decrypt(token.encode("ascii")).decode("utf-8", "replace")
-            except InvalidToken:
+            plain = vault.decrypt(token)
+            if plain is None:
                 found.append(f"<unopened token {token[:12]}>")
                 continue
             found.append(plain)

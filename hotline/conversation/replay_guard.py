@@ -3,9 +3,10 @@
 Twilio retries webhooks and delivers status callbacks at least once. A delivery identical
 to one already answered (same path, query string and form) gets the stored answer again
 and changes nothing; a twin that arrives while the first is still running waits briefly
-for its answer, else gets an empty answer. Answers are kept Fernet-encrypted (a <Dial>
-may hold a caller's number) for REPLAY_TTL, under an HMAC of the request, and listed
-under each caller they are about, so erasure finds them (hotline/replay.py). Menu
+for its answer, else gets an empty answer. Answers are kept sealed (AES-GCM,
+NumberVault.seal; a <Dial> may hold a caller's number) for REPLAY_TTL, under an HMAC
+of the request, and listed under each caller they are about, so erasure finds them
+(hotline/replay.py). Menu
 Gathers carry a fresh token in their action URL (channels/voice.py), so the same key
 pressed at two different questions is two deliveries, not one.
 
@@ -30,7 +31,7 @@ import redis
 
 from hotline import replay, stats
 from hotline.config import Settings
-from hotline.privacy.vault import NumberVault
+from hotline.privacy.vault import NumberVault, vault_for
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def claim(conn: redis.Redis, key: str) -> tuple[bool, bytes | str | None]:
 
 def _vault(config: Settings) -> NumberVault | None:
     key = config.encryption_key
-    return NumberVault(key) if key else None
+    return vault_for(key) if key else None
 
 
 def stored_answer(conn: redis.Redis, config: Settings, key: str,
@@ -116,7 +117,7 @@ def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | Non
         if writes.counts:
             stats.add_counts(pipe, config, writes.at, dict(writes.counts))
         if key is not None and answer is not None and vault is not None:
-            replay.keep(pipe, config, key, vault.encrypt(answer),
+            replay.keep(pipe, config, key, vault.seal(answer),
                         replay.about(config, sender, answer))
         elif key is not None:
             pipe.delete(key)

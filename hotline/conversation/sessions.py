@@ -1,8 +1,9 @@
 """Where a caller is in a script, kept in Redis under the HMAC of their number.
 
-The value is the session's JSON, Fernet-encrypted when the app has an encryption key:
-a session may hold what the caller typed (a place name, the words of an urgent text)
-for the few minutes it lives.
+The value is the session's JSON, sealed (AES-GCM, privacy.vault.NumberVault.seal) when
+the app has an encryption key: a session may hold what the caller typed (a place name,
+the words of an urgent text) for the few minutes it lives. Sessions sealed earlier with
+Fernet still open.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from typing import Any
 
 from hotline.engine.session import Session
 from hotline.keys import DEFAULT_PREFIX, keys_under
-from hotline.privacy.vault import NumberVault
-
-SEALED = b"gAAAAA"  # how every Fernet token starts
+from hotline.privacy.vault import NumberVault, is_sealed
 
 
 class SessionStore:
@@ -39,7 +38,7 @@ class SessionStore:
         """Return the session a stored value holds, or None (none, or unreadable)."""
         if raw is None:
             return None
-        if isinstance(raw, bytes) and raw.startswith(SEALED):
+        if isinstance(raw, bytes) and is_sealed(raw):
             opened = self.vault.decrypt(raw) if self.vault else None
             if opened is None:
                 return None  # no key opens it (rotated away): start afresh
@@ -61,4 +60,4 @@ class SessionStore:
     def sealed(self, session: Session) -> str:
         """Return the value a session is stored as (its JSON, encrypted with a key)."""
         value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        return self.vault.encrypt(value) if self.vault else value
+        return self.vault.seal(value) if self.vault else value

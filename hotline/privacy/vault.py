@@ -1,11 +1,25 @@
-"""Caller numbers: HMAC for look-ups, Fernet encryption where a call back needs the number."""
+"""Caller numbers: HMAC for look-ups, Fernet encryption where a call back needs the number.
+
+Values sealed on every webhook (a caller's session, the answer kept for Twilio's retries)
+use seal(): AES-256-GCM from `cryptography` in one call, as `hg1.` + urlsafe base64 of
+nonce and ciphertext, instead of Fernet's AES-CBC + HMAC + timestamp. Its keys are
+derived from the same HOTLINE_ENCRYPTION_KEY list (HMAC-SHA256 of each Fernet key), so
+rotation works the same way: the first key seals, every key opens. decrypt() opens both
+forms.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import hashlib
 import hmac
+import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hotline.config import Settings
 from hotline.numbers import to_e164
@@ -38,6 +52,19 @@ def log_id(secret: str, number: str) -> str:
     return _normalised_hash(secret, number)[:10]
 
 
+SEAL_PREFIX = "hg1."  # how every seal() token starts (AES-256-GCM, version 1)
+_SEAL_PREFIX_BYTES = SEAL_PREFIX.encode("ascii")
+_NONCE = 12
+_DERIVE = b"hotline seal v1 aes-256-gcm"
+
+
+def is_sealed(value: str | bytes) -> bool:
+    """True when `value` is a token of this vault (Fernet or seal()), not plain text."""
+    if isinstance(value, str):
+        return value.startswith(("gAAAAA", SEAL_PREFIX))
+    return value.startswith((b"gAAAAA", _SEAL_PREFIX_BYTES))
+
+
 class NumberVault:
     """Encrypts numbers with the first of several Fernet keys; decrypts with any of them."""
 
@@ -47,6 +74,27 @@ class NumberVault:
         if not keys:
             raise ValueError("at least one Fernet key is needed (HOTLINE_ENCRYPTION_KEY)")
         self._fernet = MultiFernet([Fernet(k.encode("ascii")) for k in keys])
+        self._aead = [AESGCM(hmac.new(base64.urlsafe_b64decode(k.encode("ascii")), _DERIVE,
+                                      hashlib.sha256).digest()) for k in keys]
+
+    def seal(self, text: str) -> str:
+        """Return `text` sealed with AES-256-GCM under the first key (the hot path's form)."""
+        nonce = os.urandom(_NONCE)
+        sealed = self._aead[0].encrypt(nonce, text.encode("utf-8"), None)
+        return SEAL_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+    def _open_sealed(self, token: bytes) -> str | None:
+        try:
+            raw = base64.urlsafe_b64decode(token[len(_SEAL_PREFIX_BYTES):])
+        except (binascii.Error, ValueError):
+            return None
+        nonce, sealed = raw[:_NONCE], raw[_NONCE:]
+        for aead in self._aead:
+            try:
+                return aead.decrypt(nonce, sealed, None).decode("utf-8")
+            except (InvalidTag, ValueError):
+                continue
+        return None
 
     def encrypt(self, number: str) -> str:
         """Return the number encrypted under the first key."""
@@ -56,10 +104,19 @@ class NumberVault:
         """Return the number, or None when no key opens the token."""
         if isinstance(token, str):
             token = token.encode("ascii")
+        if token.startswith(_SEAL_PREFIX_BYTES):
+            return self._open_sealed(token)
         try:
             return self._fernet.decrypt(token).decode("utf-8")
         except InvalidToken:
             return None
+
+
+@functools.lru_cache(maxsize=8)
+def vault_for(keys: str) -> NumberVault:
+    """The vault of a HOTLINE_ENCRYPTION_KEY value, made once per process (deriving the
+    keys costs more than sealing a value)."""
+    return NumberVault(keys)
 
 
 def new_key() -> str:

@@ -13,7 +13,7 @@ from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.conversation.capabilities import Capabilities
 from hotline.conversation.sessions import SessionStore
-from hotline.privacy.vault import NumberVault, caller_hash, log_id
+from hotline.privacy.vault import caller_hash, log_id, vault_for
 from hotline.redisdb import connect
 from hotline.scripts.scriptset import ScriptSet
 
@@ -40,10 +40,10 @@ class Runtime:
 
     @property
     def sessions(self) -> SessionStore:
-        """Return the session store over this app's Redis."""
+        """Return the session store over this app's Redis (the vault is made once a process)."""
         key = self.config.encryption_key
         return SessionStore(self.redis, hotline_keys.prefix(self.config), self.config.session_ttl,
-                            NumberVault(key) if key else None)
+                            vault_for(key) if key else None)
 
     def caller_hash(self, number: str) -> str:
         """Return the HMAC that stands for a caller number in Redis (privacy.vault's)."""

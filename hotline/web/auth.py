@@ -28,6 +28,8 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 
 from hotline.config import Settings
 from hotline.people import accounts as users
@@ -59,6 +61,19 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
     app.jinja_env.globals.update(current_user=current_user)
+    app.session_interface = PagesOnlySessions()
+
+
+class PagesOnlySessions(SecureCookieSessionInterface):
+    """The cookie session of the web pages; none at all on Twilio's webhooks (/twilio/*):
+    Twilio sends no cookie, its requests are signed instead, and opening and saving a
+    session there was CPU on every webhook. Flask gives those requests a NullSession,
+    which reads as empty and refuses writes, and sends no Set-Cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith("/twilio/"):
+            return None
+        return super().open_session(app, request)
 
 
 def _config() -> Settings:

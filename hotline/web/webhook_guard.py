@@ -12,18 +12,21 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask.wrappers import Request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from hotline.channels.fallback import fallback
+from hotline.config import Settings
 from hotline.conversation import replay_guard
 from hotline.engine.model import Script
 from hotline.web import runtime
@@ -47,40 +50,52 @@ def protect(bp: Blueprint) -> None:
 
 
 def guard() -> Response | None:
-    """Check the signature; then, unless the pipeline claims it, answer the delivery once."""
-    check_signature()
-    if request.endpoint in PIPELINE_ENDPOINTS or request.endpoint not in current_app.view_functions:
+    """Check the signature; then, unless the pipeline claims it, answer the delivery once.
+
+    The request and the app are looked up once (each context-local look-up costs)."""
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    check_signature(req, app.extensions["hotline"].config)
+    endpoint = req.endpoint
+    if endpoint in PIPELINE_ENDPOINTS or endpoint not in app.view_functions:
         return None
-    view = current_app.view_functions[request.endpoint]
-    return answer_once(lambda: view(**(request.view_args or {})))
+    view = app.view_functions[endpoint]
+    return answer_once(lambda: view(**(req.view_args or {})))
 
 
 # --- the signature ----------------------------------------------------------------------
 
-def signed_url(public_url: str) -> str:
+def signed_url(public_url: str, req: Request | None = None) -> str:
     """Return the URL Twilio signed: PUBLIC_URL + this request's path and query (not Host)."""
-    url = public_url.rstrip("/") + request.path
-    if request.query_string:
-        url += "?" + request.query_string.decode("utf-8", "replace")
+    req = req if req is not None else request._get_current_object()  # type: ignore[attr-defined]
+    url = public_url.rstrip("/") + req.path
+    if req.query_string:
+        url += "?" + req.query_string.decode("utf-8", "replace")
     return url
 
 
-def check_signature() -> None:
+@functools.lru_cache(maxsize=4)
+def _validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
+
+
+def check_signature(req: Request | None = None, config: Settings | None = None) -> None:
     """Refuse (403) any request without a valid Twilio signature."""
-    config = runtime().config
-    signature = request.headers.get("X-Twilio-Signature", "")
-    validator = RequestValidator(config.twilio_auth_token)
-    url = signed_url(config.public_url)
-    if not signature or not (_matches(validator, url, signature)
-                             or validator.validate(url, request.form, signature)):
-        log.warning("rejected %s: missing or invalid Twilio signature", request.path)
+    req = req if req is not None else request._get_current_object()  # type: ignore[attr-defined]
+    config = config if config is not None else runtime().config
+    signature = req.headers.get("X-Twilio-Signature", "")
+    validator = _validator(config.twilio_auth_token)
+    url = signed_url(config.public_url, req)
+    if not signature or not (_matches(validator, url, signature, req.form)
+                             or validator.validate(url, req.form, signature)):
+        log.warning("rejected %s: missing or invalid Twilio signature", req.path)
         abort(403)
 
 
-def _matches(validator: RequestValidator, url: str, signature: str) -> bool:
+def _matches(validator: RequestValidator, url: str, signature: str, form: Any) -> bool:
     """The common case in one HMAC: signed over exactly this URL (validate() always computes
     two, with and without the port, and is the fallback for the other forms)."""
-    computed = validator.compute_signature(url, request.form)
+    computed = validator.compute_signature(url, form)
     return hmac.compare_digest(computed.encode(), signature.encode("utf-8", "replace"))
 
 
