@@ -9,6 +9,7 @@ Where the node is lives in session variables named dir_*.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -47,6 +48,20 @@ _RESET = dict.fromkeys(_VARS, "")
 
 def _int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
+
+
+# A postal code typed, said or keyed: Korea and the US 5 digits (a ZIP may add -1234),
+# China and Russia 6. Spaces a speech result puts between digits are dropped.
+_POSTAL = re.compile(r"(\d{5})(?:-\d{4})?|\d{6}")
+
+
+def postal_code(said: str) -> str:
+    """The postal code in the caller's answer, or '' when it is not one."""
+    compact = re.sub(r"\s", "", said)
+    found = _POSTAL.fullmatch(compact)
+    if not found:
+        return ""
+    return found.group(1) or compact
 
 
 @register
@@ -186,8 +201,8 @@ find_clinic:
             text = ctx.pick(self.voice_text or self.text)
             if self.regions:
                 choices = tuple(Choice(r.key, ctx.pick(r.label)) for r in self.regions)
-                return Step((Ask(text, ctx.language, "menu", choices),), wait=WAIT_MENU,
-                            vars=phase)
+                return Step((Ask(text, ctx.language, "menu", choices, long_keys=True),),
+                            wait=WAIT_MENU, vars=phase)
             return Step((Ask(text, ctx.language, "text"),), wait=WAIT_TEXT, vars=phase)
         return Step((Ask(ctx.pick(self.text), ctx.language, "text"),), wait=WAIT_TEXT,
                     vars=phase)
@@ -220,18 +235,23 @@ find_clinic:
             return Step(invalid=True)
         said = answer_text(event).strip()[:MAX_QUERY]
         phase = v.get("dir_phase")
+        code = postal_code(said)
+        if code:  # at any question of this node: a postal code is a place
+            return self._search(ctx, query=code, place_id="")
         if not said or sum(ch.isdigit() for ch in said) >= 7:
             return Step(invalid=True)  # nothing, or what looks like a phone number: never kept
         if phase == "place":
             options = tuple(Option(r.key, r.label, r.place) for r in self.regions)
             region = match_option(options, said, ctx.language) if options else None
             if region is None and said.isdigit():
-                return Step(invalid=True)
+                return self._number_hint(ctx)
             return self._search(ctx, query=region.goto if region else said, place_id="")
         if said == "0":
             return Step(goto=self.back)
         if not said.isdigit():  # a new place name instead of a key: search there
             return self._search(ctx, query=said, place_id="")
+        if len(said) > 1:  # neither a key nor a postal code
+            return self._number_hint(ctx)
         if phase == "results":
             return self._results_key(ctx, said)
         if phase == "which":
@@ -249,6 +269,12 @@ find_clinic:
                 return self._search(ctx, query=v.get("dir_nearby", ""),
                                     place_id=v["dir_nearby_id"])
         return Step(invalid=True)
+
+    def _number_hint(self, ctx: Context) -> Step:
+        """A number that is neither a key nor a postal code: say what to send."""
+        voice = ctx.session.channel == "voice" and self.regions
+        return Step(invalid=True,
+                    hint=self._say(ctx, "postal_hint_voice" if voice else "postal_hint"))
 
     def _sms_outcome(self, ctx: Context, data: dict[str, Any]) -> tuple[Say, ...]:
         """What the caller hears after asking for a text: sent, or (opted out) that it was
