@@ -348,11 +348,20 @@ find_clinic:
                                           "dir_choices": "|".join(ids),
                                           "dir_choice_names": "|".join(names)})
 
-    def _line(self, ctx: Context, result: dict[str, Any], level: int = 0) -> str:
-        """One result on one line; higher levels leave out the address, then the hours."""
+    def _line(self, ctx: Context, result: dict[str, Any], level: int = 0,
+              name_chars: int | None = None) -> str:
+        """One result on one line; higher levels leave out the address, then the hours.
+
+        With `name_chars` the number comes first, whole, and the name is cut to fit:
+        a phone number is never cut, whatever else must give.
+        """
         hours = hours_text(result, ctx.language, self._say(ctx, "always"))
-        head = " ".join(p for p in (str(result.get("name", "")), str(result.get("phone", "")))
-                        if p)
+        name, phone = str(result.get("name", "")), str(result.get("phone", ""))
+        if name_chars is not None:
+            if len(name) > name_chars:
+                name = name[:name_chars - 1].rstrip() + "…" if name_chars > 1 else ""
+            return " ".join(p for p in (phone, name) if p)
+        head = " ".join(p for p in (name, phone) if p)
         parts = [head, str(result.get("address", "")) if level < 1 else "",
                  hours if level < 2 else ""]
         return ", ".join(p for p in parts if p)
@@ -387,8 +396,15 @@ find_clinic:
                 lines = [self._line(ctx, results[0], level)]
                 if self._fits(ctx, ask(lines, 1)):
                     break
-            while len(lines[0]) > 8 and not self._fits(ctx, ask(lines, 1)):
-                lines = [lines[0][:-2] + "…"]
+            else:  # still too long: the number first and whole, the name cut to fit
+                chars = len(str(results[0].get("name", "")))
+                while chars > 0:
+                    lines = [self._line(ctx, results[0], name_chars=chars)]
+                    if self._fits(ctx, ask(lines, 1)):
+                        break
+                    chars -= 1
+                else:
+                    lines = [self._line(ctx, results[0], name_chars=0)]
         shown = len(lines)
         final = ask(lines, shown)
         rest = shown < len(results) or bool(data.get("more"))

@@ -243,3 +243,28 @@ def test_directory_file_setting_loads_the_sample_when_redis_has_none(redis_conn,
     data = search_capability(ctx, {"place": "인천", "category": ["shelter"], "language": "ko"})
     assert data["results"][0]["name"] == "인천 임시 쉼터"
     assert data["results"][0]["always"] is True
+
+
+LONG_NAME_ROW = ("마음쉼 상담의원 부설 무료 진료소와 함께하는 협력 병원 인천 남동구 분원 (협력 병원),clinic,"
+                 "032-0000-0199,남동구 구월로 아주 긴 길 이름 1234번길 56-78 3층,인천,,KR,21550,"
+                 "37.4480,126.7300,ko,mon-fri 09:00-18:00; sat 10:00-14:00,free,긴 이름.\n")
+
+
+@pytest.mark.parametrize("first, country, phone", [
+    ("병원", "KR", "032-0000-0199"),
+    ("clinic", "US", "+82 32-0000-0199"),
+])
+def test_a_result_too_long_for_its_segment_keeps_the_phone_number_whole(
+        ctx, tmp_path, first, country, phone):
+    csv = tmp_path / "long.csv"
+    csv.write_text(SAMPLE.read_text(encoding="utf-8") + LONG_NAME_ROW, encoding="utf-8")
+    store_entries(ctx.redis, "t:", read_file(str(csv)).entries)
+    talk = Conversation(ctx, "sms")
+    talk.send(Begin("sms", first, country))
+    talk.send(Text("1"))
+    reply = talk.send(Text("21550"))  # the long entry's own postal code: it comes first
+    assert count_segments(reply).segments == 1
+    line = reply.splitlines()[0]
+    assert phone in reply, reply
+    # The number comes first and whole; the name gives way (cut, marked with …).
+    assert line.startswith(phone) and "…" in line and "마음쉼" in line
