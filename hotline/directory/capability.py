@@ -13,6 +13,7 @@ Register both in create_app:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -23,8 +24,9 @@ from typing import Any
 import phonenumbers
 
 from hotline import keys as hotline_keys
+from hotline.directory.gazetteer import Place, normalize
 from hotline.directory.hours import Hours, HoursError, parse_hours
-from hotline.directory.search import Hit, Index, get_index
+from hotline.directory.search import COUNTRY_KM, Hit, Index, get_index
 from hotline.directory.store import CATEGORIES, Entry
 from hotline.numbers import to_e164
 from hotline.privacy import optout
@@ -88,31 +90,63 @@ def result_data(hit: Hit, caller_country: str) -> dict[str, Any]:
     }
 
 
+def _categories(raw: Any) -> list[str]:
+    return [c for c in ([raw] if isinstance(raw, str) else raw or ()) if c in CATEGORIES]
+
+
+def place_name(index: Index, place: Place, query: str, language: str) -> str:
+    """The place as the caller wrote it when that is one of its names (연길, not 옌지);
+    else its name in the caller's language."""
+    wrote = query.strip()
+    names = {normalize(n) for n in (*place.names.values(), *place.aliases)}
+    if wrote and not wrote.isdigit() and normalize(wrote) in names:
+        return wrote
+    return index.gazetteer.label(place, language)
+
+
 def search_directory(index: Index, params: dict[str, Any], now: float) -> dict[str, Any]:
-    """Run the node's search on an index; return what the node shows."""
+    """Run the node's search on an index; return what the node shows.
+
+    `kind` (a part of `category`) is what the caller asked for: when none of it is in
+    the place, the results are the nearest of that kind in the same country (the node
+    says none is in the place), or none at all, so the caller is offered a call back.
+    """
     language = str(params.get("language") or "ko")
     country = str(params.get("country") or "")
-    raw = params.get("category") or ()
-    categories = [c for c in ([raw] if isinstance(raw, str) else raw) if c in CATEGORIES]
-    result = index.search(
-        str(params.get("place") or ""), category=categories or None,
-        language=str(params.get("only_language") or "") or None, now=now,
+    categories = _categories(params.get("category"))
+    kind = [c for c in _categories(params.get("kind")) if c in categories]
+    query = str(params.get("place") or "")
+    only = str(params.get("only_language") or "") or None
+    search = functools.partial(
+        index.search, query, category=categories or None, language=only, now=now,
         offset=max(0, int(params.get("offset") or 0)),
         limit=min(10, max(1, int(params.get("limit") or 5))),
         country=country, place_id=str(params.get("place_id") or ""))
-    gaz = index.gazetteer
+    result = search()
     place = result.resolution.place
+    if kind and set(kind) != set(categories) and place is not None:
+        in_place = index.search(place_id=place.id, category=kind, limit=1, now=now,
+                                nearby_km=0.0, language=only)
+        if not in_place.hits:  # none of the asked kind here: the nearest in the country
+            result = search(category=kind, nearby_km=COUNTRY_KM)
+            place = result.resolution.place
+    gaz = index.gazetteer
     data: dict[str, Any] = {
         "status": result.status, "offset": result.offset, "more": result.more,
-        "place": {"id": place.id, "name": gaz.label(place, language)} if place else None,
+        "place": {"id": place.id, "name": place_name(index, place, query, language)}
+        if place else None,
         "choices": [{"id": p.id, "name": name} for p, name in zip(
             result.resolution.choices, gaz.choice_labels(result.resolution.choices, language))],
         "results": [result_data(h, country) for h in result.hits],
     }
     if result.status == "none" and place is not None:
-        # Nothing within reach: name the nearest place that has something of this kind.
+        # Nothing within reach: name the nearest place in the same country that has
+        # something of this kind (never one across a border).
         for _, pid in index.nearest_places(place):
-            found = index.search(place_id=pid, category=categories or None, limit=1, now=now)
+            if gaz.places[pid].country != place.country:
+                continue
+            found = index.search(place_id=pid, category=kind or categories or None, limit=1,
+                                 now=now)
             if found.hits and pid != place.id:
                 data["nearby"] = {"id": pid, "name": gaz.label(gaz.places[pid], language)}
                 break

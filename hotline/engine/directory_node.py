@@ -42,7 +42,7 @@ class Region:
 
 _VARS = ("dir_node", "dir_phase", "dir_query", "dir_place_id", "dir_place", "dir_page",
          "dir_offset", "dir_next", "dir_more", "dir_choices", "dir_choice_names", "dir_item",
-         "dir_sms", "dir_nearby_id", "dir_nearby")
+         "dir_sms", "dir_nearby_id", "dir_nearby", "dir_named")
 _RESET = dict.fromkeys(_VARS, "")
 
 
@@ -73,6 +73,10 @@ class DirectorySearchNode(Node):
     on a call, where the caller says it or presses a key from `regions`. `back` is where
     0 leads; `callback` (optional) a callback_request node offered when nothing is found.
     `same_language: true` lists only services that speak the caller's language.
+    `asked` (optional, some of `category`): what the caller asked for. When none of it is
+    in the place, the reply says so and lists the nearest of it in the same country;
+    when there is none in the country, it offers a call back. Without `asked`, every
+    category counts. A search never lists a place in another country.
     Optional `results` heads the SMS results ('{place}:'); any word in the node's DEFAULTS
     (nearby, none, unknown, which, more, again, ...) may be overridden per language.
     """
@@ -83,6 +87,7 @@ class DirectorySearchNode(Node):
 find_clinic:
   type: directory_search
   category: [clinic, korean_medicine, dental, tb_care]
+  asked: [clinic, korean_medicine]
   text: {ko: 어느 지역인가요? 시나 구 이름을 보내 주세요., en: Which city or district are you in?}
   voice_text:
     ko: 어느 지역인가요? 지역 이름을 말하거나 번호를 누르세요.
@@ -95,6 +100,7 @@ find_clinic:
   back: main_menu
 """
     categories: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()
     voice_text: Texts = field(default_factory=dict)
     results: Texts = field(default_factory=dict)
     words: dict[str, Texts] = field(default_factory=dict)
@@ -115,6 +121,13 @@ find_clinic:
             if category not in CATEGORIES:
                 reader.problem(node_id, f"unknown category '{category}' (known: "
                                f"{', '.join(CATEGORIES)})", line)
+        raw_asked = value.get("asked")
+        asked = tuple(str(c) for c in (raw_asked if isinstance(raw_asked, list) else
+                                       [raw_asked] if raw_asked else []))
+        for category in asked:
+            if category not in categories:
+                reader.problem(node_id, f"asked '{category}' is not one of this node's "
+                               f"category: {', '.join(categories)}", line)
         text = reader.texts(value.get("text"), node_id, "text", line)
         if not text:
             reader.problem(node_id, "a directory_search needs text: the question for a place",
@@ -124,7 +137,7 @@ find_clinic:
         words = {name: reader.texts(value[name], node_id, name, line)
                  for name in DEFAULTS if value.get(name) is not None}
         return cls(
-            id=node_id, text=text, line=line, categories=categories,
+            id=node_id, text=text, line=line, categories=categories, asked=asked,
             voice_text=reader.texts(value.get("voice_text"), node_id, "voice_text", line),
             results=reader.texts(value.get("results"), node_id, "results", line),
             words=words, regions=cls._regions(reader, node_id, value.get("regions"), line),
@@ -208,21 +221,28 @@ find_clinic:
                     vars=phase)
 
     def _search(self, ctx: Context, *, query: str | None = None, place_id: str | None = None,
-                offset: int = 0, before: tuple[Say, ...] = ()) -> Step:
+                offset: int = 0, before: tuple[Say, ...] = (), named: str | None = None) -> Step:
+        """Hand the search off; `named`: the place as the caller named a region (their
+        words, or the region's label), shown instead of the searched place's own name.
+        A new query without it forgets the last one; paging keeps it."""
+        if named is None:
+            named = "" if query is not None else ctx.session.vars.get("dir_named", "")
         v = ctx.session.vars
         voice = ctx.session.channel == "voice"
         query = v.get("dir_query", "") if query is None else query
         place_id = v.get("dir_place_id", "") if place_id is None else place_id
         limit = 1 if voice else SMS_PAGE
         page = _int(v.get("dir_page")) + 1 if offset else 1
-        params = {"category": list(self.categories), "place": query, "place_id": place_id,
+        params = {"category": list(self.categories), "kind": list(self.asked),
+                  "place": query, "place_id": place_id,
                   "language": ctx.language, "country": ctx.session.country,
                   "offset": offset, "limit": limit, "page": page,
                   "channel": ctx.session.channel,
                   "only_language": ctx.language if self.same_language else ""}
         return Step((*before, Handoff(CAPABILITY, params)), wait=WAIT_HANDOFF,
                     vars={"dir_node": self.id, "dir_query": query, "dir_place_id": place_id,
-                          "dir_page": str(page)})
+                          "dir_page": str(page),
+                          "dir_named": named})
 
     def answer(self, ctx: Context, event: Input) -> Step:
         v = ctx.session.vars
@@ -245,7 +265,10 @@ find_clinic:
             region = match_option(options, said, ctx.language) if options else None
             if region is None and said.isdigit():
                 return self._number_hint(ctx)
-            return self._search(ctx, query=region.goto if region else said, place_id="")
+            if region is None:
+                return self._search(ctx, query=said, place_id="")
+            named = ctx.pick(region.label) if said.isdigit() else said
+            return self._search(ctx, query=region.goto, place_id="", named=named)
         if said == "0":
             return Step(goto=self.back)
         if not said.isdigit():  # a new place name instead of a key: search there
@@ -314,7 +337,8 @@ find_clinic:
     def _show(self, ctx: Context, data: dict[str, Any]) -> Step:
         status = data.get("status")
         place = data.get("place") or {}
-        name = str(place.get("name") or ctx.session.vars.get("dir_query", ""))
+        name = str(ctx.session.vars.get("dir_named") or place.get("name")
+                   or ctx.session.vars.get("dir_query", ""))
         if status == "ambiguous":
             choices = data.get("choices") or []
             return self._which(ctx, [str(c.get("id", "")) for c in choices],
@@ -334,6 +358,7 @@ find_clinic:
                                                  {"place": str(nearby.get("name", ""))})))
         if self.callback:
             choices.append(Choice("2", self._say(ctx, "callback_label")))
+        choices.sort(key=lambda c: c.key)  # in key order: 1, 2, 3
         choices.append(Choice("0", self._say(ctx, "back_label")))
         return Step((Ask(text, ctx.language, "menu", tuple(choices)),), wait=WAIT_MENU,
                     vars={"dir_phase": "none", "dir_nearby_id": str(nearby.get("id", "")),
