@@ -110,6 +110,8 @@ def demo(host: str, port: int, no_worker: bool) -> None:
         click.echo("Try it in another terminal:")
         click.echo(f"  hotline simulate --channel sms --url {config.public_url}")
         click.echo(f"  hotline simulate --channel voice --url {config.public_url}")
+        click.echo("Web pages: first make an account (hotline users add NAME --role staff), "
+                   f"then log in at {config.public_url}/login")
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
         if worker is not None:
