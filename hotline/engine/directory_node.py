@@ -73,6 +73,9 @@ class DirectorySearchNode(Node):
     on a call, where the caller says it or presses a key from `regions`. `back` is where
     0 leads; `callback` (optional) a callback_request node offered when nothing is found.
     `same_language: true` lists only services that speak the caller's language.
+    A postal code (Korea and a US ZIP: 5 digits; China, Russia: 6) names a place at
+    every question of the node; on a call the caller keys it, then #. A number that is
+    neither a key nor a code is answered with `postal_hint` (on a call `postal_hint_voice`).
     `asked` (optional, some of `category`): what the caller asked for. When none of it is
     in the place, the reply says so and lists the nearest of it in the same country;
     when there is none in the country, it offers a call back. Without `asked`, every
