@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 import time
 import uuid
 from functools import lru_cache
@@ -62,9 +63,29 @@ def display_phone(e164: str, caller_country: str) -> str:
     return phonenumbers.format_number(parsed, form)
 
 
-def short_address(entry: Entry) -> str:
-    """The first part of the address (before a comma), else the city; at most a few words."""
-    address = entry.address.split(",")[0].strip() or entry.city
+_SCRIPTS = {"ko": re.compile("[\uac00-\ud7a3]"), "zh": re.compile("[\u4e00-\u9fff]"),
+            "ru": re.compile("[\u0400-\u04ff]")}
+_OTHER_THAN_LATIN = re.compile("[\uac00-\ud7a3\u4e00-\u9fff\u0400-\u04ff]")
+
+
+def _readable(text: str, language: str) -> bool:
+    """Whether `text` is written in the letters of `language` (Latin for English)."""
+    found = _SCRIPTS.get(language)
+    return bool(found.search(text)) if found else not _OTHER_THAN_LATIN.search(text)
+
+
+def in_language(text: str, alternate: str, language: str) -> str:
+    """The entry's text, or its alternate when only that one is in the caller's letters."""
+    if alternate and text and not _readable(text, language) and _readable(alternate, language):
+        return alternate
+    return text
+
+
+def short_address(entry: Entry, language: str = "") -> str:
+    """The first part of the address (before a comma), else the city; at most a few words;
+    in the caller's language when the entry has it."""
+    address = in_language(entry.address, entry.alternate_address, language)
+    address = address.split(",")[0].strip() or entry.city
     return address if len(address) <= _ADDRESS_CHARS else address[:_ADDRESS_CHARS - 1] + "…"
 
 
@@ -76,14 +97,16 @@ def _hours(text: str) -> Hours:
         return parse_hours("")
 
 
-def result_data(hit: Hit, caller_country: str) -> dict[str, Any]:
-    """One hit as the node needs it: name, phone, short address, hours by day groups."""
+def result_data(hit: Hit, caller_country: str, language: str = "") -> dict[str, Any]:
+    """One hit as the node needs it: name (in the caller's language when the entry has
+    it), phone, short address, hours by day groups."""
     entry = hit.entry
     hours = _hours(entry.hours)
     return {
-        "id": entry.id, "name": entry.name, "category": entry.category,
+        "id": entry.id, "name": in_language(entry.name, entry.alternate_name, language),
+        "category": entry.category,
         "phone": display_phone(entry.phone, caller_country),
-        "address": short_address(entry), "city": entry.city,
+        "address": short_address(entry, language), "city": entry.city,
         "hours": [list(group) for group in hours.groups()], "always": hours.always,
         "in_place": hit.in_place,
         "distance_km": None if hit.distance_km is None else round(hit.distance_km, 1),
@@ -137,7 +160,7 @@ def search_directory(index: Index, params: dict[str, Any], now: float) -> dict[s
         if place else None,
         "choices": [{"id": p.id, "name": name} for p, name in zip(
             result.resolution.choices, gaz.choice_labels(result.resolution.choices, language))],
-        "results": [result_data(h, country) for h in result.hits],
+        "results": [result_data(h, country, language) for h in result.hits],
     }
     if result.status == "none" and place is not None:
         # Nothing within reach: name the nearest place in the same country that has

@@ -90,7 +90,9 @@ def update_entry(conn: redis.Redis, prefix: str, entry_id: str,
     # name, eligibility); dataclasses.replace keeps the entry frozen.
     keep_org = old.organization and old.organization != old.name
     entry = replace(entry, eligibility=old.eligibility,
-                    organization=old.organization if keep_org else entry.name)
+                    organization=old.organization if keep_org else entry.name,
+                    alternate_name=old.alternate_name,
+                    alternate_address=old.alternate_address)
     key = _generation(conn, prefix)
     if entry.id != old.id and conn.hexists(key, entry.id):
         raise EditError(["another entry has the same name and address"])

@@ -86,6 +86,7 @@ def service_row(service: dict[str, Any], organization: dict[str, Any]) -> dict[s
     row = {key: _text(service[key]) for key in CSV_HEADER
            if isinstance(service.get(key), (str, int, float))}
     row.setdefault("name", _text(service.get("name")))
+    row.setdefault("alternate_name", _text(service.get("alternate_name")))
     row.setdefault("category", _category(service))
     row.setdefault("phone", _text(phone.get("number")))
     row.setdefault("address", _text(address.get("address_1")))

@@ -54,6 +54,8 @@ class Entry:
     cost: str = "free"
     eligibility: str = ""
     description: str = ""
+    alternate_name: str = ""  # the name in the other script (HSDS alternate_name)
+    alternate_address: str = ""
 
     def to_json(self) -> str:
         """The entry as compact JSON (keys sorted, so equal entries give equal text)."""
