@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import phonenumbers
 from cryptography.fernet import Fernet
 
 
@@ -102,6 +103,8 @@ class Settings:
     # callback requests held at once by one volunteer
     volunteer_max_requests: int = field(default=1,
                                         metadata=_env("HOTLINE_VOLUNTEER_MAX_REQUESTS"))
+    # the country a number typed without its country code is read in (010-5555-1234)
+    default_country: str = field(default="KR", metadata=_env("HOTLINE_DEFAULT_COUNTRY"))
     # Not read from the environment: set by tests and the transcript runner.
     testing: bool = False  # Flask's TESTING; missing secrets are made up
     clock: Callable[[], float] | None = field(default=None, compare=False, repr=False)
@@ -174,10 +177,17 @@ def _coerce(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
             if f.name == "retention_days" and number.is_integer():
                 return int(number)  # said as "7 days", not "7.0"
             return number
+        if f.name == "default_country":
+            code = str(value).strip().upper()
+            if code not in phonenumbers.SUPPORTED_REGIONS:
+                raise ValueError(value)
+            return code
         return str(value)
     except (TypeError, ValueError):
         wanted = kind.split(" ")[0].replace("int", "a whole number").replace("float", "a number")
         wanted = wanted.replace("bool", "1/0, true/false, yes/no or on/off")
+        if f.name == "default_country":
+            wanted = "a two-letter country code like KR or US"
         raise ConfigError(f"{source}={value!r} is not {wanted}") from None
 
 

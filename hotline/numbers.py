@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -45,11 +46,24 @@ def emergency_for(raw: str) -> str:
 
 
 def mask(raw: str) -> str:
-    """Show a number the way volunteers see it: '+82 10-****-78'."""
+    """Show a number the way volunteers see it, in its country's own grouping with the
+    middle hidden: the country code, the first group and the last two digits stay
+    ('+82 10-****-**78', '+1 202-***-**43', '+86 138 **** **78', '+7 912 ***-**-89')."""
     e164 = to_e164(raw) or ""
     if not e164:
         return "****"
     parsed = phonenumbers.parse(e164, None)
-    national = str(parsed.national_number)
-    head = national[:2] if len(national) > 6 else national[:1]
-    return f"+{parsed.country_code} {head}-****-{national[-2:]}"
+    shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    code, _, rest = shown.partition(" ")
+    first = re.match(r"\(?\d+\)?[ -]?", rest)
+    head = first.group(0) if first and first.end() < len(rest) else ""
+    tail = rest[len(head):]
+    digits = sum(c.isdigit() for c in tail)
+    hidden, out = max(0, digits - 2), []
+    for ch in tail:
+        if ch.isdigit() and hidden:
+            out.append("*")
+            hidden -= 1
+        else:
+            out.append(ch)
+    return f"{code} {head}{''.join(out)}"

@@ -35,7 +35,9 @@ def _gather(ask: Ask, language: Language, action_url: str) -> Gather:
         attrs.update(input="speech dtmf", finish_on_key="#")
     else:
         attrs["input"] = "dtmf speech"
-        if ask.choices and all(len(c.key) == 1 and c.key.isdigit() for c in ask.choices):
+        if ask.long_keys:  # one key, or a postal code then #
+            attrs["finish_on_key"] = "#"
+        elif ask.choices and all(len(c.key) == 1 and c.key.isdigit() for c in ask.choices):
             attrs["num_digits"] = 1
         hints = ", ".join(xml_safe(c.label).replace(",", " ") for c in ask.choices if c.label)
         if hints:

@@ -68,6 +68,7 @@ def _instant(text: str | None, zone: Any) -> float:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def show_command(at_text: str | None, as_json: bool) -> None:
     """Print who answers at each level now (or at --at)."""
+    from hotline.numbers import mask
     from hotline.people import volunteers
     from hotline.people.rota import availability, load_rota, on_call
 
@@ -81,7 +82,7 @@ def show_command(at_text: str | None, as_json: bool) -> None:
     def person(vid: str) -> dict[str, str]:
         found = volunteers.get(conn, config, vid)
         return {"id": vid, "name": found.name if found else "(removed)",
-                "phone": found.phone if found else ""}
+                "phone": mask(found.phone) if found else ""}  # as `volunteers list`
 
     local = datetime.fromtimestamp(at, rota.zone).isoformat(timespec="minutes")
     if as_json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -25,6 +26,18 @@ def _create_app(config: Settings) -> Flask:
         raise click.ClickException(str(exc)) from None
 
 
+def _port_free(host: str, port: int) -> None:
+    """One clear line, before anything starts, when another program holds the port."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise click.ClickException(
+                f"port {port} on {host} is already in use (another hotline?); "
+                f"choose another with --port, e.g. --port {port + 1}") from None
+
+
 def _stop_on_sigterm() -> None:
     """Make SIGTERM (kill, docker stop, a service manager) leave like Ctrl-C: the worker is
     stopped and the embedded Redis saved and shut down by the exit handlers, not orphaned."""
@@ -39,6 +52,7 @@ def _stop_on_sigterm() -> None:
 @click.option("--port", default=5000, show_default=True, type=int, envvar="HOTLINE_PORT")
 def serve(host: str, port: int) -> None:
     """Run the web app alone (production: gunicorn 'hotline:create_app()')."""
+    _port_free(host, port)
     _stop_on_sigterm()
     app = _create_app(load_config())
     app.run(host=host, port=port, threaded=True, use_reloader=False)
@@ -53,6 +67,8 @@ def _demo_environment(config: Settings) -> dict[str, str]:
         "HOTLINE_ENCRYPTION_KEY": config.encryption_key or "",
         "TWILIO_AUTH_TOKEN": config.twilio_auth_token or "",
         "HOTLINE_PUBLIC_URL": config.public_url,
+        # RQ's registry upkeep (every few minutes) would fill the demo's terminal.
+        "HOTLINE_RQ_LOG_LEVEL": os.environ.get("HOTLINE_RQ_LOG_LEVEL") or "WARNING",
     })
     return env
 
@@ -63,6 +79,7 @@ def _demo_environment(config: Settings) -> dict[str, str]:
 @click.option("--no-worker", is_flag=True, help="Do not start a job worker beside the web app.")
 def demo(host: str, port: int, no_worker: bool) -> None:
     """Run everything on this machine: embedded Redis, a worker, samples, the web app."""
+    _port_free(host, port)
     _stop_on_sigterm()
     base = load_config()
     if not os.environ.get("HOTLINE_PUBLIC_URL"):
@@ -93,6 +110,8 @@ def demo(host: str, port: int, no_worker: bool) -> None:
         click.echo("Try it in another terminal:")
         click.echo(f"  hotline simulate --channel sms --url {config.public_url}")
         click.echo(f"  hotline simulate --channel voice --url {config.public_url}")
+        click.echo("Web pages: first make an account (hotline users add NAME --role staff), "
+                   f"then log in at {config.public_url}/login")
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
         if worker is not None:

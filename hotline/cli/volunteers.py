@@ -43,7 +43,9 @@ def volunteers() -> None:
 
 @volunteers.command("add")
 @click.option("--name", required=True, help="How staff and the volunteer call them.")
-@click.option("--phone", required=True, help="Their own number, international: +821012345678.")
+@click.option("--phone", required=True,
+              help="Their own number: +821012345678, or national (010-5555-1234) in the "
+                   "country of HOTLINE_DEFAULT_COUNTRY (KR unless set).")
 @click.option("--languages", required=True, help="Languages they speak: ko,en")
 @click.option("--role", type=click.Choice(ROLES), default="volunteer", show_default=True)
 def add(name: str, phone: str, languages: str, role: str) -> None:
@@ -59,6 +61,11 @@ def add(name: str, phone: str, languages: str, role: str) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {volunteer.name} ({volunteer.id}, {mask(volunteer.phone)}, "
                f"{','.join(volunteer.languages)}, {volunteer.role})")
+    assumed = store.assumed_country(phone, config)
+    if assumed:
+        click.echo(f"read {phone} as a number in {assumed} (HOTLINE_DEFAULT_COUNTRY); "
+                   "if that is wrong, remove it and give the number with + and its "
+                   "country code")
 
 
 @volunteers.command("list")

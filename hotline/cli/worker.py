@@ -14,7 +14,11 @@ WORKER_SECRETS = {"SECRET_KEY": "HOTLINE_SECRET_KEY", "ENCRYPTION_KEY": "HOTLINE
               help="Run the jobs that are due, then exit.")
 @click.option("--queues", envvar="HOTLINE_WORKER_QUEUES", default="",
               help="Only these queues, in this order (e.g. urgent); default: all of them.")
-def worker(burst: bool, queues: str) -> None:
+@click.option("--rq-log-level", envvar="HOTLINE_RQ_LOG_LEVEL", default="",
+              type=click.Choice(["", "DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="Level of RQ's own lines (registry upkeep, start, stop); default: "
+                   "HOTLINE_LOG_LEVEL. `hotline demo` sets WARNING.")
+def worker(burst: bool, queues: str, rq_log_level: str) -> None:
     """Run the job worker: outbound SMS and calls, timed retries, in priority order."""
     from hotline.config import environment_config
     from hotline.jobs import QUEUES
@@ -31,6 +35,6 @@ def worker(burst: bool, queues: str) -> None:
         raise click.ClickException(f"set {', '.join(missing)} to start the worker "
                                    "(or HOTLINE_DEMO=1 for a local demo)")
     try:
-        start(config, burst=burst, queues=names)
+        start(config, burst=burst, queues=names, rq_level=rq_log_level.upper() or None)
     except redis.exceptions.ConnectionError as exc:  # a clear line, not a traceback
         raise click.ClickException(f"worker stopped: Redis is unreachable ({exc})") from None

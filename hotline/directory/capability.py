@@ -13,8 +13,10 @@ Register both in create_app:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import re
 import time
 import uuid
 from functools import lru_cache
@@ -23,8 +25,9 @@ from typing import Any
 import phonenumbers
 
 from hotline import keys as hotline_keys
+from hotline.directory.gazetteer import Place, normalize
 from hotline.directory.hours import Hours, HoursError, parse_hours
-from hotline.directory.search import Hit, Index, get_index
+from hotline.directory.search import COUNTRY_KM, Hit, Index, get_index
 from hotline.directory.store import CATEGORIES, Entry
 from hotline.numbers import to_e164
 from hotline.privacy import optout
@@ -60,9 +63,29 @@ def display_phone(e164: str, caller_country: str) -> str:
     return phonenumbers.format_number(parsed, form)
 
 
-def short_address(entry: Entry) -> str:
-    """The first part of the address (before a comma), else the city; at most a few words."""
-    address = entry.address.split(",")[0].strip() or entry.city
+_SCRIPTS = {"ko": re.compile("[\uac00-\ud7a3]"), "zh": re.compile("[\u4e00-\u9fff]"),
+            "ru": re.compile("[\u0400-\u04ff]")}
+_OTHER_THAN_LATIN = re.compile("[\uac00-\ud7a3\u4e00-\u9fff\u0400-\u04ff]")
+
+
+def _readable(text: str, language: str) -> bool:
+    """Whether `text` is written in the letters of `language` (Latin for English)."""
+    found = _SCRIPTS.get(language)
+    return bool(found.search(text)) if found else not _OTHER_THAN_LATIN.search(text)
+
+
+def in_language(text: str, alternate: str, language: str) -> str:
+    """The entry's text, or its alternate when only that one is in the caller's letters."""
+    if alternate and text and not _readable(text, language) and _readable(alternate, language):
+        return alternate
+    return text
+
+
+def short_address(entry: Entry, language: str = "") -> str:
+    """The first part of the address (before a comma), else the city; at most a few words;
+    in the caller's language when the entry has it."""
+    address = in_language(entry.address, entry.alternate_address, language)
+    address = address.split(",")[0].strip() or entry.city
     return address if len(address) <= _ADDRESS_CHARS else address[:_ADDRESS_CHARS - 1] + "…"
 
 
@@ -74,45 +97,79 @@ def _hours(text: str) -> Hours:
         return parse_hours("")
 
 
-def result_data(hit: Hit, caller_country: str) -> dict[str, Any]:
-    """One hit as the node needs it: name, phone, short address, hours by day groups."""
+def result_data(hit: Hit, caller_country: str, language: str = "") -> dict[str, Any]:
+    """One hit as the node needs it: name (in the caller's language when the entry has
+    it), phone, short address, hours by day groups."""
     entry = hit.entry
     hours = _hours(entry.hours)
     return {
-        "id": entry.id, "name": entry.name, "category": entry.category,
+        "id": entry.id, "name": in_language(entry.name, entry.alternate_name, language),
+        "category": entry.category,
         "phone": display_phone(entry.phone, caller_country),
-        "address": short_address(entry), "city": entry.city,
+        "address": short_address(entry, language), "city": entry.city,
         "hours": [list(group) for group in hours.groups()], "always": hours.always,
         "in_place": hit.in_place,
         "distance_km": None if hit.distance_km is None else round(hit.distance_km, 1),
     }
 
 
+def _categories(raw: Any) -> list[str]:
+    return [c for c in ([raw] if isinstance(raw, str) else raw or ()) if c in CATEGORIES]
+
+
+def place_name(index: Index, place: Place, query: str, language: str) -> str:
+    """The place as the caller wrote it when that is one of its names (연길, not 옌지);
+    else its name in the caller's language."""
+    wrote = query.strip()
+    names = {normalize(n) for n in (*place.names.values(), *place.aliases)}
+    if wrote and not wrote.isdigit() and normalize(wrote) in names:
+        return wrote
+    return index.gazetteer.label(place, language)
+
+
 def search_directory(index: Index, params: dict[str, Any], now: float) -> dict[str, Any]:
-    """Run the node's search on an index; return what the node shows."""
+    """Run the node's search on an index; return what the node shows.
+
+    `kind` (a part of `category`) is what the caller asked for: when none of it is in
+    the place, the results are the nearest of that kind in the same country (the node
+    says none is in the place), or none at all, so the caller is offered a call back.
+    """
     language = str(params.get("language") or "ko")
     country = str(params.get("country") or "")
-    raw = params.get("category") or ()
-    categories = [c for c in ([raw] if isinstance(raw, str) else raw) if c in CATEGORIES]
-    result = index.search(
-        str(params.get("place") or ""), category=categories or None,
-        language=str(params.get("only_language") or "") or None, now=now,
+    categories = _categories(params.get("category"))
+    kind = [c for c in _categories(params.get("kind")) if c in categories]
+    query = str(params.get("place") or "")
+    only = str(params.get("only_language") or "") or None
+    search = functools.partial(
+        index.search, query, category=categories or None, language=only, now=now,
         offset=max(0, int(params.get("offset") or 0)),
         limit=min(10, max(1, int(params.get("limit") or 5))),
         country=country, place_id=str(params.get("place_id") or ""))
-    gaz = index.gazetteer
+    result = search()
     place = result.resolution.place
+    if kind and set(kind) != set(categories) and place is not None:
+        in_place = index.search(place_id=place.id, category=kind, limit=1, now=now,
+                                nearby_km=0.0, language=only)
+        if not in_place.hits:  # none of the asked kind here: the nearest in the country
+            result = search(category=kind, nearby_km=COUNTRY_KM)
+            place = result.resolution.place
+    gaz = index.gazetteer
     data: dict[str, Any] = {
         "status": result.status, "offset": result.offset, "more": result.more,
-        "place": {"id": place.id, "name": gaz.label(place, language)} if place else None,
+        "place": {"id": place.id, "name": place_name(index, place, query, language)}
+        if place else None,
         "choices": [{"id": p.id, "name": name} for p, name in zip(
             result.resolution.choices, gaz.choice_labels(result.resolution.choices, language))],
-        "results": [result_data(h, country) for h in result.hits],
+        "results": [result_data(h, country, language) for h in result.hits],
     }
     if result.status == "none" and place is not None:
-        # Nothing within reach: name the nearest place that has something of this kind.
+        # Nothing within reach: name the nearest place in the same country that has
+        # something of this kind (never one across a border).
         for _, pid in index.nearest_places(place):
-            found = index.search(place_id=pid, category=categories or None, limit=1, now=now)
+            if gaz.places[pid].country != place.country:
+                continue
+            found = index.search(place_id=pid, category=kind or categories or None, limit=1,
+                                 now=now)
             if found.hits and pid != place.id:
                 data["nearby"] = {"id": pid, "name": gaz.label(gaz.places[pid], language)}
                 break

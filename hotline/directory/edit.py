@@ -92,7 +92,8 @@ def update_entry(conn: redis.Redis, prefix: str, entry_id: str,
     keep_org = old.organization and old.organization != old.name
     entry = replace(entry, eligibility=old.eligibility,
                     organization=old.organization if keep_org else entry.name,
-                    alternate_name=old.alternate_name, source=old.source)
+                    alternate_name=old.alternate_name,
+                    alternate_address=old.alternate_address, source=old.source)
     key = _generation(conn, prefix)
     if entry.id != old.id and conn.hexists(key, entry.id):
         raise EditError(["another entry has the same name and address"])

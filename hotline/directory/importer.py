@@ -21,7 +21,7 @@ import phonenumbers
 from hotline.directory.gazetteer import builtin, normalize
 from hotline.directory.hours import HoursError, parse_hours, timezone_for
 from hotline.directory.hsds import Mapped, read_data, read_hsds
-from hotline.directory.rows import CSV_HEADER, LANGUAGE_WORDS, ImportFileError
+from hotline.directory.rows import CSV_HEADER, LANGUAGE_WORDS, OPTIONAL_COLUMNS, ImportFileError
 from hotline.directory.store import (
     CATEGORIES,
     COSTS,
@@ -158,7 +158,8 @@ def build_entry(row: dict[str, str]) -> tuple[Entry | None, list[str]]:
         latitude=lat, longitude=lon, languages=languages, hours=hours,
         timezone=timezone_for(country, region, city, lon), cost=cost,
         eligibility=get.get("eligibility", ""), description=get.get("description", ""),
-        alternate_name=get.get("alternate_name", ""), source=get.get("source", ""),
+        alternate_name=get.get("alternate_name", ""),
+        alternate_address=get.get("alternate_address", ""), source=get.get("source", ""),
     ), []
 
 
@@ -190,15 +191,19 @@ class _Collector:
 
 
 def read_csv(text: str, file: str = "<csv>") -> ReadResult:
-    """Read CSV with exactly CSV_HEADER (after any '#' note lines); bad rows are rejected."""
+    """Read CSV with exactly CSV_HEADER (after any '#' note lines), then any of the
+    OPTIONAL_COLUMNS; bad rows are rejected."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, [])
     while header and header[0].lstrip().startswith("#"):  # notes above the header
         header = next(reader, [])
     header = [h.strip().lower() for h in header]
-    if tuple(header) != CSV_HEADER:
+    columns = tuple(header)
+    optional = columns[len(CSV_HEADER):]
+    if columns[:len(CSV_HEADER)] != CSV_HEADER or any(
+            h not in OPTIONAL_COLUMNS for h in optional) or len(set(optional)) < len(optional):
         missing = [h for h in CSV_HEADER if h not in header]
-        extra = [h for h in header if h not in CSV_HEADER]
+        extra = [h for h in header if h not in CSV_HEADER + OPTIONAL_COLUMNS]
         detail = "".join([f"; missing: {', '.join(missing)}" if missing else "",
                           f"; unexpected: {', '.join(extra)}" if extra else ""])
         raise ImportFileError(f"{file}: the header must be exactly {','.join(CSV_HEADER)}"
@@ -215,11 +220,11 @@ def read_csv(text: str, file: str = "<csv>") -> ReadResult:
             continue
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) != len(CSV_HEADER):
+        if len(row) != len(columns):
             collector.result.rejected.append(Rejected(
-                line, f"{file}:{line}", f"expected {len(CSV_HEADER)} fields, found {len(row)}"))
+                line, f"{file}:{line}", f"expected {len(columns)} fields, found {len(row)}"))
             continue
-        collector.add(dict(zip(CSV_HEADER, row)), line, f"{file}:{line}")
+        collector.add(dict(zip(columns, row)), line, f"{file}:{line}")
     return collector.result
 
 

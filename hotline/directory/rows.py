@@ -17,5 +17,11 @@ LANGUAGE_WORDS = {
 }
 
 
+# Optional columns after the fixed ones: the entry's name and address in the callers'
+# other language (a Korean name for "LA Community Counselling", a Latin one for
+# "결핵 무료 검진 병원"); a reply uses whichever is written in the caller's script.
+OPTIONAL_COLUMNS = ("alternate_name", "alternate_address")
+
+
 class ImportFileError(Exception):
     """The whole file cannot be read (missing, wrong header, not JSON)."""

@@ -24,6 +24,7 @@ from hotline.directory.store import CATEGORIES, Entry, load_entries, revision
 
 NEIGHBOUR_PLACES = 40  # at most this many neighbouring places are looked through
 NEARBY_KM = 500.0  # how far "nearest elsewhere" reaches by default
+COUNTRY_KM = 5000.0  # "anywhere in the country" (the search never crosses a border)
 LIKELY_KM = 60.0  # an entry's coordinates this close to a same-named place put it there
 _FAR = math.inf
 ALL = "*"  # the index key of the lists that hold every category
@@ -288,7 +289,8 @@ class Index:
 
     def _elsewhere(self, place: Place, categories: tuple[str, ...], filt: _Filter,
                    seen: set[int], need: int, nearby_km: float) -> list[Hit]:
-        """The nearest entries outside the place within nearby_km of its centre."""
+        """The nearest entries outside the place within nearby_km of its centre, in the
+        same country: a caller is never sent across a border they did not ask about."""
         assert place.lat is not None and place.lon is not None
         best: list[tuple[float, int]] = []  # max-heap by negated distance, `need` long
         visited = 0
@@ -297,12 +299,16 @@ class Index:
                 break
             if len(best) >= need and bound > -best[0][0]:
                 break
+            if place.country and self.gazetteer.places[pid].country != place.country:
+                continue
             visited += 1
             taken = 0
             for _, i in self._in_place(pid, categories, home_only=True):
                 if taken >= need:
                     break
                 if i in seen or not filt.ok(self, i):
+                    continue
+                if place.country and self.entries[i].country != place.country:
                     continue
                 point = self.points[i]
                 if point is None:

@@ -54,7 +54,8 @@ class Entry:
     cost: str = "free"
     eligibility: str = ""
     description: str = ""
-    alternate_name: str = ""  # the name in another language (HSDS alternate_name)
+    alternate_name: str = ""  # the name in the other script (HSDS alternate_name)
+    alternate_address: str = ""
     source: str = ""  # where it came from: a file's name, or the HSDS API it is synced from
 
     def to_json(self) -> str:

@@ -25,13 +25,18 @@ class Say:
 
 @dataclass(frozen=True)
 class Ask:
-    """Tell the caller something and wait: for a choice (`menu`) or free text (`text`)."""
+    """Tell the caller something and wait: for a choice (`menu`) or free text (`text`).
+
+    `long_keys`: on a call, the caller may also key a longer number ended by # (a postal
+    code) besides one key of `choices`, so the keypad is not cut after one digit.
+    """
 
     type: ClassVar[str] = "ask"
     text: str
     language: str
     expects: Literal["menu", "text"] = "menu"
     choices: tuple[Choice, ...] = field(default_factory=tuple)
+    long_keys: bool = False
 
 
 @dataclass(frozen=True)

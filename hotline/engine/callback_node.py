@@ -41,7 +41,7 @@ ask_callback:
     ko: 다시 전화 요청을 받았어요. 보통 {hours}시간 안에 이 번호로 전화해요.
     en: Got it. A volunteer will call you from this number, usually within {hours} hours.
   existing:
-    ko: 이미 요청하셨어요. {position}번째 순서예요. 보통 {hours}시간 안에 전화해요.
+    ko: 이미 요청하셨어요. 대기 순서는 {position}번이에요. 보통 {hours}시간 안에 전화해요.
     en: You have already asked. You are number {position}; usually within {hours} hours.
   goto: goodbye
 """

@@ -9,6 +9,7 @@ Where the node is lives in session variables named dir_*.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -41,12 +42,26 @@ class Region:
 
 _VARS = ("dir_node", "dir_phase", "dir_query", "dir_place_id", "dir_place", "dir_page",
          "dir_offset", "dir_next", "dir_more", "dir_choices", "dir_choice_names", "dir_item",
-         "dir_sms", "dir_nearby_id", "dir_nearby")
+         "dir_sms", "dir_nearby_id", "dir_nearby", "dir_named")
 _RESET = dict.fromkeys(_VARS, "")
 
 
 def _int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
+
+
+# A postal code typed, said or keyed: Korea and the US 5 digits (a ZIP may add -1234),
+# China and Russia 6. Spaces a speech result puts between digits are dropped.
+_POSTAL = re.compile(r"(\d{5})(?:-\d{4})?|\d{6}")
+
+
+def postal_code(said: str) -> str:
+    """The postal code in the caller's answer, or '' when it is not one."""
+    compact = re.sub(r"\s", "", said)
+    found = _POSTAL.fullmatch(compact)
+    if not found:
+        return ""
+    return found.group(1) or compact
 
 
 @register
@@ -58,6 +73,13 @@ class DirectorySearchNode(Node):
     on a call, where the caller says it or presses a key from `regions`. `back` is where
     0 leads; `callback` (optional) a callback_request node offered when nothing is found.
     `same_language: true` lists only services that speak the caller's language.
+    A postal code (Korea and a US ZIP: 5 digits; China, Russia: 6) names a place at
+    every question of the node; on a call the caller keys it, then #. A number that is
+    neither a key nor a code is answered with `postal_hint` (on a call `postal_hint_voice`).
+    `asked` (optional, some of `category`): what the caller asked for. When none of it is
+    in the place, the reply says so and lists the nearest of it in the same country;
+    when there is none in the country, it offers a call back. Without `asked`, every
+    category counts. A search never lists a place in another country.
     Optional `results` heads the SMS results ('{place}:'); any word in the node's DEFAULTS
     (nearby, none, unknown, which, more, again, ...) may be overridden per language.
     """
@@ -68,6 +90,7 @@ class DirectorySearchNode(Node):
 find_clinic:
   type: directory_search
   category: [clinic, korean_medicine, dental, tb_care]
+  asked: [clinic, korean_medicine]
   text: {ko: 어느 지역인가요? 시나 구 이름을 보내 주세요., en: Which city or district are you in?}
   voice_text:
     ko: 어느 지역인가요? 지역 이름을 말하거나 번호를 누르세요.
@@ -80,6 +103,7 @@ find_clinic:
   back: main_menu
 """
     categories: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()
     voice_text: Texts = field(default_factory=dict)
     results: Texts = field(default_factory=dict)
     words: dict[str, Texts] = field(default_factory=dict)
@@ -100,6 +124,13 @@ find_clinic:
             if category not in CATEGORIES:
                 reader.problem(node_id, f"unknown category '{category}' (known: "
                                f"{', '.join(CATEGORIES)})", line)
+        raw_asked = value.get("asked")
+        asked = tuple(str(c) for c in (raw_asked if isinstance(raw_asked, list) else
+                                       [raw_asked] if raw_asked else []))
+        for category in asked:
+            if category not in categories:
+                reader.problem(node_id, f"asked '{category}' is not one of this node's "
+                               f"category: {', '.join(categories)}", line)
         text = reader.texts(value.get("text"), node_id, "text", line)
         if not text:
             reader.problem(node_id, "a directory_search needs text: the question for a place",
@@ -109,7 +140,7 @@ find_clinic:
         words = {name: reader.texts(value[name], node_id, name, line)
                  for name in DEFAULTS if value.get(name) is not None}
         return cls(
-            id=node_id, text=text, line=line, categories=categories,
+            id=node_id, text=text, line=line, categories=categories, asked=asked,
             voice_text=reader.texts(value.get("voice_text"), node_id, "voice_text", line),
             results=reader.texts(value.get("results"), node_id, "results", line),
             words=words, regions=cls._regions(reader, node_id, value.get("regions"), line),
@@ -186,28 +217,35 @@ find_clinic:
             text = ctx.pick(self.voice_text or self.text)
             if self.regions:
                 choices = tuple(Choice(r.key, ctx.pick(r.label)) for r in self.regions)
-                return Step((Ask(text, ctx.language, "menu", choices),), wait=WAIT_MENU,
-                            vars=phase)
+                return Step((Ask(text, ctx.language, "menu", choices, long_keys=True),),
+                            wait=WAIT_MENU, vars=phase)
             return Step((Ask(text, ctx.language, "text"),), wait=WAIT_TEXT, vars=phase)
         return Step((Ask(ctx.pick(self.text), ctx.language, "text"),), wait=WAIT_TEXT,
                     vars=phase)
 
     def _search(self, ctx: Context, *, query: str | None = None, place_id: str | None = None,
-                offset: int = 0, before: tuple[Say, ...] = ()) -> Step:
+                offset: int = 0, before: tuple[Say, ...] = (), named: str | None = None) -> Step:
+        """Hand the search off; `named`: the place as the caller named a region (their
+        words, or the region's label), shown instead of the searched place's own name.
+        A new query without it forgets the last one; paging keeps it."""
+        if named is None:
+            named = "" if query is not None else ctx.session.vars.get("dir_named", "")
         v = ctx.session.vars
         voice = ctx.session.channel == "voice"
         query = v.get("dir_query", "") if query is None else query
         place_id = v.get("dir_place_id", "") if place_id is None else place_id
         limit = 1 if voice else SMS_PAGE
         page = _int(v.get("dir_page")) + 1 if offset else 1
-        params = {"category": list(self.categories), "place": query, "place_id": place_id,
+        params = {"category": list(self.categories), "kind": list(self.asked),
+                  "place": query, "place_id": place_id,
                   "language": ctx.language, "country": ctx.session.country,
                   "offset": offset, "limit": limit, "page": page,
                   "channel": ctx.session.channel,
                   "only_language": ctx.language if self.same_language else ""}
         return Step((*before, Handoff(CAPABILITY, params)), wait=WAIT_HANDOFF,
                     vars={"dir_node": self.id, "dir_query": query, "dir_place_id": place_id,
-                          "dir_page": str(page)})
+                          "dir_page": str(page),
+                          "dir_named": named})
 
     def answer(self, ctx: Context, event: Input) -> Step:
         v = ctx.session.vars
@@ -220,18 +258,26 @@ find_clinic:
             return Step(invalid=True)
         said = answer_text(event).strip()[:MAX_QUERY]
         phase = v.get("dir_phase")
+        code = postal_code(said)
+        if code:  # at any question of this node: a postal code is a place
+            return self._search(ctx, query=code, place_id="")
         if not said or sum(ch.isdigit() for ch in said) >= 7:
             return Step(invalid=True)  # nothing, or what looks like a phone number: never kept
         if phase == "place":
             options = tuple(Option(r.key, r.label, r.place) for r in self.regions)
             region = match_option(options, said, ctx.language) if options else None
             if region is None and said.isdigit():
-                return Step(invalid=True)
-            return self._search(ctx, query=region.goto if region else said, place_id="")
+                return self._number_hint(ctx)
+            if region is None:
+                return self._search(ctx, query=said, place_id="")
+            named = ctx.pick(region.label) if said.isdigit() else said
+            return self._search(ctx, query=region.goto, place_id="", named=named)
         if said == "0":
             return Step(goto=self.back)
         if not said.isdigit():  # a new place name instead of a key: search there
             return self._search(ctx, query=said, place_id="")
+        if len(said) > 1:  # neither a key nor a postal code
+            return self._number_hint(ctx)
         if phase == "results":
             return self._results_key(ctx, said)
         if phase == "which":
@@ -249,6 +295,12 @@ find_clinic:
                 return self._search(ctx, query=v.get("dir_nearby", ""),
                                     place_id=v["dir_nearby_id"])
         return Step(invalid=True)
+
+    def _number_hint(self, ctx: Context) -> Step:
+        """A number that is neither a key nor a postal code: say what to send."""
+        voice = ctx.session.channel == "voice" and self.regions
+        return Step(invalid=True,
+                    hint=self._say(ctx, "postal_hint_voice" if voice else "postal_hint"))
 
     def _sms_outcome(self, ctx: Context, data: dict[str, Any]) -> tuple[Say, ...]:
         """What the caller hears after asking for a text: sent, or (opted out) that it was
@@ -288,7 +340,8 @@ find_clinic:
     def _show(self, ctx: Context, data: dict[str, Any]) -> Step:
         status = data.get("status")
         place = data.get("place") or {}
-        name = str(place.get("name") or ctx.session.vars.get("dir_query", ""))
+        name = str(ctx.session.vars.get("dir_named") or place.get("name")
+                   or ctx.session.vars.get("dir_query", ""))
         if status == "ambiguous":
             choices = data.get("choices") or []
             return self._which(ctx, [str(c.get("id", "")) for c in choices],
@@ -308,6 +361,7 @@ find_clinic:
                                                  {"place": str(nearby.get("name", ""))})))
         if self.callback:
             choices.append(Choice("2", self._say(ctx, "callback_label")))
+        choices.sort(key=lambda c: c.key)  # in key order: 1, 2, 3
         choices.append(Choice("0", self._say(ctx, "back_label")))
         return Step((Ask(text, ctx.language, "menu", tuple(choices)),), wait=WAIT_MENU,
                     vars={"dir_phase": "none", "dir_nearby_id": str(nearby.get("id", "")),
@@ -322,11 +376,20 @@ find_clinic:
                                           "dir_choices": "|".join(ids),
                                           "dir_choice_names": "|".join(names)})
 
-    def _line(self, ctx: Context, result: dict[str, Any], level: int = 0) -> str:
-        """One result on one line; higher levels leave out the address, then the hours."""
+    def _line(self, ctx: Context, result: dict[str, Any], level: int = 0,
+              name_chars: int | None = None) -> str:
+        """One result on one line; higher levels leave out the address, then the hours.
+
+        With `name_chars` the number comes first, whole, and the name is cut to fit:
+        a phone number is never cut, whatever else must give.
+        """
         hours = hours_text(result, ctx.language, self._say(ctx, "always"))
-        head = " ".join(p for p in (str(result.get("name", "")), str(result.get("phone", "")))
-                        if p)
+        name, phone = str(result.get("name", "")), str(result.get("phone", ""))
+        if name_chars is not None:
+            if len(name) > name_chars:
+                name = name[:name_chars - 1].rstrip() + "…" if name_chars > 1 else ""
+            return " ".join(p for p in (phone, name) if p)
+        head = " ".join(p for p in (name, phone) if p)
         parts = [head, str(result.get("address", "")) if level < 1 else "",
                  hours if level < 2 else ""]
         return ", ".join(p for p in parts if p)
@@ -361,8 +424,15 @@ find_clinic:
                 lines = [self._line(ctx, results[0], level)]
                 if self._fits(ctx, ask(lines, 1)):
                     break
-            while len(lines[0]) > 8 and not self._fits(ctx, ask(lines, 1)):
-                lines = [lines[0][:-2] + "…"]
+            else:  # still too long: the number first and whole, the name cut to fit
+                chars = len(str(results[0].get("name", "")))
+                while chars > 0:
+                    lines = [self._line(ctx, results[0], name_chars=chars)]
+                    if self._fits(ctx, ask(lines, 1)):
+                        break
+                    chars -= 1
+                else:
+                    lines = [self._line(ctx, results[0], name_chars=0)]
         shown = len(lines)
         final = ask(lines, shown)
         rest = shown < len(results) or bool(data.get("more"))

@@ -48,6 +48,18 @@ DEFAULTS: dict[str, Texts] = {
     "always_spoken": {"ko": "24시간 열어요", "en": "open 24 hours", "zh": "24小时开放",
                       "ru": "открыто круглосуточно"},
     "phone": {"ko": "전화", "en": "phone", "zh": "电话", "ru": "телефон"},
+    # A number that is neither a key nor a postal code: what to send instead.
+    "postal_hint": {"ko": "지역 이름이나 우편번호 5자리를 보내 주세요.",
+                    "en": "Send a place name or a 5-digit postal code (ZIP).",
+                    "zh": "请发送地名或5位邮政编码。",
+                    "ru": "Отправьте название места или почтовый индекс."},
+    "postal_hint_voice": {"ko": "지역 번호 하나를 누르거나, 우편번호 5자리를 누른 뒤 "
+                                "우물 정 자를 누르세요.",
+                          "en": "Press one region number, or key a 5-digit postal code "
+                                "and then the pound key.",
+                          "zh": "请按一个地区号码，或输入5位邮政编码后按井号键。",
+                          "ru": "Нажмите номер региона или наберите почтовый индекс "
+                                "и нажмите решётку."},
 }
 DAY_NAMES: dict[str, tuple[str, ...]] = {
     "ko": ("월", "화", "수", "목", "금", "토", "일"),

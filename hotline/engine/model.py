@@ -51,6 +51,7 @@ class Step:
     """What a node did: actions, then go on (`goto`), wait (`wait`), or end (`end`).
 
     `invalid=True` means the caller's answer did not fit; the runner re-asks or gives up.
+    `hint` (with invalid) replaces the script's `invalid` phrase: what to send instead.
     """
 
     actions: tuple[Action, ...] = ()
@@ -58,6 +59,7 @@ class Step:
     wait: str | None = None
     end: bool = False
     invalid: bool = False
+    hint: str = ""
     vars: dict[str, str] = field(default_factory=dict)
     language: str | None = None
 

@@ -104,14 +104,15 @@ def _alive(session: Session | None, script: Script, now: float, options: Options
 
 
 def _wrong(script: Script, session: Session, now: float, options: Options,
-           phrase: str) -> Result:
-    """The answer did not fit: say so and ask again, or give up safely after too many."""
+           phrase: str, hint: str = "") -> Result:
+    """The answer did not fit: say so (or what to send instead, `hint`) and ask again,
+    or give up safely after too many."""
     ctx = Context(script, session, now)
     invalid = session.invalid + 1
     if invalid >= options.max_invalid:
         return _run(script, session, script.start, now, options, before=(_give_up(ctx),))
     again = _run(script, session, session.node, now, options,
-                 before=(Say(ctx.phrase(phrase), ctx.language),))
+                 before=(Say(hint or ctx.phrase(phrase), ctx.language),))
     return Result(again.actions, again.session.with_(invalid=invalid))
 
 
@@ -138,7 +139,7 @@ def _answer(script: Script, session: Session, event: Input, now: float,
     node = script.nodes[session.node]
     step = node.answer(ctx, event)
     if step.invalid:
-        return _wrong(script, session, now, options, "invalid")
+        return _wrong(script, session, now, options, "invalid", step.hint)
     session = session.with_(vars={**session.vars, **step.vars},
                             language=step.language or session.language, invalid=0)
     if step.end:

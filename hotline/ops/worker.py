@@ -161,17 +161,21 @@ def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
 
 
 def start(config: Settings, burst: bool = False,
-          transport: Transport | None = None, queues: list[str] | None = None) -> bool:
+          transport: Transport | None = None, queues: list[str] | None = None,
+          rq_level: str | None = None) -> bool:
     """Run a worker on urgent, callbacks, default (or the queues given) until stopped (or,
-    with burst, idle).
+    with burst, idle). `rq_level`: the level of RQ's own loggers (default the log level);
+    the hotline's job lines keep the log level.
 
     It first makes sure the next retention purge is scheduled (one per time slot, however
     many workers start). `transport` replaces the configured one (tests: a transport that
     stalls mid-send).
     """
     context.configure(config, transport=transport)
-    setup_logging(str(config.log_level or "INFO").upper(),
-                  str(config.log_format or "json"))
+    level = str(config.log_level or "INFO").upper()
+    setup_logging(level, str(config.log_format or "json"))
+    rq_level = (rq_level or level).upper()
+    logging.getLogger("rq").setLevel(rq_level)
     conn = connect(config)
     release_stale_scheduler_locks(conn, list(QUEUES))  # before RQ tries for them at start
     ensure_purge(conn, config)
@@ -181,5 +185,5 @@ def start(config: Settings, burst: bool = False,
     # Counted, then RQ's own handling (rq leaves push_exc_handler unannotated).
     worker.push_exc_handler(metrics.count_job_failure)  # type: ignore[no-untyped-call]
     return worker.work(burst=burst, with_scheduler=True,
-                       logging_level=str(config.log_level or "INFO").upper(),
+                       logging_level=rq_level,
                        log_format=LOG_FORMAT)

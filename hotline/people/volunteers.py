@@ -62,16 +62,25 @@ def parse_languages(value: str, declared: Iterable[str] = ()) -> tuple[str, ...]
     return codes
 
 
-def _checked(name: str, phone: str, role: str) -> tuple[str, str]:
-    """Return the name (trimmed) and the number in E.164; VolunteerError for bad input."""
+def assumed_country(phone: str, config: Settings) -> str:
+    """The country a number without its country code is read in (HOTLINE_DEFAULT_COUNTRY),
+    or '' when the number gives its own (+82..., 0082...)."""
+    given = phone.strip()
+    return "" if given.startswith(("+", "00")) else config.default_country
+
+
+def _checked(name: str, phone: str, role: str, region: str) -> tuple[str, str]:
+    """Return the name (trimmed) and the number in E.164; VolunteerError for bad input.
+    A national number (010-5555-1234) is read in `region`."""
     name = name.strip()
     if not name:
         raise VolunteerError("a name is needed")
-    e164 = to_e164(phone)
+    given = phone.strip()
+    e164 = to_e164("+" + given[2:] if given.startswith("00") else given, region or None)
     if e164 is None:
         raise VolunteerError(
-            f"{phone!r} is not a valid phone number; give it in international form, "
-            "like +821012345678")
+            f"{phone!r} is not a valid phone number in {region}; give it in international "
+            "form, like +821012345678")
     if role not in ROLES:
         raise VolunteerError(f"role must be one of {', '.join(ROLES)}")
     return name, e164
@@ -80,7 +89,7 @@ def _checked(name: str, phone: str, role: str) -> tuple[str, str]:
 def add(conn: redis.Redis, config: Settings, name: str, phone: str,
         languages: tuple[str, ...], role: str = "volunteer") -> Volunteer:
     """Register a volunteer; VolunteerError for a bad number, role, or a name/phone taken."""
-    name, e164 = _checked(name, phone, role)
+    name, e164 = _checked(name, phone, role, config.default_country)
     if by_phone(conn, config, e164):
         raise VolunteerError(f"a volunteer with the number {e164} is already registered")
     if conn.hexists(_key(config, "names"), name.casefold()):
@@ -163,7 +172,7 @@ def update(conn: redis.Redis, config: Settings, vid: str, name: str, phone: str,
     old = get(conn, config, vid)
     if old is None:
         raise VolunteerError("this volunteer is no longer registered")
-    name, e164 = _checked(name, phone, role)
+    name, e164 = _checked(name, phone, role, config.default_country)
     other = by_phone(conn, config, e164)
     if other and other.id != vid:
         raise VolunteerError(f"a volunteer with the number {e164} is already registered")

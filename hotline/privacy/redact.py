@@ -90,7 +90,7 @@ def _mask_valid(text: str, region: str) -> str:
 
 def mask_numbers(text: str) -> str:
     """Mask what looks like a phone number in a caller's words: a valid number of Korea,
-    the US, China or Russia as '+82 10-****-05'; any other run of 7 or more digits (with
+    the US, China or Russia as '+82 10-****-**05'; any other run of 7 or more digits (with
     separators, not a date) as '****-05'. Codes, times and postal codes stay."""
     if sum(c.isdigit() for c in text) < MIN_RUN_DIGITS:
         return text  # too few digits for any number: the common case, kept cheap

@@ -49,6 +49,12 @@ def template_globals() -> dict[str, Any]:
     return {"nav_links": nav_links}
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers that ask for /favicon.ico get the site's icon (an SVG of ours)."""
+    return redirect(url_for("site.static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/")
 def index() -> Any:
     """The site root: the login page, or the account's home page."""

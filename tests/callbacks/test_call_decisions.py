@@ -32,7 +32,7 @@ WORDS = volunteer_texts.of_script(load_script(str(ROOT / "ivr_scripts" / "main.y
 
 def request(status=Status.CALLING, connected=False, attempts=0, priority=Priority.NORMAL,
             tz="Asia/Seoul"):
-    return Request(id="1001", caller="h", masked="+82 10-****-78", language="ko",
+    return Request(id="1001", caller="h", masked="+82 10-****-**78", language="ko",
                    topic="counselling", priority=priority, status=status, created=NOW - 3600,
                    score=0.0, attempts=attempts, connected=connected, tz=tz)
 

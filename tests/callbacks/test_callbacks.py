@@ -33,7 +33,7 @@ def test_a_request_gets_a_short_id_and_its_place(redis_conn, config):
     assert first.request.id.isdigit() and len(first.request.id) <= 6
     assert (first.position, second.position) == (1, 2)
     assert first.request.status == Status.WAITING and not first.existing
-    assert first.request.masked == "+82 10-****-78"
+    assert first.request.masked == "+82 10-****-**78"
 
 
 def test_asking_again_returns_the_open_request_and_its_place(redis_conn, config):

@@ -32,13 +32,13 @@ def test_list_shows_masked_numbers_and_the_queue_state(redis_url, redis_conn, tm
     rows = json.loads(runner.invoke(command, ["list", "--json"]).output)
     assert [r["id"] for r in rows] == [old.id, urgent.id]  # closed ones only with --all
     first = rows[0]
-    assert first["number"] == "+82 10-****-78" and first["language"] == "ko"
+    assert first["number"] == "+82 10-****-**78" and first["language"] == "ko"
     assert first["topic"] == "shelter" and first["priority"] == "normal"
     assert first["status"] == "waiting" and 7100 < first["age_seconds"] < 7300
-    assert rows[1]["priority"] == "urgent" and rows[1]["number"] == "+1 20-****-23"
+    assert rows[1]["priority"] == "urgent" and rows[1]["number"] == "+1 202-***-**23"
 
     text = runner.invoke(command, ["list"]).output
-    assert "+82 10-****-78" in text and "2h00m" in text and "urgent" in text
+    assert "+82 10-****-**78" in text and "2h00m" in text and "urgent" in text
     assert "12345678" not in text and "5550123" not in text
     everything = json.loads(runner.invoke(command, ["list", "--json", "--all"]).output)
     assert [r["status"] for r in everything] == ["waiting", "waiting", "done"]

@@ -32,7 +32,7 @@ levels:
       - {volunteer: Kim, days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "24:00"}
 """
 WORDS = "살려주세요 제 번호 010-1234-5605"
-MASKED = "+82 10-****-05"
+MASKED = "+82 10-****-**05"
 HIDDEN = ("\x00", "\x07", "\x1b", "\x9b", "\u202e", "\u202d", "\u2066", "\u2069", "\u200e",
           "\u200f", "\u061c")
 
@@ -143,8 +143,8 @@ def test_relayed_texts_have_numbers_masked_and_no_control_or_bidi_characters(
     caller_writes(signed_post, "\u2066지금\u2069 \x1b[2J집 앞 (전화 1 (202) 555-0123)\x9b", "SM3")
     run_jobs(conn)
     relayed = [body for body in sms_to(config, KIM_PHONE) if body.startswith(f"{code}: ")]
-    assert relayed == [f"{code}: 서울역 3번 출구 +82 10-****-32",
-                       f"{code}: 지금 [2J집 앞 (전화 +1 20-****-23)"]
+    assert relayed == [f"{code}: 서울역 3번 출구 +82 10-****-**32",
+                       f"{code}: 지금 [2J집 앞 (전화 +1 202-***-**23)"]
     for body in relayed:
         assert not [c for c in body if c in HIDDEN or unicodedata.category(c) in ("Cc", "Cf")]
 
@@ -152,10 +152,10 @@ def test_relayed_texts_have_numbers_masked_and_no_control_or_bidi_characters(
 def test_numbers_in_words_are_masked_but_codes_times_postal_codes_and_dates_stay():
     assert mask_numbers("제 번호 010-1234-5605 입니다") == f"제 번호 {MASKED} 입니다"
     assert mask_numbers("01012345605") == MASKED
-    assert mask_numbers("call (202) 555-0123") == "call +1 20-****-23"
-    assert mask_numbers("我的电话13812345678") == "我的电话+86 13-****-78"
-    assert mask_numbers("+7 912 345-67-89") == "+7 91-****-89"
-    assert mask_numbers("８９１２３４５６７８９") == "+7 91-****-89"  # full-width digits
+    assert mask_numbers("call (202) 555-0123") == "call +1 202-***-**23"
+    assert mask_numbers("我的电话13812345678") == "我的电话+86 138 **** **78"
+    assert mask_numbers("+7 912 345-67-89") == "+7 912 ***-**-89"
+    assert mask_numbers("８９１２３４５６７８９") == "+7 912 ***-**-89"  # full-width digits
     assert mask_numbers("번호 010 1234 56") == "번호 ****-56"  # cut short: a digit run
     assert mask_numbers("010 - 1234 - 5605 뒤") == f"{MASKED} 뒤"
     assert mask_numbers("우편 04524 010 1234 56") == "우편 04524 ****-56"  # apart

@@ -181,3 +181,56 @@ def test_the_sample_loads_only_into_an_empty_directory(redis_conn, tmp_path):
     assert load_if_empty(redis_conn, PREFIX, str(other)) is False
     assert revision(redis_conn, PREFIX) == version
     assert len(load_entries(redis_conn, PREFIX)[1]) == 21
+
+
+def test_optional_alternate_columns_give_names_in_the_callers_language(redis_conn):
+    from hotline.directory.capability import search_directory
+    from hotline.directory.importer import read_csv
+    from hotline.directory.rows import CSV_HEADER
+    from hotline.directory.search import Index
+
+    header = ",".join(CSV_HEADER) + ",alternate_name,alternate_address"
+    text = "\n".join([
+        header,
+        ("LA Community Counselling,mental_health,+1 213-555-0105,500 S Vermont Ave,Los Angeles,"
+        "CA,US,90020,34.066,-118.292,ko;en,mon-fri 10:00-19:00,free,,LA 마음 상담소,버몬트가 500"),
+        ("결핵 무료 검진 병원,tb_care,02-0000-0106,중구 을지로 50,서울,,KR,04530,37.566,126.991,"
+        "ko;en,mon-fri 09:00-17:00,free,,Free TB Clinic,50 Eulji-ro"),
+        ("서울 무료 치과,dental,02-0000-0105,구로구 디지털로 30,서울,,KR,08390,37.485,126.897,ko,"
+        "mon-fri 09:30-17:30,low,,,"),
+    ]) + "\n"
+    read = read_csv(text, "alt.csv")
+    assert read.rejected == [] and read.entries[0].alternate_name == "LA 마음 상담소"
+    index = Index(read.entries)
+    ask = {"category": ["mental_health", "tb_care", "dental"], "limit": 5}
+    ko = search_directory(index, {**ask, "place": "LA", "language": "ko"}, 0.0)
+    assert ko["results"][0]["name"] == "LA 마음 상담소"
+    assert ko["results"][0]["address"] == "버몬트가 500"
+    en = search_directory(index, {**ask, "place": "Seoul", "language": "en"}, 0.0)
+    names = [r["name"] for r in en["results"]]
+    assert "Free TB Clinic" in names and "서울 무료 치과" in names  # none given: as it is
+    assert {r["address"] for r in en["results"]} >= {"50 Eulji-ro"}
+    en_la = search_directory(index, {**ask, "place": "LA", "language": "en"}, 0.0)
+    assert en_la["results"][0]["name"] == "LA Community Counselling"
+    # Only the known optional columns may follow the fixed ones.
+    import pytest
+
+    from hotline.directory.rows import ImportFileError
+    with pytest.raises(ImportFileError, match="unexpected: nickname"):
+        read_csv(",".join(CSV_HEADER) + ",nickname\n", "bad.csv")
+
+
+def test_an_edit_by_hand_keeps_the_alternate_name_and_address(redis_conn):
+    from hotline.directory.edit import as_row, update_entry
+    from hotline.directory.importer import read_csv
+    from hotline.directory.rows import CSV_HEADER
+    from hotline.directory.store import store_entries
+
+    text = (",".join(CSV_HEADER) + ",alternate_name,alternate_address\n"
+            "결핵 무료 검진 병원,tb_care,02-0000-0106,중구 을지로 50,서울,,KR,04530,,,ko,,free,,"
+            "Free TB Clinic,50 Eulji-ro\n")
+    entry = read_csv(text).entries[0]
+    store_entries(redis_conn, "alt:", [entry])
+    edited = update_entry(redis_conn, "alt:", entry.id, {**as_row(entry), "hours": "24/7"})
+    assert edited.hours == "24/7" and edited.alternate_name == "Free TB Clinic"
+    assert edited.alternate_address == "50 Eulji-ro"

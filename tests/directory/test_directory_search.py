@@ -80,11 +80,45 @@ def test_category_and_language_filters(index):
 
 
 def test_nothing_within_reach_is_none_and_the_capability_names_the_nearest_place(index):
-    result = index.search("서울", category="korean_medicine")
+    result = index.search("김포", category="shelter")
+    assert result.status == "ok" and not result.hits[0].in_place  # 인천, nearby
+    result = index.search("부산", category="shelter", nearby_km=100.0)
     assert result.status == "none"
+    data = search_directory(index, {"place": "부산", "category": ["tb_care"],
+                                    "language": "ko"}, 0.0)
+    assert data["status"] == "ok" and data["results"][0]["name"] == "결핵 무료 검진 병원"
+
+
+def test_nothing_in_the_country_never_names_a_place_across_a_border(index):
+    # Korean medicine is only in Los Angeles: a caller in Seoul is not sent to the US.
+    assert index.search("서울", category="korean_medicine").status == "none"
     data = search_directory(index, {"place": "서울", "category": ["korean_medicine"],
                                     "language": "ko"}, 0.0)
-    assert data["status"] == "none" and data["nearby"]["id"] in {"us-la-koreatown", "us-la"}
+    assert data["status"] == "none" and "nearby" not in data and data["results"] == []
+
+
+def test_none_of_the_asked_kind_in_the_place_gives_the_nearest_of_it_in_the_country(index):
+    params = {"place": "서울", "category": ["shelter", "food", "settlement"],
+              "kind": ["shelter"], "language": "ko"}
+    data = search_directory(index, params, 0.0)
+    # Seoul has a food bank and a settlement desk, but the caller asked for a shelter.
+    assert [r["category"] for r in data["results"]] == ["shelter"]
+    assert data["results"][0]["name"] == "인천 임시 쉼터"
+    assert not data["results"][0]["in_place"] and data["place"]["name"] == "서울"
+    # In Incheon there is one: every kind the node lists comes, in place first.
+    data = search_directory(index, {**params, "place": "인천"}, 0.0)
+    assert {r["category"] for r in data["results"] if r["in_place"]} == {"shelter",
+                                                                          "settlement"}
+
+
+def test_the_place_keeps_the_callers_own_spelling(index):
+    for wrote, language in (("연길", "ko"), ("옌지", "ko"), ("Yanji", "en")):
+        data = search_directory(index, {"place": wrote, "category": ["shelter"],
+                                        "language": language}, 0.0)
+        assert data["place"]["name"] == wrote
+    typo = search_directory(index, {"place": "서을", "category": ["clinic"],
+                                    "language": "ko"}, 0.0)
+    assert typo["place"]["name"] == "서울"  # a misspelling is not echoed back
 
 
 def test_open_now_uses_each_entry_own_timezone(index):

@@ -119,21 +119,30 @@ def test_sms_pages_reach_every_result_once_then_say_there_are_no_more(ctx):
     assert "더 없어요" in talk.send(Text("9"))
 
 
-def test_sms_two_segment_budget_shows_more_results_per_reply(ctx):
+USSURIYSK_ROW = ("우수리스크 임시 쉼터,shelter,+7 4234 00-01-02,,Ussuriysk,Primorsky Krai,RU,,"
+                "43.7974,131.9519,ko;ru,24/7,free,잠시 머물 곳.\n")
+
+
+def test_sms_two_segment_budget_shows_more_results_per_reply(ctx, tmp_path):
+    csv = tmp_path / "ru.csv"
+    csv.write_text(SAMPLE.read_text(encoding="utf-8") + USSURIYSK_ROW, encoding="utf-8")
+    store_entries(ctx.redis, "t:", read_file(str(csv)).entries)
     talk, _ = sms(ctx, "shelter")
     assert "Which city" in talk.send(Text("2"))
     reply = talk.send(Text("Vladivostok"))
     assert reply.splitlines()[0].startswith("블라디보스토크 임시 쉼터 +7 423 000-01-01")
     assert "24h" in reply
-    assert len([ln for ln in reply.splitlines() if "+" in ln]) >= 2
+    assert len([ln for ln in reply.splitlines() if "+7" in ln]) >= 2  # and Ussuriysk
     assert count_segments(reply).segments <= 2
+    # Yanji is nearer than Ussuriysk's neighbours, but in China: never listed.
+    assert "+86" not in reply and "연길" not in reply
 
 
 def test_sms_nearest_place_when_nothing_in_the_place_named(ctx):
     talk, _ = sms(ctx, "쉼터")
     talk.send(Text("2"))
     reply = talk.send(Text("김포"))
-    assert reply.startswith("김포시에는 없어요. 가까운 곳:")
+    assert reply.startswith("김포에는 없어요. 가까운 곳:")  # the caller's own spelling
     assert "인천 임시 쉼터" in reply and "24시간" in reply
 
 
@@ -243,3 +252,38 @@ def test_directory_file_setting_loads_the_sample_when_redis_has_none(redis_conn,
     data = search_capability(ctx, {"place": "인천", "category": ["shelter"], "language": "ko"})
     assert data["results"][0]["name"] == "인천 임시 쉼터"
     assert data["results"][0]["always"] is True
+
+
+LONG_NAME_ROW = ("마음쉼 상담의원 부설 무료 진료소와 함께하는 협력 병원 인천 남동구 분원 (협력 병원),clinic,"
+                 "032-0000-0199,남동구 구월로 아주 긴 길 이름 1234번길 56-78 3층,인천,,KR,21550,"
+                 "37.4480,126.7300,ko,mon-fri 09:00-18:00; sat 10:00-14:00,free,긴 이름.\n")
+
+
+@pytest.mark.parametrize("first, country, phone", [
+    ("병원", "KR", "032-0000-0199"),
+    ("clinic", "US", "+82 32-0000-0199"),
+])
+def test_a_result_too_long_for_its_segment_keeps_the_phone_number_whole(
+        ctx, tmp_path, first, country, phone):
+    csv = tmp_path / "long.csv"
+    csv.write_text(SAMPLE.read_text(encoding="utf-8") + LONG_NAME_ROW, encoding="utf-8")
+    store_entries(ctx.redis, "t:", read_file(str(csv)).entries)
+    talk = Conversation(ctx, "sms")
+    talk.send(Begin("sms", first, country))
+    talk.send(Text("1"))
+    reply = talk.send(Text("21550"))  # the long entry's own postal code: it comes first
+    assert count_segments(reply).segments == 1
+    line = reply.splitlines()[0]
+    assert phone in reply, reply
+    # The number comes first and whole; the name gives way (cut, marked with …).
+    assert line.startswith(phone) and "…" in line and "마음쉼" in line
+
+
+def test_nothing_near_offers_another_place_a_call_back_and_the_nearest_place_in_key_order(ctx):
+    talk = Conversation(ctx, "sms")
+    talk.send(Begin("sms", "clinic", "US"))
+    talk.send(Text("1"))
+    reply = talk.send(Text("New York"))  # the nearest clinic is in Los Angeles, 3,900 km
+    keys = [line.split(" ", 1)[0] for line in reply.splitlines()[1:]]
+    assert reply.startswith("Nothing found near New York") and keys == ["1", "2", "3", "0"]
+    assert "3 See Garden Grove" in reply  # the nearest place with one, in the same country

@@ -206,7 +206,9 @@ def test_oncall_commands_import_and_show(redis_url, redis_conn, tmp_path):
     assert data["levels"][1]["off"][0]["name"] == "Lee"
 
     text = runner.invoke(main, ["oncall", "show", "--at", "2026-11-28T12:00:00+09:00"])
-    assert "1. primary (ack within 120s): Park +821011110002" in text.output
+    # Numbers masked as `hotline volunteers list` shows them.
+    assert "1. primary (ack within 120s): Park +82 10-****-**02" in text.output
+    assert "+821011110002" not in text.output and "1111" not in shown.output
     assert "2. backup (ack within 180s): nobody available: skipped  [OFF: Lee]" in text.output
 
     bad = tmp_path / "bad.yaml"

@@ -28,8 +28,8 @@ def test_add_list_and_remove(run, redis_conn):
     listed = json.loads(run("list", "--json").output)
     assert [(v["name"], v["languages"], v["role"]) for v in listed] == [
         ("Mina", ["ko", "en"], "volunteer"), ("Sam", ["en"], "staff")]
-    assert listed[0]["phone"] == "+82 10-****-33" and listed[0]["available"] is True
-    assert "+82 10-****-33" in run("list").output
+    assert listed[0]["phone"] == "+82 10-****-**33" and listed[0]["available"] is True
+    assert "+82 10-****-**33" in run("list").output
     config = load_config({"KEY_PREFIX": "hotline:"}, environ={})
     assert volunteers.by_phone(redis_conn, config, "+821022223333").name == "Mina"
     assert run("remove", "mina").exit_code == 0
@@ -99,3 +99,33 @@ nodes:
     type: end
     text: {ko: 안녕하세요., ja: こんにちは.}
 """
+
+
+def test_add_takes_a_national_number_in_the_default_country_and_says_so(run, monkeypatch):
+    added = run("add", "--name", "Jin", "--phone", "010-5555-1234", "--languages", "ko")
+    assert added.exit_code == 0, added.output
+    assert "+82 10-****-**34" in added.output
+    assert "read 010-5555-1234 as a number in KR (HOTLINE_DEFAULT_COUNTRY)" in added.output
+    international = run("add", "--name", "Sam", "--phone", "+1 202 555 0123", "--languages",
+                        "en")
+    assert "+1 202-***-**23" in international.output and "read" not in international.output
+    monkeypatch.setenv("HOTLINE_DEFAULT_COUNTRY", "us")
+    us = run("add", "--name", "Ann", "--phone", "(212) 555-0188", "--languages", "en")
+    assert us.exit_code == 0 and "+1 212-***-**88" in us.output and "in US" in us.output
+    wrong = run("add", "--name", "Bo", "--phone", "010-5555-9999", "--languages", "ko")
+    assert wrong.exit_code == 1 and "not a valid phone number in US" in wrong.output
+    monkeypatch.setenv("HOTLINE_DEFAULT_COUNTRY", "Korea")
+    bad = run("add", "--name", "Bo", "--phone", "010-5555-9999", "--languages", "ko")
+    assert bad.exit_code != 0
+    said = bad.output + str(bad.exception)  # the `hotline` command prints it as one line
+    assert "HOTLINE_DEFAULT_COUNTRY='Korea' is not a two-letter country code" in said
+
+
+def test_masked_numbers_follow_each_countrys_grouping():
+    from hotline.numbers import mask
+
+    assert mask("+821055551234") == "+82 10-****-**34"
+    assert mask("+12135550180") == "+1 213-***-**80"  # not '+1 21-****-80'
+    assert mask("+8613812345678") == "+86 138 **** **78"
+    assert mask("+79123456789") == "+7 912 ***-**-89"
+    assert mask("not a number") == "****"

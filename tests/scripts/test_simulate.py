@@ -287,7 +287,7 @@ def test_a_volunteer_answers_the_hotlines_call_from_the_outbox_and_presses_1(env
     answered = CliRunner().invoke(main, ["simulate", "--channel", "voice", "--from", volunteer],
                                   input="/answer\n1\n/quit\n")
     out = answered.stdout
-    assert "(the hotline calls +82 10-****-01" in out, answered.output
+    assert "(the hotline calls +82 10-****-**01" in out, answered.output
     assert "연결하려면 1번을 누르세요" in out
-    assert "(connecting the call to +82 10-****-42;" in out  # the volunteer sees it masked
+    assert "(connecting the call to +82 10-****-**42;" in out  # the volunteer sees it masked
     assert caller not in out

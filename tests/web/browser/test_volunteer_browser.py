@@ -54,7 +54,7 @@ def test_a_volunteer_takes_a_callback_and_records_the_outcome(
     expect(page).to_have_url("/volunteer/")
     waiting = page.locator("#waiting li")
     expect(waiting).to_have_count(1)
-    expect(waiting).to_contain_text("+82 10-****-88")
+    expect(waiting).to_contain_text("+82 10-****-**88")
     expect(waiting).to_contain_text("병원")  # the topic
     expect(waiting).to_contain_text("normal")  # the priority
     expect(waiting).to_contain_text("20분")  # how long the caller has waited
