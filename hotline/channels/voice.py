@@ -52,8 +52,10 @@ def dial(response: VoiceResponse, action: Dial, public_url: str) -> None:
     verb = response.dial(caller_id=action.caller_id or None, timeout=action.timeout,
                          method="POST", action=f"{base}{action.after}" if action.after else None)
     for number in action.numbers:
-        verb.number(number.number, url=f"{base}{number.whisper}" if number.whisper else None,
-                    method="POST")
+        if number.whisper:  # the answerer hears this page before being put through
+            verb.number(number.number, url=f"{base}{number.whisper}", method="POST")
+        else:
+            verb.number(number.number)
 
 
 def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceResponse:

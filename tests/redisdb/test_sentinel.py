@@ -102,7 +102,7 @@ def _ask_for_a_call_back(client, sender: str, tag: str) -> str:
 def test_a_caller_is_told_only_after_a_replica_has_it_else_the_write_is_flagged(
         cluster, caplog):
     config = _settings(cluster, testing=True, public_url=PUBLIC_URL, secret_key="k",
-                       twilio_auth_token=AUTH_TOKEN, scripts_dir=SCRIPTS_DIR,
+                       scripts_dir=SCRIPTS_DIR, twilio_auth_token=AUTH_TOKEN,
                        redis_wait_ms=150)
     client = create_app(config).test_client()
     flags = redis.Redis(port=cluster.primary_port())
