@@ -102,6 +102,7 @@ def configure_capabilities(app: Flask) -> None:
     """
     from hotline.callbacks import intake as callback_intake
     from hotline.directory import capability as directory_capability
+    from hotline.programmes import capability as programme_capability
     from hotline.urgent import intake as urgent_intake
 
     capabilities = app.extensions["hotline"].capabilities
@@ -111,6 +112,7 @@ def configure_capabilities(app: Flask) -> None:
     capabilities.register("callback_cancel", callback_intake.cancel_capability)
     capabilities.register("urgent", urgent_intake.urgent_capability)
     capabilities.register("urgent_dial", urgent_intake.dial_capability)
+    capabilities.register("programme", programme_capability.programme_capability)
 
 
 def configure_security(app: Flask) -> None:

@@ -39,13 +39,17 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "volunteer_busy": "a retried command still being handled",
     "volunteer_whisper": "said when the hotline rings a volunteer for a request, before "
                          "'press 1': {id} {language} {topic} {waited}",
+    # To a caller (sent by a job, so read like the texts above): the reminder before a
+    # programme's session; {what} is the programme's neutral reminder words.
+    "programme_reminder": "to a caller before a session: {month} {day} {time} {what}",
 }
 
 # Values the linter fills in before it counts segments: the longest a live text gets.
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
-               "id": "10042", "topic": "settlement help", "waited": "45 minutes"}
+               "id": "10042", "topic": "settlement help", "waited": "45 minutes",
+               "month": "12", "day": "31", "time": "14:00", "what": "a health meeting"}
 _SAMPLES_KO = {**_SAMPLES_EN, "words": "살려주세요", "staff": "담당 직원",
-               "topic": "정착 도움", "waited": "45분", "language": "ko"}
+               "topic": "정착 도움", "waited": "45분", "language": "ko", "what": "건강 모임"}
 
 
 def samples(language: str) -> dict[str, str]:
@@ -98,4 +102,5 @@ FALLBACK: dict[str, str] = {
     "volunteer_busy": "Working on it.",
     "volunteer_whisper": "Request {id}. {language}, {topic}. Waiting {waited}. "
                          "Press 1 to connect.",
+    "programme_reminder": "Reminder: {what}, {month}/{day} {time}. To cancel, text 1, then 6.",
 }
