@@ -184,3 +184,26 @@ def read_file(path: str) -> list[Programme]:
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+MAX_NAME = 20  # characters of a name: it is a menu label in a one-segment SMS
+
+
+def wording_problems(programmes: list[Programme], neutral: dict[str, tuple[str, ...]],
+                     loanwords: dict[str, tuple[str, ...]]) -> list[str]:
+    """What a caller must not read in a programme's name or reminder words: a word of the
+    scripts' neutral_words (any language) or loanwords (that language), or a long name."""
+    problems = []
+    banned = [w.lower() for words in neutral.values() for w in words]
+    for programme in programmes:
+        for what, texts in (("name", programme.name), ("reminder", programme.reminder)):
+            for code, text in texts.items():
+                lower = text.lower()
+                where = f"programme {programme.id} {what} in '{code}'"
+                problems += [f"{where}: '{w}' is not neutral; someone else may read the SMS"
+                             for w in banned if w and w in lower]
+                problems += [f"{where}: '{w}' is a loanword; use plain words"
+                             for w in loanwords.get(code, ()) if w and w.lower() in lower]
+                if what == "name" and len(text) > MAX_NAME:
+                    problems.append(f"{where}: longer than {MAX_NAME} characters")
+    return problems
