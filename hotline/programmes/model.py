@@ -106,7 +106,8 @@ def _session(raw: Any, where: str, problems: list[str]) -> Session | None:
         problems.append(f"{where}: unknown timezone '{zone}' (e.g. Asia/Seoul)")
     place = str(raw.get("place") or BY_PHONE).strip()
     try:
-        capacity = int(raw.get("capacity") or 10)
+        given = raw.get("capacity")
+        capacity = 10 if given is None or str(given).strip() == "" else int(given)
     except (TypeError, ValueError):
         capacity = 0
     if capacity < 1:
