@@ -8,7 +8,7 @@ and these nodes put it into the caller's words. Where a node is lives in vars pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hotline.engine.actions import Ask, Choice, Handoff, Say
@@ -111,10 +111,10 @@ join_programme:
   sessions: {ko: 언제가 좋아요?, en: Which date suits you?}
   when: {ko: "{month}월 {day}일 {time}", en: "{month}/{day} {time}"}
   joined:
-    ko: "{when} 신청됐어요. 취소: 1, 5. 번호는 {until_month}월 {until_day}일에 지워요."
-    en: "Booked: {when}. To cancel: 1, then 5. Number erased {until_month}/{until_day}."
+    ko: "{when} 신청됐어요. 취소는 1번, 6번. 번호는 {until_month}월 {until_day}일에 지워요."
+    en: "Booked: {when}. To cancel: 1, then 6. Number erased {until_month}/{until_day}."
   waiting: {ko: "자리가 없어 대기 {position}번이에요.", en: "Full: you are number {position} in line."}
-  full: {ko: 그날은 자리가 찼어요. 다른 날을 고르거나 기다려요., en: That date is full.}
+  full: {ko: 그날은 자리가 찼어요., en: That date is full.}
   already: {ko: "이미 {when}에 신청하셨어요.", en: "You are already booked for {when}."}
   none: {ko: 지금은 신청할 수 있는 것이 없어요., en: Nothing is open to join now.}
   wait_label: {ko: 기다릴게요, en: Wait for a place}
@@ -128,8 +128,9 @@ join_programme:
     def parse(cls, reader: Reader, node_id: str, value: dict[str, Any], line: int) -> Node:
         node = super().parse(reader, node_id, value, line)
         raw = value.get("kinds") or []
-        return replace(node, kinds=tuple(str(k) for k in (raw if isinstance(raw, list)
-                                                           else [raw])))
+        kinds = tuple(str(k) for k in (raw if isinstance(raw, list) else [raw]))
+        return cls(id=node.id, text=node.text, line=line, w=getattr(node, "w", {}),
+                   back=getattr(node, "back", ""), goto=getattr(node, "goto", ""), kinds=kinds)
 
     def enter(self, ctx: Context) -> Step:
         v = ctx.session.vars

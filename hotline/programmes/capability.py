@@ -50,10 +50,10 @@ def programme_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         out["signups"] = items
         return out
     if action == "cancel":
-        signup = signups.get(conn, config, str(params.get("signup") or ""))
-        out["cancelled"] = bool(signup and signup.caller == ctx.caller_hash)
-        if signup and out["cancelled"]:
-            signups.cancel(conn, config, signup)
+        chosen = signups.get(conn, config, str(params.get("signup") or ""))
+        out["cancelled"] = bool(chosen and chosen.caller == ctx.caller_hash)
+        if chosen and out["cancelled"]:
+            signups.cancel(conn, config, chosen)
         return out
     programme = store.get(conn, config, str(params.get("programme") or ""))
     if programme is None:
@@ -80,10 +80,10 @@ def _join(ctx: Any, programme: Programme, upcoming: list[Session], session_id: s
         if signup.programme == programme.id:
             mine = programme.session(signup.session)
             return {"status": "already", "session": _session_data(mine) if mine else {}}
-    signup, position = signups.join(conn, config, programme, session, number=number,
+    joined, position = signups.join(conn, config, programme, session, number=number,
                                     caller_hash=ctx.caller_hash, language=ctx.language,
                                     now=now, wait=wait)
-    if signup is None:  # full: offer the next session with a seat, or the waiting list
+    if joined is None:  # full: offer the next session with a seat, or the waiting list
         following = next((s for s in upcoming if s.start_ts() > session.start_ts()
                           and signups.taken(conn, config, programme.id, s.id) < s.capacity),
                          None)
@@ -91,7 +91,7 @@ def _join(ctx: Any, programme: Programme, upcoming: list[Session], session_id: s
                 "next": _session_data(following) if following else {}}
     if position:
         return {"status": "waiting", "position": position, "session": _session_data(session)}
-    reminders.schedule(conn, signup.id, session, number, now)
+    reminders.schedule(conn, joined.id, session, number, now)
     until = datetime.fromtimestamp(signups.kept_until(programme), ZoneInfo(session.timezone))
     log.info("programme %s: a seat taken in session %s", programme.id, session.id)
     return {"status": "joined", "session": _session_data(session),

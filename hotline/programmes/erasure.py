@@ -38,11 +38,12 @@ def purge(conn: redis.Redis, config: Settings, now: float,
         for key in conn.scan_iter(match=pattern, count=500):
             kind = conn.type(key)
             members = (conn.smembers(key) if kind == b"set" else conn.lrange(key, 0, -1))
-            for raw in members:  # type: ignore[union-attr]
-                if not conn.exists(keys.signup(raw.decode())):
+            for raw in members:
+                signup_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+                if not conn.exists(keys.signup(signup_id)):
                     dropped += 1
                     if kind == b"set":
                         conn.srem(key, raw)
                     else:
-                        conn.lrem(key, 0, raw)
+                        conn.lrem(key, 0, signup_id)
     return {"programme_stale": dropped}

@@ -15,7 +15,6 @@ import redis
 from phonenumbers import timezone as number_timezones
 
 from hotline import keys as hotline_keys
-from hotline.config import Settings
 from hotline.programmes.model import Programme, Session
 
 REMINDER_HOURS = (24,)  # hours before a session that a reminder goes

@@ -16,8 +16,8 @@ import redis
 from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.keys import DAY, PROGRAMME_KEEP_MAX, PROGRAMME_MARGIN_DAYS
-from hotline.programmes.model import Programme, Session
 from hotline.privacy.vault import NumberVault
+from hotline.programmes.model import Programme, Session
 
 
 class Status(StrEnum):
@@ -58,15 +58,15 @@ def get(conn: redis.Redis, config: Settings, signup_id: str) -> SignUp | None:
 def number_of(conn: redis.Redis, config: Settings, signup_id: str) -> str | None:
     """The sign-up's number, unsealed (for a reminder), or None."""
     token = conn.hget(hotline_keys.of(config).programmes.signup(signup_id), "number")
-    return NumberVault(config.encryption_key or "").decrypt(token) if token else None  # type: ignore[arg-type]
+    return NumberVault(config.encryption_key or "").decrypt(token) if token else None
 
 
 def of_caller(conn: redis.Redis, config: Settings, caller_hash: str) -> list[SignUp]:
     """The caller's own sign-ups (ids of expired ones are pruned)."""
     keys = hotline_keys.of(config).programmes
     out = []
-    for raw_id in sorted(conn.smembers(keys.mine(caller_hash))):  # type: ignore[union-attr]
-        signup = get(conn, config, raw_id.decode())
+    for raw_id in sorted(conn.smembers(keys.mine(caller_hash))):
+        signup = get(conn, config, raw_id.decode() if isinstance(raw_id, bytes) else raw_id)
         if signup is None:
             conn.srem(keys.mine(caller_hash), raw_id)
         else:
@@ -76,11 +76,11 @@ def of_caller(conn: redis.Redis, config: Settings, caller_hash: str) -> list[Sig
 
 def taken(conn: redis.Redis, config: Settings, programme: str, session: str) -> int:
     """Seats taken in a session."""
-    return int(conn.scard(hotline_keys.of(config).programmes.seats(programme, session)))  # type: ignore[arg-type]
+    return int(conn.scard(hotline_keys.of(config).programmes.seats(programme, session)))
 
 
 def waiting(conn: redis.Redis, config: Settings, programme: str, session: str) -> int:
-    return int(conn.llen(hotline_keys.of(config).programmes.waiting(programme, session)))  # type: ignore[arg-type]
+    return int(conn.llen(hotline_keys.of(config).programmes.waiting(programme, session)))
 
 
 def join(conn: redis.Redis, config: Settings, programme: Programme, session: Session, *,
@@ -94,12 +94,12 @@ def join(conn: redis.Redis, config: Settings, programme: Programme, session: Ses
     signup_id = secrets.token_hex(5)
     ttl = _ttl(programme, now)
     sealed = NumberVault(config.encryption_key or "").encrypt(number)
-    mine_ttl = max(ttl, int(conn.ttl(keys.mine(caller_hash))))  # type: ignore[arg-type]
+    mine_ttl = max(ttl, int(conn.ttl(keys.mine(caller_hash))))
     with conn.pipeline() as pipe:
         while True:
             try:
-                pipe.watch(seats)
-                full = int(pipe.scard(seats)) >= session.capacity  # type: ignore[arg-type]
+                pipe.watch(seats)  # type: ignore[no-untyped-call]
+                full = int(pipe.scard(seats)) >= session.capacity
                 if full and not wait:
                     pipe.unwatch()
                     return None, 0

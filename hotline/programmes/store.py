@@ -22,7 +22,7 @@ def save(conn: redis.Redis, config: Settings, programmes: list[Programme]) -> in
 def get(conn: redis.Redis, config: Settings, programme_id: str) -> Programme | None:
     """One programme, or None."""
     raw = conn.hget(hotline_keys.of(config).programmes.all, programme_id)
-    return Programme.from_dict(json.loads(raw)) if raw else None  # type: ignore[arg-type]
+    return Programme.from_dict(json.loads(raw)) if raw else None
 
 
 def all_programmes(conn: redis.Redis, config: Settings) -> list[Programme]:
