@@ -124,9 +124,10 @@ def configure_security(app: Flask) -> None:
 
 def configure_staff_pages(app: Flask) -> None:
     """The staff pages for the directory, volunteers and rota, and the figures."""
-    from hotline.web import admin_directory, admin_figures, admin_people
+    from hotline.web import admin_directory, admin_figures, admin_people, admin_programmes
 
     app.register_blueprint(admin_directory.bp)
+    app.register_blueprint(admin_programmes.bp)
     app.register_blueprint(admin_people.bp)
     app.register_blueprint(admin_figures.bp)
 

@@ -163,6 +163,10 @@ class ProgrammeKeys:
         """A caller's sign-up ids (by the caller's HMAC)."""
         return f"{self.base}mine:{caller}"
 
+    def counts(self, programme: str) -> str:
+        """A programme's totals: sign-ups, waiting, cancelled, attended, missed (counts only)."""
+        return f"{self.base}counts:{programme}"
+
 
 class Keys:
     """Every key under one prefix."""
@@ -287,6 +291,7 @@ LONG_LIVED: tuple[tuple[str, str], ...] = (
     ("dir:current", "which generation of the directory is live"),
     ("dir:rev", "the directory's revision counter"),
     ("prog:all", "the programmes (names, sessions, seats), kept by staff"),
+    ("prog:counts:*", "a programme's sign-up, attendance and drop-out totals (counts only)"),
     ("dir:gen:*", "the directory of clinics and shelters (one generation, replaced whole)"),
     ("scripts:counter", "the last published script version number"),
     ("scripts:versions", "the published menu scripts, for history and rollback"),

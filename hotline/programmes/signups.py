@@ -16,6 +16,7 @@ import redis
 from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.keys import DAY, PROGRAMME_KEEP_MAX, PROGRAMME_MARGIN_DAYS
+from hotline.numbers import mask
 from hotline.privacy.vault import NumberVault
 from hotline.programmes.model import Programme, Session
 
@@ -108,7 +109,8 @@ def join(conn: redis.Redis, config: Settings, programme: Programme, session: Ses
                 pipe.hset(keys.signup(signup_id), mapping={
                     "programme": programme.id, "session": session.id, "status": status.value,
                     "language": language, "caller": caller_hash, "number": sealed,
-                    "created": str(int(now))})
+                    "masked": mask(number), "created": str(int(now))})
+                pipe.hincrby(keys.counts(programme.id), "waiting" if full else "signups", 1)
                 pipe.expire(keys.signup(signup_id), ttl)
                 if full:
                     pipe.rpush(queue, signup_id)
@@ -134,6 +136,7 @@ def cancel(conn: redis.Redis, config: Settings, signup: SignUp, *,
 
     keys = hotline_keys.of(config).programmes
     with conn.pipeline() as pipe:
+        pipe.hincrby(keys.counts(signup.programme), "cancelled", 1)
         pipe.srem(keys.seats(signup.programme, signup.session), signup.id)
         pipe.lrem(keys.waiting(signup.programme, signup.session), 0, signup.id)
         pipe.srem(keys.mine(signup.caller), signup.id)
