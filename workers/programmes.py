@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from hotline import job_context as context
+from hotline import keys as hotline_keys
+from hotline.conversation.sessions import SessionStore
 from hotline.effects import at_most_once
+from hotline.engine.session import WAIT_MENU, Session
 from hotline.job_context import log
+from hotline.privacy.vault import NumberVault
 from hotline.programmes import reminders, signups, store
 from hotline.programmes.signups import Status
 from hotline.scripts import volunteer_texts
 from hotline.telephony import OptedOut
+
+REPLY_NODE = "programme_reply"  # the node of the entry script that takes a reminder's reply
 
 
 def send_reminder(signup_id: str, session_id: str) -> str:
@@ -37,5 +43,19 @@ def send_reminder(signup_id: str, session_id: str) -> str:
         except OptedOut:
             log.info("sign-up %s: the caller opted out of SMS; no reminder", signup_id)
             return "opted_out"
+    _await_reply(signup, context.now())
     log.info("sign-up %s: reminder sent for session %s", signup_id, session_id)
     return "sent"
+
+
+def _await_reply(signup: signups.SignUp, now: float) -> None:
+    """Let the caller's reply 1, 2 or 3 answer the reminder: a conversation waiting at the
+    entry script's node REPLY_NODE, for as long as a session lives. A conversation the
+    caller is in now is left alone (SET NX)."""
+    conn, config = context.connection(), context.config()
+    vault = NumberVault(config.encryption_key) if config.encryption_key else None
+    sessions = SessionStore(conn, hotline_keys.prefix(config), config.session_ttl, vault)
+    session = Session(script=volunteer_texts.ENTRY, node=REPLY_NODE, language=signup.language,
+                      channel="sms", wait=WAIT_MENU, vars={"prog_signup": signup.id},
+                      updated=now)
+    conn.set(sessions.key(signup.caller), sessions.sealed(session), ex=sessions.ttl, nx=True)

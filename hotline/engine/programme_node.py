@@ -257,3 +257,74 @@ my_programmes:
         labels = [f"{ctx.pick(i['name'])} {self.when(ctx, i)}" for i in items]
         return self.menu(ctx, ctx.pick(self.text), labels,
                          {"prog_phase": "mine", "prog_ids": "|".join(str(i["id"]) for i in items)})
+
+
+@register
+@dataclass(frozen=True)
+class ProgrammeReplyNode(_ProgrammeNode):
+    """The answer to a reminder: 1 confirms the seat, 2 cancels it, 3 asks for a call.
+
+    A reminder job puts the caller here (the session, for as long as a session lives) with
+    the sign-up in var prog_signup; the reminder itself is the phrase programme_reminder.
+    `text` asks again after a wrong answer; `confirmed` and `cancelled` answer 1 and 2;
+    `none` says the sign-up is gone. 3 leads to `callback` (a callback_request node), the
+    end to `goto`. Staff name this node `programme_reply` in the entry script.
+    """
+
+    kind: ClassVar[str] = "programme_reply"
+    entry: ClassVar[bool] = True  # reached from a reminder, not from a menu
+    words: ClassVar[tuple[str, ...]] = ("confirmed", "cancelled", "none", "confirm_label",
+                                        "cancel_label", "call_label")
+    example: ClassVar[str] = """\
+programme_reply:
+  type: programme_reply
+  text: {ko: 답을 골라 주세요., en: Please choose.}
+  confirmed: {ko: 확인했어요. 그때 만나요., en: Thank you. See you then.}
+  cancelled: {ko: 취소했어요. 번호도 지웠어요., en: Cancelled. Your number is erased.}
+  none: {ko: 신청한 것이 없어요., en: You have no bookings.}
+  confirm_label: {ko: 확인, en: Confirm}
+  cancel_label: {ko: 취소, en: Cancel}
+  call_label: {ko: 전화 요청, en: Call me}
+  callback: programme_callback
+  goto: main_menu
+"""
+    callback: str = ""
+
+    @classmethod
+    def parse(cls, reader: Reader, node_id: str, value: dict[str, Any], line: int) -> Node:
+        if not value.get("callback"):
+            reader.problem(node_id, "a programme_reply needs callback: a callback_request "
+                           "node", line)
+        value = {"back": value.get("goto"), **value}  # no menu to go back to: 0 is not offered
+        node = super().parse(reader, node_id, value, line)
+        return cls(id=node.id, text=node.text, line=line, w=getattr(node, "w", {}),
+                   back=getattr(node, "back", ""), goto=getattr(node, "goto", ""),
+                   callback=str(value.get("callback") or ""))
+
+    def targets(self) -> tuple[str, ...]:
+        return tuple(t for t in (self.goto, self.callback) if t)
+
+    def enter(self, ctx: Context) -> Step:
+        choices = (Choice("1", self.say(ctx, "confirm_label")),
+                   Choice("2", self.say(ctx, "cancel_label")),
+                   Choice("3", self.say(ctx, "call_label")))
+        return Step((Ask(ctx.pick(self.text), ctx.language, "menu", choices),), wait=WAIT_MENU)
+
+    def answer(self, ctx: Context, event: Input) -> Step:
+        if isinstance(event, Outcome):
+            if event.capability != CAPABILITY:
+                return Step(invalid=True)
+            if event.data.get("action") == "confirm" and event.data.get("confirmed"):
+                return self.done(ctx, self.say(ctx, "confirmed"), self.goto)
+            if event.data.get("action") == "cancel" and event.data.get("cancelled"):
+                return self.done(ctx, self.say(ctx, "cancelled"), self.goto)
+            return self.done(ctx, self.say(ctx, "none"), self.goto)
+        said = answer_text(event).strip()
+        signup = ctx.session.vars.get("prog_signup", "")
+        if said == "1":
+            return _handoff(ctx, "confirm", {}, signup=signup)
+        if said == "2":
+            return _handoff(ctx, "cancel", {}, signup=signup)
+        if said == "3":
+            return Step(goto=self.callback, vars={"prog_signup": ""})
+        return Step(invalid=True)

@@ -102,5 +102,6 @@ FALLBACK: dict[str, str] = {
     "volunteer_busy": "Working on it.",
     "volunteer_whisper": "Request {id}. {language}, {topic}. Waiting {waited}. "
                          "Press 1 to connect.",
-    "programme_reminder": "Reminder: {what}, {month}/{day} {time}. To cancel, text 1, then 6.",
+    "programme_reminder": "Reminder: {what}, {month}/{day} {time}. Reply 1 to confirm, "
+                          "2 to cancel, 3 for a call.",
 }

@@ -24,6 +24,7 @@ class Seat:
     status: str  # seat or waiting
     language: str
     mark: str  # attended, missed or ""
+    confirmed: bool = False  # the caller answered a reminder with 1
 
 
 def _text(value: bytes | str | None) -> str:
@@ -41,7 +42,8 @@ def roster(conn: redis.Redis, config: Settings, programme: Programme,
         raw = {_text(k): _text(v) for k, v in conn.hgetall(keys.signup(signup_id)).items()}
         if raw:
             out.append(Seat(signup_id, raw.get("masked", "****"), raw.get("status", ""),
-                            raw.get("language", ""), raw.get("mark", "")))
+                            raw.get("language", ""), raw.get("mark", ""),
+                            raw.get("confirmed") == "1"))
     return out
 
 

@@ -55,6 +55,12 @@ def programme_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         if chosen and out["cancelled"]:
             signups.cancel(conn, config, chosen)
         return out
+    if action == "confirm":
+        chosen = signups.get(conn, config, str(params.get("signup") or ""))
+        out["confirmed"] = bool(chosen and chosen.caller == ctx.caller_hash)
+        if chosen and out["confirmed"]:
+            signups.confirm(conn, config, chosen)
+        return out
     programme = store.get(conn, config, str(params.get("programme") or ""))
     if programme is None:
         return {**out, "status": "gone"}

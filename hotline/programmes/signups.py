@@ -128,6 +128,11 @@ def join(conn: redis.Redis, config: Settings, programme: Programme, session: Ses
     return SignUp(signup_id, programme.id, session.id, status, language, caller_hash), position
 
 
+def confirm(conn: redis.Redis, config: Settings, signup: SignUp) -> None:
+    """The caller answered a reminder with 1: they are coming (shown to staff)."""
+    conn.hset(hotline_keys.of(config).programmes.signup(signup.id), "confirmed", "1")
+
+
 def cancel(conn: redis.Redis, config: Settings, signup: SignUp, *,
            with_jobs: bool = True) -> None:
     """Drop the sign-up: its seat or place in line, its record with the sealed number, and

@@ -37,5 +37,6 @@ def hotline(app, clock, tmp_path):
                                 language=language, now=clock())
         return capability.programme_capability(ctx, {"action": action, **params})
 
+    runtime.app = app  # the tests' phones post to it
     yield runtime, ask
     context.configure({})

@@ -10,10 +10,13 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from hotline import jobs
+from hotline.callbacks import queue as callbacks
 from hotline.privacy import optout
-from hotline.programmes import reminders
+from hotline.programmes import attendance, reminders, store
 from hotline.programmes.model import Session
 from hotline.telephony import read_outbox
+from hotline.transcripts.phone import AppTransport, Phone
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 from tests.rq_clock import advance_schedules
 
 SEOUL_CALLER, US_CALLER = "+821012340001", "+12025550143"
@@ -73,7 +76,7 @@ def test_a_real_worker_sends_the_reminder_when_it_falls_due_and_not_before(hotli
     advance_schedules(conn, 61)
     _run_worker(conn)
     (body,) = _texts_to(config, SEOUL_CALLER)
-    assert body == "1월 11일 14:00 상담 잊지 마세요. 취소는 1번, 6번을 보내요."
+    assert body == "1월 11일 14:00 상담 잊지 마세요. 답장: 1 확인, 2 취소, 3 전화 요청"
     _run_worker(conn)
     assert len(_texts_to(config, SEOUL_CALLER)) == 1  # once
 
@@ -92,3 +95,58 @@ def test_no_reminder_after_a_cancel_or_a_stop(hotline, clock):
     advance_schedules(conn, week)
     _run_worker(conn)
     assert read_outbox(config.data_dir) == []
+
+
+def _reminded(hotline, clock, *numbers):
+    """They join counselling on Jan 11; the reminders fall due, a real worker sends them;
+    returns their phones."""
+    runtime, ask = hotline
+    numbers = numbers or (SEOUL_CALLER,)
+    for number in numbers:
+        ask(number, "join", programme="counselling", session="jan-11")
+    due = datetime.fromisoformat("2027-01-10T14:00:00+09:00").timestamp() - clock() + 1
+    clock.advance(due)
+    advance_schedules(runtime.redis, due)
+    _run_worker(runtime.redis)
+    for number in numbers:
+        (body,) = _texts_to(runtime.config, number)
+        assert body.endswith("답장: 1 확인, 2 취소, 3 전화 요청")
+    clock.advance(600)  # they read it ten minutes later
+    phones = [Phone(AppTransport(runtime.app), PUBLIC_URL, AUTH_TOKEN, number=number,
+                    hotline_number="+15005550006") for number in numbers]
+    return phones[0] if len(phones) == 1 else phones
+
+
+def test_replying_1_to_a_reminder_confirms_the_seat(hotline, clock):
+    runtime, _ = hotline
+    phone = _reminded(hotline, clock)
+    assert "확인했어요. 그때 만나요." in phone.text("1").text
+    (seat,) = attendance.roster(runtime.redis, runtime.config,
+                                store.get(runtime.redis, runtime.config, "counselling"),
+                                store.get(runtime.redis, runtime.config, "counselling")
+                                .session("jan-11"))
+    assert seat.confirmed
+
+
+def test_replying_2_cancels_and_3_asks_for_a_call_about_it(hotline, clock):
+    runtime, ask = hotline
+    phone, other = _reminded(hotline, clock, SEOUL_CALLER, "+821012340009")
+    assert "취소했어요. 번호도 지웠어요." in phone.text("2").text
+    assert ask(SEOUL_CALLER, "mine")["signups"] == []
+    assert "요청을 받았어요" in other.text("3").text
+    (request,) = callbacks.all_requests(runtime.redis, runtime.config)
+    assert request.topic == "programme"
+
+
+def test_a_reminder_leaves_a_conversation_the_caller_is_in_alone(hotline, clock):
+    runtime, ask = hotline
+    phone = Phone(AppTransport(runtime.app), PUBLIC_URL, AUTH_TOKEN, number=SEOUL_CALLER,
+                  hotline_number="+15005550006")
+    ask(SEOUL_CALLER, "join", programme="counselling", session="jan-11")
+    due = datetime.fromisoformat("2027-01-10T14:00:00+09:00").timestamp() - clock() + 1
+    clock.advance(due - 60)
+    advance_schedules(runtime.redis, due)
+    phone.text("안녕")  # the caller is at the main menu when the reminder goes
+    clock.advance(60)
+    _run_worker(runtime.redis)
+    assert "무료 건강 지원이에요" in phone.text("1").text  # 1 still answers the menu
