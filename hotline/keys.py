@@ -407,6 +407,16 @@ def reminder_job(signup_id: str, session: str, hours: int) -> str:
     return _job("progrem", signup_id, session, hours)
 
 
+def reminder_jobs(signup_id: str, session: str) -> str:
+    """The id prefix of every reminder of one sign-up's session."""
+    return _job("progrem", signup_id, session) + "-"
+
+
+def programme_change_job(signup_id: str, session: str, digest: str) -> str:
+    """The notice of one change (or cancellation) of a session to one sign-up."""
+    return _job("progrem", signup_id, "chg", session, digest)
+
+
 def programme_jobs(signup_id: str) -> str:
     """The id prefix of every job about one sign-up."""
     return _job("progrem", signup_id) + "-"

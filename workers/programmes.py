@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from hotline import job_context as context
+from hotline import jobs
 from hotline import keys as hotline_keys
 from hotline.conversation.sessions import SessionStore
 from hotline.effects import at_most_once
 from hotline.engine.session import WAIT_MENU, Session
 from hotline.job_context import log
 from hotline.privacy.vault import NumberVault
-from hotline.programmes import reminders, signups, store
+from hotline.programmes import changes, reminders, signups, store
 from hotline.programmes.signups import Status
 from hotline.scripts import volunteer_texts
 from hotline.telephony import OptedOut
@@ -59,3 +60,34 @@ def _await_reply(signup: signups.SignUp, now: float) -> None:
                       channel="sms", wait=WAIT_MENU, vars={"prog_signup": signup.id},
                       updated=now)
     conn.set(sessions.key(signup.caller), sessions.sealed(session), ex=sessions.ttl, nx=True)
+
+
+def send_change(signup_id: str, session_id: str, what: str, stamp: str) -> str:
+    """Tell a signed-up caller, once, that their session moved or was cancelled; a moved
+    session's reminder is scheduled again, a cancelled session's sign-up is dropped."""
+    conn, config = context.connection(), context.config()
+    signup = signups.get(conn, config, signup_id)
+    programme = store.get(conn, config, signup.programme) if signup else None
+    if signup is None or programme is None or signup.session != session_id:
+        return "skipped"
+    number = signups.number_of(conn, config, signup_id)
+    session = programme.session(session_id)
+    old_words = reminders.reminder_values(programme, session, signup.language, "ko") \
+        if session else {"what": programme.reminder.get(signup.language) or ""}
+    name = "programme_cancelled" if what == changes.CANCELLED else "programme_changed"
+    body = volunteer_texts.text(conn, config, name, signup.language or "ko", **old_words)
+    sent = "skipped"
+    with at_most_once(conn, config, f"progchg-{signup_id}-{session_id}-{stamp}") as first:
+        if first and number:
+            try:
+                context.transport().send_sms(number, body)
+                sent = "sent"
+            except OptedOut:
+                sent = "opted_out"
+    if what == changes.CANCELLED:
+        signups.cancel(conn, config, signup)
+    elif session is not None and number and signup.status == Status.SEAT:
+        jobs.delete_jobs(conn, prefixes=[hotline_keys.reminder_jobs(signup_id, session_id)])
+        reminders.schedule(conn, signup_id, session, number, context.now())
+    log.info("sign-up %s: session %s %s, notice %s", signup_id, session_id, what, sent)
+    return sent

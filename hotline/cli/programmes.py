@@ -9,7 +9,7 @@ import click
 import redis
 
 from hotline.config import load_config
-from hotline.programmes import signups, store
+from hotline.programmes import changes, signups, store
 from hotline.programmes.model import Programme, ProgrammeError, read_file, wording_problems
 from hotline.redisdb import connect
 
@@ -47,12 +47,13 @@ def import_(file: str, as_json: bool) -> None:
     problems = wording_problems(found, script.neutral_words, script.loanwords)
     if problems:
         raise click.ClickException("\n".join(problems))
-    saved = store.save(connect(config), config, found)
+    notices = changes.save_and_notify(connect(config), config, found)
     if as_json:
-        click.echo(json.dumps({"file": file, "saved": saved,
+        click.echo(json.dumps({"file": file, "saved": len(found), "notices": notices,
                                "programmes": [p.id for p in found]}, ensure_ascii=False))
     else:
-        click.echo(f"{file}: {saved} programmes saved ({', '.join(p.id for p in found)})")
+        click.echo(f"{file}: {len(found)} programmes saved ({', '.join(p.id for p in found)}); "
+                   f"{notices} callers told of a moved or cancelled session")
 
 
 @programmes.command("list")

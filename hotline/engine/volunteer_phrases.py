@@ -42,6 +42,9 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     # To a caller (sent by a job, so read like the texts above): the reminder before a
     # programme's session; {what} is the programme's neutral reminder words.
     "programme_reminder": "to a caller before a session: {month} {day} {time} {what}",
+    "programme_changed": "to a caller when staff move their session: {month} {day} {time} "
+                         "{what}",
+    "programme_cancelled": "to a caller when staff cancel their session: {what}",
 }
 
 # Values the linter fills in before it counts segments: the longest a live text gets.
@@ -104,4 +107,7 @@ FALLBACK: dict[str, str] = {
                          "Press 1 to connect.",
     "programme_reminder": "Reminder: {what}, {month}/{day} {time}. Reply 1 to confirm, "
                           "2 to cancel, 3 for a call.",
+    "programme_changed": "Changed: {what} is now on {month}/{day} at {time}. "
+                         "To cancel: 1, then 6.",
+    "programme_cancelled": "Your {what} date is cancelled. Your number is erased.",
 }
