@@ -113,6 +113,7 @@ def configure_capabilities(app: Flask) -> None:
     capabilities.register("urgent", urgent_intake.urgent_capability)
     capabilities.register("urgent_dial", urgent_intake.dial_capability)
     capabilities.register("programme", programme_capability.programme_capability)
+    capabilities.register("checkin", programme_capability.checkin_capability)
 
 
 def configure_security(app: Flask) -> None:

@@ -163,6 +163,14 @@ class ProgrammeKeys:
         """A caller's sign-up ids (by the caller's HMAC)."""
         return f"{self.base}mine:{caller}"
 
+    def checkin(self, checkin_id: str) -> str:
+        """A caller's regular check-in calls: how often, when, the number sealed."""
+        return f"{self.base}ci:{checkin_id}"
+
+    def checkin_of(self, caller: str) -> str:
+        """The caller's check-in id (by the caller's HMAC)."""
+        return f"{self.base}cimine:{caller}"
+
     def counts(self, programme: str) -> str:
         """A programme's totals: sign-ups, waiting, cancelled, attended, missed (counts only)."""
         return f"{self.base}counts:{programme}"
@@ -267,6 +275,8 @@ def keys_under(prefix: str) -> Keys:
 # PROGRAMME_MARGIN_DAYS, and never longer than PROGRAMME_KEEP_MAX (a year).
 PROGRAMME_MARGIN_DAYS = 7
 PROGRAMME_KEEP_MAX = 365 * DAY
+# Regular check-in calls (and the sealed number) stop by themselves after 12 weeks.
+CHECKIN_KEEP = 84 * DAY
 
 # Caller keys (under the prefix) that must always expire, and the TTL given to one found
 # without (a bug or a crash between two commands): the longest TTL that key kind has.
@@ -276,7 +286,8 @@ MUST_EXPIRE = {
     "urgent:open:*": 30 * DAY, "urgent:sid:*": DAY, "urgent:case:*": 30 * DAY,
     "urgent:log:*": 30 * DAY, "urgent:paged:*": 30 * DAY, "urgent:once:*": 30 * DAY,
     "dir:sms:*": 3600, "prog:su:*": PROGRAMME_KEEP_MAX, "prog:seats:*": PROGRAMME_KEEP_MAX,
-    "prog:wait:*": PROGRAMME_KEEP_MAX, "prog:mine:*": PROGRAMME_KEEP_MAX, "rate:*": 120, "seen:sms:*": 3600, "replay:*": 900,
+    "prog:wait:*": PROGRAMME_KEEP_MAX, "prog:mine:*": PROGRAMME_KEEP_MAX,
+    "prog:ci:*": CHECKIN_KEEP, "prog:cimine:*": CHECKIN_KEEP, "rate:*": 120, "seen:sms:*": 3600, "replay:*": 900,
 }
 
 # Every key expires by itself, but these: what staff keep (people, rota, directory,
@@ -415,6 +426,15 @@ def reminder_jobs(signup_id: str, session: str) -> str:
 def programme_change_job(signup_id: str, session: str, digest: str) -> str:
     """The notice of one change (or cancellation) of a session to one sign-up."""
     return _job("progrem", signup_id, "chg", session, digest)
+
+
+def checkin_job(checkin_id: str, call: int) -> str:
+    """The `call`-th check-in call of a caller, put in the callback queue when due."""
+    return _job("checkin", checkin_id, call)
+
+
+def checkin_jobs(checkin_id: str) -> str:
+    return _job("checkin", checkin_id) + "-"
 
 
 def programme_jobs(signup_id: str) -> str:

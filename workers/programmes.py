@@ -5,12 +5,14 @@ from __future__ import annotations
 from hotline import job_context as context
 from hotline import jobs
 from hotline import keys as hotline_keys
+from hotline.callbacks import queue as callbacks
+from hotline.callbacks.queue import Priority
 from hotline.conversation.sessions import SessionStore
 from hotline.effects import at_most_once
 from hotline.engine.session import WAIT_MENU, Session
 from hotline.job_context import log
 from hotline.privacy.vault import NumberVault
-from hotline.programmes import changes, reminders, signups, store
+from hotline.programmes import changes, checkins, reminders, signups, store
 from hotline.programmes.signups import Status
 from hotline.scripts import volunteer_texts
 from hotline.telephony import OptedOut
@@ -91,3 +93,23 @@ def send_change(signup_id: str, session_id: str, what: str, stamp: str) -> str:
         reminders.schedule(conn, signup_id, session, number, context.now())
     log.info("sign-up %s: session %s %s, notice %s", signup_id, session_id, what, sent)
     return sent
+
+
+def checkin_due(checkin_id: str, call: int) -> str:
+    """A check-in call is due: a call-back request with the topic "check-in" in the
+    caller's language (bridged, and retried when missed, like any other); then the next."""
+    conn, config = context.connection(), context.config()
+    checkin = checkins.get(conn, config, checkin_id)
+    number = checkins.number_of(conn, config, checkin_id) if checkin else None
+    if checkin is None or not number:
+        log.info("check-in %s: stopped; no call", checkin_id)
+        return "skipped"
+    try:
+        callbacks.create(conn, config, number, language=checkin.language, topic="check-in",
+                         priority=Priority.NORMAL, now=context.now(),
+                         idem=f"checkin-{checkin_id}-{call}")
+    except ValueError:
+        return "skipped"
+    checkins.schedule(conn, checkin, call + 1, context.now())
+    log.info("check-in %s: call %d queued", checkin_id, call)
+    return "queued"

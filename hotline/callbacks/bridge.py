@@ -38,9 +38,10 @@ VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US")}
 
 TOPICS = {
     "ko": {"counselling": "상담", "clinic": "병원", "shelter": "쉼터", "settlement": "정착 도움",
-           "programme": "건강 지원", "missed_call": "부재중 전화", "urgent": "긴급", "other": "기타"},
+           "programme": "건강 지원", "check-in": "안부 전화", "missed_call": "부재중 전화", "urgent": "긴급", "other": "기타"},
     "en": {"counselling": "counselling", "clinic": "clinic", "shelter": "shelter",
            "settlement": "settlement help", "programme": "health programme",
+           "check-in": "check-in call",
            "missed_call": "missed call", "urgent": "urgent",
            "other": "other"},
 }

@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 import hotline.engine.callback_node
+import hotline.engine.checkin_node
 import hotline.engine.directory_node
 import hotline.engine.nodes
 import hotline.engine.programme_node

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.numbers import to_e164
-from hotline.programmes import reminders, signups, store
+from hotline.programmes import checkins, reminders, signups, store
 from hotline.programmes.model import Programme, Session
 
 log = logging.getLogger("hotline.programmes")
@@ -26,6 +26,26 @@ def _session_data(session: Session, full: bool = False) -> dict[str, Any]:
 def _upcoming(programme: Programme, now: float) -> list[Session]:
     return sorted((s for s in programme.sessions if s.start_ts() > now),
                   key=lambda s: s.start_ts())
+
+
+def checkin_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """checkin: status (does the caller get check-in calls?), start, or stop them."""
+    conn, config = ctx.redis, ctx.config
+    action = str(params.get("action") or "")
+    if action == "start":
+        number = to_e164(getattr(ctx, "caller", "") or "")
+        if not number or not config.encryption_key:
+            return {"action": action, "started": False}
+        checkins.start(conn, config, number=number, caller_hash=ctx.caller_hash,
+                       language=ctx.language, every=int(params.get("every") or 7),
+                       window=str(params.get("window") or ""), now=float(ctx.now))
+        return {"action": action, "started": True}
+    if action == "stop":
+        return {"action": action,
+                "stopped": checkins.stop(conn, config, ctx.caller_hash) is not None}
+    found = checkins.of_caller(conn, config, ctx.caller_hash)
+    return {"action": "status", "active": found is not None,
+            **({"every": found.every, "window": found.window} if found else {})}
 
 
 def programme_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:

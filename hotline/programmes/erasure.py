@@ -10,7 +10,7 @@ import redis
 from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.privacy.domain import Caller, Erased
-from hotline.programmes import signups
+from hotline.programmes import checkins, signups
 
 
 def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
@@ -25,6 +25,10 @@ def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
             done.job_prefixes.append(hotline_keys.programme_jobs(signup.id))
             erased += 1
         conn.delete(keys.mine(caller_hash))
+        ended = checkins.stop(conn, config, caller_hash, with_jobs=False)
+        if ended:
+            done.job_prefixes.append(hotline_keys.checkin_jobs(ended))
+            erased += 1
     done.counts["programme_signups"] = erased
     return done
 

@@ -13,7 +13,7 @@ from hotline.programmes import capability, model, store
 from hotline.telephony import OutboxTransport
 from tests.conftest import SCRIPTS_DIR
 
-JAN_4_10_KST = 1_798_938_000.0  # 2027-01-04T10:00+09:00, a week before the first session
+JAN_4_10_KST = 1_799_024_400.0  # 2027-01-04T10:00+09:00, a week before the first session
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ from tests.conftest import AUTH_TOKEN, PUBLIC_URL, SCRIPTS_DIR
 from tests.web.test_admin_pages import PASSWORD, csrf_of
 
 CALLER = "+821012345678"
-JAN_4_10_KST = 1_798_938_000.0
+JAN_4_10_KST = 1_799_024_400.0
 
 
 @pytest.fixture()

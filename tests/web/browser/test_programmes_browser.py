@@ -14,7 +14,7 @@ from tests.conftest import AUTH_TOKEN, SCRIPTS_DIR
 
 pytestmark = pytest.mark.browser
 
-JAN_4_10_KST = 1_798_938_000.0
+JAN_4_10_KST = 1_799_024_400.0
 
 
 @pytest.mark.slow
