@@ -42,7 +42,9 @@ checkin:
   type: checkin_request
   text: {ko: 얼마나 자주 안부 전화를 드릴까요?, en: How often shall we call to say hello?}
   window: {ko: 몇 시쯤이 좋아요?, en: What time of day?}
-  started: {ko: 안부 전화를 드릴게요. 그만하려면 4, 4, 1. 번호는 12주 뒤 지워요., en: We will call. To stop: 4, 4, 1.}
+  started:
+    ko: 안부 전화를 드릴게요. 그만하려면 4, 4, 1. 번호는 12주 뒤 지워요.
+    en: "We will call you. To stop: 4, then 4, then 1. Number erased after 12 weeks."
   active: {ko: 안부 전화를 받고 계세요., en: You get check-in calls.}
   stopped: {ko: 안부 전화를 그만할게요. 번호도 지웠어요., en: Check-in calls stopped.}
   weekly_label: {ko: 매주, en: Every week}
