@@ -102,6 +102,7 @@ def configure_capabilities(app: Flask) -> None:
     """
     from hotline.callbacks import intake as callback_intake
     from hotline.directory import capability as directory_capability
+    from hotline.programmes import capability as programme_capability
     from hotline.urgent import intake as urgent_intake
 
     capabilities = app.extensions["hotline"].capabilities
@@ -111,6 +112,8 @@ def configure_capabilities(app: Flask) -> None:
     capabilities.register("callback_cancel", callback_intake.cancel_capability)
     capabilities.register("urgent", urgent_intake.urgent_capability)
     capabilities.register("urgent_dial", urgent_intake.dial_capability)
+    capabilities.register("programme", programme_capability.programme_capability)
+    capabilities.register("checkin", programme_capability.checkin_capability)
 
 
 def configure_security(app: Flask) -> None:
@@ -122,9 +125,10 @@ def configure_security(app: Flask) -> None:
 
 def configure_staff_pages(app: Flask) -> None:
     """The staff pages for the directory, volunteers and rota, and the figures."""
-    from hotline.web import admin_directory, admin_figures, admin_people
+    from hotline.web import admin_directory, admin_figures, admin_people, admin_programmes
 
     app.register_blueprint(admin_directory.bp)
+    app.register_blueprint(admin_programmes.bp)
     app.register_blueprint(admin_people.bp)
     app.register_blueprint(admin_figures.bp)
 

@@ -17,9 +17,10 @@ from hotline.conversation import erasure as conversation
 from hotline.directory import erasure as directory
 from hotline.privacy import erasure, retention
 from hotline.privacy.domain import Keeper
+from hotline.programmes import erasure as programmes
 from hotline.urgent import erasure as urgent
 
-KEEPERS: tuple[Keeper, ...] = (conversation, callbacks, urgent, directory, replay)
+KEEPERS: tuple[Keeper, ...] = (conversation, callbacks, urgent, directory, programmes, replay)
 
 
 def forget(conn: redis.Redis, config: Settings, number: str,

@@ -143,6 +143,43 @@ class DirectoryKeys:
         return key.rsplit(":", 1)[-1]
 
 
+class ProgrammeKeys:
+    """Programmes callers can join (hotline.programmes): staff data and sign-ups."""
+
+    def __init__(self, prefix: str):
+        self.base = f"{prefix}prog:"
+        self.all = self.base + "all"  # programme id -> its JSON (staff data)
+        self.signup_stem = self.base + "su:"  # + sign-up id: its hash (number sealed)
+        self.signups = self.base + "su:*"  # SCAN pattern of every sign-up
+
+    def signup(self, signup_id: str) -> str:
+        return self.signup_stem + signup_id
+
+    def seats(self, programme: str, session: str) -> str:
+        """Sign-up ids holding a seat in one session."""
+        return f"{self.base}seats:{programme}:{session}"
+
+    def waiting(self, programme: str, session: str) -> str:
+        """Sign-up ids on one session's waiting list, in order."""
+        return f"{self.base}wait:{programme}:{session}"
+
+    def mine(self, caller: str) -> str:
+        """A caller's sign-up ids (by the caller's HMAC)."""
+        return f"{self.base}mine:{caller}"
+
+    def checkin(self, checkin_id: str) -> str:
+        """A caller's regular check-in calls: how often, when, the number sealed."""
+        return f"{self.base}ci:{checkin_id}"
+
+    def checkin_of(self, caller: str) -> str:
+        """The caller's check-in id (by the caller's HMAC)."""
+        return f"{self.base}cimine:{caller}"
+
+    def counts(self, programme: str) -> str:
+        """A programme's totals: sign-ups, waiting, cancelled, attended, missed (counts only)."""
+        return f"{self.base}counts:{programme}"
+
+
 class Keys:
     """Every key under one prefix."""
 
@@ -151,6 +188,7 @@ class Keys:
         self.callbacks = CallbackKeys(prefix)
         self.urgent = UrgentKeys(prefix)
         self.directory = DirectoryKeys(prefix)
+        self.programmes = ProgrammeKeys(prefix)
         self.optout = f"{prefix}optout"  # HMACs of numbers that sent STOP
         self.metrics = f"{prefix}metrics"  # running totals for Prometheus
         # writes a caller was told about that no replica confirmed in time (redisdb)
@@ -240,6 +278,13 @@ def keys_under(prefix: str) -> Keys:
 
 # --- what must expire, and what may live long ------------------------------------------
 
+# A sign-up (its sealed number, its seat) is kept until its programme's last session plus
+# PROGRAMME_MARGIN_DAYS, and never longer than PROGRAMME_KEEP_MAX (a year).
+PROGRAMME_MARGIN_DAYS = 7
+PROGRAMME_KEEP_MAX = 365 * DAY
+# Regular check-in calls (and the sealed number) stop by themselves after 12 weeks.
+CHECKIN_KEEP = 84 * DAY
+
 # Caller keys (under the prefix) that must always expire, and the TTL given to one found
 # without (a bug or a crash between two commands): the longest TTL that key kind has.
 MUST_EXPIRE = {
@@ -247,7 +292,9 @@ MUST_EXPIRE = {
     "cb:idem:*": DAY, "cb:req:*": 8 * DAY, "urgent:num:*": 2 * DAY, "urgent:held:*": 2 * DAY,
     "urgent:open:*": 30 * DAY, "urgent:sid:*": DAY, "urgent:case:*": 30 * DAY,
     "urgent:log:*": 30 * DAY, "urgent:paged:*": 30 * DAY, "urgent:once:*": 30 * DAY,
-    "dir:sms:*": 3600, "rate:*": 120, "seen:sms:*": 3600, "replay:*": 900,
+    "dir:sms:*": 3600, "prog:su:*": PROGRAMME_KEEP_MAX, "prog:seats:*": PROGRAMME_KEEP_MAX,
+    "prog:wait:*": PROGRAMME_KEEP_MAX, "prog:mine:*": PROGRAMME_KEEP_MAX,
+    "prog:ci:*": CHECKIN_KEEP, "prog:cimine:*": CHECKIN_KEEP, "rate:*": 120, "seen:sms:*": 3600, "replay:*": 900,
 }
 
 # Every key expires by itself, but these: what staff keep (people, rota, directory,
@@ -261,6 +308,8 @@ LONG_LIVED: tuple[tuple[str, str], ...] = (
     ("rota", "the on-call rota, imported by staff"),
     ("dir:current", "which generation of the directory is live"),
     ("dir:rev", "the directory's revision counter"),
+    ("prog:all", "the programmes (names, sessions, seats), kept by staff"),
+    ("prog:counts:*", "a programme's sign-up, attendance and drop-out totals (counts only)"),
     ("dir:gen:*", "the directory of clinics and shelters (one generation, replaced whole)"),
     ("scripts:counter", "the last published script version number"),
     ("scripts:versions", "the published menu scripts, for history and rollback"),
@@ -374,3 +423,32 @@ def script_tests_job(run_id: str) -> str:
 
 def directory_sms_job(sms_id: str) -> str:
     return _job("dirsms", sms_id)
+
+
+def reminder_job(signup_id: str, session: str, hours: int) -> str:
+    """The reminder of one sign-up, `hours` before its session."""
+    return _job("progrem", signup_id, session, hours)
+
+
+def reminder_jobs(signup_id: str, session: str) -> str:
+    """The id prefix of every reminder of one sign-up's session."""
+    return _job("progrem", signup_id, session) + "-"
+
+
+def programme_change_job(signup_id: str, session: str, digest: str) -> str:
+    """The notice of one change (or cancellation) of a session to one sign-up."""
+    return _job("progrem", signup_id, "chg", session, digest)
+
+
+def checkin_job(checkin_id: str, call: int) -> str:
+    """The `call`-th check-in call of a caller, put in the callback queue when due."""
+    return _job("checkin", checkin_id, call)
+
+
+def checkin_jobs(checkin_id: str) -> str:
+    return _job("checkin", checkin_id) + "-"
+
+
+def programme_jobs(signup_id: str) -> str:
+    """The id prefix of every job about one sign-up."""
+    return _job("progrem", signup_id) + "-"

@@ -45,6 +45,8 @@ ALLOWED: dict[str | tuple[str, str], str] = {
     ("hotline/engine/callback_node.py", "example"): "the staff reference's YAML examples",
     ("hotline/engine/directory_node.py", "example"): "the staff reference's YAML examples",
     ("hotline/engine/urgent_node.py", "example"): "the staff reference's YAML examples",
+    ("hotline/engine/programme_node.py", "example"): "the staff reference's YAML examples",
+    ("hotline/engine/checkin_node.py", "example"): "the staff reference's YAML examples",
     "hotline/directory/": "place names, address and opening-hours words callers and "
                           "directory files use: matched, not sent",
     ("hotline/conversation/volunteer_commands.py", "ALIASES"): "the command words "
@@ -57,6 +59,7 @@ ALLOWED: dict[str | tuple[str, str], str] = {
     "hotline/web/admin_directory.py": "web pages: bilingual labels",
     "hotline/web/admin_figures.py": "web pages: bilingual labels",
     "hotline/web/admin_people.py": "web pages: bilingual labels",
+    "hotline/web/admin_programmes.py": "web pages: bilingual labels",
     "hotline/web/admin_scripts.py": "web pages: bilingual labels",
     "hotline/web/auth.py": "web pages: bilingual labels",
     "hotline/web/csrf.py": "web pages: bilingual labels",

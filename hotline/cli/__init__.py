@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("oncall", "oncall"),
     ("cases", "cases"),
     ("directory", "directory"),
+    ("programmes", "programmes"),
     ("users", "users"),
     ("privacy", "purge"),
     ("privacy", "forget"),

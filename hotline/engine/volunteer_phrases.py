@@ -58,9 +58,15 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "waited_hours": "how long a request waited, two hours or more: {n} hours",
     **{f"topic_{topic}": f"the topic '{topic}' of a request, in a whisper or NEXT reply"
        for topic in ("counselling", "clinic", "shelter", "settlement", "missed_call",
-                     "urgent", "other")},
+                     "urgent", "other", "programme", "check-in")},
     **{f"language_{code}": f"the name of the language '{code}' of a request or case"
        for code in ("ko", "en", "zh", "ru")},
+    # To a caller (sent by a job, so read like the texts above): the reminder before a
+    # programme's session; {what} is the programme's neutral reminder words.
+    "programme_reminder": "to a caller before a session: {month} {day} {time} {what}",
+    "programme_changed": "to a caller when staff move their session: {month} {day} {time} "
+                         "{what}",
+    "programme_cancelled": "to a caller when staff cancel their session: {what}",
 }
 
 # Texts to callers outside the menu: name -> what it is for. All of them once one is
@@ -81,9 +87,10 @@ SPOKEN_ONLY = ("urgent_nobody",)  # said on a call, never sent as a text
 # Values the linter fills in before it counts segments: the longest a live text gets.
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
                "id": "10042", "topic": "settlement help", "waited": "45 minutes",
-               "n": "45", "emergency": "119"}
+               "n": "45", "emergency": "119",
+               "month": "12", "day": "31", "time": "14:00", "what": "a health meeting"}
 _SAMPLES_KO = {**_SAMPLES_EN, "words": "살려주세요", "staff": "담당 직원",
-               "topic": "정착 도움", "waited": "45분", "language": "ko"}
+               "topic": "정착 도움", "waited": "45분", "language": "ko", "what": "건강 모임"}
 
 
 def samples(language: str) -> dict[str, str]:
@@ -148,9 +155,15 @@ FALLBACK: dict[str, str] = {
     "waited_hours": "{n} hours",
     "topic_counselling": "counselling", "topic_clinic": "clinic", "topic_shelter": "shelter",
     "topic_settlement": "settlement help", "topic_missed_call": "missed call",
-    "topic_urgent": "urgent", "topic_other": "other",
+    "topic_urgent": "urgent", "topic_other": "other", "topic_programme": "health programme",
+    "topic_check-in": "check-in call",
     "language_ko": "Korean", "language_en": "English", "language_zh": "Chinese",
     "language_ru": "Russian",
+    "programme_reminder": "Reminder: {what}, {month}/{day} {time}. Reply 1 to confirm, "
+                          "2 to cancel, 3 for a call.",
+    "programme_changed": "Changed: {what} is now on {month}/{day} at {time}. "
+                         "To cancel: 1, then 6.",
+    "programme_cancelled": "Your {what} date is cancelled. Your number is erased.",
 }
 
 # A caller phrase missing from the scripts: plain, neutral, one segment; Korean first.

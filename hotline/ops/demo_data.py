@@ -9,9 +9,11 @@ from typing import Any
 from hotline import keys as hotline_keys
 from hotline.directory import importer as directory_import
 from hotline.people import rota, volunteers
+from hotline.programmes import store as programmes
 
 SAMPLE_DIRECTORY = "directory.sample.csv"
 SAMPLE_ROTA = "oncall.sample.yaml"
+SAMPLE_PROGRAMMES = "programmes.sample.yaml"
 
 # Sample volunteers (made-up numbers) matching the sample rota.
 SAMPLE_VOLUNTEERS = [
@@ -43,5 +45,9 @@ def load_samples(app: Any) -> list[str]:
             rota.import_rota(conn, config, handle.read(), rota_file, time.time(),
                              rota.resolver(conn, config))
         done.append(f"On-call rota: loaded {rota_file} (hotline oncall show)")
+    programmes_file = os.path.join(scripts_dir, SAMPLE_PROGRAMMES)
+    if os.path.exists(programmes_file) and programmes.load_if_empty(conn, config,
+                                                                    programmes_file):
+        done.append(f"Programmes: loaded {programmes_file} (hotline programmes list)")
     return done
 

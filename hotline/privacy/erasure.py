@@ -47,6 +47,7 @@ class Erased:
     jobs: int = 0
     keys: int = 0  # rate limits, dedupe and missed-call keys
     directory_sms: int = 0
+    programme_signups: int = 0  # sign-ups to programmes, with their sealed numbers
     replay_answers: int = 0  # answers kept for Twilio's retries
     outbox_lines: int = 0  # outbox lines to the caller, dropped
     outbox_redacted: int = 0  # outbox lines to others, the caller's words taken out

@@ -23,7 +23,7 @@ sending anything, e.g. to test resuming a dropped call.
 
 `given:` (for the file, or one test) sets what the hotline knows first: `volunteers:`
 (name, phone, languages), `oncall:` (a rota file beside this one), `directory:` (a
-directory file beside this one) and `at:` (when the conversation happens, with its zone:
+directory file beside this one), `programmes:` (a programmes file beside this one) and `at:` (when the conversation happens, with its zone:
 2026-11-23T10:00+09:00).
 """
 

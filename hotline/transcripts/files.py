@@ -62,6 +62,7 @@ class Given:
     oncall: str = ""  # path of a rota file
     directory: str = ""  # path of a directory file (CSV or HSDS JSON)
     at: float = START_TIME
+    programmes: str = ""  # path of a programmes file (YAML or CSV)
 
     def apply(self, app: Any, conn: Any) -> None:
         """Load the directory, register the volunteers, put the rota in force (fresh app)."""
@@ -71,6 +72,10 @@ class Given:
         config = app.extensions["hotline"].config
         if self.directory:
             directory_import.import_file(conn, hotline_keys.prefix(config), self.directory)
+        if self.programmes:
+            from hotline.programmes import model, store
+
+            store.save(conn, config, model.read_file(self.programmes))
 
         for v in self.volunteers:
             languages = v.get("languages") or ()
@@ -87,8 +92,10 @@ class Given:
 def _given(raw: Any, base: Given, file: str, where: str) -> Given:
     if raw is None:
         return base
-    if not isinstance(raw, dict) or set(raw) - {"volunteers", "oncall", "directory", "at"}:
-        raise TranscriptError(f"{where}: given: takes volunteers, oncall, directory and at")
+    if not isinstance(raw, dict) or set(raw) - {"volunteers", "oncall", "directory", "at",
+                                                "programmes"}:
+        raise TranscriptError(f"{where}: given: takes volunteers, oncall, directory, "
+                              "programmes and at")
     people = raw.get("volunteers", list(base.volunteers))
     if not isinstance(people, list) or not all(isinstance(v, dict) for v in people):
         raise TranscriptError(f"{where}: given volunteers are a list like "
@@ -99,6 +106,9 @@ def _given(raw: Any, base: Given, file: str, where: str) -> Given:
         oncall = os.path.join(here, str(raw["oncall"]))
     if raw.get("directory"):
         directory = os.path.join(here, str(raw["directory"]))
+    programmes = base.programmes
+    if raw.get("programmes"):
+        programmes = os.path.join(here, str(raw["programmes"]))
     at = base.at
     if raw.get("at"):
         try:
@@ -109,7 +119,7 @@ def _given(raw: Any, base: Given, file: str, where: str) -> Given:
             raise TranscriptError(f"{where}: given at: is a time with its zone, "
                                   "like 2026-11-23T10:00+09:00")
         at = moment.timestamp()
-    return Given(tuple(dict(v) for v in people), oncall, directory, at)
+    return Given(tuple(dict(v) for v in people), oncall, directory, at, programmes)
 
 
 def flatten(text: str) -> str:

@@ -19,6 +19,8 @@ SECTIONS: list[tuple[str, str, str]] = [
      "Clinics and shelters: upload a CSV, search, edit or remove an entry."),
     ("admin_people.index", "봉사자와 당번 Volunteers and rota",
      "Add and edit volunteers, set availability, see the on-call week."),
+    ("admin_programmes.index", "신청 Programmes",
+     "Programmes callers join: seats per session, attendance, drop-out (counts only)."),
     ("admin_figures.index", "통계 Figures",
      "Calls and texts per day, callbacks, urgent cases, opt-outs (counts only)."),
 ]

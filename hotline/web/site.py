@@ -24,6 +24,7 @@ NAV: list[tuple[str, str, str]] = [
     ("admin_scripts.index", "대본 Scripts", "staff"),
     ("admin_directory.index", "주소록 Directory", "staff"),
     ("admin_people.index", "봉사자 People", "staff"),
+    ("admin_programmes.index", "신청 Programmes", "staff"),
     ("admin_figures.index", "통계 Figures", "staff"),
 ]
 

@@ -115,7 +115,8 @@ def hotline(app, clock):
                       {"name": "준호", "phone": JUNHO, "languages": ["ko"]},
                       {"name": "서연", "phone": "+821011110003", "languages": ["ko"]},
                       {"name": "도윤", "phone": "+821011110004", "languages": ["ko"]}),
-          oncall=os.path.join(here, "oncall.sample.yaml"), at=MONDAY_10_KST).apply(
+          oncall=os.path.join(here, "oncall.sample.yaml"), at=MONDAY_10_KST,
+          programmes=os.path.join(here, "programmes.sample.yaml")).apply(
         app, runtime.redis)
     context.configure(app.extensions["hotline"].config, clock=clock)
     yield runtime
@@ -202,6 +203,13 @@ def drive_everything(world: World, purge: bool = True) -> dict[str, str]:
     caller.text("1")
     caller.text("0")
     caller.text("5")
+    # -- SMS: a programme's session joined (the number sealed; a reminder job waits) ----
+    caller.text("1")
+    caller.text("5")
+    caller.text("2")
+    assert "신청됐어요" in caller.text("1").text
+    caller.text("0")
+    world.assert_clean()
     # -- SMS: the directory, an unknown place and a known one ---------------------------
     caller.text("2")
     caller.text(WORDS["place"])
@@ -406,8 +414,18 @@ def forget_by_cli(world: World, redis_url: str) -> None:
     assert done.exit_code == 0, done.output
 
 
+def programme_signup(world: World) -> None:
+    """The caller joins a programme's session: a sign-up with the number sealed, and a
+    reminder job scheduled for the day before."""
+    for key in ("1", "5", "2"):
+        world.caller.text(key)
+    assert "신청됐어요" in world.caller.text("1").text
+    assert any(j.startswith("progrem-") for j in ScheduledJobRegistry(
+        jobs.DEFAULT, connection=world.rt.redis).get_job_ids())
+
+
 @pytest.mark.parametrize("then", ["DELETE", "hotline forget"])
-@pytest.mark.parametrize("scenario", [bridged_callback, urgent_case])
+@pytest.mark.parametrize("scenario", [bridged_callback, urgent_case, programme_signup])
 def test_after_erasure_nothing_holds_the_number_even_opened_with_the_key(
         hotline, app, clock, redis_url, scenario, then):
     world = World(app, hotline, clock)
@@ -426,7 +444,12 @@ def test_after_erasure_nothing_holds_the_number_even_opened_with_the_key(
     assert not [k for k, v in stored.items() if "<unopened token" in v]
     for needle in needles():  # the number in every form, and every word they wrote
         assert not [k for k, v in stored.items() if needle in k or needle in v], needle
+    assert not [j for j in ScheduledJobRegistry(jobs.DEFAULT, connection=hotline.redis)
+                .get_job_ids() if j.startswith("progrem-")]  # no reminder left to go
     outbox = [json.dumps(e, ensure_ascii=False) for e in world.outbox()]
+    if scenario is programme_signup:
+        assert not [e for e in world.outbox() if e["to"] == CALLER]
+        return
     assert outbox and not [e for e in world.outbox() if e["to"] == CALLER]
     for needle in needles():
         assert not [line for line in outbox if needle in line], needle

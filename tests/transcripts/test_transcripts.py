@@ -266,7 +266,7 @@ def test_given_is_read_for_the_file_and_overridden_per_test(tmp_path):
 
 @pytest.mark.parametrize("given,message", [
     ("given: {at: 2026-11-23T10:00}", "a time with its zone"),
-    ("given: {people: []}", "given: takes volunteers, oncall, directory and at"),
+    ("given: {people: []}", "given: takes volunteers, oncall, directory, programmes and at"),
     ("given: {volunteers: [민지]}", "given volunteers are a list"),
 ])
 def test_given_mistakes_are_named(given, message):

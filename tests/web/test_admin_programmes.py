@@ -1,0 +1,75 @@
+"""Staff page for programmes: a caller joins by SMS through the real webhooks; staff see
+the seat (number masked), mark attendance, and the totals count it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from hotline.people import accounts as users
+from hotline.privacy.vault import new_key
+from hotline.programmes import model, store
+from hotline.transcripts.phone import AppTransport, Phone
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL, SCRIPTS_DIR
+from tests.web.test_admin_pages import PASSWORD, csrf_of
+
+CALLER = "+821012345678"
+JAN_4_10_KST = 1_799_024_400.0
+
+
+@pytest.fixture()
+def app_config(app_config, tmp_path):
+    return {**app_config, "ENCRYPTION_KEY": new_key(), "DATA_DIR": str(tmp_path)}
+
+
+@pytest.fixture()
+def joined(app, clock):
+    """The sample programmes, and a caller who joined counselling on Jan 11 by SMS."""
+    clock.now = JAN_4_10_KST
+    runtime = app.extensions["hotline"]
+    store.save(runtime.redis, runtime.config,
+               model.read_file(os.path.join(SCRIPTS_DIR, "programmes.sample.yaml")))
+    phone = Phone(AppTransport(app), PUBLIC_URL, AUTH_TOKEN, number=CALLER,
+                  hotline_number="+15005550006")
+    for text in ("안녕", "1", "5", "2"):
+        phone.text(text)
+    assert "신청됐어요" in phone.text("1").text
+    return runtime
+
+
+@pytest.fixture()
+def staff(client, joined):
+    users.add(joined.redis, joined.config, "boss", "staff", PASSWORD)
+    token = csrf_of(client.get("/login"))
+    client.post("/login", data={"name": "boss", "password": PASSWORD, "csrf_token": token})
+    return client
+
+
+def test_staff_see_seats_masked_mark_attendance_and_the_totals_count_it(staff):
+    index = staff.get("/admin/programmes/").get_data(as_text=True)
+    assert 'data-session="jan-11"' in index and '<td class="taken">1/2</td>' in index
+    assert "신청 sign-ups 1 ·" in index
+    page = staff.get("/admin/programmes/counselling/jan-11").get_data(as_text=True)
+    assert "+82 10-****-**78" in page
+    assert "12345678" not in page and "1234-5678" not in page
+    signup = page.split('data-signup="')[1].split('"')[0]
+    done = staff.post("/admin/programmes/counselling/jan-11/attendance",
+                      data={"csrf_token": csrf_of(staff.get("/admin/programmes/counselling/jan-11")),
+                            "signup": signup, "mark": "missed"}, follow_redirects=True)
+    assert '<span class="mark">missed</span>' in done.get_data(as_text=True)
+    token = csrf_of(staff.get("/admin/programmes/counselling/jan-11"))
+    staff.post("/admin/programmes/counselling/jan-11/attendance",
+               data={"csrf_token": token, "signup": signup, "mark": "attended"})
+    index = staff.get("/admin/programmes/").get_data(as_text=True)
+    assert "참석 attended 1 · 불참 missed 0" in index  # the second mark replaced the first
+
+
+def test_attendance_needs_staff_and_a_csrf_token(client, joined):
+    assert client.get("/admin/programmes/").status_code in (302, 401)
+    users.add(joined.redis, joined.config, "kim", "volunteer", PASSWORD)
+    token = csrf_of(client.get("/login"))
+    client.post("/login", data={"name": "kim", "password": PASSWORD, "csrf_token": token})
+    assert client.get("/admin/programmes/").status_code == 403
+    assert client.post("/admin/programmes/counselling/jan-11/attendance",
+                       data={"signup": "x", "mark": "attended"}).status_code in (400, 403)
