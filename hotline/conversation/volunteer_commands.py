@@ -1,4 +1,5 @@
-"""SMS commands from registered volunteers: NEXT, DONE <id> [note], ACK <code>, ON, OFF, HELP.
+"""SMS commands from registered volunteers: NEXT, DONE <id> [note], ACK <code>, PASS <code>,
+ON, OFF, HELP.
 
 The SMS webhook calls handle() before the menu engine: a reply text means the sender is
 a volunteer and the command was handled; None means the sender is a caller. Every reply is
@@ -34,6 +35,7 @@ ALIASES = {
     "off": "off", "끝": "off", "종료": "off",
     "help": "help", "도움": "help", "도움말": "help", "?": "help",
     "ack": "ack", "확인": "ack",
+    "pass": "pass", "넘김": "pass", "넘기기": "pass",
 }
 SEEN_TTL = 86400  # seconds a MessageSid is remembered (Twilio retries within minutes)
 MAX_NOTE = 200
@@ -85,6 +87,8 @@ def run(conn: redis.Redis, config: Settings, volunteer: Volunteer, body: str,
         return volunteer_texts.text(conn, config, f"volunteer_{command}", lang)
     if command == "ack":
         return urgent_intake.acknowledge(conn, config, volunteer, words[1:], now, lang)
+    if command == "pass":
+        return urgent_intake.pass_case(conn, config, volunteer, words[1:], now, lang).text
     if command == "help":
         return volunteer_texts.text(conn, config, "volunteer_help", lang)
     return volunteer_texts.text(conn, config, "volunteer_unknown", lang)

@@ -23,6 +23,11 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "urgent_not_paged": "ACK of an open case by someone not paged for it: {code} {staff}",
     "urgent_needs_code": "ACK without a code",
     "urgent_rang": "to the one who has the case: the caller rang again: {code}",
+    "urgent_passed": "PASS: the case goes to the next level now: {code}",
+    "urgent_voice_page": "a voice page, said to a paged volunteer: 1 takes, 2 passes: {code}",
+    "urgent_voice_connecting": "a voice page: 1 pressed and the case is theirs",
+    "urgent_voice_taken": "a voice page: 1 pressed but someone else has the case",
+    "urgent_voice_passed": "a voice page: 2 pressed, passed on to the next level",
     "volunteer_staff": "who a volunteer asks when not paged (HOTLINE_STAFF_CONTACT wins)",
     "volunteer_help": "HELP: the commands",
     "volunteer_unknown": "a command the hotline does not know (with the commands)",
@@ -79,10 +84,16 @@ FALLBACK: dict[str, str] = {
                         "contact {staff}.",
     "urgent_needs_code": "Send the case code too, e.g. ACK K7Q",
     "urgent_rang": "{code}: the caller rang the hotline again, urgently.",
+    "urgent_passed": "{code} is passed on to the next level now.",
+    "urgent_voice_page": "Urgent case {code}. Press 1 to take it, 2 to pass it on.",
+    "urgent_voice_connecting": "It is yours. Connecting.",
+    "urgent_voice_taken": "Someone else took this case. Thank you.",
+    "urgent_voice_passed": "Passed on to the next level. Thank you.",
     "volunteer_staff": "staff",
-    "volunteer_help": "Commands: NEXT, DONE <id> [note], ACK <code>, ON, OFF, HELP",
-    "volunteer_unknown": "Unknown command. Commands: NEXT, DONE <id>, ACK <code>, ON, OFF, "
-                         "HELP",
+    "volunteer_help": "Commands: NEXT, DONE <id> [note], ACK <code>, PASS <code>, ON, OFF, "
+                      "HELP",
+    "volunteer_unknown": "Unknown command. Commands: NEXT, DONE <id>, ACK <code>, "
+                         "PASS <code>, ON, OFF, HELP",
     "volunteer_empty": "No callbacks are waiting now.",
     "volunteer_taken": "Request {id}: {language}, {topic}, waiting {waited}. "
                        "We are calling you now; press 1 to connect.",

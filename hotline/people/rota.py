@@ -30,6 +30,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_ACK_TIMEOUT = 120
 DAY_MINUTES = 24 * 60
+MAX_REPEAT = 10  # passes through every level after the first, at most
+STAFF_LEVEL = "staff_on_duty"  # the last resort's name on timelines and the rota page
 
 Resolve = Callable[[str], "str | None"]  # a phone or name -> the volunteer id, or None
 Available = Callable[[str], bool]  # a volunteer id -> True unless they are OFF
@@ -87,11 +89,14 @@ class Level:
 
 @dataclass(frozen=True)
 class Rota:
-    """The whole rota: a timezone and the levels, first paged first."""
+    """The whole rota: a timezone, the levels (first paged first), how many more times
+    the levels are run through (`repeat`), and the staff on duty: the last resort."""
 
     timezone: str
     ack_timeout: int
     levels: tuple[Level, ...]
+    repeat: int = 0
+    staff: Level | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -99,7 +104,8 @@ class Rota:
 
     def volunteers(self) -> list[str]:
         """Return every volunteer named anywhere in the rota, in order of appearance."""
-        return list(dict.fromkeys(s.volunteer for lv in self.levels for s in lv.shifts))
+        every = (*self.levels, *((self.staff,) if self.staff else ()))
+        return list(dict.fromkeys(s.volunteer for lv in every for s in lv.shifts))
 
 
 @dataclass(frozen=True)
@@ -243,7 +249,8 @@ def parse_rota(text: str, file: str = "<rota>", resolve: Resolve | None = None) 
     except (ZoneInfoNotFoundError, ValueError):
         reader.problem(_line(data, "timezone") or 1,
                        f"timezone {tz!r} is not a known zone (e.g. Asia/Seoul)")
-    unknown = sorted(set(map(str, data)) - {"timezone", "ack_timeout_seconds", "levels"})
+    unknown = sorted(set(map(str, data)) - {"timezone", "ack_timeout_seconds", "levels",
+                                            "repeat", STAFF_LEVEL})
     for key in unknown:
         reader.problem(_line(data, key), f"unknown key {key}")
     default = _timeout(data.get("ack_timeout_seconds"), file,
@@ -260,40 +267,62 @@ def parse_rota(text: str, file: str = "<rota>", resolve: Resolve | None = None) 
         names = [lv.name for lv in levels]
         for name in sorted({n for n in names if names.count(n) > 1}):
             reader.problem(_line(levels_raw), f"two levels are named {name}")
+    repeat = data.get("repeat", 0)
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 0 <= repeat <= MAX_REPEAT:
+        reader.problem(_line(data, "repeat"), f"repeat must be a whole number from 0 to "
+                                              f"{MAX_REPEAT}, not {repeat!r}")
+        repeat = 0
+    staff = None
+    if data.get(STAFF_LEVEL) is not None:
+        staff_raw = data.get(STAFF_LEVEL)
+        if isinstance(staff_raw, dict):
+            staff_raw.setdefault("name", STAFF_LEVEL)
+        staff = reader.level(staff_raw, len(levels), default)
     if reader.problems:
         raise RotaError(reader.problems)
-    return Rota(tz, default, tuple(levels))
+    return Rota(tz, default, tuple(levels), repeat, staff)
 
 
 # --- storing it ----------------------------------------------------------------------
 
 
+def hhmm(minutes: int) -> str:
+    """570 -> '09:30' (1440 -> '24:00')."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _level_dict(lv: Level) -> dict[str, Any]:
+    return {"name": lv.name, "ack_timeout_seconds": lv.ack_timeout, "shifts": [
+        {"volunteer": s.volunteer, "days": [DAYS[d] for d in s.days],
+         "from": hhmm(s.start), "to": hhmm(s.end)} for s in lv.shifts]}
+
+
+def _level_of(lv: dict[str, Any]) -> Level:
+    return Level(lv["name"], int(lv["ack_timeout_seconds"]), tuple(
+        Shift(s["volunteer"], tuple(DAYS.index(d) for d in s["days"]),
+              _minutes(s["from"], False) or 0, _minutes(s["to"], True) or 0)
+        for s in lv["shifts"]))
+
+
 def rota_to_dict(rota: Rota) -> dict[str, Any]:
     """Return the rota as plain data (days by name, times as HH:MM)."""
-    def hhmm(minutes: int) -> str:
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    return {
+    data: dict[str, Any] = {
         "timezone": rota.timezone,
         "ack_timeout_seconds": rota.ack_timeout,
-        "levels": [
-            {"name": lv.name, "ack_timeout_seconds": lv.ack_timeout, "shifts": [
-                {"volunteer": s.volunteer, "days": [DAYS[d] for d in s.days],
-                 "from": hhmm(s.start), "to": hhmm(s.end)} for s in lv.shifts]}
-            for lv in rota.levels
-        ],
+        "repeat": rota.repeat,
+        "levels": [_level_dict(lv) for lv in rota.levels],
     }
+    if rota.staff is not None:
+        data[STAFF_LEVEL] = _level_dict(rota.staff)
+    return data
 
 
 def rota_from_dict(data: dict[str, Any]) -> Rota:
     """Rebuild a rota from rota_to_dict() output."""
-    levels = tuple(
-        Level(lv["name"], int(lv["ack_timeout_seconds"]), tuple(
-            Shift(s["volunteer"], tuple(DAYS.index(d) for d in s["days"]),
-                  _minutes(s["from"], False) or 0, _minutes(s["to"], True) or 0)
-            for s in lv["shifts"]))
-        for lv in data["levels"]
-    )
-    return Rota(data["timezone"], int(data["ack_timeout_seconds"]), levels)
+    levels = tuple(_level_of(lv) for lv in data["levels"])
+    staff = _level_of(data[STAFF_LEVEL]) if data.get(STAFF_LEVEL) else None
+    return Rota(data["timezone"], int(data["ack_timeout_seconds"]), levels,
+                int(data.get("repeat", 0)), staff)
 
 
 def rota_key(config: Settings) -> str:
@@ -363,3 +392,22 @@ def current(conn: redis.Redis, config: Settings, at: float) -> list[OnCall]:
     """Return who answers at each level at `at` under the rota in force ([] without one)."""
     rota = load_rota(conn, config)
     return on_call(rota, at, availability(conn, config)) if rota else []
+
+
+def staff_on_duty(conn: redis.Redis, config: Settings, at: float) -> tuple[str, ...]:
+    """The last resort at `at`: the rota's staff on duty who are ON; without such a level
+    (or nobody on it now), every registered staff member who is ON; with no staff ON at
+    all, everyone who is ON, so the last resort never pages nobody while anyone is ON."""
+    from hotline.people import volunteers
+
+    current_rota = load_rota(conn, config)
+    available = availability(conn, config)
+    if current_rota is not None and current_rota.staff is not None:
+        zone = current_rota.zone
+        on = tuple(dict.fromkeys(s.volunteer for s in current_rota.staff.shifts
+                                 if s.covers(at, zone) and available(s.volunteer)))
+        if on:
+            return on
+    staff = tuple(p.id for p in volunteers.all_volunteers(conn, config)
+                  if p.role == "staff" and p.available)
+    return staff or everyone(conn, config)

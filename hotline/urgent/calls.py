@@ -1,5 +1,8 @@
-"""A paged volunteer's leg of an urgent call: the whisper, accepting on 1, and what the
-end of the Dial means for the case.
+"""A paged volunteer's leg of an urgent call: the voice page (1 takes the case, 2 passes it
+on, and they hear what their key did), and what the end of the Dial means for the case.
+
+The words are the scripts' phrases urgent_voice_* (ivr_scripts/main.yaml), in the
+volunteer's language.
 
 web/urgent.py parses Twilio's form and renders what is decided here (channels/calls.py).
 The pure decisions (accept_choice, dial_over) take plain values, so they are tested as
@@ -18,17 +21,15 @@ import redis
 from hotline.channels.calls import AskKey, HangUp, Speak, Step
 from hotline.config import Settings
 from hotline.people import volunteers
+from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 
 log = logging.getLogger(__name__)
 
 VOICES = {"ko": ("Polly.Seoyeon", "ko-KR"), "en": ("Polly.Joanna", "en-US"),
           "zh": ("Polly.Zhiyu", "cmn-CN"), "ru": ("Polly.Tatyana", "ru-RU")}
-WHISPER = {"ko": "긴급 전화입니다. 받으려면 1번을 누르세요.",
-           "en": "Urgent call. Press 1 to accept."}
-CONNECTING = {"ko": "연결합니다.", "en": "Connecting."}
-TAKEN = {"ko": "다른 분이 받았어요. 고맙습니다.", "en": "Someone else took this call. Thank you."}
-WHISPER_TIMEOUT = 8  # seconds the volunteer has to press 1
+WHISPER = ("ko", "en")  # the languages a voice page is spoken in (the scripts' languages)
+WHISPER_TIMEOUT = 8  # seconds the volunteer has to press 1 or 2
 
 
 def url(config: Settings, view: str, **params: str) -> str:
@@ -53,11 +54,12 @@ def _speak(text: str, language: str) -> Speak:
     return Speak(text, voice, code)
 
 
-def whisper_steps(config: Settings, code: str, lang: str) -> tuple[Step, ...]:
-    """A volunteer picked up: ask them to press 1 (voicemail never presses 1); no key, and
-    this leg drops while the others keep ringing."""
-    return (AskKey((_speak(f"{WHISPER[lang]} {' '.join(code)}.", lang),
-                    _speak(WHISPER[lang], lang)),
+def whisper_steps(conn: redis.Redis, config: Settings, code: str,
+                  lang: str) -> tuple[Step, ...]:
+    """A volunteer picked up: 1 takes the case, 2 passes it on (voicemail presses
+    neither); no key, and this leg drops while the others keep ringing."""
+    said = volunteer_texts.text(conn, config, "urgent_voice_page", lang, code=" ".join(code))
+    return (AskKey((_speak(said, lang), _speak(said, lang)),
                    url(config, "accept", case=code, lang=lang), WHISPER_TIMEOUT),
             HangUp())
 
@@ -65,16 +67,19 @@ def whisper_steps(config: Settings, code: str, lang: str) -> tuple[Step, ...]:
 class Accept(str, Enum):
     """What a paged volunteer's key press leads to."""
 
-    HANG_UP = "hang_up"  # not 1, or not a volunteer's phone: this leg drops, others ring on
+    HANG_UP = "hang_up"  # no key, another key, or not a volunteer's phone: this leg drops
     CLAIM = "claim"  # 1 from a volunteer: try to claim the case
+    PASS = "pass"  # 2 from a volunteer: the next level is paged now; this leg drops
     CONNECT = "connect"  # they have the case: the whisper ends and the legs are bridged
     TAKEN = "taken"  # someone else has it (or it is over): thank them and hang up
 
 
 def accept_choice(digits: str, volunteer_known: bool, claimed: str = "") -> Accept:
     """Decide a key press; `claimed` is what urgent.claim() answered, once it was tried."""
-    if digits != "1" or not volunteer_known:
+    if digits not in ("1", "2") or not volunteer_known:
         return Accept.HANG_UP
+    if digits == "2":
+        return Accept.PASS
     if not claimed:
         return Accept.CLAIM
     return Accept.CONNECT if claimed in ("won", "claimed") else Accept.TAKEN
@@ -82,17 +87,27 @@ def accept_choice(digits: str, volunteer_known: bool, claimed: str = "") -> Acce
 
 def on_accept(conn: redis.Redis, config: Settings, code: str, digits: str,
               phone: str, lang: str, now: float) -> tuple[Step, ...]:
-    """The volunteer at `phone` pressed a key: on 1 claim the case and connect."""
+    """The volunteer at `phone` pressed a key: on 1 claim the case and connect, on 2 pass
+    it on; they hear what their key did."""
     person = volunteers.by_phone(conn, config, phone)
     choice = accept_choice(digits, person is not None)
     if choice is Accept.CLAIM and person is not None:
         choice = accept_choice(digits, True, urgent.claim(conn, config, code, person.id, now))
+
+    def said(name: str) -> Speak:
+        return _speak(volunteer_texts.text(conn, config, name, lang), lang)
+
     if choice is Accept.CONNECT:
         log.info("urgent case %s: accepted by volunteer %s on the call", code,
                  person.id if person else "?")
-        return (_speak(CONNECTING[lang], lang),)  # the whisper ends: the legs are bridged
+        return (said("urgent_voice_connecting"),)  # the whisper ends: the legs are bridged
     if choice is Accept.TAKEN:
-        return (_speak(TAKEN[lang], lang), HangUp())
+        return (said("urgent_voice_taken"), HangUp())
+    if choice is Accept.PASS and person is not None:
+        if urgent.pass_on(conn, config, code, person.id, now) == "passed":
+            log.info("urgent case %s: passed on by volunteer %s on the call", code, person.id)
+            return (said("urgent_voice_passed"), HangUp())
+        return (said("urgent_voice_taken"), HangUp())
     return (HangUp(),)
 
 

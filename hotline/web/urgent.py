@@ -117,13 +117,15 @@ def _language_arg() -> str:
 
 @bp.post("/whisper")
 def whisper() -> Response:
-    """A volunteer picked up: ask them to press 1 (voicemail never presses 1)."""
-    return _answer(urgent_calls.whisper_steps(runtime().config, _case_arg(), _language_arg()))
+    """A volunteer picked up: 1 takes the case, 2 passes it on (voicemail presses neither)."""
+    app = runtime()
+    return _answer(urgent_calls.whisper_steps(app.redis, app.config, _case_arg(),
+                                              _language_arg()))
 
 
 @bp.post("/accept")
 def accept() -> Response:
-    """The volunteer pressed a key: on 1 claim the case and connect, else hang up."""
+    """The volunteer pressed a key: 1 claims the case and connects, 2 passes it on."""
     app = runtime()
     return _answer(urgent_calls.on_accept(app.redis, app.config, _case_arg(),
                                           request.form.get("Digits", ""),

@@ -36,6 +36,8 @@ STEPS = {"created": "열림 Opened", "paged": "호출 Paged", "escalated": "다�
          "acked": "확인 Acknowledged", "calling": "전화 중 Calling",
          "call_waiting": "전화 대기 Call waiting", "dialled": "전화 걸기 Dialled",
          "nobody_answered": "아무도 안 받음 Nobody answered",
+         "last_resort": "담당 직원 호출 Staff on duty paged",
+         "passed": "넘김 Passed on",
          "call_outcome": "통화 결과 Call outcome", "not_accepted": "연결 안 됨 Not accepted",
          "relayed": "문자 전달 Text relayed", "caller_wrote": "문자 옴 Caller wrote",
          "closed": "끝남 Closed"}
@@ -175,6 +177,7 @@ def _open_cases() -> list[dict[str, Any]]:
             "waited": bridge.waited(now - case.created, "ko"),
             "acked_by": acked.name if acked else "",
             "mine": mine, "paged_me": paged_me,
+            "unanswered": case.unanswered and not case.acked_by,
             "timeline": [_describe(conn, config, entry, may_read)
                          for entry in urgent.timeline(conn, config, case.code)],
         })
@@ -221,7 +224,11 @@ def _waiting_for_ack() -> int:
 def urgent_banner() -> Any:
     """The 'urgent cases waiting' notice of the queue page (polled, so it shows up there
     by itself when a case arrives)."""
-    return render_template("volunteer/_urgent_banner.html", unacked=_waiting_for_ack())
+    app = runtime()
+    unanswered = sum(1 for case in urgent.recent(app.redis, app.config)
+                     if case.state in urgent.UNCLAIMED and case.unanswered)
+    return render_template("volunteer/_urgent_banner.html", unacked=_waiting_for_ack(),
+                           unanswered=unanswered)
 
 
 @bp.post("/urgent/<code>/ack")
