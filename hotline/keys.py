@@ -150,6 +150,7 @@ class Keys:
         self.optout = f"{prefix}optout"  # HMACs of numbers that sent STOP
         self.metrics = f"{prefix}metrics"  # running totals for Prometheus
         self.rota = f"{prefix}rota"
+        self.rota_overrides = f"{prefix}rota:overrides"  # who covers whom, by end time
         self.scripts_counter = f"{prefix}scripts:counter"
         self.scripts_versions = f"{prefix}scripts:versions"
         self.scripts_current = f"{prefix}scripts:current"
@@ -252,6 +253,7 @@ LONG_LIVED: tuple[tuple[str, str], ...] = (
     ("vol:*", "the volunteers (ids, names, their own numbers, languages), kept by staff"),
     ("user:*", "web accounts (name, role, scrypt hash), kept by staff"),
     ("rota", "the on-call rota, imported by staff"),
+    ("rota:overrides", "who covers whose shift, set by staff; dropped once over"),
     ("dir:current", "which generation of the directory is live"),
     ("dir:rev", "the directory's revision counter"),
     ("dir:gen:*", "the directory of clinics and shelters (one generation, replaced whole)"),

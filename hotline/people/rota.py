@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +25,8 @@ from ruamel.yaml.error import YAMLError
 
 from hotline import keys as hotline_keys
 from hotline.config import Settings
+from hotline.people import overrides as rota_overrides
+from hotline.people.overrides import Override
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -59,6 +61,13 @@ class Shift:
         """Return the (start, end) instants of the shift that begins on `day`."""
         end_day = day if self.end > self.start else day + timedelta(days=1)
         return _instant(day, self.start, zone), _instant(end_day, self.end, zone)
+
+    def who(self, at: float, zone: ZoneInfo, overrides: Sequence[Override] = ()) -> str | None:
+        """Who is on call for this shift at `at` (the volunteer, or who covers them), or
+        None when the shift does not cover `at`."""
+        if not self.covers(at, zone):
+            return None
+        return rota_overrides.on_shift(self.volunteer, at, overrides)
 
     def covers(self, at: float, zone: ZoneInfo) -> bool:
         """True when the instant `at` (a UNIX time) falls within one of its shifts."""
@@ -118,12 +127,14 @@ class OnCall:
     off: tuple[str, ...] = field(default=())
 
 
-def on_call(rota: Rota, at: float, available: Available | None = None) -> list[OnCall]:
-    """Return every level with who is on shift at instant `at`; OFF volunteers set apart."""
+def on_call(rota: Rota, at: float, available: Available | None = None,
+            overrides: Sequence[Override] = ()) -> list[OnCall]:
+    """Return every level with who is on shift at instant `at` (who covers a shift under an
+    override in place of its volunteer); OFF volunteers set apart."""
     zone = rota.zone
     out: list[OnCall] = []
     for level in rota.levels:
-        on = dict.fromkeys(s.volunteer for s in level.shifts if s.covers(at, zone))
+        on = dict.fromkeys(v for v in (s.who(at, zone, overrides) for s in level.shifts) if v)
         ready = tuple(v for v in on if available is None or available(v))
         out.append(OnCall(level.name, level.ack_timeout, ready,
                           tuple(v for v in on if v not in ready)))
@@ -391,7 +402,10 @@ def everyone(conn: redis.Redis, config: Settings) -> tuple[str, ...]:
 def current(conn: redis.Redis, config: Settings, at: float) -> list[OnCall]:
     """Return who answers at each level at `at` under the rota in force ([] without one)."""
     rota = load_rota(conn, config)
-    return on_call(rota, at, availability(conn, config)) if rota else []
+    if rota is None:
+        return []
+    return on_call(rota, at, availability(conn, config),
+                   rota_overrides.current(conn, config, at))
 
 
 def staff_on_duty(conn: redis.Redis, config: Settings, at: float) -> tuple[str, ...]:
@@ -403,11 +417,29 @@ def staff_on_duty(conn: redis.Redis, config: Settings, at: float) -> tuple[str, 
     current_rota = load_rota(conn, config)
     available = availability(conn, config)
     if current_rota is not None and current_rota.staff is not None:
-        zone = current_rota.zone
-        on = tuple(dict.fromkeys(s.volunteer for s in current_rota.staff.shifts
-                                 if s.covers(at, zone) and available(s.volunteer)))
+        zone, covers = current_rota.zone, rota_overrides.current(conn, config, at)
+        on = tuple(dict.fromkeys(v for v in (s.who(at, zone, covers)
+                                             for s in current_rota.staff.shifts)
+                                 if v and available(v)))
         if on:
             return on
     staff = tuple(p.id for p in volunteers.all_volunteers(conn, config)
                   if p.role == "staff" and p.available)
     return staff or everyone(conn, config)
+
+
+def span_of(rota: Rota, day_text: str, from_text: str, to_text: str) -> tuple[float, float]:
+    """The instants of a span given as a date and two wall-clock times in the rota's
+    timezone ('2026-12-08', '18:00', '24:00'); a `to` not after `from` is the next day.
+    ValueError says what is wrong."""
+    try:
+        day = date.fromisoformat(day_text.strip())
+    except ValueError:
+        raise ValueError(f"{day_text!r} is not a date like 2026-12-08") from None
+    start, end = _minutes(from_text, allow_24=False), _minutes(to_text, allow_24=True)
+    if start is None or end is None:
+        raise ValueError("from and to must be times HH:MM (to may be 24:00)")
+    if start == end:
+        raise ValueError("from and to are the same")
+    end_day = day if end > start else day + timedelta(days=1)
+    return _instant(day, start, rota.zone), _instant(end_day, end, rota.zone)

@@ -288,7 +288,7 @@ def test_a_case_nobody_answered_shows_so_on_the_cases_page_and_the_banner(
         run_worker(conn)  # the last resort at once: the staff on duty, the case unanswered
         page = client.get("/volunteer/urgent/cases").get_data(as_text=True)
         assert re.search(rf'data-case="{code}">.*?<span class="tag danger unanswered">'
-                         r'아무도 안 받음 Nobody answered</span>', page, re.S)
+                         r'아무도 안 받음 Nobody answered</span>', page, re.DOTALL)
         assert "담당 직원 호출 Staff on duty paged" in page
         banner = client.get("/volunteer/urgent/banner").get_data(as_text=True)
         assert "nobody answered 1" in banner
