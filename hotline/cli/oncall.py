@@ -68,7 +68,7 @@ def _instant(text: str | None, zone: Any) -> float:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def show_command(at_text: str | None, as_json: bool) -> None:
     """Print who answers at each level now (or at --at)."""
-    from hotline.people import volunteers
+    from hotline.people import overrides, volunteers
     from hotline.people.rota import availability, load_rota, on_call
 
     conn, config = _connect()
@@ -76,7 +76,8 @@ def show_command(at_text: str | None, as_json: bool) -> None:
     if rota is None:
         raise click.ClickException("no rota imported yet (hotline oncall import FILE)")
     at = _instant(at_text, rota.zone)
-    levels = on_call(rota, at, availability(conn, config))
+    levels = on_call(rota, at, availability(conn, config),
+                     overrides.current(conn, config, time.time()))  # not at: --at may be later
 
     def person(vid: str) -> dict[str, str]:
         found = volunteers.get(conn, config, vid)

@@ -603,3 +603,21 @@ def test_a_voice_call_nobody_accepts_pages_every_level_by_sms_at_once(hotline):
     assert sms_to(config, LEE) == page
     steps = [e["step"] for e in urgent.timeline(conn, config, code)]
     assert "nobody_answered" in steps and "paged_all_levels" in steps
+
+
+def test_an_override_pages_who_covers_in_place_of_who_the_rota_names(hotline):
+    from hotline.people import overrides
+
+    conn, config, people, clock = hotline
+    # Park covers Kim this Wednesday 09:00-12:00 (the case opens at 10:00)
+    start = datetime.fromisoformat("2026-11-25T09:00:00+09:00").timestamp()
+    overrides.add(conn, config, people["Park"].id, people["Kim"].id, start, start + 3 * 3600,
+                  clock["now"])
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    assert sms_to(config, KIM) == []
+    assert len(sms_to(config, PARK)) == 1
+    paged = [e for e in urgent.timeline(conn, config, code) if e["step"] == "paged"]
+    assert paged[0]["volunteers"] == [people["Park"].id]
+    # at noon the override is over: Kim is on call again
+    assert rota.current(conn, config, start + 3 * 3600)[0].volunteers == (people["Kim"].id,)
