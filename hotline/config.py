@@ -85,6 +85,11 @@ class Settings:
     # callback requests held at once by one volunteer
     volunteer_max_requests: int = field(default=1,
                                         metadata=_env("HOTLINE_VOLUNTEER_MAX_REQUESTS"))
+    # minutes before an on-call shift its volunteer is reminded by SMS; 0: no reminders
+    shift_reminder_minutes: int = field(default=30,
+                                        metadata=_env("HOTLINE_SHIFT_REMINDER_MINUTES"))
+    # the hour (rota time) from which staff get the day's gap warning
+    gap_warning_hour: int = field(default=9, metadata=_env("HOTLINE_GAP_WARNING_HOUR"))
     # Not read from the environment: set by tests and the transcript runner.
     testing: bool = False  # Flask's TESTING; missing secrets are made up
     clock: Callable[[], float] | None = field(default=None, compare=False, repr=False)

@@ -105,6 +105,20 @@ def schedule_purge(conn: redis.Redis, config: Settings, now: float | None = None
     return job
 
 
+ROTA_WATCH_INTERVAL = 300  # seconds between looks at the rota (reminders, gap warnings)
+
+
+def schedule_rota_watch(conn: redis.Redis, now: float | None = None) -> Job:
+    """Schedule the rota watch at the start of the next 5-minute slot (one job per slot,
+    however many workers and watches ask for it)."""
+    slot = int((time.time() if now is None else now) // ROTA_WATCH_INTERVAL) + 1
+    job: Job = queue(conn, DEFAULT).enqueue_at(
+        datetime.fromtimestamp(slot * ROTA_WATCH_INTERVAL, UTC), "workers.rota_jobs.watch",
+        job_id=hotline_keys.rota_watch_job(slot), result_ttl=RESULT_TTL,
+        failure_ttl=7 * 86400, job_timeout=120)
+    return job
+
+
 def ensure_purge(conn: redis.Redis, config: Settings, now: float | None = None) -> Job | None:
     """Schedule the retention purge unless one is already waiting, queued or running.
 

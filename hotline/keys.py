@@ -155,6 +155,10 @@ class Keys:
         self.scripts_versions = f"{prefix}scripts:versions"
         self.scripts_current = f"{prefix}scripts:current"
 
+    def rota_sent(self, what: str) -> str:
+        """A reminder or gap warning sent once (SET NX with a TTL)."""
+        return f"{self.prefix}rota:sent:{what}"
+
     # conversation
     def session(self, caller: str) -> str:
         """A caller's session (by the caller's HMAC)."""
@@ -339,6 +343,11 @@ def purge_slot(job_id: str) -> int | None:
     """The slot a purge job id names, or None when it is no purge job's id."""
     rest = job_id[len(PURGE_JOB):] if job_id.startswith(PURGE_JOB) else ""
     return int(rest) if rest.isdigit() else None
+
+
+def rota_watch_job(slot: int) -> str:
+    """The rota watch (shift reminders, gap warnings) of one time slot."""
+    return _job("rotawatch", slot)
 
 
 def urgent_step_job(code: str, step: int) -> str:

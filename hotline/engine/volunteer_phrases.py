@@ -28,6 +28,8 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "urgent_voice_connecting": "a voice page: 1 pressed and the case is theirs",
     "urgent_voice_taken": "a voice page: 1 pressed but someone else has the case",
     "urgent_voice_passed": "a voice page: 2 pressed, passed on to the next level",
+    "shift_reminder": "before a volunteer's on-call shift: {level} {time} (HH:MM, rota time)",
+    "staff_gap_warning": "to staff once a day: gaps of the next 7 days: {count} {gaps}",
     "volunteer_staff": "who a volunteer asks when not paged (HOTLINE_STAFF_CONTACT wins)",
     "volunteer_help": "HELP: the commands",
     "volunteer_unknown": "a command the hotline does not know (with the commands)",
@@ -48,7 +50,9 @@ VOLUNTEER_PHRASES: dict[str, str] = {
 
 # Values the linter fills in before it counts segments: the longest a live text gets.
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
-               "id": "10042", "topic": "settlement help", "waited": "45 minutes"}
+               "id": "10042", "topic": "settlement help", "waited": "45 minutes",
+               "level": "primary", "time": "18:00", "count": "3",
+               "gaps": "12-08 21:00-24:00 primary…"}
 _SAMPLES_KO = {**_SAMPLES_EN, "words": "살려주세요", "staff": "담당 직원",
                "topic": "정착 도움", "waited": "45분", "language": "ko"}
 
@@ -89,6 +93,8 @@ FALLBACK: dict[str, str] = {
     "urgent_voice_connecting": "It is yours. Connecting.",
     "urgent_voice_taken": "Someone else took this case. Thank you.",
     "urgent_voice_passed": "Passed on to the next level. Thank you.",
+    "shift_reminder": "Your {level} on-call shift starts at {time}.",
+    "staff_gap_warning": "Rota gaps, next 7 days ({count}): {gaps}",
     "volunteer_staff": "staff",
     "volunteer_help": "Commands: NEXT, DONE <id> [note], ACK <code>, PASS <code>, ON, OFF, "
                       "HELP",
