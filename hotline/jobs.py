@@ -105,6 +105,16 @@ def schedule_purge(conn: redis.Redis, config: Settings, now: float | None = None
     return job
 
 
+def enqueue_shift_dropped(conn: redis.Redis, volunteer_id: str, level: str,
+                          start: float) -> Job:
+    """Tell staff and offer the shift to the level's others (a volunteer cannot do it)."""
+    job: Job = queue(conn, DEFAULT).enqueue(
+        "workers.rota_jobs.shift_dropped", volunteer_id, level, start,
+        job_id=hotline_keys.shift_dropped_job(volunteer_id, start), result_ttl=RESULT_TTL,
+        retry=SMS_RETRY)
+    return job
+
+
 ROTA_WATCH_INTERVAL = 300  # seconds between looks at the rota (reminders, gap warnings)
 
 

@@ -345,6 +345,11 @@ def purge_slot(job_id: str) -> int | None:
     return int(rest) if rest.isdigit() else None
 
 
+def shift_dropped_job(volunteer: str, start: float) -> str:
+    """Staff told, and the shift offered, when a volunteer cannot do it (once a shift)."""
+    return _job("dropped", volunteer, int(start))
+
+
 def rota_watch_job(slot: int) -> str:
     """The rota watch (shift reminders, gap warnings) of one time slot."""
     return _job("rotawatch", slot)

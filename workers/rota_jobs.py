@@ -5,6 +5,7 @@ its own next run, and every worker's maintenance schedules it again if the chain
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import redis
@@ -54,6 +55,10 @@ def remind(conn: redis.Redis, config: Settings, now: float) -> int:
         text = volunteer_texts.for_volunteer(conn, config, person, "shift_reminder",
                                              level=start.level, time=at)
         context.transport().send_sms(person.phone, text)
+        # what a reply CANNOT refers to, until the shift is over
+        conn.set(hotline_keys.of(config).rota_sent(f"next-{person.id}"),
+                 json.dumps({"level": start.level, "start": start.start, "end": start.end}),
+                 ex=max(60, int(start.end - now)))
         log.info("reminded volunteer %s of the %s shift at %s", person.id, start.level, at)
         sent += 1
     return sent
@@ -95,3 +100,33 @@ def _gap_text(conn: redis.Redis, config: Settings, lang: str, spans: list[str]) 
         if shown <= 1 or count_segments(text).segments == 1:
             return text
         shown -= 1
+
+
+def shift_dropped(volunteer_id: str, level: str, start: float) -> str:
+    """A volunteer replied CANNOT to a reminder: tell every staff member, and offer the
+    shift to the others named at that level (each in their own language)."""
+    conn, config = context.connection(), context.config()
+    current = rota.load_rota(conn, config)
+    person = volunteers.get(conn, config, volunteer_id)
+    if current is None or person is None:
+        return "skipped"
+    at = datetime.fromtimestamp(start, current.zone).strftime("%m-%d %H:%M")
+    staff = [p for p in volunteers.all_volunteers(conn, config)
+             if p.role == "staff" and p.id != volunteer_id]
+    named = next((lv for lv in current.levels if lv.name == level), None)
+    others = dict.fromkeys(s.volunteer for s in (named.shifts if named else ())
+                           if s.volunteer != volunteer_id)
+    for p in staff:
+        context.transport().send_sms(p.phone, volunteer_texts.for_volunteer(
+            conn, config, p, "staff_shift_dropped", name=person.name, level=level, time=at))
+    offered = 0
+    for vid in others:
+        other = volunteers.get(conn, config, vid)
+        if other is None or other.role == "staff":
+            continue
+        context.transport().send_sms(other.phone, volunteer_texts.for_volunteer(
+            conn, config, other, "shift_offer", level=level, time=at))
+        offered += 1
+    log.info("volunteer %s cannot do the %s shift: %d staff told, offered to %d",
+             volunteer_id, level, len(staff), offered)
+    return f"told {len(staff)}, offered {offered}"

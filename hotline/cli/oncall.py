@@ -151,6 +151,8 @@ def override_list(as_json: bool) -> None:
     zone = rota.zone if rota else None
 
     def name(vid: str) -> str:
+        if not vid:
+            return "(nobody: away)"
         found = volunteers.get(conn, config, vid)
         return found.name if found else "(removed)"
 

@@ -10,6 +10,7 @@ may (VOLUNTEER_MAX_REQUESTS, default 1; checked atomically with the take).
 
 from __future__ import annotations
 
+import json
 import time
 
 import redis
@@ -20,7 +21,7 @@ from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Holding, Status
 from hotline.config import Settings
-from hotline.people import volunteers
+from hotline.people import overrides, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
@@ -36,6 +37,7 @@ ALIASES = {
     "help": "help", "도움": "help", "도움말": "help", "?": "help",
     "ack": "ack", "확인": "ack",
     "pass": "pass", "넘김": "pass", "넘기기": "pass",
+    "cannot": "cannot", "못함": "cannot", "못해요": "cannot",
 }
 SEEN_TTL = 86400  # seconds a MessageSid is remembered (Twilio retries within minutes)
 MAX_NOTE = 200
@@ -89,6 +91,8 @@ def run(conn: redis.Redis, config: Settings, volunteer: Volunteer, body: str,
         return urgent_intake.acknowledge(conn, config, volunteer, words[1:], now, lang)
     if command == "pass":
         return urgent_intake.pass_case(conn, config, volunteer, words[1:], now, lang).text
+    if command == "cannot":
+        return _cannot(conn, config, volunteer, now, lang)
     if command == "help":
         return volunteer_texts.text(conn, config, "volunteer_help", lang)
     return volunteer_texts.text(conn, config, "volunteer_unknown", lang)
@@ -152,3 +156,22 @@ def _done(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[
     note = args[1][:MAX_NOTE] if len(args) > 1 else ""
     callbacks.close(conn, config, rid, Status.DONE, now, note=note)
     return say("closed", id=rid)
+
+
+def _cannot(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: float,
+            lang: str) -> str:
+    """CANNOT, after a shift reminder: the volunteer is away for that shift (it becomes a
+    gap, so paging skips them), staff are told and the shift is offered to the others."""
+    key = hotline_keys.of(config).rota_sent(f"next-{volunteer.id}")
+    raw = conn.get(key)
+    if not isinstance(raw, bytes):
+        return volunteer_texts.text(conn, config, "shift_cannot_none", lang)
+    shift = json.loads(raw)
+    try:
+        overrides.away(conn, config, volunteer.id, float(shift["start"]), float(shift["end"]),
+                       now)
+    except overrides.OverrideError:  # the shift is over already
+        return volunteer_texts.text(conn, config, "shift_cannot_none", lang)
+    conn.delete(key)
+    jobs.enqueue_shift_dropped(conn, volunteer.id, str(shift["level"]), float(shift["start"]))
+    return volunteer_texts.text(conn, config, "shift_cannot_ok", lang)

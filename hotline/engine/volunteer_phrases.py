@@ -30,6 +30,10 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "urgent_voice_passed": "a voice page: 2 pressed, passed on to the next level",
     "shift_reminder": "before a volunteer's on-call shift: {level} {time} (HH:MM, rota time)",
     "staff_gap_warning": "to staff once a day: gaps of the next 7 days: {count} {gaps}",
+    "shift_cannot_ok": "CANNOT after a reminder: staff are told",
+    "shift_cannot_none": "CANNOT with no coming shift reminded",
+    "staff_shift_dropped": "to staff: a volunteer cannot do a shift: {name} {level} {time}",
+    "shift_offer": "to the others of the level: a free shift: {level} {time} {staff}",
     "volunteer_staff": "who a volunteer asks when not paged (HOTLINE_STAFF_CONTACT wins)",
     "volunteer_help": "HELP: the commands",
     "volunteer_unknown": "a command the hotline does not know (with the commands)",
@@ -52,7 +56,7 @@ VOLUNTEER_PHRASES: dict[str, str] = {
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
                "id": "10042", "topic": "settlement help", "waited": "45 minutes",
                "level": "primary", "time": "18:00", "count": "3",
-               "gaps": "12-08 21:00-24:00 primary…"}
+               "gaps": "12-08 21:00-24:00 primary…", "name": "Kim Jiyu"}
 _SAMPLES_KO = {**_SAMPLES_EN, "words": "살려주세요", "staff": "담당 직원",
                "topic": "정착 도움", "waited": "45분", "language": "ko"}
 
@@ -93,7 +97,12 @@ FALLBACK: dict[str, str] = {
     "urgent_voice_connecting": "It is yours. Connecting.",
     "urgent_voice_taken": "Someone else took this case. Thank you.",
     "urgent_voice_passed": "Passed on to the next level. Thank you.",
-    "shift_reminder": "Your {level} on-call shift starts at {time}.",
+    "shift_reminder": "Your {level} on-call shift starts at {time}. Reply CANNOT if you "
+                      "cannot.",
+    "shift_cannot_ok": "OK: staff are told, and the shift is offered to others.",
+    "shift_cannot_none": "No coming shift of yours to cancel.",
+    "staff_shift_dropped": "{name} cannot do the {level} shift at {time}.",
+    "shift_offer": "The {level} shift at {time} is free. To take it, contact {staff}.",
     "staff_gap_warning": "Rota gaps, next 7 days ({count}): {gaps}",
     "volunteer_staff": "staff",
     "volunteer_help": "Commands: NEXT, DONE <id> [note], ACK <code>, PASS <code>, ON, OFF, "

@@ -1,4 +1,7 @@
-"""Rota overrides: "Kim covers Lee on Tuesday 18:00-24:00".
+"""Rota overrides: "Kim covers Lee on Tuesday 18:00-24:00", and time away.
+
+An override whose `covering` is empty means nobody: `covered` is away (on leave, or has
+said they cannot do a shift), and their shifts in that span are gaps.
 
 An override names who covers (`covering`), for whom (`covered`), and a span of real
 instants. While it lasts, wherever the rota puts `covered` on shift (at any level, and
@@ -49,7 +52,7 @@ def _key(config: Settings) -> str:
 def add(conn: redis.Redis, config: Settings, covering: str, covered: str, start: float,
         end: float, now: float) -> Override:
     """Put an override in force; OverrideError for one that cannot be."""
-    if covering == covered:
+    if covering == covered and covering:
         raise OverrideError("a volunteer cannot cover their own shift")
     if end <= start:
         raise OverrideError("the override must end after it starts")
@@ -80,8 +83,15 @@ def remove(conn: redis.Redis, config: Settings, override_id: str, now: float) ->
     return False
 
 
+def away(conn: redis.Redis, config: Settings, volunteer: str, start: float, end: float,
+         now: float) -> Override:
+    """`volunteer` is not on call from `start` to `end` (leave, a shift they cannot do)."""
+    return add(conn, config, "", volunteer, start, end, now)
+
+
 def on_shift(volunteer: str, at: float, overrides: Sequence[Override]) -> str:
-    """Who is on call at `at` for a shift the rota gives `volunteer` (they, or who covers)."""
+    """Who is on call at `at` for a shift the rota gives `volunteer` (they, or who covers
+    them; '' when they are away and nobody covers)."""
     for item in overrides:
         if item.covered == volunteer and item.active(at):
             return item.covering

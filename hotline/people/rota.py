@@ -67,7 +67,7 @@ class Shift:
         None when the shift does not cover `at`."""
         if not self.covers(at, zone):
             return None
-        return rota_overrides.on_shift(self.volunteer, at, overrides)
+        return rota_overrides.on_shift(self.volunteer, at, overrides) or None
 
     def covers(self, at: float, zone: ZoneInfo) -> bool:
         """True when the instant `at` (a UNIX time) falls within one of its shifts."""

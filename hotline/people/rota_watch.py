@@ -64,11 +64,12 @@ def describe(found: Sequence[Gap], zone: ZoneInfo) -> list[str]:
 
 @dataclass(frozen=True)
 class ShiftStart:
-    """`volunteer` (or who covers them) starts on call at level `level` at `start`."""
+    """`volunteer` (or who covers them) is on call at level `level` from `start` to `end`."""
 
     volunteer: str
     level: str
     start: float
+    end: float = 0.0
 
 
 def shifts_starting(rota: Rota, after: float, until: float,
@@ -86,12 +87,13 @@ def shifts_starting(rota: Rota, after: float, until: float,
             for shift in level.shifts:
                 if day.weekday() not in shift.days:
                     continue
-                begins, _ = shift.spans(day, zone)
+                begins, ends = shift.spans(day, zone)
                 who = shift.who(begins, zone, overrides)
                 if not after < begins <= until or who is None:
                     continue
                 earlier = {s.who(begins - 60, zone, overrides) for s in level.shifts}
                 if who not in earlier:
-                    found[(who, level.name, begins)] = ShiftStart(who, level.name, begins)
+                    found[(who, level.name, begins)] = ShiftStart(who, level.name, begins,
+                                                                  ends)
             day += timedelta(days=1)
     return sorted(found.values(), key=lambda s: (s.start, s.level, s.volunteer))

@@ -50,6 +50,7 @@ def _rota_view() -> dict[str, Any] | None:
         names[vid] = found.name if found else "(지워짐 removed)"
     days = rota_grid.week_of(current, now)
     covers = rota_overrides.current(conn, config, now)
+    names[""] = "(쉼 away)"  # an override with nobody covering: time away
     for item in covers:
         for vid in (item.covering, item.covered):
             if vid not in names:

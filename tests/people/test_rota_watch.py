@@ -15,7 +15,8 @@ from hotline.config import load_config
 from hotline.people import rota, rota_watch, volunteers
 from hotline.telephony import OutboxTransport, read_outbox
 
-KIM, PARK = "+821011110001", "+821011110002"
+KIM, PARK, LEE = "+821011110001", "+821011110002", "+821011110003"
+REMINDER = "09:00부터 primary 당번이에요. 못 하면 못함 이라고 답해 주세요."
 EVERY_DAY = "[mon, tue, wed, thu, fri, sat, sun]"
 ROTA = f"""\
 timezone: Asia/Seoul
@@ -60,7 +61,7 @@ def test_a_volunteer_is_reminded_once_before_the_shift(watch):
     run("2026-11-25T08:25:00")  # 35 minutes before: not yet
     assert sms_to(config, KIM) == []
     run("2026-11-25T08:31:00")
-    assert sms_to(config, KIM) == ["09:00부터 primary 당번이에요."]
+    assert sms_to(config, KIM) == [REMINDER]
     run("2026-11-25T08:40:00")
     run("2026-11-25T20:00:00")  # the next shift starts tomorrow, beyond the 30 minutes
     assert len(sms_to(config, KIM)) == 1
@@ -110,3 +111,28 @@ def test_an_evening_after_a_day_shift_of_the_same_person_is_no_new_shift():
             for s in starts] == [("Kim", "09:00"), ("Lee", "23:00")]
     assert rota_watch.gaps(current, kst("2026-11-25T08:00:00"), kst("2026-11-26T00:00:00"),
                            lambda v: True) == []
+
+
+def test_cannot_after_a_reminder_makes_the_shift_a_gap_tells_staff_and_offers_it(watch):
+    from hotline.conversation import volunteer_commands
+
+    conn, config, run = watch
+    volunteers.add(conn, config, "Lee", LEE, ("en",))
+    rota.import_rota(conn, config, ROTA + """\
+      - {volunteer: Lee, days: [sun], from: "09:00", to: "12:00"}
+""", "rota.yaml", 0.0, rota.resolver(conn, config))
+    kim = volunteers.find(conn, config, "Kim")
+    now = kst("2026-11-25T08:31:00")
+    assert volunteer_commands.run(conn, config, kim, "못함", now) == "취소할 당번이 없어요."
+    run("2026-11-25T08:31:00")
+    assert sms_to(config, KIM) == [REMINDER]
+    assert volunteer_commands.run(conn, config, kim, "못함", now) == (
+        "알겠어요. 담당 직원에게 알리고 다른 분께 부탁했어요.")
+    SimpleWorker(list(jobs.QUEUES), connection=conn).work(burst=True)
+    assert sms_to(config, PARK) == ["Kim님이 11-25 09:00 primary 당번을 못 해요."]
+    assert sms_to(config, LEE) == [
+        "The primary shift at 11-25 09:00 is free. To take it, contact staff."]
+    # Kim is away for that shift: paging skips the level (a gap), and the next day not
+    assert rota.current(conn, config, kst("2026-11-25T10:00:00"))[0].volunteers == ()
+    assert rota.current(conn, config, kst("2026-11-26T10:00:00"))[0].volunteers == (kim.id,)
+    assert volunteer_commands.run(conn, config, kim, "CANNOT", now) == "취소할 당번이 없어요."
