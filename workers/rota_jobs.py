@@ -30,6 +30,7 @@ def watch() -> str:
     """Send the reminders and the gap warning that are due, then schedule the next watch."""
     conn, config, now = context.connection(), context.config(), context.now()
     try:
+        overrides.prune(conn, config, now)
         reminded = remind(conn, config, now)
         warned = warn_gaps(conn, config, now)
     finally:

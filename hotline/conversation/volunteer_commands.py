@@ -21,7 +21,7 @@ from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Holding, Status
 from hotline.config import Settings
-from hotline.people import overrides, volunteers
+from hotline.people import overrides, rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
@@ -38,6 +38,7 @@ ALIASES = {
     "ack": "ack", "확인": "ack",
     "pass": "pass", "넘김": "pass", "넘기기": "pass",
     "cannot": "cannot", "못함": "cannot", "못해요": "cannot",
+    "leave": "leave", "휴가": "leave",
 }
 SEEN_TTL = 86400  # seconds a MessageSid is remembered (Twilio retries within minutes)
 MAX_NOTE = 200
@@ -93,6 +94,8 @@ def run(conn: redis.Redis, config: Settings, volunteer: Volunteer, body: str,
         return urgent_intake.pass_case(conn, config, volunteer, words[1:], now, lang).text
     if command == "cannot":
         return _cannot(conn, config, volunteer, now, lang)
+    if command == "leave":
+        return take_leave(conn, config, volunteer, words[1:], now, lang).text
     if command == "help":
         return volunteer_texts.text(conn, config, "volunteer_help", lang)
     return volunteer_texts.text(conn, config, "volunteer_unknown", lang)
@@ -175,3 +178,19 @@ def _cannot(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: floa
     conn.delete(key)
     jobs.enqueue_shift_dropped(conn, volunteer.id, str(shift["level"]), float(shift["start"]))
     return volunteer_texts.text(conn, config, "shift_cannot_ok", lang)
+
+
+def take_leave(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
+               now: float, lang: str | None = None) -> Answer:
+    """LEAVE <first day> [last day]: no pages or shifts for the volunteer on those days
+    (their shifts count as gaps); the web page's leave form does the same."""
+    lang = lang or volunteer_texts.language_of(conn, config, volunteer)
+    days = " ".join(args).split()
+    if not days or len(days) > 2:
+        return Answer(volunteer_texts.text(conn, config, "volunteer_leave_bad", lang), ok=False)
+    try:
+        first, last = rota.leave(conn, config, volunteer.id, days[0], days[-1], now)
+    except ValueError:  # OverrideError too: a leave already over
+        return Answer(volunteer_texts.text(conn, config, "volunteer_leave_bad", lang), ok=False)
+    return Answer(volunteer_texts.text(conn, config, "volunteer_leave_ok", lang,
+                                       first=first.isoformat(), last=last.isoformat()))

@@ -34,6 +34,8 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "shift_cannot_none": "CANNOT with no coming shift reminded",
     "staff_shift_dropped": "to staff: a volunteer cannot do a shift: {name} {level} {time}",
     "shift_offer": "to the others of the level: a free shift: {level} {time} {staff}",
+    "volunteer_leave_ok": "LEAVE: the days are set: {first} {last} (YYYY-MM-DD)",
+    "volunteer_leave_bad": "LEAVE without days it can read (with an example)",
     "volunteer_staff": "who a volunteer asks when not paged (HOTLINE_STAFF_CONTACT wins)",
     "volunteer_help": "HELP: the commands",
     "volunteer_unknown": "a command the hotline does not know (with the commands)",
@@ -56,7 +58,8 @@ VOLUNTEER_PHRASES: dict[str, str] = {
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
                "id": "10042", "topic": "settlement help", "waited": "45 minutes",
                "level": "primary", "time": "18:00", "count": "3",
-               "gaps": "12-08 21:00-24:00 primary…", "name": "Kim Jiyu"}
+               "gaps": "12-08 21:00-24:00 primary…", "name": "Kim Jiyu",
+               "first": "2026-12-10", "last": "2026-12-12"}
 _SAMPLES_KO = {**_SAMPLES_EN, "words": "살려주세요", "staff": "담당 직원",
                "topic": "정착 도움", "waited": "45분", "language": "ko"}
 
@@ -99,6 +102,8 @@ FALLBACK: dict[str, str] = {
     "urgent_voice_passed": "Passed on to the next level. Thank you.",
     "shift_reminder": "Your {level} on-call shift starts at {time}. Reply CANNOT if you "
                       "cannot.",
+    "volunteer_leave_ok": "Leave set from {first} to {last}. No pages on those days.",
+    "volunteer_leave_bad": "Send the days of your leave, e.g. LEAVE 12-10 12-12",
     "shift_cannot_ok": "OK: staff are told, and the shift is offered to others.",
     "shift_cannot_none": "No coming shift of yours to cancel.",
     "staff_shift_dropped": "{name} cannot do the {level} shift at {time}.",
@@ -106,7 +111,7 @@ FALLBACK: dict[str, str] = {
     "staff_gap_warning": "Rota gaps, next 7 days ({count}): {gaps}",
     "volunteer_staff": "staff",
     "volunteer_help": "Commands: NEXT, DONE <id> [note], ACK <code>, PASS <code>, ON, OFF, "
-                      "HELP",
+                      "LEAVE <days>, HELP",
     "volunteer_unknown": "Unknown command. Commands: NEXT, DONE <id>, ACK <code>, "
                          "PASS <code>, ON, OFF, HELP",
     "volunteer_empty": "No callbacks are waiting now.",

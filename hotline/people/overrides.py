@@ -7,8 +7,7 @@ An override names who covers (`covering`), for whom (`covered`), and a span of r
 instants. While it lasts, wherever the rota puts `covered` on shift (at any level, and
 among the staff on duty), `covering` is on call instead: paged, dialled, shown in the
 week grid. Staff add them by `hotline oncall override add` or on the rota page. They are
-kept in one sorted set by their end, and an override that has ended is dropped when the
-set is next read.
+kept in one sorted set by their end; the rota watch drops those that are over.
 """
 
 from __future__ import annotations
@@ -65,13 +64,17 @@ def add(conn: redis.Redis, config: Settings, covering: str, covered: str, start:
     return found
 
 
-def current(conn: redis.Redis, config: Settings, now: float) -> list[Override]:
-    """Every override not yet over at `now`, soonest first (ended ones are dropped)."""
-    key = _key(config)
-    conn.zremrangebyscore(key, "-inf", now)
-    raw: list[bytes] = conn.zrange(key, 0, -1)  # type: ignore[assignment]
+def current(conn: redis.Redis, config: Settings, at: float) -> list[Override]:
+    """Every override not yet over at `at`, soonest first (`at` may be any time: nothing
+    is deleted here; prune() does that with the clock's now)."""
+    raw: list[bytes] = conn.zrangebyscore(_key(config), f"({at}", "+inf")  # type: ignore[assignment]
     found = [Override(**json.loads(item)) for item in raw]
     return sorted(found, key=lambda o: (o.start, o.end))
+
+
+def prune(conn: redis.Redis, config: Settings, now: float) -> int:
+    """Drop the overrides that are over (the rota watch does it every few minutes)."""
+    return int(conn.zremrangebyscore(_key(config), "-inf", now))
 
 
 def remove(conn: redis.Redis, config: Settings, override_id: str, now: float) -> bool:

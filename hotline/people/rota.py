@@ -443,3 +443,31 @@ def span_of(rota: Rota, day_text: str, from_text: str, to_text: str) -> tuple[fl
         raise ValueError("from and to are the same")
     end_day = day if end > start else day + timedelta(days=1)
     return _instant(day, start, rota.zone), _instant(end_day, end, rota.zone)
+
+
+def leave(conn: redis.Redis, config: Settings, volunteer: str, first: str, last: str,
+          now: float) -> tuple[date, date]:
+    """Put a volunteer on leave from date `first` to date `last` (whole days in the rota's
+    timezone, 'YYYY-MM-DD' or 'MM-DD' for the coming such day): their shifts then are gaps.
+    Returns the two dates; ValueError says what is wrong."""
+    zone = load_rota(conn, config)
+    tz = zone.zone if zone else ZoneInfo("UTC")
+    today = datetime.fromtimestamp(now, tz).date()
+
+    def read(text: str) -> date:
+        text = text.strip()
+        try:
+            if len(text) <= 5:  # MM-DD: this year's, or next year's once it has passed
+                month, day = (int(p) for p in text.split("-"))
+                found = date(today.year, month, day)
+                return found if found >= today else date(today.year + 1, month, day)
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date like 2026-12-10 or 12-10") from None
+
+    start, end = read(first), read(last or first)
+    if end < start:
+        raise ValueError("the leave must end on or after its first day")
+    rota_overrides.away(conn, config, volunteer, _instant(start, 0, tz),
+                        _instant(end + timedelta(days=1), 0, tz), now)
+    return start, end

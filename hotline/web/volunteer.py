@@ -153,6 +153,21 @@ def availability() -> Any:
                     or url_for(".queue"))
 
 
+@bp.post("/leave")
+@login_required()
+def leave() -> Any:
+    """Set days of leave (the same as texting LEAVE <first> <last>)."""
+    me = _me()
+    if me is not None:
+        app = runtime()
+        answer = volunteer_commands.take_leave(
+            app.redis, app.config, me,
+            [request.form.get("first", "")[:10], request.form.get("last", "")[:10]],
+            app.clock())
+        flash(answer.text, "ok" if answer.ok else "error")
+    return redirect(url_for(".queue"))
+
+
 def _open_cases() -> list[dict[str, Any]]:
     """Open cases for the logged-in account. Need to know: a case's words are shown to
     staff and to the volunteers paged for it; others see that it is open and its state."""

@@ -78,7 +78,7 @@ def test_a_bad_override_is_one_line_on_stderr(team, redis_url, args, error):
     assert overrides.current(team[0], team[1], 0) == []
 
 
-def test_the_week_grid_shows_who_covers_and_an_ended_override_is_dropped(team):
+def test_the_week_grid_shows_who_covers_and_an_ended_override_is_pruned(team):
     conn, config, kim, lee = team
     current = rota.load_rota(conn, config)
     now = at(date(2026, 11, 23), "08:00")  # a Monday
@@ -90,5 +90,28 @@ def test_the_week_grid_shows_who_covers_and_an_ended_override_is_dropped(team):
     assert grids[0].rows[21][wed].people == [lee.id]
     assert grids[0].rows[21][wed].covering == {lee.id: kim.id}
     assert grids[0].rows[19][wed].people == [kim.id] and not grids[0].rows[19][wed].covering
-    assert overrides.current(conn, config, end) == []  # over: gone from Redis too
+    assert overrides.current(conn, config, end) == []  # over at its end
+    assert overrides.current(conn, config, start) != []  # still there: nothing deleted
+    assert overrides.prune(conn, config, end) == 1  # the rota watch drops it
     assert conn.zcard(f"{config.key_prefix}rota:overrides") == 0
+
+
+def test_leave_by_sms_turns_the_volunteers_shifts_into_gaps(team):
+    from hotline.conversation import volunteer_commands
+
+    conn, config, kim, _lee = team
+    now = at(date(2026, 11, 23), "08:00")
+    assert volunteer_commands.run(conn, config, kim, "휴가 2026-11-25 11-26", now) == (
+        "2026-11-25부터 2026-11-26까지 쉬는 날로 적었어요. 그동안 호출하지 않아요.")
+    assert rota.current(conn, config, at(date(2026, 11, 24), "23:00"))[0].volunteers == (
+        kim.id,)
+    for day in (date(2026, 11, 25), date(2026, 11, 26)):
+        assert rota.current(conn, config, at(day, "10:00"))[0].volunteers == ()
+    assert rota.current(conn, config, at(date(2026, 11, 27), "10:00"))[0].volunteers == (
+        kim.id,)
+    grid = rota_grid.level_grids(rota.load_rota(conn, config), now, lambda v: True,
+                                 overrides.current(conn, config, now))[0]
+    assert "wed 00:00-24:00" in grid.gaps and "thu 00:00-24:00" in grid.gaps
+    bad = "쉬는 날을 함께 보내 주세요. 예: 휴가 12-10 12-12"
+    for text in ("휴가", "휴가 tomorrow", "휴가 11-26 11-25", "LEAVE 2020-01-01"):
+        assert volunteer_commands.run(conn, config, kim, text, now) == bad
