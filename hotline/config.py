@@ -105,6 +105,11 @@ class Settings:
                                         metadata=_env("HOTLINE_VOLUNTEER_MAX_REQUESTS"))
     # the country a number typed without its country code is read in (010-5555-1234)
     default_country: str = field(default="KR", metadata=_env("HOTLINE_DEFAULT_COUNTRY"))
+    # minutes before an on-call shift its volunteer is reminded by SMS; 0: no reminders
+    shift_reminder_minutes: int = field(default=30,
+                                        metadata=_env("HOTLINE_SHIFT_REMINDER_MINUTES"))
+    # the hour (rota time) from which staff get the day's gap warning
+    gap_warning_hour: int = field(default=9, metadata=_env("HOTLINE_GAP_WARNING_HOUR"))
     # Not read from the environment: set by tests and the transcript runner.
     testing: bool = False  # Flask's TESTING; missing secrets are made up
     clock: Callable[[], float] | None = field(default=None, compare=False, repr=False)

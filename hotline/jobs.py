@@ -121,6 +121,30 @@ def schedule_directory_sync(conn: redis.Redis, url: str, url_key: str, chain: st
     return job
 
 
+def enqueue_shift_dropped(conn: redis.Redis, volunteer_id: str, level: str,
+                          start: float) -> Job:
+    """Tell staff and offer the shift to the level's others (a volunteer cannot do it)."""
+    job: Job = queue(conn, DEFAULT).enqueue(
+        "workers.rota_jobs.shift_dropped", volunteer_id, level, start,
+        job_id=hotline_keys.shift_dropped_job(volunteer_id, start), result_ttl=RESULT_TTL,
+        retry=SMS_RETRY)
+    return job
+
+
+ROTA_WATCH_INTERVAL = 300  # seconds between looks at the rota (reminders, gap warnings)
+
+
+def schedule_rota_watch(conn: redis.Redis, now: float | None = None) -> Job:
+    """Schedule the rota watch at the start of the next 5-minute slot (one job per slot,
+    however many workers and watches ask for it)."""
+    slot = int((time.time() if now is None else now) // ROTA_WATCH_INTERVAL) + 1
+    job: Job = queue(conn, DEFAULT).enqueue_at(
+        datetime.fromtimestamp(slot * ROTA_WATCH_INTERVAL, UTC), "workers.rota_jobs.watch",
+        job_id=hotline_keys.rota_watch_job(slot), result_ttl=RESULT_TTL,
+        failure_ttl=7 * 86400, job_timeout=120)
+    return job
+
+
 def ensure_purge(conn: redis.Redis, config: Settings, now: float | None = None) -> Job | None:
     """Schedule the retention purge unless one is already waiting, queued or running.
 

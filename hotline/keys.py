@@ -195,9 +195,14 @@ class Keys:
         self.unconfirmed = f"{prefix}unconfirmed"
         self.replication_mark = f"{prefix}replication-mark"  # written just before a WAIT
         self.rota = f"{prefix}rota"
+        self.rota_overrides = f"{prefix}rota:overrides"  # who covers whom, by end time
         self.scripts_counter = f"{prefix}scripts:counter"
         self.scripts_versions = f"{prefix}scripts:versions"
         self.scripts_current = f"{prefix}scripts:current"
+
+    def rota_sent(self, what: str) -> str:
+        """A reminder or gap warning sent once (SET NX with a TTL)."""
+        return f"{self.prefix}rota:sent:{what}"
 
     # conversation
     def session(self, caller: str) -> str:
@@ -306,6 +311,7 @@ LONG_LIVED: tuple[tuple[str, str], ...] = (
     ("vol:*", "the volunteers (ids, names, their own numbers, languages), kept by staff"),
     ("user:*", "web accounts (name, role, scrypt hash), kept by staff"),
     ("rota", "the on-call rota, imported by staff"),
+    ("rota:overrides", "who covers whose shift, set by staff; dropped once over"),
     ("dir:current", "which generation of the directory is live"),
     ("dir:rev", "the directory's revision counter"),
     ("prog:all", "the programmes (names, sessions, seats), kept by staff"),
@@ -398,6 +404,16 @@ def purge_slot(job_id: str) -> int | None:
 def directory_sync_job(url_key: str, chain: str, run: int) -> str:
     """One run of a repeating HSDS sync (the URL's key, the schedule's chain, the run)."""
     return _job("dirsync", url_key, chain, run)
+
+
+def shift_dropped_job(volunteer: str, start: float) -> str:
+    """Staff told, and the shift offered, when a volunteer cannot do it (once a shift)."""
+    return _job("dropped", volunteer, int(start))
+
+
+def rota_watch_job(slot: int) -> str:
+    """The rota watch (shift reminders, gap warnings) of one time slot."""
+    return _job("rotawatch", slot)
 
 
 def urgent_step_job(code: str, step: int) -> str:

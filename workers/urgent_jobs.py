@@ -34,7 +34,8 @@ def _page(conn: redis.Redis, config: Settings, case: urgent.Case,
 
 
 def escalate(code: str, step: int) -> str:
-    """Run escalation step `step` of a case: page who the policy says, schedule the next."""
+    """Run escalation step `step` of a case: page who the policy says, schedule the next;
+    when the policy runs out, page the staff on duty and mark the case unanswered."""
     conn, config, now = context.connection(), context.config(), context.now()
     case = urgent.get(conn, config, code)
     if case is None or case.state not in urgent.UNCLAIMED:
@@ -43,18 +44,21 @@ def escalate(code: str, step: int) -> str:
         return "stopped"
     current = rota.load_rota(conn, config)
     levels = rota.current(conn, config, now)
-    repeat_wait = current.ack_timeout if current else rota.DEFAULT_ACK_TIMEOUT
-    plan = urgent.plan(levels, step, rota.everyone(conn, config), repeat_wait)
+    plan = urgent.plan(levels, step, current.repeat if current else 0,
+                       rota.staff_on_duty(conn, config, now))
 
-    if plan.nobody and urgent.once(conn, config, code, "nobody"):
-        rid = urgent_intake.file_callback(conn, config, case, now)
-        urgent.set_state(conn, config, code, State.CALLBACK, callback=rid)
-        urgent.note(conn, config, code, now, "nobody_on_call", callback=rid)
-        log.info("case %s: nobody on call; urgent callback %s, paging everyone", code, rid)
-    for level in plan.skipped:
-        if urgent.once(conn, config, code, f"skip-{step}-{level}"):
+    for n, level in enumerate(plan.skipped):
+        if urgent.once(conn, config, code, f"skip-{step}-{n}"):
             urgent.note(conn, config, code, now, "skipped", level=level,
                         why="nobody available")
+    if plan.last_resort and urgent.once(conn, config, code, "last-resort"):
+        rid = case.callback or urgent_intake.file_callback(conn, config, case, now)
+        urgent.set_state(conn, config, code, State.CALLBACK, callback=rid, unanswered="1")
+        urgent.set_next_step(conn, config, code, step, None)
+        urgent.note(conn, config, code, now, "nobody_on_call" if plan.nobody
+                    else "nobody_answered", callback=rid)
+        log.info("case %s: %s; urgent callback %s, paging the staff on duty", code,
+                 "nobody on call" if plan.nobody else "nobody answered", rid)
 
     transport = context.transport()
     for vid in plan.page:
@@ -74,14 +78,16 @@ def escalate(code: str, step: int) -> str:
         log.info("case %s step %s: paged volunteer %s", code, step, vid)
 
     if urgent.once(conn, config, code, f"step-{step}"):
-        urgent.note(conn, config, code, now, "paged" if step == 0 else "escalated",
-                    level=plan.level, volunteers=list(plan.page))
+        what = "last_resort" if plan.last_resort else "paged" if step == 0 else "escalated"
+        urgent.note(conn, config, code, now, what, level=plan.level,
+                    volunteers=list(plan.page))
         if step > 0:
             metrics.count(conn, config, metrics.ESCALATIONS)
     # The next step at least once: a worker killed after the note above but before this
     # would otherwise stop the escalation for good. Scheduled again under the same job id
     # it replaces itself; run twice, its pages are sent once.
     if plan.next is not None and not urgent.done(conn, config, code, f"next-{step}"):
+        urgent.set_next_step(conn, config, code, step, plan.next)
         urgent.enqueue_step(conn, code, plan.next, plan.wait)
         urgent.once(conn, config, code, f"next-{step}")
     return f"paged {len(plan.page)}"

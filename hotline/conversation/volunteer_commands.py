@@ -1,4 +1,5 @@
-"""SMS commands from registered volunteers: NEXT, DONE <id> [note], ACK <code>, ON, OFF, HELP.
+"""SMS commands from registered volunteers: NEXT, DONE <id> [note], ACK <code>, PASS <code>,
+ON, OFF, HELP.
 
 The SMS webhook calls handle() before the menu engine: a reply text means the sender is
 a volunteer and the command was handled; None means the sender is a caller. Every reply is
@@ -9,6 +10,7 @@ may (VOLUNTEER_MAX_REQUESTS, default 1; checked atomically with the take).
 
 from __future__ import annotations
 
+import json
 import time
 
 import redis
@@ -18,7 +20,7 @@ from hotline import keys as hotline_keys
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Holding, Status
 from hotline.config import Settings
-from hotline.people import volunteers
+from hotline.people import overrides, rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
@@ -33,6 +35,9 @@ ALIASES = {
     "off": "off", "끝": "off", "종료": "off",
     "help": "help", "도움": "help", "도움말": "help", "?": "help",
     "ack": "ack", "확인": "ack",
+    "pass": "pass", "넘김": "pass", "넘기기": "pass",
+    "cannot": "cannot", "못함": "cannot", "못해요": "cannot",
+    "leave": "leave", "휴가": "leave",
 }
 SEEN_TTL = 86400  # seconds a MessageSid is remembered (Twilio retries within minutes)
 MAX_NOTE = 200
@@ -84,6 +89,12 @@ def run(conn: redis.Redis, config: Settings, volunteer: Volunteer, body: str,
         return volunteer_texts.text(conn, config, f"volunteer_{command}", lang)
     if command == "ack":
         return urgent_intake.acknowledge(conn, config, volunteer, words[1:], now, lang)
+    if command == "pass":
+        return urgent_intake.pass_case(conn, config, volunteer, words[1:], now, lang).text
+    if command == "cannot":
+        return _cannot(conn, config, volunteer, now, lang)
+    if command == "leave":
+        return take_leave(conn, config, volunteer, words[1:], now, lang).text
     if command == "help":
         return volunteer_texts.text(conn, config, "volunteer_help", lang)
     return volunteer_texts.text(conn, config, "volunteer_unknown", lang)
@@ -146,3 +157,38 @@ def _done(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[
     note = args[1][:MAX_NOTE] if len(args) > 1 else ""
     callbacks.close(conn, config, rid, Status.DONE, now, note=note)
     return say("closed", id=rid)
+
+
+def _cannot(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: float,
+            lang: str) -> str:
+    """CANNOT, after a shift reminder: the volunteer is away for that shift (it becomes a
+    gap, so paging skips them), staff are told and the shift is offered to the others."""
+    key = hotline_keys.of(config).rota_sent(f"next-{volunteer.id}")
+    raw = conn.get(key)
+    if not isinstance(raw, bytes):
+        return volunteer_texts.text(conn, config, "shift_cannot_none", lang)
+    shift = json.loads(raw)
+    try:
+        overrides.away(conn, config, volunteer.id, float(shift["start"]), float(shift["end"]),
+                       now)
+    except overrides.OverrideError:  # the shift is over already
+        return volunteer_texts.text(conn, config, "shift_cannot_none", lang)
+    conn.delete(key)
+    jobs.enqueue_shift_dropped(conn, volunteer.id, str(shift["level"]), float(shift["start"]))
+    return volunteer_texts.text(conn, config, "shift_cannot_ok", lang)
+
+
+def take_leave(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
+               now: float, lang: str | None = None) -> Answer:
+    """LEAVE <first day> [last day]: no pages or shifts for the volunteer on those days
+    (their shifts count as gaps); the web page's leave form does the same."""
+    lang = lang or volunteer_texts.language_of(conn, config, volunteer)
+    days = " ".join(args).split()
+    if not days or len(days) > 2:
+        return Answer(volunteer_texts.text(conn, config, "volunteer_leave_bad", lang), ok=False)
+    try:
+        first, last = rota.leave(conn, config, volunteer.id, days[0], days[-1], now)
+    except ValueError:  # OverrideError too: a leave already over
+        return Answer(volunteer_texts.text(conn, config, "volunteer_leave_bad", lang), ok=False)
+    return Answer(volunteer_texts.text(conn, config, "volunteer_leave_ok", lang,
+                                       first=first.isoformat(), last=last.isoformat()))

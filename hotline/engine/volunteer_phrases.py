@@ -28,6 +28,19 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "urgent_not_paged": "ACK of an open case by someone not paged for it: {code} {staff}",
     "urgent_needs_code": "ACK without a code",
     "urgent_rang": "to the one who has the case: the caller rang again: {code}",
+    "urgent_passed": "PASS: the case goes to the next level now: {code}",
+    "urgent_voice_page": "a voice page, said to a paged volunteer: 1 takes, 2 passes: {code}",
+    "urgent_voice_connecting": "a voice page: 1 pressed and the case is theirs",
+    "urgent_voice_taken": "a voice page: 1 pressed but someone else has the case",
+    "urgent_voice_passed": "a voice page: 2 pressed, passed on to the next level",
+    "shift_reminder": "before a volunteer's on-call shift: {level} {time} (HH:MM, rota time)",
+    "staff_gap_warning": "to staff once a day: gaps of the next 7 days: {count} {gaps}",
+    "shift_cannot_ok": "CANNOT after a reminder: staff are told",
+    "shift_cannot_none": "CANNOT with no coming shift reminded",
+    "staff_shift_dropped": "to staff: a volunteer cannot do a shift: {name} {level} {time}",
+    "shift_offer": "to the others of the level: a free shift: {level} {time} {staff}",
+    "volunteer_leave_ok": "LEAVE: the days are set: {first} {last} (YYYY-MM-DD)",
+    "volunteer_leave_bad": "LEAVE without days it can read (with an example)",
     "volunteer_staff": "who a volunteer asks when not paged (HOTLINE_STAFF_CONTACT wins)",
     "volunteer_help": "HELP: the commands",
     "volunteer_unknown": "a command the hotline does not know (with the commands)",
@@ -49,9 +62,6 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "volunteer_connecting": "said to a volunteer who pressed 1, before the caller rings",
     "volunteer_call_ended": "said to the volunteer when the caller hung up: text DONE {id}",
     "volunteer_caller_missed": "said to the volunteer when the caller did not answer",
-    "urgent_whisper": "said to a volunteer who picks up an urgent call, before the case "
-                      "code: press 1 to accept",
-    "urgent_call_taken": "said to a volunteer who pressed 1 after another took the urgent call",
     "urgent_chose_menu": "a page's {words} when the caller chose urgent help by its key, "
                          "without words",
     "waited_minutes": "how long a request waited, under two hours: {n} minutes",
@@ -88,7 +98,10 @@ SPOKEN_ONLY = ("urgent_nobody",)  # said on a call, never sent as a text
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
                "id": "10042", "topic": "settlement help", "waited": "45 minutes",
                "n": "45", "emergency": "119",
-               "month": "12", "day": "31", "time": "14:00", "what": "a health meeting"}
+               "month": "12", "day": "31", "time": "18:00", "what": "a health meeting",
+               "level": "primary", "count": "3",
+               "gaps": "12-08 21:00-24:00 primary…", "name": "Kim Jiyu",
+               "first": "2026-12-10", "last": "2026-12-12"}
 _SAMPLES_KO = {**_SAMPLES_EN, "words": "살려주세요", "staff": "담당 직원",
                "topic": "정착 도움", "waited": "45분", "language": "ko", "what": "건강 모임"}
 
@@ -124,10 +137,25 @@ FALLBACK: dict[str, str] = {
                         "contact {staff}.",
     "urgent_needs_code": "Send the case code too, e.g. ACK K7Q",
     "urgent_rang": "{code}: the caller rang the hotline again, urgently.",
+    "urgent_passed": "{code} is passed on to the next level now.",
+    "urgent_voice_page": "Urgent case {code}. Press 1 to take it, 2 to pass it on.",
+    "urgent_voice_connecting": "It is yours. Connecting.",
+    "urgent_voice_taken": "Someone else took this case. Thank you.",
+    "urgent_voice_passed": "Passed on to the next level. Thank you.",
+    "shift_reminder": "Your {level} on-call shift starts at {time}. Reply CANNOT if you "
+                      "cannot.",
+    "volunteer_leave_ok": "Leave set from {first} to {last}. No pages on those days.",
+    "volunteer_leave_bad": "Send the days of your leave, e.g. LEAVE 12-10 12-12",
+    "shift_cannot_ok": "OK: staff are told, and the shift is offered to others.",
+    "shift_cannot_none": "No coming shift of yours to cancel.",
+    "staff_shift_dropped": "{name} cannot do the {level} shift at {time}.",
+    "shift_offer": "The {level} shift at {time} is free. To take it, contact {staff}.",
+    "staff_gap_warning": "Rota gaps, next 7 days ({count}): {gaps}",
     "volunteer_staff": "staff",
-    "volunteer_help": "Commands: NEXT, DONE <id> [note], ACK <code>, ON, OFF, HELP",
-    "volunteer_unknown": "Unknown command. Commands: NEXT, DONE <id>, ACK <code>, ON, OFF, "
-                         "HELP",
+    "volunteer_help": "Commands: NEXT, DONE <id> [note], ACK <code>, PASS <code>, ON, OFF, "
+                      "LEAVE <days>, HELP",
+    "volunteer_unknown": "Unknown command. Commands: NEXT, DONE <id>, ACK <code>, "
+                         "PASS <code>, ON, OFF, HELP",
     "volunteer_empty": "No callbacks are waiting now.",
     "volunteer_taken": "Request {id}: {language}, {topic}, waiting {waited}. "
                        "We are calling you now; press 1 to connect.",
@@ -148,8 +176,6 @@ FALLBACK: dict[str, str] = {
     "volunteer_connecting": "Connecting.",
     "volunteer_call_ended": "The call has ended. When finished, text DONE {id}.",
     "volunteer_caller_missed": "No answer. We will try again later.",
-    "urgent_whisper": "Urgent call. Press 1 to accept.",
-    "urgent_call_taken": "Someone else took this call. Thank you.",
     "urgent_chose_menu": "(menu)",
     "waited_minutes": "{n} minutes",
     "waited_hours": "{n} hours",

@@ -14,7 +14,7 @@ from rq import Worker
 from hotline import job_context as context
 from hotline import logs
 from hotline.config import Settings
-from hotline.jobs import QUEUES, ensure_purge
+from hotline.jobs import QUEUES, ensure_purge, schedule_rota_watch
 from hotline.ops import metrics
 from hotline.ops.recovery import release_stale_scheduler_locks, requeue_orphans
 from hotline.redisdb import connect
@@ -151,8 +151,9 @@ class HotlineWorker(Worker):
             if ensure_purge(self.connection, self.hotline_config):
                 logging.getLogger("workers").warning(
                     "no retention purge was scheduled (Redis lost its data?); scheduled it")
+            schedule_rota_watch(self.connection)  # the same job id per slot: no doubles
         except Exception:
-            self.log.exception("scheduling the retention purge failed")
+            self.log.exception("scheduling the retention purge or rota watch failed")
 
 
 def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:
@@ -179,6 +180,7 @@ def start(config: Settings, burst: bool = False,
     conn = connect(config)
     release_stale_scheduler_locks(conn, list(QUEUES))  # before RQ tries for them at start
     ensure_purge(conn, config)
+    schedule_rota_watch(conn)
     worker = HotlineWorker(list(queues or QUEUES), connection=conn, hotline_config=config,
                            log_job_description=False, worker_ttl=WORKER_TTL,
                            job_monitoring_interval=5)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,11 +25,15 @@ from ruamel.yaml.error import YAMLError
 
 from hotline import keys as hotline_keys
 from hotline.config import Settings
+from hotline.people import overrides as rota_overrides
+from hotline.people.overrides import Override
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_ACK_TIMEOUT = 120
 DAY_MINUTES = 24 * 60
+MAX_REPEAT = 10  # passes through every level after the first, at most
+STAFF_LEVEL = "staff_on_duty"  # the last resort's name on timelines and the rota page
 
 Resolve = Callable[[str], "str | None"]  # a phone or name -> the volunteer id, or None
 Available = Callable[[str], bool]  # a volunteer id -> True unless they are OFF
@@ -57,6 +61,13 @@ class Shift:
         """Return the (start, end) instants of the shift that begins on `day`."""
         end_day = day if self.end > self.start else day + timedelta(days=1)
         return _instant(day, self.start, zone), _instant(end_day, self.end, zone)
+
+    def who(self, at: float, zone: ZoneInfo, overrides: Sequence[Override] = ()) -> str | None:
+        """Who is on call for this shift at `at` (the volunteer, or who covers them), or
+        None when the shift does not cover `at`."""
+        if not self.covers(at, zone):
+            return None
+        return rota_overrides.on_shift(self.volunteer, at, overrides) or None
 
     def covers(self, at: float, zone: ZoneInfo) -> bool:
         """True when the instant `at` (a UNIX time) falls within one of its shifts."""
@@ -87,11 +98,14 @@ class Level:
 
 @dataclass(frozen=True)
 class Rota:
-    """The whole rota: a timezone and the levels, first paged first."""
+    """The whole rota: a timezone, the levels (first paged first), how many more times
+    the levels are run through (`repeat`), and the staff on duty: the last resort."""
 
     timezone: str
     ack_timeout: int
     levels: tuple[Level, ...]
+    repeat: int = 0
+    staff: Level | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -99,7 +113,8 @@ class Rota:
 
     def volunteers(self) -> list[str]:
         """Return every volunteer named anywhere in the rota, in order of appearance."""
-        return list(dict.fromkeys(s.volunteer for lv in self.levels for s in lv.shifts))
+        every = (*self.levels, *((self.staff,) if self.staff else ()))
+        return list(dict.fromkeys(s.volunteer for lv in every for s in lv.shifts))
 
 
 @dataclass(frozen=True)
@@ -112,12 +127,14 @@ class OnCall:
     off: tuple[str, ...] = field(default=())
 
 
-def on_call(rota: Rota, at: float, available: Available | None = None) -> list[OnCall]:
-    """Return every level with who is on shift at instant `at`; OFF volunteers set apart."""
+def on_call(rota: Rota, at: float, available: Available | None = None,
+            overrides: Sequence[Override] = ()) -> list[OnCall]:
+    """Return every level with who is on shift at instant `at` (who covers a shift under an
+    override in place of its volunteer); OFF volunteers set apart."""
     zone = rota.zone
     out: list[OnCall] = []
     for level in rota.levels:
-        on = dict.fromkeys(s.volunteer for s in level.shifts if s.covers(at, zone))
+        on = dict.fromkeys(v for v in (s.who(at, zone, overrides) for s in level.shifts) if v)
         ready = tuple(v for v in on if available is None or available(v))
         out.append(OnCall(level.name, level.ack_timeout, ready,
                           tuple(v for v in on if v not in ready)))
@@ -243,7 +260,8 @@ def parse_rota(text: str, file: str = "<rota>", resolve: Resolve | None = None) 
     except (ZoneInfoNotFoundError, ValueError):
         reader.problem(_line(data, "timezone") or 1,
                        f"timezone {tz!r} is not a known zone (e.g. Asia/Seoul)")
-    unknown = sorted(set(map(str, data)) - {"timezone", "ack_timeout_seconds", "levels"})
+    unknown = sorted(set(map(str, data)) - {"timezone", "ack_timeout_seconds", "levels",
+                                            "repeat", STAFF_LEVEL})
     for key in unknown:
         reader.problem(_line(data, key), f"unknown key {key}")
     default = _timeout(data.get("ack_timeout_seconds"), file,
@@ -260,40 +278,62 @@ def parse_rota(text: str, file: str = "<rota>", resolve: Resolve | None = None) 
         names = [lv.name for lv in levels]
         for name in sorted({n for n in names if names.count(n) > 1}):
             reader.problem(_line(levels_raw), f"two levels are named {name}")
+    repeat = data.get("repeat", 0)
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 0 <= repeat <= MAX_REPEAT:
+        reader.problem(_line(data, "repeat"), f"repeat must be a whole number from 0 to "
+                                              f"{MAX_REPEAT}, not {repeat!r}")
+        repeat = 0
+    staff = None
+    if data.get(STAFF_LEVEL) is not None:
+        staff_raw = data.get(STAFF_LEVEL)
+        if isinstance(staff_raw, dict):
+            staff_raw.setdefault("name", STAFF_LEVEL)
+        staff = reader.level(staff_raw, len(levels), default)
     if reader.problems:
         raise RotaError(reader.problems)
-    return Rota(tz, default, tuple(levels))
+    return Rota(tz, default, tuple(levels), repeat, staff)
 
 
 # --- storing it ----------------------------------------------------------------------
 
 
+def hhmm(minutes: int) -> str:
+    """570 -> '09:30' (1440 -> '24:00')."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _level_dict(lv: Level) -> dict[str, Any]:
+    return {"name": lv.name, "ack_timeout_seconds": lv.ack_timeout, "shifts": [
+        {"volunteer": s.volunteer, "days": [DAYS[d] for d in s.days],
+         "from": hhmm(s.start), "to": hhmm(s.end)} for s in lv.shifts]}
+
+
+def _level_of(lv: dict[str, Any]) -> Level:
+    return Level(lv["name"], int(lv["ack_timeout_seconds"]), tuple(
+        Shift(s["volunteer"], tuple(DAYS.index(d) for d in s["days"]),
+              _minutes(s["from"], False) or 0, _minutes(s["to"], True) or 0)
+        for s in lv["shifts"]))
+
+
 def rota_to_dict(rota: Rota) -> dict[str, Any]:
     """Return the rota as plain data (days by name, times as HH:MM)."""
-    def hhmm(minutes: int) -> str:
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    return {
+    data: dict[str, Any] = {
         "timezone": rota.timezone,
         "ack_timeout_seconds": rota.ack_timeout,
-        "levels": [
-            {"name": lv.name, "ack_timeout_seconds": lv.ack_timeout, "shifts": [
-                {"volunteer": s.volunteer, "days": [DAYS[d] for d in s.days],
-                 "from": hhmm(s.start), "to": hhmm(s.end)} for s in lv.shifts]}
-            for lv in rota.levels
-        ],
+        "repeat": rota.repeat,
+        "levels": [_level_dict(lv) for lv in rota.levels],
     }
+    if rota.staff is not None:
+        data[STAFF_LEVEL] = _level_dict(rota.staff)
+    return data
 
 
 def rota_from_dict(data: dict[str, Any]) -> Rota:
     """Rebuild a rota from rota_to_dict() output."""
-    levels = tuple(
-        Level(lv["name"], int(lv["ack_timeout_seconds"]), tuple(
-            Shift(s["volunteer"], tuple(DAYS.index(d) for d in s["days"]),
-                  _minutes(s["from"], False) or 0, _minutes(s["to"], True) or 0)
-            for s in lv["shifts"]))
-        for lv in data["levels"]
-    )
-    return Rota(data["timezone"], int(data["ack_timeout_seconds"]), levels)
+    levels = tuple(_level_of(lv) for lv in data["levels"])
+    staff = _level_of(data[STAFF_LEVEL]) if data.get(STAFF_LEVEL) else None
+    return Rota(data["timezone"], int(data["ack_timeout_seconds"]), levels,
+                int(data.get("repeat", 0)), staff)
 
 
 def rota_key(config: Settings) -> str:
@@ -362,4 +402,72 @@ def everyone(conn: redis.Redis, config: Settings) -> tuple[str, ...]:
 def current(conn: redis.Redis, config: Settings, at: float) -> list[OnCall]:
     """Return who answers at each level at `at` under the rota in force ([] without one)."""
     rota = load_rota(conn, config)
-    return on_call(rota, at, availability(conn, config)) if rota else []
+    if rota is None:
+        return []
+    return on_call(rota, at, availability(conn, config),
+                   rota_overrides.current(conn, config, at))
+
+
+def staff_on_duty(conn: redis.Redis, config: Settings, at: float) -> tuple[str, ...]:
+    """The last resort at `at`: the rota's staff on duty who are ON; without such a level
+    (or nobody on it now), every registered staff member who is ON; with no staff ON at
+    all, everyone who is ON, so the last resort never pages nobody while anyone is ON."""
+    from hotline.people import volunteers
+
+    current_rota = load_rota(conn, config)
+    available = availability(conn, config)
+    if current_rota is not None and current_rota.staff is not None:
+        zone, covers = current_rota.zone, rota_overrides.current(conn, config, at)
+        on = tuple(dict.fromkeys(v for v in (s.who(at, zone, covers)
+                                             for s in current_rota.staff.shifts)
+                                 if v and available(v)))
+        if on:
+            return on
+    staff = tuple(p.id for p in volunteers.all_volunteers(conn, config)
+                  if p.role == "staff" and p.available)
+    return staff or everyone(conn, config)
+
+
+def span_of(rota: Rota, day_text: str, from_text: str, to_text: str) -> tuple[float, float]:
+    """The instants of a span given as a date and two wall-clock times in the rota's
+    timezone ('2026-12-08', '18:00', '24:00'); a `to` not after `from` is the next day.
+    ValueError says what is wrong."""
+    try:
+        day = date.fromisoformat(day_text.strip())
+    except ValueError:
+        raise ValueError(f"{day_text!r} is not a date like 2026-12-08") from None
+    start, end = _minutes(from_text, allow_24=False), _minutes(to_text, allow_24=True)
+    if start is None or end is None:
+        raise ValueError("from and to must be times HH:MM (to may be 24:00)")
+    if start == end:
+        raise ValueError("from and to are the same")
+    end_day = day if end > start else day + timedelta(days=1)
+    return _instant(day, start, rota.zone), _instant(end_day, end, rota.zone)
+
+
+def leave(conn: redis.Redis, config: Settings, volunteer: str, first: str, last: str,
+          now: float) -> tuple[date, date]:
+    """Put a volunteer on leave from date `first` to date `last` (whole days in the rota's
+    timezone, 'YYYY-MM-DD' or 'MM-DD' for the coming such day): their shifts then are gaps.
+    Returns the two dates; ValueError says what is wrong."""
+    zone = load_rota(conn, config)
+    tz = zone.zone if zone else ZoneInfo("UTC")
+    today = datetime.fromtimestamp(now, tz).date()
+
+    def read(text: str) -> date:
+        text = text.strip()
+        try:
+            if len(text) <= 5:  # MM-DD: this year's, or next year's once it has passed
+                month, day = (int(p) for p in text.split("-"))
+                found = date(today.year, month, day)
+                return found if found >= today else date(today.year + 1, month, day)
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date like 2026-12-10 or 12-10") from None
+
+    start, end = read(first), read(last or first)
+    if end < start:
+        raise ValueError("the leave must end on or after its first day")
+    rota_overrides.away(conn, config, volunteer, _instant(start, 0, tz),
+                        _instant(end + timedelta(days=1), 0, tz), now)
+    return start, end

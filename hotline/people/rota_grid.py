@@ -8,9 +8,11 @@ change shows where it falls.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from hotline.people.overrides import Override
 from hotline.people.rota import DAYS, Available, Level, Rota, _instant
 
 STEP_MINUTES = 15
@@ -22,6 +24,7 @@ class Cell:
 
     people: list[str] = field(default_factory=list)  # volunteer ids on shift, in rota order
     off: list[str] = field(default_factory=list)  # of those, who is OFF now
+    covering: dict[str, str] = field(default_factory=dict)  # who covers -> whose shift
     gap: bool = False  # some moment of the hour has nobody to page
 
     @property
@@ -46,12 +49,20 @@ def week_of(rota: Rota, now: float) -> list[date]:
     return [monday + timedelta(days=n) for n in range(7)]
 
 
-def _cell(level: Level, rota: Rota, day: date, hour: int, available: Available) -> Cell:
+def _cell(level: Level, rota: Rota, day: date, hour: int, available: Available,
+          overrides: Sequence[Override] = ()) -> Cell:
     zone = rota.zone
     cell = Cell()
     for minute in range(hour * 60, hour * 60 + 60, STEP_MINUTES):
         at = _instant(day, minute, zone)
-        on = [s.volunteer for s in level.shifts if s.covers(at, zone)]
+        on = []
+        for shift in level.shifts:
+            who = shift.who(at, zone, overrides)
+            if who is None:
+                continue
+            on.append(who)
+            if who != shift.volunteer:
+                cell.covering[who] = shift.volunteer
         for vid in on:
             if vid not in cell.people:
                 cell.people.append(vid)
@@ -76,12 +87,13 @@ def _spans(rows: list[list[Cell]]) -> list[str]:
     return out
 
 
-def level_grids(rota: Rota, now: float, available: Available) -> list[LevelGrid]:
-    """Every level's week grid, first paged first."""
+def level_grids(rota: Rota, now: float, available: Available,
+                overrides: Sequence[Override] = ()) -> list[LevelGrid]:
+    """Every level's week grid, first paged first, overrides applied."""
     days = week_of(rota, now)
     grids = []
     for level in rota.levels:
-        rows = [[_cell(level, rota, day, hour, available) for day in days]
+        rows = [[_cell(level, rota, day, hour, available, overrides) for day in days]
                 for hour in range(24)]
         grids.append(LevelGrid(level.name, rows, _spans(rows)))
     return grids

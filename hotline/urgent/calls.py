@@ -1,10 +1,13 @@
-"""A paged volunteer's leg of an urgent call: the whisper, accepting on 1, and what the
-end of the Dial means for the case.
+"""A paged volunteer's leg of an urgent call: the voice page (1 takes the case, 2 passes it
+on, and they hear what their key did), and what the end of the Dial means for the case.
+
+The words are the scripts' phrases urgent_voice_* (ivr_scripts/main.yaml), in the
+volunteer's language.
 
 web/urgent.py parses Twilio's form and renders what is decided here (channels/calls.py).
 The pure decisions (accept_choice, dial_over) take plain values, so they are tested as
 data; on_accept / on_dialed apply them to the case. What a call says is the scripts'
-phrases (urgent_whisper, volunteer_connecting, urgent_call_taken) in the voices of their
+phrases (urgent_voice_page, urgent_voice_connecting, urgent_voice_taken, urgent_voice_passed) in the voices of their
 `languages:` (hotline.scripts.volunteer_texts).
 """
 
@@ -30,7 +33,7 @@ from hotline.urgent import intake as urgent_intake
 
 log = logging.getLogger(__name__)
 
-WHISPER_TIMEOUT = 8  # seconds the volunteer has to press 1
+WHISPER_TIMEOUT = 8  # seconds the volunteer has to press 1 or 2
 
 
 def url(config: Settings, view: str, **params: str) -> str:
@@ -57,12 +60,12 @@ def _speak(words: Phrases, text: str, language: str) -> Speak:
 
 def whisper_steps(words: Phrases, config: Settings, code: str, asked: str | None
                   ) -> tuple[Step, ...]:
-    """A volunteer picked up: ask them to press 1 (voicemail never presses 1); no key, and
-    this leg drops while the others keep ringing. `asked`: the URL's language."""
+    """A volunteer picked up: 1 takes the case, 2 passes it on (voicemail presses
+    neither); no key, and this leg drops while the others keep ringing. `asked`: the
+    URL's language."""
     lang = language(asked, words)
-    said = words.text("urgent_whisper", lang)
-    return (AskKey((_speak(words, f"{said} {' '.join(code)}.", lang),
-                    _speak(words, said, lang)),
+    said = words.text("urgent_voice_page", lang, code=" ".join(code))
+    return (AskKey((_speak(words, said, lang), _speak(words, said, lang)),
                    url(config, "accept", case=code, lang=lang), WHISPER_TIMEOUT),
             HangUp())
 
@@ -70,16 +73,19 @@ def whisper_steps(words: Phrases, config: Settings, code: str, asked: str | None
 class Accept(str, Enum):
     """What a paged volunteer's key press leads to."""
 
-    HANG_UP = "hang_up"  # not 1, or not a volunteer's phone: this leg drops, others ring on
+    HANG_UP = "hang_up"  # no key, another key, or not a volunteer's phone: this leg drops
     CLAIM = "claim"  # 1 from a volunteer: try to claim the case
+    PASS = "pass"  # 2 from a volunteer: the next level is paged now; this leg drops
     CONNECT = "connect"  # they have the case: the whisper ends and the legs are bridged
     TAKEN = "taken"  # someone else has it (or it is over): thank them and hang up
 
 
 def accept_choice(digits: str, volunteer_known: bool, claimed: str = "") -> Accept:
     """Decide a key press; `claimed` is what urgent.claim() answered, once it was tried."""
-    if digits != "1" or not volunteer_known:
+    if digits not in ("1", "2") or not volunteer_known:
         return Accept.HANG_UP
+    if digits == "2":
+        return Accept.PASS
     if not claimed:
         return Accept.CLAIM
     return Accept.CONNECT if claimed in ("won", "claimed") else Accept.TAKEN
@@ -87,22 +93,30 @@ def accept_choice(digits: str, volunteer_known: bool, claimed: str = "") -> Acce
 
 def on_accept(conn: redis.Redis, config: Settings, code: str, digits: str,
               phone: str, asked: str | None, now: float) -> tuple[Step, ...]:
-    """The volunteer at `phone` pressed a key: on 1 claim the case and connect (`asked`:
-    the URL's language)."""
+    """The volunteer at `phone` pressed a key: on 1 claim the case and connect, on 2 pass
+    it on; they hear what their key did (`asked`: the URL's language)."""
     person = volunteers.by_phone(conn, config, phone)
     choice = accept_choice(digits, person is not None)
     if choice is Accept.CLAIM and person is not None:
         choice = accept_choice(digits, True, urgent.claim(conn, config, code, person.id, now))
-    if choice is not Accept.CONNECT and choice is not Accept.TAKEN:
-        return (HangUp(),)
     words = volunteer_texts.live(conn, config)
     lang = language(asked, words)
+
+    def said(name: str) -> Speak:
+        return _speak(words, words.text(name, lang), lang)
+
     if choice is Accept.CONNECT:
         log.info("urgent case %s: accepted by volunteer %s on the call", code,
                  person.id if person else "?")
-        # the whisper ends: the legs are bridged
-        return (_speak(words, words.text("volunteer_connecting", lang), lang),)
-    return (_speak(words, words.text("urgent_call_taken", lang), lang), HangUp())
+        return (said("urgent_voice_connecting"),)  # the whisper ends: the legs are bridged
+    if choice is Accept.TAKEN:
+        return (said("urgent_voice_taken"), HangUp())
+    if choice is Accept.PASS and person is not None:
+        if urgent.pass_on(conn, config, code, person.id, now) == "passed":
+            log.info("urgent case %s: passed on by volunteer %s on the call", code, person.id)
+            return (said("urgent_voice_passed"), HangUp())
+        return (said("urgent_voice_taken"), HangUp())
+    return (HangUp(),)
 
 
 class DialOver(str, Enum):

@@ -3,9 +3,12 @@
 A case is opened from a caller's urgent SMS or call (once per MessageSid/CallSid, once
 per caller while it is open). Paging runs as RQ jobs on the "urgent" queue
 (workers/urgent_jobs.py): level 1 first, the next level after the level's ACK timeout
-(scheduled in Redis, so a worker restart does not lose it), then the last level again
-to all staff until someone sends ACK <code>. The caller's number is kept only Fernet-
-encrypted, with a TTL, and deleted when the case closes.
+(scheduled in Redis, so a worker restart does not lose it), through every level `repeat`
+more times (the rota's policy), then the last resort: the staff on duty are paged, the
+case waits first in the callback queue and shows "nobody answered" on every page. A level
+with nobody on call is skipped at once; a volunteer's PASS moves on to the next level now.
+The caller's number is kept only Fernet-encrypted, with a TTL, and deleted when the case
+closes.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ CODE_DIGITS = "34679"
 CASE_TTL = 30 * 86400  # a case and its timeline are kept this long
 NUMBER_TTL = 2 * 86400  # the encrypted caller number, at most (deleted on close)
 SID_TTL = 86400  # how long a MessageSid/CallSid is remembered against Twilio retries
-MAX_ROUNDS = 30  # times the last level is repeated before paging stops
+LAST_RESORT = "staff_on_duty"  # the level name of the last resort on the timeline
 HELD_TEXTS = 5  # caller texts kept (encrypted) for the volunteer who will ACK
 PAGE = FALLBACK["urgent_page"]  # the page when no phrase is given (English)
 CHOSE_MENU = FALLBACK["urgent_chose_menu"]
@@ -70,6 +73,8 @@ class Case:
     caller: str  # HMAC of the number
     acked_by: str = ""
     callback: str = ""  # id of the urgent callback request, when one was filed
+    unanswered: bool = False  # the policy ran out (or nobody was on call): last resort
+    next_step: int = 0  # the escalation step that comes next (PASS runs it at once)
 
     @classmethod
     def from_hash(cls, data: dict[bytes, bytes]) -> Case:
@@ -78,7 +83,8 @@ class Case:
         return cls(d["code"], State(d["state"]), float(d["created"]), d["language"],
                    d["channel"], d.get("country", ""), d.get("first_words", ""),
                    d.get("reason", ""), d.get("caller", ""), d.get("acked_by", ""),
-                   d.get("callback", ""))
+                   d.get("callback", ""), d.get("unanswered") == "1",
+                   int(d.get("next_step") or 0))
 
 
 def keys(config: Settings) -> UrgentKeys:
@@ -333,6 +339,59 @@ def claim(conn: redis.Redis, config: Settings, code: str, volunteer: str,
     return result
 
 
+def set_next_step(conn: redis.Redis, config: Settings, code: str, step: int,
+                  following: int | None) -> None:
+    """Remember the step the escalation is at, and the one that comes next (None: the
+    last resort is over; nothing comes next)."""
+    conn.hset(Keys(config).case(code), mapping={
+        "step": step, "next_step": -1 if following is None else following})
+
+
+# PASS: only an unclaimed case, only by a volunteer paged for it; only a volunteer paged in
+# the step the case is at moves it on, and only once per step.
+_PASS = """
+local st = redis.call('HGET', KEYS[1], 'state')
+if not st then return 'unknown' end
+if st == 'claimed' then
+  if redis.call('HGET', KEYS[1], 'acked_by') == ARGV[1] then return 'claimed' end
+  return 'taken'
+end
+if st == 'closed' then return 'closed' end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 'not_paged' end
+local following = tonumber(redis.call('HGET', KEYS[1], 'next_step') or '0')
+if following < 0 then return 'last' end
+local step = redis.call('HGET', KEYS[1], 'step') or '0'
+if redis.call('EXISTS', KEYS[3] .. 'page-' .. step .. '-' .. ARGV[1]) == 0 then
+  return 'passed'
+end
+if redis.call('SET', KEYS[3] .. 'pass-' .. following, '1', 'NX', 'EX', ARGV[2]) then
+  return 'step:' .. following
+end
+return 'passed'
+"""
+
+
+def pass_on(conn: redis.Redis, config: Settings, code: str, volunteer: str,
+            now: float) -> str:
+    """A paged volunteer cannot take the case (PASS <code>, or 2 on a voice page): run the
+    next escalation step now. Returns 'passed' (also when another on the same level
+    passed first, or the last resort was already paged: 'last'), or why not: 'claimed',
+    'taken', 'closed', 'not_paged', 'unknown'."""
+    code = normal_code(code)
+    if not code or len(code) > 8:
+        return "unknown"
+    keys = Keys(config)
+    outcome = conn.eval(_PASS, 3, keys.case(code), keys.paged(code), keys.once(code, ""),
+                        volunteer, CASE_TTL)
+    result = outcome.decode() if isinstance(outcome, bytes) else str(outcome)
+    if result.startswith("step:") or result in ("passed", "last"):
+        note(conn, config, code, now, "passed", volunteer=volunteer)
+    if result.startswith("step:"):
+        enqueue_step(conn, code, int(result[5:]))
+        return "passed"
+    return "passed" if result == "last" else result
+
+
 def paged(conn: redis.Redis, config: Settings, code: str) -> set[str]:
     """Return the ids of every volunteer paged for the case."""
     return {v.decode() for v in conn.smembers(Keys(config).paged(code))}  # type: ignore[union-attr]
@@ -371,7 +430,8 @@ def close(conn: redis.Redis, config: Settings, code: str, now: float,
 class Plan:
     """What one escalation step does: page these volunteers, then step `next` after `wait`.
 
-    `skipped` names levels with nobody available; `nobody` means no level had anyone.
+    `skipped` names levels with nobody available; `nobody` means no level had anyone when
+    the case opened; `last_resort` means the policy ran out: `page` is the staff on duty.
     """
 
     page: tuple[str, ...]
@@ -380,30 +440,29 @@ class Plan:
     wait: int
     skipped: tuple[str, ...] = ()
     nobody: bool = False
+    last_resort: bool = False
 
 
-def plan(levels: list[OnCall], step: int, everyone: tuple[str, ...],
-         repeat_wait: int) -> Plan:
-    """Decide escalation step `step`: 0 is level 1; past the last level, everyone again.
+def plan(levels: list[OnCall], step: int, repeat: int,
+         last_resort: tuple[str, ...]) -> Plan:
+    """Decide escalation step `step`: steps run through the levels `repeat` + 1 times
+    (step 0 is level 1 of the first pass), then the last resort, after which paging stops.
 
-    `everyone` is every registered volunteer and staff member who is ON (rota.everyone):
-    who the last level is repeated to, and who is paged when nobody at all is on call.
+    A level with nobody available is skipped at once. `last_resort` is who the staff on
+    duty are (rota.staff_on_duty), paged at once when no level has anyone at step 0.
     """
     skipped: list[str] = []
     if step == 0 and not any(level.volunteers for level in levels):
-        return Plan(everyone, "all", len(levels) + 1, repeat_wait,
-                    tuple(lv.level for lv in levels), nobody=True)
-    for index in range(step, len(levels)):
-        level = levels[index]
+        return Plan(last_resort, LAST_RESORT, None, 0,
+                    tuple(lv.level for lv in levels), nobody=True, last_resort=True)
+    total = len(levels) * (repeat + 1)
+    for index in range(step, total):
+        level = levels[index % len(levels)]
         if level.volunteers:
             return Plan(level.volunteers, level.level, index + 1, level.ack_timeout,
                         tuple(skipped))
         skipped.append(level.level)
-    rounds = max(step, len(levels)) - len(levels)
-    last_wait = levels[-1].ack_timeout if levels else repeat_wait
-    more = rounds + 1 < MAX_ROUNDS
-    return Plan(everyone, "all", max(step, len(levels)) + 1 if more else None, last_wait,
-                tuple(skipped))
+    return Plan(last_resort, LAST_RESORT, None, 0, tuple(skipped), last_resort=True)
 
 
 def page_text(code: str, language: str, first_words: str, reason: str,
@@ -443,7 +502,8 @@ def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) ->
                                "result_ttl": jobs.RESULT_TTL,
                                "failure_ttl": 7 * 86400, "job_timeout": 60,
                                "retry": Retry(max=2, interval=[2, 10])}
-    if delay <= 0:
+    if delay <= 0:  # at once (a PASS): the same step scheduled for later is not needed
+        q.scheduled_job_registry.remove(options["job_id"])
         return q.enqueue("workers.urgent_jobs.escalate", code, step, **options)
     return q.enqueue_in(timedelta(seconds=delay), "workers.urgent_jobs.escalate", code, step,
                         **options)

@@ -3,9 +3,10 @@
 first_level() picks the people and returns what to dial as plain data (the `connect` of
 the urgent capability's outcome), which the engine's urgent node turns into a Dial
 action and channels/voice.py renders as <Dial> with one <Number> per volunteer. Each
-volunteer hears the whisper (the phrase urgent_whisper: "urgent call, press 1 to
-accept") in their first language the scripts speak (else the scripts' default), so voicemail can never take the call; the Dial's `after` page (web/urgent.py) dials
-the next level when nobody accepted.
+volunteer hears the whisper (the phrase urgent_voice_page: "urgent case, 1 takes it, 2
+passes it on") in their first language the scripts speak (else the scripts' default), so
+voicemail can never take the call; the Dial's `after` page (web/urgent.py) dials the next
+level when nobody accepted.
 """
 
 from __future__ import annotations

@@ -191,6 +191,24 @@ def ack(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[st
     return Answer(say("urgent_won", code=code))
 
 
+def pass_case(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
+              now: float, lang: str | None = None) -> Answer:
+    """A paged volunteer sent `PASS <code>`: the next level is paged now."""
+    lang = lang or volunteer_texts.language_of(conn, config, volunteer)
+
+    def say(name: str, **values: str) -> str:
+        return volunteer_texts.text(conn, config, name, lang, **values)
+
+    if not args:
+        return Answer(say("urgent_needs_code"), ok=False)
+    code = urgent.normal_code(args[0])[:8]
+    outcome = urgent.pass_on(conn, config, code, volunteer.id, now)
+    if outcome == "passed":
+        log.info("urgent case %s passed on by volunteer %s", code, volunteer.id)
+        return Answer(say("urgent_passed", code=code))
+    return Answer(say(f"urgent_{outcome}", code=code), ok=False)
+
+
 def _tell_the_others(conn: redis.Redis, config: Settings, code: str,
                      winner: str) -> None:
     """Text everyone else paged for the case that it is taken, each in their language."""

@@ -15,7 +15,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from hotline.numbers import mask
+from hotline.people import overrides as rota_overrides
 from hotline.people import rota, rota_grid, volunteers
+from hotline.people.overrides import OverrideError
 from hotline.people.rota import DAYS, RotaError
 from hotline.people.volunteers import ROLES, VolunteerError
 from hotline.web import runtime
@@ -47,11 +49,23 @@ def _rota_view() -> dict[str, Any] | None:
         found = volunteers.get(conn, config, vid)
         names[vid] = found.name if found else "(지워짐 removed)"
     days = rota_grid.week_of(current, now)
+    covers = rota_overrides.current(conn, config, now)
+    names[""] = "(쉼 away)"  # an override with nobody covering: time away
+    for item in covers:
+        for vid in (item.covering, item.covered):
+            if vid not in names:
+                found = volunteers.get(conn, config, vid)
+                names[vid] = found.name if found else "(지워짐 removed)"
+
+    def local(at: float) -> str:
+        return datetime.fromtimestamp(at, current.zone).strftime("%a %Y-%m-%d %H:%M")
     return {
+        "overrides": [{"id": o.id, "covering": names[o.covering], "covered": names[o.covered],
+                       "from": local(o.start), "to": local(o.end)} for o in covers],
         "timezone": current.timezone,
         "now": datetime.fromtimestamp(now, current.zone).strftime("%Y-%m-%d %H:%M"),
         "days": [f"{label} {day.day}" for label, day in zip(DAY_LABELS, days, strict=True)],
-        "levels": rota_grid.level_grids(current, now, available),
+        "levels": rota_grid.level_grids(current, now, available, covers),
         "names": names,
     }
 
@@ -190,4 +204,41 @@ def import_rota() -> Any:
     shifts = sum(len(level.shifts) for level in current.levels)
     flash(f"당번표를 바꿨어요. Rota imported: {len(current.levels)} level(s), {shifts} "
           f"shift(s), timezone {current.timezone}", "ok")
+    return redirect(url_for(".index") + "#rota")
+
+
+@bp.post("/overrides")
+@login_required(role="staff")
+def add_override() -> Any:
+    """Someone covers someone's shifts for a span: the same as `hotline oncall override add`."""
+    app = runtime()
+    conn, config = app.redis, app.config
+    current = rota.load_rota(conn, config)
+    def person(field: str) -> volunteers.Volunteer | None:
+        ref = request.form.get(field, "")[:64]
+        return volunteers.get(conn, config, ref) or volunteers.find(conn, config, ref)
+
+    covering, covered = person("covering"), person("covered")
+    try:
+        if current is None:
+            raise OverrideError("no rota imported yet")
+        if covering is None or covered is None:
+            raise OverrideError("both must be registered volunteers")
+        start, end = rota.span_of(current, request.form.get("day", ""),
+                                  request.form.get("from", ""), request.form.get("to", ""))
+        rota_overrides.add(conn, config, covering.id, covered.id, start, end, app.clock())
+    except ValueError as exc:  # OverrideError is one
+        flash(str(exc), "error")
+        return redirect(url_for(".index") + "#rota")
+    flash(f"대신 서기 Override: {covering.name} covers {covered.name}.", "ok")
+    return redirect(url_for(".index") + "#rota")
+
+
+@bp.post("/overrides/<override_id>/remove")
+@login_required(role="staff")
+def remove_override(override_id: str) -> Any:
+    """Take an override out of force."""
+    app = runtime()
+    if rota_overrides.remove(app.redis, app.config, override_id[:16], app.clock()):
+        flash("대신 서기를 지웠어요. Override removed.", "ok")
     return redirect(url_for(".index") + "#rota")

@@ -57,7 +57,7 @@ def _language_arg() -> str | None:
 
 @bp.post("/whisper")
 def whisper() -> Response:
-    """A volunteer picked up: ask them to press 1 (voicemail never presses 1)."""
+    """A volunteer picked up: 1 takes the case, 2 passes it on (voicemail presses neither)."""
     app = runtime()
     return _answer(urgent_calls.whisper_steps(volunteer_texts.live(app.redis, app.config),
                                               app.config, _case_arg(), _language_arg()))
@@ -65,7 +65,7 @@ def whisper() -> Response:
 
 @bp.post("/accept")
 def accept() -> Response:
-    """The volunteer pressed a key: on 1 claim the case and connect, else hang up."""
+    """The volunteer pressed a key: 1 claims the case and connects, 2 passes it on."""
     app = runtime()
     return _answer(urgent_calls.on_accept(app.redis, app.config, _case_arg(),
                                           request.form.get("Digits", ""),

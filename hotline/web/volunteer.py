@@ -35,6 +35,8 @@ STEPS = {"created": "열림 Opened", "paged": "호출 Paged", "escalated": "다�
          "acked": "확인 Acknowledged", "calling": "전화 중 Calling",
          "call_waiting": "전화 대기 Call waiting", "dialled": "전화 걸기 Dialled",
          "nobody_answered": "아무도 안 받음 Nobody answered",
+         "last_resort": "담당 직원 호출 Staff on duty paged",
+         "passed": "넘김 Passed on",
          "call_outcome": "통화 결과 Call outcome", "not_accepted": "연결 안 됨 Not accepted",
          "relayed": "문자 전달 Text relayed", "caller_wrote": "문자 옴 Caller wrote",
          "closed": "끝남 Closed"}
@@ -150,6 +152,21 @@ def availability() -> Any:
                     or url_for(".queue"))
 
 
+@bp.post("/leave")
+@login_required()
+def leave() -> Any:
+    """Set days of leave (the same as texting LEAVE <first> <last>)."""
+    me = _me()
+    if me is not None:
+        app = runtime()
+        answer = volunteer_commands.take_leave(
+            app.redis, app.config, me,
+            [request.form.get("first", "")[:10], request.form.get("last", "")[:10]],
+            app.clock())
+        flash(answer.text, "ok" if answer.ok else "error")
+    return redirect(url_for(".queue"))
+
+
 def _open_cases() -> list[dict[str, Any]]:
     """Open cases for the logged-in account. Need to know: a case's words are shown to
     staff and to the volunteers paged for it; others see that it is open and its state."""
@@ -174,6 +191,7 @@ def _open_cases() -> list[dict[str, Any]]:
             "waited": volunteer_texts.waited(conn, config, now - case.created, "ko"),
             "acked_by": acked.name if acked else "",
             "mine": mine, "paged_me": paged_me,
+            "unanswered": case.unanswered and not case.acked_by,
             "timeline": [_describe(conn, config, entry, may_read)
                          for entry in urgent.timeline(conn, config, case.code)],
         })
@@ -220,7 +238,11 @@ def _waiting_for_ack() -> int:
 def urgent_banner() -> Any:
     """The 'urgent cases waiting' notice of the queue page (polled, so it shows up there
     by itself when a case arrives)."""
-    return render_template("volunteer/_urgent_banner.html", unacked=_waiting_for_ack())
+    app = runtime()
+    unanswered = sum(1 for case in urgent.recent(app.redis, app.config)
+                     if case.state in urgent.UNCLAIMED and case.unanswered)
+    return render_template("volunteer/_urgent_banner.html", unacked=_waiting_for_ack(),
+                           unanswered=unanswered)
 
 
 @bp.post("/urgent/<code>/ack")

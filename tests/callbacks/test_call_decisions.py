@@ -119,7 +119,9 @@ def test_a_bridged_call_url_speaks_a_language_we_have_words_for():
     ("1", True, "closed", Accept.TAKEN),
     ("1", True, "not_paged", Accept.TAKEN),
     ("1", True, "unknown", Accept.TAKEN),
-    ("2", True, "", Accept.HANG_UP),
+    ("2", True, "", Accept.PASS),  # 2 passes the case on to the next level
+    ("3", True, "", Accept.HANG_UP),
+    ("2", False, "", Accept.HANG_UP),
     ("", True, "", Accept.HANG_UP),  # voicemail never presses a key
     ("1", False, "", Accept.HANG_UP),  # not a volunteer's phone
 ])
@@ -149,7 +151,7 @@ def test_the_whisper_asks_for_one_key_and_drops_the_leg_without_it():
     ask, hang_up = urgent_calls.whisper_steps(WORDS, config, "K7Q", "en")
     assert isinstance(ask, AskKey) and isinstance(hang_up, HangUp)
     assert ask.action == "https://hotline.example/twilio/urgent/accept?case=K7Q&lang=en"
-    assert ask.said[0].text == "Urgent call. Press 1 to accept. K 7 Q."
+    assert ask.said[0].text == "Urgent case K 7 Q. Press 1 to take it, 2 to pass it on."
     assert {s.voice for s in ask.said} == {"Polly.Joanna"}
 
 

@@ -129,7 +129,7 @@ def test_a_twilio_retry_of_the_same_message_does_nothing_twice(redis_conn, confi
 def test_replies_are_in_the_volunteers_first_language(redis_conn, config, team):
     # Mina reads Korean first, Sam English: the same commands, each in their own words
     assert text(redis_conn, config, MINA, "help") == (
-        "명령: 다음, 완료 번호 [메모], 확인 코드(긴급), 시작, 끝, 도움")
+        "명령: 다음, 완료 번호 [메모], 확인 코드, 넘김 코드, 시작, 끝, 휴가 날짜, 도움")
     assert text(redis_conn, config, SAM, "help").startswith("Commands: NEXT")
     assert text(redis_conn, config, MINA, "next") == "지금 기다리는 요청이 없어요."
     assert text(redis_conn, config, SAM, "다음") == "No callbacks are waiting now."

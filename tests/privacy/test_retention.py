@@ -179,8 +179,11 @@ def test_a_worker_schedules_the_purge_again_when_redis_lost_it(redis_conn, confi
     assert registry.get_job_ids() == []
     worker = HotlineWorker(list(jobs.QUEUES), connection=redis_conn, hotline_config=config)
     worker.work(burst=True)  # its maintenance runs once before it looks for jobs
-    (again,) = registry.get_job_ids()
+
+    def purges():
+        return [j for j in registry.get_job_ids() if j.startswith("purge-")]
+    (again,) = purges()  # (the rota watch is scheduled beside it)
     assert again == first.id  # the same slot: the next hour
     assert registry.get_scheduled_time(again).timestamp() > time.time()
     worker.run_maintenance_tasks()  # a later maintenance finds it there: nothing added
-    assert registry.get_job_ids() == [again]
+    assert purges() == [again]

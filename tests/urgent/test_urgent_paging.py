@@ -27,6 +27,7 @@ from hotline.web import urgent as urgent_web
 from tests.rq_clock import advance_schedules
 
 CALLER = "+821099998888"
+KIM, LEE, PARK = "+821011110001", "+821011110003", "+821011110002"
 ACK_TIMEOUT = 1  # seconds, the rota's below
 WEDNESDAY_10_KST = datetime.fromisoformat("2026-11-25T10:00:00+09:00").timestamp()
 
@@ -138,22 +139,81 @@ def test_a_level_with_nobody_available_is_skipped_at_once(hotline):
     assert steps == [("created", None), ("skipped", "primary"), ("paged", "backup")]
 
 
-def test_the_last_level_repeats_to_all_staff_until_someone_acks(hotline):
+def test_after_the_last_level_the_staff_on_duty_are_paged_and_the_case_shows_unanswered(
+        hotline):
     conn, config, people, _ = hotline
     code = open_by_sms(conn, config)["code"]
     run_worker(conn)
-    for _ in range(2):
+    for _ in range(3):  # more rounds than the policy has: paging ends at the last resort
         wait_out(hotline)
         run_worker(conn)
-    # level 1 (Kim), level 2 (Lee), then everyone the rota names and all staff
-    assert len(sms_to(config, "+821011110001")) == 2
-    assert len(sms_to(config, "+821011110003")) == 2
-    assert len(sms_to(config, "+821011110002")) == 1  # Park, staff, not on the rota
+    # level 1 (Kim), level 2 (Lee), then the last resort: staff (Park), once; no repeats
+    assert len(sms_to(config, KIM)) == 1
+    assert len(sms_to(config, LEE)) == 1
+    assert len(sms_to(config, PARK)) == 1
+    case = urgent.get(conn, config, code)
+    assert case.unanswered and case.state == urgent.State.CALLBACK
+    assert callbacks.get(conn, config, case.callback).priority == Priority.URGENT
+    steps = [(e["step"], e.get("level")) for e in urgent.timeline(conn, config, code)]
+    assert steps == [("created", None), ("paged", "primary"), ("escalated", "backup"),
+                     ("nobody_answered", None), ("last_resort", "staff_on_duty")]
     assert acknowledge(conn, config, people["Park"], [code], WEDNESDAY_10_KST)
     assert urgent.get(conn, config, code).acked_by == people["Park"].id
 
 
-def test_nobody_on_call_files_an_urgent_callback_first_in_line_and_pages_everyone(hotline):
+REPEATING = ROTA.replace("ack_timeout_seconds: 1\n", "ack_timeout_seconds: 1\nrepeat: 1\n") + """\
+staff_on_duty:
+  shifts:
+    - {volunteer: Lee, days: [wed], from: "00:00", to: "24:00"}
+"""
+
+
+def test_the_policy_runs_through_the_levels_repeat_times_then_the_rotas_staff_on_duty(
+        hotline):
+    conn, config, _people, _ = hotline
+    rota.import_rota(conn, config, REPEATING, "rota.yaml", 0.0, rota.resolver(conn, config))
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    for _ in range(5):
+        wait_out(hotline)
+        run_worker(conn)
+    # two passes through primary (Kim) and backup (Lee), then the staff on duty (Lee)
+    assert len(sms_to(config, KIM)) == 2
+    assert len(sms_to(config, LEE)) == 3
+    assert sms_to(config, PARK) == []  # staff, but the rota names who is on duty
+    levels = [e.get("level") for e in urgent.timeline(conn, config, code)
+              if e["step"] in ("paged", "escalated", "last_resort")]
+    assert levels == ["primary", "backup", "primary", "backup", "staff_on_duty"]
+
+
+def test_pass_by_sms_pages_the_next_level_now(hotline):
+    conn, config, people, _ = hotline
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    assert volunteer_commands.run(conn, config, people["Lee"], f"PASS {code}",
+                                  WEDNESDAY_10_KST) == (
+        f"{code} 건은 열려 있고 당번이 맡고 있어요. 도우려면 담당 직원에게 연락해 주세요.")
+    reply = volunteer_commands.run(conn, config, people["Kim"], f"넘김 {code.lower()}",
+                                   WEDNESDAY_10_KST + 5)
+    assert reply == f"{code} 건을 다음 당번에게 넘겼어요."
+    run_worker(conn)  # no time passes: level 2 is paged now, not after the ACK timeout
+    assert len(sms_to(config, LEE)) == 1
+    # Kim passing again (no longer on the level being paged) does not skip Lee's level;
+    # level 1's own timeout (its scheduled step) is gone, so nothing is paged twice
+    volunteer_commands.run(conn, config, people["Kim"], f"PASS {code}", WEDNESDAY_10_KST + 6)
+    run_worker(conn)
+    assert sms_to(config, PARK) == []
+    steps = [e["step"] for e in urgent.timeline(conn, config, code)]
+    assert steps == ["created", "paged", "passed", "escalated", "passed"]
+    assert volunteer_commands.run(conn, config, people["Lee"], f"pass {code}",
+                                  WEDNESDAY_10_KST + 7) == f"{code} 건을 다음 당번에게 넘겼어요."
+    run_worker(conn)
+    assert len(sms_to(config, PARK)) == 1  # the last resort
+    assert urgent.get(conn, config, code).unanswered
+
+
+def test_nobody_on_call_files_an_urgent_callback_first_in_line_and_pages_staff_at_once(
+        hotline):
     conn, config, people, clock = hotline
     clock["now"] = datetime.fromisoformat("2026-11-25T23:00:00+09:00").timestamp()
     volunteers.set_available(conn, config, people["Lee"].id, False)
@@ -168,12 +228,14 @@ def test_nobody_on_call_files_an_urgent_callback_first_in_line_and_pages_everyon
     assert req.priority == callbacks.Priority.URGENT
     assert callbacks.position(conn, config, req) == 1
     assert callbacks.position(conn, config, older.request) == 2
-    # Everyone not OFF is paged: Kim (off shift now) and Park (staff); Lee is OFF.
-    assert len(sms_to(config, "+821011110001")) == 1
-    assert len(sms_to(config, "+821011110002")) == 1
+    # The staff on duty are paged at once (Park); Kim is off shift, Lee is OFF.
+    assert sms_to(config, "+821011110002") == [
+        f"긴급 {data['code']} ko: '숨을 못 쉬겠어요 살려주세요' 맡으려면 확인 {data['code']}"]
+    assert sms_to(config, "+821011110001") == []
     assert sms_to(config, "+821011110003") == []
+    assert case.unanswered
     steps = [e["step"] for e in urgent.timeline(conn, config, data["code"])]
-    assert steps == ["created", "nobody_on_call", "skipped", "skipped", "paged"]
+    assert steps == ["created", "skipped", "skipped", "nobody_on_call", "last_resort"]
 
 
 def test_a_duplicated_job_sends_no_second_page(hotline):
@@ -353,7 +415,7 @@ def test_cases_list_and_close(hotline, redis_url):
     assert sms_to(config, "+821011110001") == []
 
 
-def test_without_any_rota_the_case_becomes_an_urgent_callback_and_everyone_on_is_paged(hotline):
+def test_without_any_rota_the_case_becomes_an_urgent_callback_and_staff_are_paged(hotline):
     conn, config, people, _ = hotline
     conn.delete(rota.rota_key(config))
     volunteers.set_available(conn, config, people["Lee"].id, False)
@@ -363,14 +425,24 @@ def test_without_any_rota_the_case_becomes_an_urgent_callback_and_everyone_on_is
     case = urgent.get(conn, config, data["code"])
     assert case.state == urgent.State.CALLBACK and case.callback
     assert len(sms_to(config, "+821011110002")) == 1  # Park is staff
-    assert len(sms_to(config, "+821011110001")) == 1  # Kim is ON, though on no rota
+    assert sms_to(config, "+821011110001") == []  # Kim is ON, but no staff
     assert sms_to(config, "+821011110003") == []  # Lee is OFF
+
+
+def test_with_no_staff_on_the_last_resort_pages_everyone_who_is_on(hotline):
+    conn, config, people, _ = hotline
+    conn.delete(rota.rota_key(config))
+    volunteers.set_available(conn, config, people["Park"].id, False)
+    data = open_by_sms(conn, config)
+    run_worker(conn)
+    assert len(sms_to(config, KIM)) == 1 and len(sms_to(config, LEE)) == 1
+    assert sms_to(config, PARK) == []
+    assert urgent.get(conn, config, data["code"]).unanswered
 
 # --- an urgent case and its call back ----------------------------------------------
 # ACK rings the acker for this caller, DONE ends both, a caller already waiting moves to
 # the top, NEXT on an urgent call back claims the case, nobody on a voice call pages all.
 
-KIM, LEE, PARK = "+821011110001", "+821011110003", "+821011110002"
 
 
 def calls_to(config, phone):
@@ -464,7 +536,7 @@ def test_a_caller_already_waiting_for_an_ordinary_call_back_moves_to_the_top(hot
     claimed = urgent.get(conn, config, code)
     assert claimed.state == urgent.State.CLAIMED and claimed.acked_by == people["Lee"].id
     run_worker(conn)
-    assert sms_to(config, KIM)[-1] == f"{code} 건은 다른 분이 맡았어요. 고맙습니다."
+    assert sms_to(config, PARK)[-1] == f"{code} 건은 다른 분이 맡았어요. 고맙습니다."
 
 
 def test_an_urgent_caller_who_does_not_answer_is_tried_again_soon_even_at_night(hotline):
@@ -531,3 +603,21 @@ def test_a_voice_call_nobody_accepts_pages_every_level_by_sms_at_once(hotline):
     assert sms_to(config, LEE) == page
     steps = [e["step"] for e in urgent.timeline(conn, config, code)]
     assert "nobody_answered" in steps and "paged_all_levels" in steps
+
+
+def test_an_override_pages_who_covers_in_place_of_who_the_rota_names(hotline):
+    from hotline.people import overrides
+
+    conn, config, people, clock = hotline
+    # Park covers Kim this Wednesday 09:00-12:00 (the case opens at 10:00)
+    start = datetime.fromisoformat("2026-11-25T09:00:00+09:00").timestamp()
+    overrides.add(conn, config, people["Park"].id, people["Kim"].id, start, start + 3 * 3600,
+                  clock["now"])
+    code = open_by_sms(conn, config)["code"]
+    run_worker(conn)
+    assert sms_to(config, KIM) == []
+    assert len(sms_to(config, PARK)) == 1
+    paged = [e for e in urgent.timeline(conn, config, code) if e["step"] == "paged"]
+    assert paged[0]["volunteers"] == [people["Park"].id]
+    # at noon the override is over: Kim is on call again
+    assert rota.current(conn, config, start + 3 * 3600)[0].volunteers == (people["Kim"].id,)

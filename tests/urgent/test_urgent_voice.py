@@ -113,7 +113,7 @@ def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
     root = ET.fromstring(whisper.data)
     gather = root.find("Gather")
     assert gather.get("numDigits") == "1"
-    assert "받으려면 1번을 누르세요" in gather.find("Say").text
+    assert gather.find("Say").text == f"긴급 건 {' '.join(code)}입니다. 맡으려면 1번, 넘기려면 2번을 누르세요."
     assert root[-1].tag == "Hangup"  # voicemail never presses 1: the leg drops
 
     no_key = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
@@ -123,12 +123,12 @@ def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
 
     accepted = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
                            {"CallSid": "CA2", "To": "+821011110001", "Digits": "1"})
-    assert ET.fromstring(accepted.data)[0].text == "연결합니다."
+    assert ET.fromstring(accepted.data)[0].text == "맡으셨어요. 연결합니다."
     case = urgent.get(conn, config, code)
     assert case.state == urgent.State.CLAIMED and case.acked_by == people["Kim"].id
     late = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
                        {"CallSid": "CA3", "To": "+821011110004", "Digits": "1"})
-    assert ET.fromstring(late.data)[0].text == "다른 분이 받았어요. 고맙습니다."
+    assert ET.fromstring(late.data)[0].text == "다른 분이 맡았어요. 고맙습니다."
 
     ended = signed_post(f"/twilio/urgent/dialed?case={code}&step=1&lang=ko",
                         {"CallSid": "CA1", "DialCallStatus": "completed",
@@ -265,3 +265,22 @@ def test_ringing_again_on_a_claimed_case_tells_the_volunteer_who_has_it(voice_ca
     sent = [e for e in read_outbox(str(tmp_path)) if e["kind"] == "sms"]
     assert [(e["to"], e["body"]) for e in sent] == [
         ("+821011110001", f"{code}: 그분이 다시 급하게 전화했어요.")]  # Kim reads Korean
+
+
+def test_on_a_voice_page_2_passes_the_case_on_and_the_volunteer_hears_it(voice_case,
+                                                                         signed_post):
+    conn, config, people, code = voice_case
+    urgent_web.dial_twiml(conn, config, code, "ko", 0, config.clock())
+    passed = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
+                         {"CallSid": "CA2", "To": "+821011110001", "Digits": "2"})
+    root = ET.fromstring(passed.data)
+    assert root[0].text == "다음 당번에게 넘겼어요. 고맙습니다."
+    assert root[-1].tag == "Hangup"  # this leg drops; the Dial goes on without it
+    case = urgent.get(conn, config, code)
+    assert case.state == urgent.State.PAGING and not case.acked_by
+    passes = [e for e in urgent.timeline(conn, config, code) if e["step"] == "passed"]
+    assert [e["volunteer"] for e in passes] == [people["Kim"].id]
+    # a phone that is no volunteer's presses 2: nothing is passed
+    stranger = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
+                           {"CallSid": "CA3", "To": "+821099990000", "Digits": "2"})
+    assert [c.tag for c in ET.fromstring(stranger.data)] == ["Hangup"]

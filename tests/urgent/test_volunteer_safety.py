@@ -239,10 +239,10 @@ def test_paging_everyone_reaches_volunteers_added_by_cli_web_and_rota(
         run_worker(conn)  # level 1: Kim
         assert len(sms_to(config, KIM)) == 1
         assert sms_to(config, "+821011110005") == []
-        time.sleep(1.2)  # Kim's ACK timeout (1 s, scheduled in Redis): everyone now
-        run_worker(conn)
+        time.sleep(1.2)  # Kim's ACK timeout (1 s, scheduled in Redis): the last resort,
+        run_worker(conn)  # and with no staff member ON, that is everyone who is ON
         steps = [(e["step"], e.get("level")) for e in urgent.timeline(conn, config, code)]
-        assert ("escalated", "all") in steps
+        assert ("last_resort", "staff_on_duty") in steps
         assert len(sms_to(config, "+821011110005")) == 1  # Choi, CLI, on no rota, ON
         assert len(sms_to(config, "+821011110007")) == 1  # Jung, web, on no rota, ON
         assert len(sms_to(config, KIM)) == 2  # Kim, CLI and rota
@@ -275,3 +275,22 @@ def test_the_call_to_a_volunteer_says_the_staff_edited_whisper_in_their_language
     assert call["to"] == SAM
     spaced = " ".join(req.id)
     assert f"Hotline request {spaced}. English, shelter. Waited 10 minutes." in call["twiml"]
+
+
+def test_a_case_nobody_answered_shows_so_on_the_cases_page_and_the_banner(
+        app, client, kim_logged_in, tmp_path):
+    conn, config, _ = kim_logged_in
+    config = config.replace(data_dir=str(tmp_path))
+    context.configure(config, OutboxTransport(str(tmp_path)), clock=lambda: WEDNESDAY_10_KST)
+    try:
+        code = open_case(conn, config)  # no rota at all: nobody on call
+        assert "unanswered" not in client.get("/volunteer/urgent/cases").get_data(as_text=True)
+        run_worker(conn)  # the last resort at once: the staff on duty, the case unanswered
+        page = client.get("/volunteer/urgent/cases").get_data(as_text=True)
+        assert re.search(rf'data-case="{code}">.*?<span class="tag danger unanswered">'
+                         r'아무도 안 받음 Nobody answered</span>', page, re.DOTALL)
+        assert "담당 직원 호출 Staff on duty paged" in page
+        banner = client.get("/volunteer/urgent/banner").get_data(as_text=True)
+        assert "nobody answered 1" in banner
+    finally:
+        context.configure({})

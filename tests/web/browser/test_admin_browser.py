@@ -180,3 +180,39 @@ def test_a_volunteer_gets_403_on_the_staff_pages(app, page, make_user, login, sc
         expect(page.get_by_role("heading", level=1)).to_have_text("403")
     screenshots(page, "error-403")
     expect(page.locator("nav.menu")).not_to_contain_text("Directory")
+
+
+def test_staff_add_an_override_on_the_rota_page_and_the_grid_shows_who_covers(
+        app, page, make_user, login):
+    conn, config = staff(app, make_user, login, page)
+    volunteers.add(conn, config, "Kim", "+821011112222", ("ko",))
+    volunteers.add(conn, config, "Lee", "+821011113333", ("ko",))
+    rota.import_rota(conn, config, ROTA, "rota.yaml", 0.0, rota.resolver(conn, config))
+    page.goto("/admin/people/")
+    form = page.locator("#add-override")
+    form.get_by_label("Who covers").select_option(label="Lee")
+    form.get_by_label("For").select_option(label="Kim")
+    form.get_by_label("Date").fill("2027-01-16")  # the Saturday of the clock's week
+    form.get_by_label("From").fill("18:00")
+    form.get_by_label("To").fill("24:00")
+    form.get_by_role("button", name="Add override").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Lee covers Kim")
+    grid = page.locator('table.rota[data-level="primary"]')
+    covered = grid.locator('td[data-day="sat"][data-hour="19"] span')
+    expect(covered).to_have_text("Lee*")
+    expect(covered).to_have_attribute("data-covers", "Kim")
+    expect(grid.locator('td[data-day="sat"][data-hour="17"]')).to_have_text("Kim")
+    expect(page.locator("#overrides")).to_contain_text("Lee → Kim: Sat 2027-01-16 18:00")
+
+    form = page.locator("#add-override")
+    form.get_by_label("Who covers").select_option(label="Kim")
+    form.get_by_label("For").select_option(label="Kim")
+    form.get_by_label("Date").fill("2027-01-16")
+    form.get_by_label("From").fill("18:00")
+    form.get_by_label("To").fill("20:00")
+    form.get_by_role("button", name="Add override").click()
+    expect(page.locator(".flash.error")).to_contain_text("cannot cover their own shift")
+
+    page.locator("#overrides li").get_by_role("button", name="Remove").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Override removed")
+    expect(grid.locator('td[data-day="sat"][data-hour="19"]')).to_have_text("Kim")

@@ -3,6 +3,7 @@ urgent case that appears by itself and is acknowledged, ON/OFF; at 360 and 1280 
 
 import html
 import re
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -182,3 +183,24 @@ def test_the_queue_page_shows_a_new_urgent_case_by_itself(app, page, make_user, 
     page.locator("#urgent-banner a").click()
     expect(page).to_have_url("/volunteer/urgent")
     expect(page.locator("li[data-case]")).to_have_count(1)
+
+
+def test_a_volunteer_sets_leave_on_the_page_and_is_not_paged_then(
+        app, page, make_user, login, clock):
+    conn, config, me = kim(app, make_user)
+    rota.import_rota(conn, config, ALWAYS, "rota.yaml", clock(), rota.resolver(conn, config))
+    login(page, "kim")
+    form = page.locator("#leave")
+    form.get_by_label("Leave from").fill("2027-02-01")
+    form.get_by_label("to").fill("2027-02-03")
+    form.get_by_role("button", name="Set leave").click()
+    expect(page.locator(".flash.ok")).to_have_text(
+        "2027-02-01부터 2027-02-03까지 쉬는 날로 적었어요. 그동안 호출하지 않아요.")
+    seoul = datetime.fromisoformat("2027-02-02T12:00:00+09:00").timestamp()
+    assert rota.current(conn, config, seoul)[0].volunteers == ()
+    after = datetime.fromisoformat("2027-02-04T00:30:00+09:00").timestamp()
+    assert rota.current(conn, config, after)[0].volunteers == (me.id,)
+    form.get_by_label("Leave from").fill("2027-02-05")
+    form.get_by_label("to").fill("2027-02-04")
+    form.get_by_role("button", name="Set leave").click()
+    expect(page.locator(".flash.error")).to_contain_text("예: 휴가 12-10 12-12")
