@@ -35,7 +35,7 @@ DRAIN = 60.0  # seconds the worker gets to empty its queues afterwards
 
 # Keys that rightly have no TTL (under the key prefix), and RQ's own bookkeeping.
 LONG_LIVED = (r"vol:.*|rota.*|dir:.*|users?:.*|cb:(q:.*|index|leases|waits|stats|seq)"
-              r"|urgent:cases|metrics|scripts?:.*")
+              r"|urgent:cases|metrics|scripts?:.*|prog:(all|counts:.*)")
 
 
 def _drain(conn: redis.Redis) -> bool:

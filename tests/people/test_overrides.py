@@ -51,7 +51,7 @@ def test_kim_covers_lee_from_the_cli_and_the_rota_uses_it(team, redis_url):
     assert [(o["covering"], o["for"], o["from"][11:], o["to"][11:]) for o in listed] == [
         ("Lee", "Kim", "18:00+09:00", "00:00+09:00")]
     shown = runner.invoke(main, ["oncall", "show", "--at", f"{day.isoformat()}T19:00"])
-    assert "primary" in shown.output and "Lee +821011110003" in shown.output
+    assert "primary" in shown.output and "Lee +82 10-****-**03" in shown.output
 
     removed = runner.invoke(main, ["oncall", "override", "remove", listed[0]["id"]])
     assert removed.exit_code == 0

@@ -25,7 +25,11 @@ def test_every_page_keeps_the_console_clean_and_has_its_icon_at_360_px(
             if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
     failed: list[str] = []
-    page.on("requestfailed", lambda r: failed.append(r.url))
+    # A request the browser cancelled itself when the test moved on (the icon's fetch is
+    # low priority, and may still be pending at the next goto) is no failure of the site;
+    # the icon itself is fetched and checked at the end.
+    page.on("requestfailed", lambda r: None if r.failure == "net::ERR_ABORTED"
+            else failed.append(f"{r.url} ({r.failure})"))
     page.context.add_init_script(WATCH)
     page.set_viewport_size({"width": 360, "height": 800})
     login(page, "boss")
