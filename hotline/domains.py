@@ -8,9 +8,12 @@ caller adds its module here.
 
 from __future__ import annotations
 
+import json
+import logging
+
 import redis
 
-from hotline import replay
+from hotline import jobs, replay
 from hotline.callbacks import erasure as callbacks
 from hotline.config import Settings
 from hotline.conversation import erasure as conversation
@@ -19,6 +22,8 @@ from hotline.privacy import erasure, retention
 from hotline.privacy.domain import Keeper
 from hotline.programmes import erasure as programmes
 from hotline.urgent import erasure as urgent
+
+log = logging.getLogger("hotline.jobs")
 
 KEEPERS: tuple[Keeper, ...] = (conversation, callbacks, urgent, directory, programmes, replay)
 
@@ -32,3 +37,15 @@ def forget(conn: redis.Redis, config: Settings, number: str,
 def purge(conn: redis.Redis, config: Settings, now: float) -> dict[str, int]:
     """Apply the retention rules once in every domain (`hotline purge`, the purge job)."""
     return retention.purge(conn, config, now, KEEPERS)
+
+
+def purge_and_reschedule(conn: redis.Redis, config: Settings, now: float,
+                         job_id: str = "") -> str:
+    """The purge job (workers.housekeeping.purge): purge() once, then schedule the next
+    purge after job `job_id`, even when this one failed; the counts as JSON."""
+    try:
+        done = purge(conn, config, now)
+    finally:  # the next slot comes even when this purge failed
+        jobs.schedule_purge(conn, config, after=job_id)
+    log.info("purge finished; next one scheduled")
+    return json.dumps(done, sort_keys=True)

@@ -1,133 +1,22 @@
-"""The rota watch, every 5 minutes: shift reminders to volunteers, the day's gap warning
-to staff. Each text is sent once (SET NX per shift start, per day); the watch schedules
-its own next run, and every worker's maintenance schedules it again if the chain broke.
-"""
+"""Jobs of the rota (hotline.people.rota_notices): the watch every 5 minutes (shift
+reminders, the day's gap warning) and the notices of a shift a volunteer cannot do."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-
-import redis
-
 from hotline import job_context as context
-from hotline import jobs
-from hotline import keys as hotline_keys
-from hotline.config import Settings
-from hotline.engine.segments import count_segments
-from hotline.job_context import log
-from hotline.people import overrides, rota, rota_watch, volunteers
-from hotline.scripts import volunteer_texts
-
-SENT_TTL = 2 * 86400
-
-
-def _once(conn: redis.Redis, config: Settings, what: str) -> bool:
-    return bool(conn.set(hotline_keys.of(config).rota_sent(what), "1", nx=True, ex=SENT_TTL))
+from hotline.people import rota_notices
+from hotline.scripts.volunteer_texts import Wording
 
 
 def watch() -> str:
     """Send the reminders and the gap warning that are due, then schedule the next watch."""
-    conn, config, now = context.connection(), context.config(), context.now()
-    try:
-        overrides.prune(conn, config, now)
-        reminded = remind(conn, config, now)
-        warned = warn_gaps(conn, config, now)
-    finally:
-        jobs.schedule_rota_watch(conn)  # on the real clock: the next 5-minute slot
-    return f"reminded {reminded}, warned {warned}"
-
-
-def remind(conn: redis.Redis, config: Settings, now: float) -> int:
-    """Text each volunteer whose shift starts within the reminder lead (once a shift)."""
-    lead = int(config.shift_reminder_minutes or 0) * 60
-    current = rota.load_rota(conn, config)
-    if lead <= 0 or current is None:
-        return 0
-    sent = 0
-    covers = overrides.current(conn, config, now)
-    for start in rota_watch.shifts_starting(current, now, now + lead, covers):
-        if not _once(conn, config, f"remind-{start.volunteer}-{int(start.start)}"):
-            continue
-        person = volunteers.get(conn, config, start.volunteer)
-        if person is None:
-            continue
-        at = datetime.fromtimestamp(start.start, current.zone).strftime("%H:%M")
-        text = volunteer_texts.for_volunteer(conn, config, person, "shift_reminder",
-                                             level=start.level, time=at)
-        context.transport().send_sms(person.phone, text)
-        # what a reply CANNOT refers to, until the shift is over
-        conn.set(hotline_keys.of(config).rota_sent(f"next-{person.id}"),
-                 json.dumps({"level": start.level, "start": start.start, "end": start.end}),
-                 ex=max(60, int(start.end - now)))
-        log.info("reminded volunteer %s of the %s shift at %s", person.id, start.level, at)
-        sent += 1
-    return sent
-
-
-def warn_gaps(conn: redis.Redis, config: Settings, now: float) -> int:
-    """Once a day from GAP_WARNING_HOUR (rota time): text every staff member the gaps of
-    the next 7 days; nothing when there are none."""
-    current = rota.load_rota(conn, config)
-    if current is None:
-        return 0
-    local = datetime.fromtimestamp(now, current.zone)
-    if local.hour < int(config.gap_warning_hour or 0):
-        return 0
-    if not _once(conn, config, f"gaps-{local.date().isoformat()}"):
-        return 0
-    found = rota_watch.gaps(current, now, now + rota_watch.WEEK,
-                            rota.availability(conn, config),
-                            overrides.current(conn, config, now))
-    if not found:
-        log.info("no rota gaps in the next 7 days")
-        return 0
-    spans = rota_watch.describe(found, current.zone)
-    staff = [p for p in volunteers.all_volunteers(conn, config) if p.role == "staff"]
-    for person in staff:
-        lang = volunteer_texts.language_of(conn, config, person)
-        context.transport().send_sms(person.phone, _gap_text(conn, config, lang, spans))
-    log.info("rota gaps (%d) sent to %d staff", len(spans), len(staff))
-    return len(staff)
-
-
-def _gap_text(conn: redis.Redis, config: Settings, lang: str, spans: list[str]) -> str:
-    """The warning with as many gaps as fit one SMS (the rest: '…'; the page has them all)."""
-    shown = len(spans)
-    while True:
-        listed = "; ".join(spans[:shown]) + ("…" if shown < len(spans) else "")
-        text = volunteer_texts.text(conn, config, "staff_gap_warning", lang,
-                                    count=len(spans), gaps=listed)
-        if shown <= 1 or count_segments(text).segments == 1:
-            return text
-        shown -= 1
+    conn, config = context.connection(), context.config()
+    return rota_notices.watch(conn, config, context.now(), context.transport(),
+                              Wording(conn, config))
 
 
 def shift_dropped(volunteer_id: str, level: str, start: float) -> str:
-    """A volunteer replied CANNOT to a reminder: tell every staff member, and offer the
-    shift to the others named at that level (each in their own language)."""
+    """A volunteer cannot do a shift: tell the staff, offer it to the others at its level."""
     conn, config = context.connection(), context.config()
-    current = rota.load_rota(conn, config)
-    person = volunteers.get(conn, config, volunteer_id)
-    if current is None or person is None:
-        return "skipped"
-    at = datetime.fromtimestamp(start, current.zone).strftime("%m-%d %H:%M")
-    staff = [p for p in volunteers.all_volunteers(conn, config)
-             if p.role == "staff" and p.id != volunteer_id]
-    named = next((lv for lv in current.levels if lv.name == level), None)
-    others = dict.fromkeys(s.volunteer for s in (named.shifts if named else ())
-                           if s.volunteer != volunteer_id)
-    for p in staff:
-        context.transport().send_sms(p.phone, volunteer_texts.for_volunteer(
-            conn, config, p, "staff_shift_dropped", name=person.name, level=level, time=at))
-    offered = 0
-    for vid in others:
-        other = volunteers.get(conn, config, vid)
-        if other is None or other.role == "staff":
-            continue
-        context.transport().send_sms(other.phone, volunteer_texts.for_volunteer(
-            conn, config, other, "shift_offer", level=level, time=at))
-        offered += 1
-    log.info("volunteer %s cannot do the %s shift: %d staff told, offered to %d",
-             volunteer_id, level, len(staff), offered)
-    return f"told {len(staff)}, offered {offered}"
+    return rota_notices.shift_dropped(conn, config, context.transport(), Wording(conn, config),
+                                      volunteer_id, level, start)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hotline.config import Settings
 from hotline.engine.session import Session
-from hotline.keys import DEFAULT_PREFIX, keys_under
-from hotline.privacy.vault import NumberVault, is_sealed
+from hotline.keys import DEFAULT_PREFIX, keys_under, prefix
+from hotline.privacy.vault import NumberVault, is_sealed, vault_for
 
 
 class SessionStore:
@@ -61,3 +62,10 @@ class SessionStore:
         """Return the value a session is stored as (its JSON, encrypted with a key)."""
         value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
         return self.vault.seal(value) if self.vault else value
+
+
+def store_for(redis: Any, config: Settings) -> SessionStore:
+    """The session store over `redis` with the settings' key prefix, lifetime and vault."""
+    key = config.encryption_key
+    return SessionStore(redis, prefix(config), config.session_ttl,
+                        vault_for(key) if key else None)

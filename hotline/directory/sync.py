@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -27,11 +28,17 @@ from urllib.parse import urlencode
 import redis
 import requests
 
+from hotline import jobs, totals
+from hotline import keys as hotline_keys
+from hotline.config import Settings
 from hotline.directory.hsds import Mapped, read_data
 from hotline.directory.importer import ReadResult, read_mapped
+from hotline.directory.rows import ImportFileError
 from hotline.directory.store import StoreReport, replace_source
-from hotline.directory.taxonomy import CategoryMap
+from hotline.directory.taxonomy import CategoryMap, load_map
 from hotline.keys import DirectoryKeys
+
+log = logging.getLogger("hotline.jobs")  # the jobs' log: a scheduled run is a job
 
 ENDPOINTS = ("services", "service_at_locations")
 PER_PAGE = 100
@@ -180,3 +187,42 @@ def record_outcome(conn: redis.Redis, prefix: str, url: str, error: str = "",
     stamp = json.dumps(round(time.time() if now is None else now))
     conn.hset(key, mapping={"last_error": error} if error else {"last_ok": stamp,
                                                                   "last_error": ""})
+
+
+# ---- the scheduled run (the job workers.directory_sync.sync) -----------------------------
+
+def run_scheduled(conn: redis.Redis, config: Settings, now: float, url: str, chain: str,
+                  run: int) -> str:
+    """Sync the directory from the HSDS API at `url`, then schedule the next run; a JSON
+    summary of what was done.
+
+    A run whose schedule was replaced or stopped does nothing. A failing API changes
+    nothing; it is logged and counted (hotline_directory_sync_failures_total)."""
+    prefix = hotline_keys.prefix(config)
+    schedule = schedule_of(conn, prefix, url)
+    if schedule.get("chain") != chain:
+        log.info("directory sync %s: schedule replaced or stopped; not run", chain)
+        return "stopped"
+    try:
+        try:
+            report = sync_source(conn, prefix, url, load_map(config.hsds_category_map))
+        except (SyncError, ImportFileError, redis.RedisError) as exc:
+            totals.count(conn, config, totals.DIRECTORY_SYNC_FAILURES)
+            record_outcome(conn, prefix, url, error=str(exc)[:300])
+            log.warning("directory sync %s failed; directory unchanged: %s", url, exc)
+            return json.dumps({"ok": False, "error": str(exc)})
+        totals.count(conn, config, totals.DIRECTORY_SYNCS)
+        record_outcome(conn, prefix, url)
+        stored = report.stored
+        log.info("directory sync %s: %d pages, %d loaded (%d new, %d updated, %d removed), "
+                 "%d rejected, %d warnings", url, report.pages, len(report.read.entries),
+                 stored.added, stored.updated, stored.removed, len(report.read.rejected),
+                 len(report.read.warnings))
+        return json.dumps({"ok": True, "loaded": len(report.read.entries),
+                           "added": stored.added, "updated": stored.updated,
+                           "removed": stored.removed, "rejected": len(report.read.rejected)})
+    finally:  # the next run comes even when this one failed
+        every = int(schedule.get("every") or 0)
+        if every > 0:
+            jobs.schedule_directory_sync(conn, url, url_key(url), chain, run + 1,
+                                         at=now + every)

@@ -1,7 +1,7 @@
 """Operational figures for Prometheus, kept in Redis so every process and node shares them.
 
-Counters that workers add to (pages sent, escalations, job failures) live in one Redis
-hash, `<prefix>metrics`, without a TTL: they are running totals, as Prometheus counters
+Counters that jobs add to (pages sent, escalations, job failures; hotline/totals.py) live
+in one Redis hash, `<prefix>metrics`, without a TTL: they are running totals, as Prometheus counters
 are. Gauges (callbacks waiting by priority, urgent cases open, jobs queued or failed) are
 read from Redis when /metrics is scraped, so they are right whichever node answers.
 Webhook latency is per process (hotline/web/metrics.py).
@@ -18,34 +18,23 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from hotline import jobs
-from hotline import keys as hotline_keys
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
 from hotline.config import Settings
+from hotline.totals import (
+    DIRECTORY_SYNC_FAILURES,
+    DIRECTORY_SYNCS,
+    ESCALATIONS,
+    JOB_FAILURES,
+    PAGES_SENT,
+    count,
+    key,
+)
 from hotline.urgent import cases as urgent
 
 log = logging.getLogger(__name__)
 
-PAGES_SENT = "pages_sent"
-ESCALATIONS = "escalations"
-JOB_FAILURES = "job_failures"  # field per queue: job_failures:<queue>
-DIRECTORY_SYNCS = "directory_syncs"  # HSDS syncs that loaded
-DIRECTORY_SYNC_FAILURES = "directory_sync_failures"  # HSDS syncs that changed nothing
 OPEN_CASES_SCANNED = 500  # newest urgent cases looked at for the open count
-
-
-def key(config: Settings) -> str:
-    """Return the hash of running totals."""
-    return hotline_keys.of(config).metrics
-
-
-def count(conn: redis.Redis, config: Settings, name: str, amount: int = 1) -> None:
-    """Add to a running total; a failure is logged, never raised (figures must not break
-    a page or a job)."""
-    try:
-        conn.hincrby(key(config), name, amount)
-    except redis.RedisError as exc:
-        log.warning("metric %s not counted (%s)", name, type(exc).__name__)
 
 
 def count_job_failure(job: Any, *exc_info: Any) -> bool:

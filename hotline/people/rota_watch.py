@@ -1,6 +1,6 @@
 """Looking ahead on the rota: the gaps of the coming days, and the shifts about to start.
 
-Pure functions over a Rota (no Redis): workers/rota_jobs.py runs them every few minutes
+Pure functions over a Rota (no Redis): people/rota_notices.py runs them every few minutes
 and texts staff the gaps once a day and volunteers a reminder before their shift.
 A gap is a stretch when a level has nobody to page (no shift, or everyone on it OFF),
 checked every 15 minutes as the week grid does; overrides are applied.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -22,6 +23,8 @@ import redis
 from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.engine.loader import script_paths
+
+log = logging.getLogger("hotline.jobs")  # the test run is a job
 
 DRAFT_TTL = 30 * 86400  # a draft nobody touched for a month is dropped
 TESTS_TTL = 86400
@@ -148,4 +151,6 @@ def run_tests(conn: redis.Redis, config: Settings, rid: str,
     failed = sum(1 for r in rows if not r["passed"])
     done = {"status": "done", "results": rows, "passed": len(rows) - failed, "failed": failed}
     conn.set(key, json.dumps(done, ensure_ascii=False), ex=TESTS_TTL)
-    return f"{len(rows) - failed} passed, {failed} failed"
+    summary = f"{len(rows) - failed} passed, {failed} failed"
+    log.info("script draft tests %s: %s", rid, summary)
+    return summary

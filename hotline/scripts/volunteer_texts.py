@@ -207,3 +207,23 @@ def for_volunteer(conn: redis.Redis, config: Settings, volunteer: Volunteer | No
                   name: str, /, **values: Any) -> str:
     """Phrase `name` in the volunteer's language, filled in."""
     return text(conn, config, name, language_of(conn, config, volunteer), **values)
+
+
+class Wording:
+    """The texts above, bound to one connection and configuration: what a domain below the
+    scripts (people's rota notices) is handed to word its texts with."""
+
+    def __init__(self, conn: redis.Redis, config: Settings):
+        self.conn, self.config = conn, config
+
+    def text(self, name: str, lang: str, /, **values: Any) -> str:
+        """Phrase `name` in language `lang`, filled in (see text())."""
+        return text(self.conn, self.config, name, lang, **values)
+
+    def language_of(self, volunteer: Volunteer | None) -> str:
+        """The volunteer's first language the scripts speak (see language_of())."""
+        return language_of(self.conn, self.config, volunteer)
+
+    def for_volunteer(self, volunteer: Volunteer | None, name: str, /, **values: Any) -> str:
+        """Phrase `name` in the volunteer's language, filled in (see for_volunteer())."""
+        return for_volunteer(self.conn, self.config, volunteer, name, **values)
