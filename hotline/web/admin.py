@@ -7,21 +7,22 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, url_for
 
 from hotline.web.auth import login_required
+from hotline.web.texts import say
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # (endpoint, label, what staff do there). Sections whose blueprint is not registered are
 # left out, as the menu (site.NAV) does.
 SECTIONS: list[tuple[str, str, str]] = [
-    ("admin_scripts.index", "대본 Scripts",
+    ("admin_scripts.index", say("section_scripts"),
      "Edit the menu scripts, test a draft on a simulated phone, publish, roll back."),
-    ("admin_directory.index", "기관 목록 Directory",
+    ("admin_directory.index", say("section_directory"),
      "Clinics and shelters: upload a CSV, search, edit or remove an entry."),
-    ("admin_people.index", "봉사자와 당번 Volunteers and rota",
+    ("admin_people.index", say("section_people"),
      "Add and edit volunteers, set availability, see the on-call week."),
-    ("admin_programmes.index", "신청 Programmes",
+    ("admin_programmes.index", say("section_programmes"),
      "Programmes callers join: seats per session, attendance, drop-out (counts only)."),
-    ("admin_figures.index", "통계 Figures",
+    ("admin_figures.index", say("section_figures"),
      "Calls and texts per day, callbacks, urgent cases, opt-outs (counts only)."),
 ]
 

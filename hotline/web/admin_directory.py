@@ -20,17 +20,19 @@ from hotline.directory.store import CATEGORIES
 from hotline.directory.taxonomy import load_map
 from hotline.web import runtime
 from hotline.web.auth import login_required
+from hotline.web.texts import say
 
 bp = Blueprint("admin_directory", __name__, url_prefix="/admin/directory")
 
 MAX_UPLOAD = 20 * 1024 * 1024  # bytes; the CLI takes bigger files
 SHOWN = 50  # search results on one page
-LABELS = {"name": "이름 Name", "category": "종류 Category", "phone": "전화 Phone",
-          "address": "주소 Address", "city": "도시 City", "region": "지역 Region",
-          "country": "나라 Country (KR, US…)", "postal_code": "우편번호 Postal code",
-          "latitude": "위도 Latitude", "longitude": "경도 Longitude",
-          "languages": "언어 Languages (ko;en)", "hours": "시간 Hours",
-          "cost": "비용 Cost (free, low)", "description": "설명 Description"}
+LABELS = {"name": say("field_name"), "category": say("field_category"),
+          "phone": say("field_phone"), "address": say("field_address"),
+          "city": say("field_city"), "region": say("field_region"),
+          "country": say("field_country"), "postal_code": say("field_postal_code"),
+          "latitude": say("field_latitude"), "longitude": say("field_longitude"),
+          "languages": say("field_languages"), "hours": say("field_hours"),
+          "cost": say("field_cost"), "description": say("field_description")}
 
 
 def _prefix() -> str:
@@ -61,7 +63,7 @@ def upload() -> Any:
     replace = request.form.get("replace") == "1"
     category = request.form.get("category", "")
     if sent is None or not sent.filename:
-        return _page({"error": "파일을 골라 주세요. Choose a file."}, 400)
+        return _page({"error": say("choose_file")}, 400)
     name = sent.filename.replace("\\", "/").rsplit("/", 1)[-1][:100]
     data = sent.stream.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
@@ -93,7 +95,7 @@ def edit(entry_id: str) -> Any:
     """The form for one entry."""
     entry = directory_edit.get_entry(runtime().redis, _prefix(), entry_id)
     if entry is None:
-        flash("이 항목이 없어요. This entry is no longer in the directory.", "error")
+        flash(say("entry_missing"), "error")
         return redirect(url_for(".index"))
     return _edit_page(entry.id, directory_edit.as_row(entry), [], 200)
 
@@ -107,7 +109,7 @@ def save(entry_id: str) -> Any:
         entry = directory_edit.update_entry(runtime().redis, _prefix(), entry_id, row)
     except directory_edit.EditError as exc:
         return _edit_page(entry_id, row, exc.problems, 400)
-    flash(f"저장했어요. Saved: {entry.name}", "ok")
+    flash(say("entry_saved", name=entry.name), "ok")
     return redirect(url_for(".index", q=entry.name))
 
 
@@ -117,7 +119,7 @@ def remove(entry_id: str) -> Any:
     """Remove one entry."""
     entry = directory_edit.remove_entry(runtime().redis, _prefix(), entry_id)
     if entry is None:
-        flash("이 항목이 없어요. This entry was already gone.", "error")
+        flash(say("entry_already_gone"), "error")
     else:
-        flash(f"지웠어요. Removed: {entry.name}", "ok")
+        flash(say("entry_removed", name=entry.name), "ok")
     return redirect(url_for(".index"))

@@ -17,6 +17,7 @@ from hotline.scripts import volunteer_texts
 from hotline.web import runtime
 from hotline.web.auth import login_required
 from hotline.web.charts import bar_chart, swatch
+from hotline.web.texts import say
 
 bp = Blueprint("admin_figures", __name__, url_prefix="/admin/figures")
 
@@ -58,23 +59,23 @@ def index() -> Any:
     wait_median = _minutes(stats.overall_median(days, "callback_wait"))
     ack_median = _minutes(stats.overall_median(days, "urgent_ack"))
     charts = [
-        _chart("texts", "문자 Texts per day, by language", labels, sms),
-        _chart("calls", "전화 Calls per day, by language", labels, voice),
-        _chart("callbacks", "다시 전화 요청 Callback requests per day", labels,
+        _chart("texts", say("chart_texts"), labels, sms),
+        _chart("calls", say("chart_calls"), labels, voice),
+        _chart("callbacks", say("chart_callbacks"), labels,
                {"requests": stats.per_day(days, "callback_created")}),
-        _chart("callback_wait", "다시 전화까지 Median time to call back (min)", labels,
+        _chart("callback_wait", say("chart_callback_wait"), labels,
                {"median": [_minutes(m) for m in stats.medians(days, "callback_wait")]},
                unit=" min", note=f"all days: {wait_median if wait_median is not None else '-'}"
                                  " min"),
-        _chart("urgent", "긴급 Urgent cases per day", labels,
+        _chart("urgent", say("chart_urgent"), labels,
                {"cases": stats.per_day(days, "urgent_created")}),
-        _chart("urgent_ack", "확인까지 Median time to acknowledge (min)", labels,
+        _chart("urgent_ack", say("chart_urgent_ack"), labels,
                {"median": [_minutes(m) for m in stats.medians(days, "urgent_ack")]},
                unit=" min", note=f"all days: {ack_median if ack_median is not None else '-'}"
                                  f" min; acknowledged: {sum(stats.per_day(days, 'urgent_acked'))}"),
-        _chart("missed", "부재중 전화 Missed-call callbacks per day", labels,
+        _chart("missed", say("chart_missed"), labels,
                {"missed calls": stats.per_day(days, "missed_call")}),
-        _chart("opt_out", "수신 거부 Opt-outs per day", labels,
+        _chart("opt_out", say("chart_opt_out"), labels,
                {"opt-outs": stats.per_day(days, "opt_out")}),
     ]
     oldest = max((r.age(now) for r in waiting), default=None)

@@ -22,11 +22,14 @@ from hotline.people.rota import DAYS, RotaError
 from hotline.people.volunteers import ROLES, VolunteerError
 from hotline.web import runtime
 from hotline.web.auth import login_required
+from hotline.web.texts import say
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 
 MAX_ROTA = 256 * 1024  # bytes of rota YAML
-DAY_LABELS = ("월 Mon", "화 Tue", "수 Wed", "목 Thu", "금 Fri", "토 Sat", "일 Sun")
+GONE = f"({say('volunteer_gone')})"  # the name of someone no longer registered
+DAY_LABELS = (say("day_mon"), say("day_tue"), say("day_wed"), say("day_thu"), say("day_fri"),
+              say("day_sat"), say("day_sun"))
 
 
 def _people() -> list[dict[str, Any]]:
@@ -47,15 +50,15 @@ def _rota_view() -> dict[str, Any] | None:
     names: dict[str, str] = {}
     for vid in current.volunteers():
         found = volunteers.get(conn, config, vid)
-        names[vid] = found.name if found else "(지워짐 removed)"
+        names[vid] = found.name if found else GONE
     days = rota_grid.week_of(current, now)
     covers = rota_overrides.current(conn, config, now)
-    names[""] = "(쉼 away)"  # an override with nobody covering: time away
+    names[""] = f"({say('away')})"  # an override with nobody covering: time away
     for item in covers:
         for vid in (item.covering, item.covered):
             if vid not in names:
                 found = volunteers.get(conn, config, vid)
-                names[vid] = found.name if found else "(지워짐 removed)"
+                names[vid] = found.name if found else GONE
 
     def local(at: float) -> str:
         return datetime.fromtimestamp(at, current.zone).strftime("%a %Y-%m-%d %H:%M")
@@ -110,7 +113,7 @@ def add() -> Any:
     except VolunteerError as exc:
         flash(str(exc), "error")
         return _page(400, form=form)
-    flash(f"추가했어요. Added {volunteer.name} ({volunteer.id}).", "ok")
+    flash(say("volunteer_added", name=volunteer.name, id=volunteer.id), "ok")
     return redirect(url_for(".index"))
 
 
@@ -121,7 +124,7 @@ def edit(vid: str) -> Any:
     app = runtime()
     volunteer = volunteers.get(app.redis, app.config, vid[:20])
     if volunteer is None:
-        flash("이 봉사자가 없어요. No such volunteer.", "error")
+        flash(say("no_such_volunteer"), "error")
         return redirect(url_for(".index"))
     return render_template("admin_people/edit.html", v=volunteer, masked=mask(volunteer.phone),
                            roles=ROLES, error=None)
@@ -134,7 +137,7 @@ def save(vid: str) -> Any:
     app = runtime()
     old = volunteers.get(app.redis, app.config, vid[:20])
     if old is None:
-        flash("이 봉사자가 없어요. No such volunteer.", "error")
+        flash(say("no_such_volunteer"), "error")
         return redirect(url_for(".index"))
     form = _form()
     try:
@@ -145,7 +148,7 @@ def save(vid: str) -> Any:
     except VolunteerError as exc:
         return render_template("admin_people/edit.html", v=old, masked=mask(old.phone),
                                roles=ROLES, error=str(exc)), 400
-    flash(f"저장했어요. Saved {new.name}.", "ok")
+    flash(say("volunteer_saved", name=new.name), "ok")
     return redirect(url_for(".index"))
 
 
@@ -158,7 +161,7 @@ def availability(vid: str) -> Any:
     if volunteer is not None:
         on = request.form.get("available") == "1"
         volunteers.set_available(app.redis, app.config, volunteer.id, on)
-        flash(f"{volunteer.name}: {'ON 요청 받기' if on else 'OFF 쉬기'}", "ok")
+        flash(f"{volunteer.name}: {say('set_on') if on else say('set_off')}", "ok")
     return redirect(url_for(".index"))
 
 
@@ -170,7 +173,7 @@ def remove(vid: str) -> Any:
     volunteer = volunteers.get(app.redis, app.config, vid[:20])
     if volunteer is not None:
         volunteers.remove(app.redis, app.config, volunteer.phone)
-        flash(f"지웠어요. Removed {volunteer.name}.", "ok")
+        flash(say("volunteer_removed", name=volunteer.name), "ok")
     return redirect(url_for(".index"))
 
 
@@ -186,8 +189,7 @@ def import_rota() -> Any:
     else:
         data = request.form.get("text", "").encode("utf-8")
     if not data.strip():
-        return _page(400, rota_problems=[("파일을 고르거나 붙여 넣어 주세요. "
-                                         "Choose or paste a rota.")])
+        return _page(400, rota_problems=[say("choose_rota")])
     if len(data) > MAX_ROTA:
         return _page(413, rota_problems=[f"{name}: over {MAX_ROTA // 1024} kB"])
     try:
@@ -202,8 +204,8 @@ def import_rota() -> Any:
     except RotaError as exc:
         return _page(400, rota_problems=exc.problems)
     shifts = sum(len(level.shifts) for level in current.levels)
-    flash(f"당번표를 바꿨어요. Rota imported: {len(current.levels)} level(s), {shifts} "
-          f"shift(s), timezone {current.timezone}", "ok")
+    flash(say("rota_imported", levels=len(current.levels), shifts=shifts,
+              timezone=current.timezone), "ok")
     return redirect(url_for(".index") + "#rota")
 
 
@@ -230,7 +232,7 @@ def add_override() -> Any:
     except ValueError as exc:  # OverrideError is one
         flash(str(exc), "error")
         return redirect(url_for(".index") + "#rota")
-    flash(f"대신 서기 Override: {covering.name} covers {covered.name}.", "ok")
+    flash(say("override_added", covering=covering.name, covered=covered.name), "ok")
     return redirect(url_for(".index") + "#rota")
 
 
@@ -240,5 +242,5 @@ def remove_override(override_id: str) -> Any:
     """Take an override out of force."""
     app = runtime()
     if rota_overrides.remove(app.redis, app.config, override_id[:16], app.clock()):
-        flash("대신 서기를 지웠어요. Override removed.", "ok")
+        flash(say("override_removed"), "ok")
     return redirect(url_for(".index") + "#rota")

@@ -14,6 +14,7 @@ from hotline.programmes import attendance, signups, store
 from hotline.programmes.attendance import MARKS
 from hotline.web import runtime
 from hotline.web.auth import login_required
+from hotline.web.texts import say
 
 bp = Blueprint("admin_programmes", __name__, url_prefix="/admin/programmes")
 
@@ -55,7 +56,7 @@ def mark(pid: str, sid: str) -> Any:
     app = runtime()
     if attendance.mark(app.redis, app.config, request.form.get("signup", "")[:40],
                        request.form.get("mark", "")):
-        flash("저장했어요. Saved.", "ok")
+        flash(say("attendance_saved"), "ok")
     else:
-        flash("이 신청이 없어요. No such sign-up.", "error")
+        flash(say("no_such_signup"), "error")
     return redirect(url_for(".session", pid=pid, sid=sid))

@@ -28,6 +28,7 @@ from hotline.scripts import versions as script_versions
 from hotline.scripts.scriptset import ScriptSet
 from hotline.web import runtime
 from hotline.web.auth import current_user, login_required
+from hotline.web.texts import say
 
 bp = Blueprint("admin_scripts", __name__, url_prefix="/admin/scripts")
 
@@ -178,7 +179,7 @@ def discard_draft() -> Any:
     """Drop this account's draft: the editor shows the live text again."""
     app = runtime()
     script_drafts.discard(app.redis, app.config, _user())
-    flash("Draft discarded. 초안을 버렸어요.", "ok")
+    flash(say("draft_discarded"), "ok")
     return redirect(url_for("admin_scripts.index", file=request.form.get("file") or None))
 
 
@@ -220,12 +221,11 @@ def publish() -> Any:
                                                 message, app.clock())
     except script_versions.LintFailed as exc:
         return _editor(file, text, problems=_problems(exc.problems), status=422,
-                       message=f"{exc}: fix the errors below. 오류를 고친 뒤 다시 하세요.")
+                       message=say("publish_lint_failed", error=exc))
     script_drafts.discard(app.redis, app.config, _user())
     live_scripts.published()
     if made:
-        flash(f"Version {version.number} published: callers get it within seconds. "
-              f"버전 {version.number}을 올렸어요.", "ok")
+        flash(say("published", number=version.number), "ok")
     else:
         flash(f"Nothing changed: version {version.number} is live.", "ok")
     return redirect(url_for("admin_scripts.index", file=file))

@@ -36,6 +36,7 @@ from hotline.people import accounts as users
 from hotline.people import login_limits
 from hotline.people.accounts import User
 from hotline.web import runtime
+from hotline.web.texts import say
 
 bp = Blueprint("auth", __name__)
 
@@ -100,7 +101,7 @@ def home_url(user: User) -> str:
 def forbidden() -> tuple[str, int]:
     """The 403 page."""
     return render_template("error.html", status=403,
-                           message="This page is for staff only. 담당자만 볼 수 있어요."), 403
+                           message=say("staff_only")), 403
 
 
 def login_required(role: str | None = None) -> Callable[[F], F]:
@@ -176,13 +177,12 @@ def login() -> Any:
     wait = login_limits.blocked(conn, config, name, address)
     if wait:
         minutes = max(1, (wait + 59) // 60)
-        error = (f"Too many failed attempts. Try again in {minutes} min. "
-                 f"로그인 시도가 너무 많아요. {minutes}분 뒤에 다시 해 주세요.")
+        error = say("login_throttled", minutes=minutes)
         return render_template("login.html", next=next_url or "", error=error, name=name), 429
     user = users.check_password(conn, config, name, password)
     if user is None:
         login_limits.record_failure(conn, config, name, address)
-        error = "Wrong name or password. 이름이나 비밀번호가 틀렸어요."
+        error = say("login_wrong")
         return render_template("login.html", next=next_url or "", error=error, name=name), 401
     login_limits.record_success(conn, config, name, address)
     session.clear()  # a fresh session (and CSRF token) on login: no fixation

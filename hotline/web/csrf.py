@@ -13,6 +13,8 @@ import secrets
 from flask import Flask, Response, render_template, request, session
 from markupsafe import Markup, escape
 
+from hotline.web.texts import say
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXEMPT_PREFIXES = ("/twilio/",)  # Twilio's webhooks: checked by X-Twilio-Signature
 FIELD = "csrf_token"
@@ -42,8 +44,7 @@ def check() -> Response | tuple[str, int] | None:
     if expected and hmac.compare_digest(str(expected), sent):
         return None
     return render_template("error.html", status=400,
-                           message="This form has expired. Go back, reload the page and "
-                                   "try again. 페이지를 새로 고친 뒤 다시 해 주세요."), 400
+                           message=say("form_expired")), 400
 
 
 def init_app(app: Flask) -> None:

@@ -13,12 +13,14 @@ from typing import Any
 import redis
 from flask import Flask, g, render_template, request
 
+from hotline.web.texts import say
+
 log = logging.getLogger(__name__)
 
 # Blueprints of the pages people read; a Redis outage there is a 503 page.
 PAGE_BLUEPRINTS = ("site", "auth", "volunteer", "admin", "admin_scripts", "admin_directory",
                    "admin_people", "admin_figures")
-MESSAGE = "잠시 후 다시 해 주세요. Please try again in a moment."
+MESSAGE = say("try_again_later")
 RETRY_AFTER = "30"  # seconds
 
 

@@ -12,20 +12,21 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, url_for
 
 from hotline.web.auth import current_user, home_url
+from hotline.web.texts import say
 
 bp = Blueprint("site", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets")
 
 # (endpoint, label, who sees it: "volunteer" = every account, "staff" = staff only)
 NAV: list[tuple[str, str, str]] = [
-    ("volunteer.queue", "대기열 Queue", "volunteer"),
-    ("volunteer.urgent_cases", "긴급 Urgent", "volunteer"),
-    ("admin.index", "관리 Admin", "staff"),
-    ("admin_scripts.index", "대본 Scripts", "staff"),
-    ("admin_directory.index", "주소록 Directory", "staff"),
-    ("admin_people.index", "봉사자 People", "staff"),
-    ("admin_programmes.index", "신청 Programmes", "staff"),
-    ("admin_figures.index", "통계 Figures", "staff"),
+    ("volunteer.queue", say("nav_queue"), "volunteer"),
+    ("volunteer.urgent_cases", say("nav_urgent"), "volunteer"),
+    ("admin.index", say("nav_admin"), "staff"),
+    ("admin_scripts.index", say("nav_scripts"), "staff"),
+    ("admin_directory.index", say("nav_directory"), "staff"),
+    ("admin_people.index", say("nav_people"), "staff"),
+    ("admin_programmes.index", say("nav_programmes"), "staff"),
+    ("admin_figures.index", say("nav_figures"), "staff"),
 ]
 
 

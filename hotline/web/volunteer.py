@@ -24,24 +24,24 @@ from hotline.urgent import cases as urgent
 from hotline.urgent import intake as urgent_intake
 from hotline.web import runtime
 from hotline.web.auth import current_user, login_required
+from hotline.web.texts import say
 
 bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
 
-OUTCOMES = [(Outcome.DONE, "완료 Done"), (Outcome.NO_ANSWER, "안 받음 No answer"),
-            (Outcome.WRONG_NUMBER, "잘못된 번호 Wrong number"),
-            (Outcome.LATER, "나중에 다시 Call again later")]
-STEPS = {"created": "열림 Opened", "paged": "호출 Paged", "escalated": "다음 단계 Escalated",
-         "skipped": "당번 없음 Level skipped", "nobody_on_call": "당번 없음 Nobody on call",
-         "acked": "확인 Acknowledged", "calling": "전화 중 Calling",
-         "call_waiting": "전화 대기 Call waiting", "dialled": "전화 걸기 Dialled",
-         "nobody_answered": "아무도 안 받음 Nobody answered",
-         "last_resort": "담당 직원 호출 Staff on duty paged",
-         "passed": "넘김 Passed on",
-         "call_outcome": "통화 결과 Call outcome", "not_accepted": "연결 안 됨 Not accepted",
-         "relayed": "문자 전달 Text relayed", "caller_wrote": "문자 옴 Caller wrote",
-         "closed": "끝남 Closed"}
-STATES = {"paging": "호출 중 Paging", "callback": "다시 전화 대기 Callback queued",
-          "claimed": "확인됨 Acknowledged", "closed": "끝남 Closed"}
+OUTCOMES = [(Outcome.DONE, say("outcome_done")), (Outcome.NO_ANSWER, say("outcome_no_answer")),
+            (Outcome.WRONG_NUMBER, say("outcome_wrong_number")),
+            (Outcome.LATER, say("outcome_later"))]
+STEPS = {"created": say("step_created"), "paged": say("step_paged"),
+         "escalated": say("step_escalated"), "skipped": say("step_skipped"),
+         "nobody_on_call": say("step_nobody_on_call"), "acked": say("step_acked"),
+         "calling": say("step_calling"), "call_waiting": say("step_call_waiting"),
+         "dialled": say("step_dialled"), "nobody_answered": say("step_nobody_answered"),
+         "last_resort": say("step_last_resort"), "passed": say("step_passed"),
+         "call_outcome": say("step_call_outcome"), "not_accepted": say("step_not_accepted"),
+         "relayed": say("step_relayed"), "caller_wrote": say("step_caller_wrote"),
+         "closed": say("step_closed")}
+STATES = {"paging": say("state_paging"), "callback": say("state_callback"),
+          "claimed": say("state_claimed"), "closed": say("state_closed")}
 
 
 def _me() -> Volunteer | None:
@@ -102,8 +102,7 @@ def take() -> Any:
     """Take the next request: the same as texting NEXT (the hotline rings your phone)."""
     me = _me()
     if me is None:
-        flash("이 계정에 연결된 봉사자 정보가 없어요. No volunteer record for this account.",
-              "error")
+        flash(say("no_volunteer_record"), "error")
         return redirect(url_for(".queue"))
     app = runtime()
     answer = volunteer_commands.next_request(app.redis, app.config, me, app.clock())
@@ -119,11 +118,10 @@ def outcome(rid: str) -> Any:
     try:
         chosen = Outcome(request.form.get("outcome", ""))
     except ValueError:
-        flash("결과를 골라 주세요. Choose an outcome.", "error")
+        flash(say("choose_outcome"), "error")
         return redirect(url_for(".queue"))
     if me is None:
-        flash("이 계정에 연결된 봉사자 정보가 없어요. No volunteer record for this account.",
-              "error")
+        flash(say("no_volunteer_record"), "error")
         return redirect(url_for(".queue"))
     app = runtime()
     try:
@@ -133,7 +131,7 @@ def outcome(rid: str) -> Any:
         flash(str(exc), "error")
         return redirect(url_for(".queue"))
     label = dict(OUTCOMES)[chosen]
-    flash(f"요청 {rid}: {label}", "ok")
+    flash(say("outcome_recorded", rid=rid, label=label), "ok")
     return redirect(url_for(".queue"))
 
 
@@ -251,8 +249,7 @@ def ack(code: str) -> Any:
     """Acknowledge a case: the same as texting ACK <code> (paging stops, your phone rings)."""
     me = _me()
     if me is None:
-        flash("이 계정에 연결된 봉사자 정보가 없어요. No volunteer record for this account.",
-              "error")
+        flash(say("no_volunteer_record"), "error")
     else:
         app = runtime()
         answer = urgent_intake.ack(app.redis, app.config, me, [code[:8]], app.clock())
