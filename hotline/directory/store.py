@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -109,6 +110,19 @@ def _existing(conn: redis.Redis, key: str, ids: list[str]) -> dict[str, str | No
     return out
 
 
+
+def _count(report: StoreReport, old: Mapping[str, str | None], texts: dict[str, str]) -> None:
+    """Count each entry as added, unchanged or updated against what was stored."""
+    for entry_id_, text in texts.items():
+        before = old.get(entry_id_)
+        if before is None:
+            report.added += 1
+        elif before == text:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+
+
 def store_entries(conn: redis.Redis, prefix: str, entries: list[Entry],
                   replace: bool = False) -> StoreReport:
     """Save entries: add or update by id (nothing changes when nothing differs).
@@ -121,14 +135,7 @@ def store_entries(conn: redis.Redis, prefix: str, entries: list[Entry],
     gen_key = keys.generation(current) if current else ""
     old = _existing(conn, gen_key, list(texts)) if gen_key else {}
     report = StoreReport(replaced=replace, ids=list(texts))
-    for entry_id_, text in texts.items():
-        before = old.get(entry_id_)
-        if before is None:
-            report.added += 1
-        elif before == text:
-            report.unchanged += 1
-        else:
-            report.updated += 1
+    _count(report, old, texts)
     if replace:
         stale = conn.hlen(gen_key) - report.updated - report.unchanged if gen_key else 0
         report.removed = max(0, stale)
@@ -192,15 +199,8 @@ def replace_source(conn: redis.Redis, prefix: str, source: str,
                         report.removed += 1
                     elif entry_id_ not in texts:
                         merged[entry_id_] = text
-                for entry_id_, text in texts.items():
-                    before = old.get(entry_id_)
-                    if before is None:
-                        report.added += 1
-                    elif before == text:
-                        report.unchanged += 1
-                    else:
-                        report.updated += 1
-                    merged[entry_id_] = text
+                _count(report, old, texts)
+                merged.update(texts)
                 if not report.changed:
                     pipe.unwatch()
                     return report

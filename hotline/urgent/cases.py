@@ -307,8 +307,9 @@ def set_state(conn: redis.Redis, config: Settings, code: str, state: State,
     conn.hset(Keys(config).case(code), mapping=mapping)
 
 
-# Claim: only an unclaimed case, only by a volunteer who was paged for it.
-_CLAIM = """
+# What ACK and PASS both check first: the case is open, unclaimed, and the volunteer was
+# paged for it (KEYS[1] the case, KEYS[2] its paged set, ARGV[1] the volunteer).
+_OPEN_AND_PAGED = """
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return 'unknown' end
 if st == 'claimed' then
@@ -317,7 +318,11 @@ if st == 'claimed' then
 end
 if st == 'closed' then return 'closed' end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 'not_paged' end
-redis.call('HSET', KEYS[1], 'state', 'claimed', 'acked_by', ARGV[1])
+"""
+
+
+# Claim: only an unclaimed case, only by a volunteer who was paged for it.
+_CLAIM = _OPEN_AND_PAGED + """redis.call('HSET', KEYS[1], 'state', 'claimed', 'acked_by', ARGV[1])
 return 'won'
 """
 
@@ -349,16 +354,7 @@ def set_next_step(conn: redis.Redis, config: Settings, code: str, step: int,
 
 # PASS: only an unclaimed case, only by a volunteer paged for it; only a volunteer paged in
 # the step the case is at moves it on, and only once per step.
-_PASS = """
-local st = redis.call('HGET', KEYS[1], 'state')
-if not st then return 'unknown' end
-if st == 'claimed' then
-  if redis.call('HGET', KEYS[1], 'acked_by') == ARGV[1] then return 'claimed' end
-  return 'taken'
-end
-if st == 'closed' then return 'closed' end
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 'not_paged' end
-local following = tonumber(redis.call('HGET', KEYS[1], 'next_step') or '0')
+_PASS = _OPEN_AND_PAGED + """local following = tonumber(redis.call('HGET', KEYS[1], 'next_step') or '0')
 if following < 0 then return 'last' end
 local step = redis.call('HGET', KEYS[1], 'step') or '0'
 if redis.call('EXISTS', KEYS[3] .. 'page-' .. step .. '-' .. ARGV[1]) == 0 then
