@@ -8,8 +8,9 @@ import them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -41,6 +42,44 @@ def queue(conn: redis.Redis, name: str = DEFAULT) -> Queue:
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}")
     return Queue(name, connection=conn)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job to enqueue, as plain data: what the inbound pipeline's answer carries.
+
+    The pipeline decides which jobs go with an answer (an urgent case's first page, a
+    directory line by SMS, a programme's reminders); the web layer submits them before
+    the answer goes out, with the writes they belong to. `delay`: seconds from now (RQ's
+    scheduler), 0 for at once; `replaces_scheduled`: an at-once job takes the place of
+    the same job id waiting in the scheduled registry (a PASS moves a step forward).
+    """
+
+    queue: str
+    func: str
+    args: tuple[Any, ...]
+    job_id: str
+    delay: float = 0.0
+    options: Mapping[str, Any] = field(default_factory=dict)
+    replaces_scheduled: bool = False
+
+
+def submit(conn: redis.Redis, spec: JobSpec) -> Job:
+    """Enqueue one job as `spec` describes it (now, or after its delay)."""
+    q = queue(conn, spec.queue)
+    options = {"job_id": spec.job_id, **spec.options}
+    if spec.delay > 0:
+        scheduled: Job = q.enqueue_in(timedelta(seconds=spec.delay), spec.func, *spec.args,
+                                      **options)
+        return scheduled
+    if spec.replaces_scheduled:
+        q.scheduled_job_registry.remove(spec.job_id)
+    return q.enqueue(spec.func, *spec.args, **options)
+
+
+def submit_all(conn: redis.Redis, specs: Iterable[JobSpec]) -> list[Job]:
+    """Enqueue every job in `specs`, in order."""
+    return [submit(conn, spec) for spec in specs]
 
 
 def enqueue_call_volunteer(conn: redis.Redis, request_id: str, volunteer_id: str,

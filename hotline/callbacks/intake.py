@@ -51,8 +51,9 @@ def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[s
             idem=f"req-{sid}" if sid else "")
     except ValueError:
         return {}  # a number we cannot call back (withheld, invalid): the node says so
-    # The caller is about to be told the request was taken: it must survive a failover.
-    confirm_replicated(ctx.redis, config, "callback", placed.request.id)
+    # The caller is about to be told the request was taken: it must survive a failover
+    # (a replica confirms it before the answer goes out).
+    ctx.confirm.append(("callback", placed.request.id))
     # An open request out of the queue (a volunteer is calling, or a retry is due) is next.
     return {"id": placed.request.id, "position": max(1, placed.position),
             "hours": callbacks.expected_hours(ctx.redis, config), "existing": placed.existing}

@@ -1,8 +1,14 @@
-"""Capabilities: what the web layer carries out when the engine hands off (search, callback).
+"""Capabilities: what the pipeline carries out when the engine hands off (search, callback).
 
 A capability is a callable(ctx, params) -> dict, registered by name in create_app's
-configure_capabilities. The engine hands off with Handoff(name, params); the web layer
+configure_capabilities. The engine hands off with Handoff(name, params); the pipeline
 calls the capability and steps the engine again with Outcome(name, data).
+
+A capability makes its own writes (a callback request, an urgent case) but enqueues no
+job itself: it adds the jobs to `ctx.jobs` (an urgent case's first page, a directory
+line by SMS, a programme's reminders), and to `ctx.confirm` what a replica must hold
+before the caller is told. The pipeline's Answer carries both; the web layer submits
+the jobs and waits for the replica before the answer goes out.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from hotline.config import Settings
 from hotline.engine.actions import Action, Handoff
 from hotline.engine.inputs import Outcome
 from hotline.engine.runner import Result
+from hotline.jobs import JobSpec
 
 MAX_ROUNDS = 3  # handoffs carried out for one request before it counts as a loop
 
@@ -44,6 +51,9 @@ class CapabilityContext:
     call_sid: str = ""
     message_sid: str = ""
     now: float = 0.0  # the request's time from the app's (injectable) clock
+    # Filled by the capabilities, carried by the answer (shared by every round's copy):
+    jobs: list[JobSpec] = field(default_factory=list, repr=False)
+    confirm: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (what, id)
 
 
 Capability = Callable[[CapabilityContext, dict[str, Any]], dict[str, Any]]

@@ -7,9 +7,12 @@
 No Flask, Twilio or TwiML here. Plain values in: an Inbound (the parsed form) and a
 Context (Redis, settings, scripts, sessions, capabilities, the request's time). An
 Answer out: the engine actions for the channel renderer (or the answer kept for a
-retried delivery, or "the fallback"), the claim to keep the rendered answer under, and
-the writes that go with it (the caller's session, the day's counters), which
-replay_guard.keep() sends in one round trip once the answer is rendered.
+retried delivery, or "the fallback"), the claim to keep the rendered answer under, the
+writes that go with it (the caller's session, the day's counters), the jobs it starts
+(an urgent case's first page, a reminder, a text to the volunteer on a case) and what a
+replica must hold before the caller hears it. Once the answer is rendered,
+settle.py enqueues the jobs, keeps the answer with its writes in one round trip, and
+waits for the replica.
 
 What the order needs from Redis is read with the replay guard's claim in one round trip
 (arrival.py); where a text goes is decided over plain facts (order.py). Whatever fails,
@@ -41,6 +44,7 @@ from hotline.engine.matching import detect_language
 from hotline.engine.model import Script
 from hotline.engine.runner import leads_to_urgent, resume, step
 from hotline.engine.session import Session
+from hotline.jobs import JobSpec
 from hotline.numbers import country_of
 from hotline.people import volunteers
 from hotline.privacy.vault import caller_hash, log_id
@@ -94,6 +98,9 @@ class Answer:
     empty one), `fallback` (the emergency number), or `actions` in `script` (possibly
     none: an empty answer). `claim`: keep the rendered answer under it for retries
     (None: not kept). `writes`: made in the same round trip as keeping the answer.
+    `jobs`: enqueued before the answer goes out (also with the fallback: a case opened
+    before something failed is still paged). `confirm`: (what, id) of writes a replica
+    must hold before the caller is told about them.
     """
 
     channel: str
@@ -103,6 +110,8 @@ class Answer:
     fallback: bool = False
     claim: str | None = None
     writes: replay_guard.Writes = field(default_factory=replay_guard.Writes)
+    jobs: tuple[JobSpec, ...] = ()
+    confirm: tuple[tuple[str, str], ...] = ()
 
 
 def handle(inbound: Inbound, ctx: Context) -> Answer:
@@ -141,6 +150,8 @@ class _Delivery:
         self.claim: str | None = key
         self.sets: list[tuple[str, str | bytes, int]] = []
         self.counts: dict[str, int] = {}
+        self.jobs: list[JobSpec] = []  # what the capabilities start, sent with the answer
+        self.confirm: list[tuple[str, str]] = []
         self.caller_hash = caller_hash(ctx.config, inbound.sender)
 
     # --- the answer -----------------------------------------------------------------
@@ -159,7 +170,8 @@ class _Delivery:
              fallback: bool = False) -> Answer:
         writes = replay_guard.Writes(tuple(self.sets), dict(self.counts), self.ctx.now)
         return Answer(self.inbound.channel, actions, script, fallback=fallback,
-                      claim=self.claim, writes=writes)
+                      claim=self.claim, writes=writes, jobs=tuple(self.jobs),
+                      confirm=tuple(self.confirm))
 
     def _failed(self, exc: BaseException) -> None:
         """Log where it failed (no caller words); the answer is not kept for retries."""
@@ -213,7 +225,8 @@ class _Delivery:
                 redis=ctx.redis, config=ctx.config, caller=inbound.sender,
                 caller_hash=self.caller_hash, channel=inbound.channel,
                 language=result.session.language, call_sid=inbound.call_sid,
-                message_sid=inbound.message_sid, now=ctx.now)
+                message_sid=inbound.message_sid, now=ctx.now, jobs=self.jobs,
+                confirm=self.confirm)
             result = ctx.capabilities.carry_out(result, handoff_ctx,
                                                 partial(resume, script, now=ctx.now))
             self.sets.append((ctx.sessions.key(self.caller_hash),
@@ -364,4 +377,4 @@ class _Delivery:
         """A caller's text on their open urgent case: passed on to its volunteer."""
         return urgent_intake.relay(self.ctx.redis, self.config, self.inbound.sender,
                                    self.inbound.body, self.ctx.now,
-                                   case_code=self.read.case_code) is not None
+                                   case_code=self.read.case_code, later=self.jobs) is not None

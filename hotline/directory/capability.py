@@ -205,9 +205,10 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     if not ctx.redis.hset(key, mapping={"to": token, "body": body}) and sid:
         return {"queued": True}
     ctx.redis.expire(key, PENDING_TTL)
-    jobs.queue(ctx.redis, jobs.DEFAULT).enqueue(
-        "hotline.directory.capability.send_entry_sms", sms_id, key,
-        job_id=hotline_keys.directory_sms_job(sms_id), retry=jobs.SMS_RETRY, result_ttl=jobs.RESULT_TTL)
+    ctx.jobs.append(jobs.JobSpec(
+        jobs.DEFAULT, "hotline.directory.capability.send_entry_sms", (sms_id, key),
+        hotline_keys.directory_sms_job(sms_id),
+        options={"retry": jobs.SMS_RETRY, "result_ttl": jobs.RESULT_TTL}))
     return {"queued": True}
 
 

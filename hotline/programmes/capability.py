@@ -36,9 +36,10 @@ def checkin_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         number = to_e164(getattr(ctx, "caller", "") or "")
         if not number or not config.encryption_key:
             return {"action": action, "started": False}
-        checkins.start(conn, config, number=number, caller_hash=ctx.caller_hash,
-                       language=ctx.language, every=int(params.get("every") or 7),
-                       window=str(params.get("window") or ""), now=float(ctx.now))
+        _, first = checkins.start(conn, config, number=number, caller_hash=ctx.caller_hash,
+                                  language=ctx.language, every=int(params.get("every") or 7),
+                                  window=str(params.get("window") or ""), now=float(ctx.now))
+        ctx.jobs.append(first)
         return {"action": action, "started": True}
     if action == "stop":
         return {"action": action,
@@ -117,7 +118,7 @@ def _join(ctx: Any, programme: Programme, upcoming: list[Session], session_id: s
                 "next": _session_data(following) if following else {}}
     if position:
         return {"status": "waiting", "position": position, "session": _session_data(session)}
-    reminders.schedule(conn, joined.id, session, number, now)
+    ctx.jobs.extend(job for _, job in reminders.reminder_jobs(joined.id, session, number, now))
     until = datetime.fromtimestamp(signups.kept_until(programme), ZoneInfo(session.timezone))
     log.info("programme %s: a seat taken in session %s", programme.id, session.id)
     return {"status": "joined", "session": _session_data(session),

@@ -62,19 +62,26 @@ def next_call(checkin: CheckIn, after: float) -> float:
     return datetime.combine(day, WINDOWS[checkin.window], zone).timestamp()
 
 
+def call_job(checkin: CheckIn, call: int, now: float) -> tuple[float, jobs.JobSpec]:
+    """The `call`-th check-in at its time: (that time, the job)."""
+    at = next_call(checkin, now)
+    return at, jobs.JobSpec(jobs.CALLBACKS, "workers.programmes.checkin_due", (checkin.id, call),
+                            hotline_keys.checkin_job(checkin.id, call), delay=at - now,
+                            options={"retry": jobs.HOUSEKEEPING_RETRY,
+                                     "result_ttl": jobs.RESULT_TTL})
+
+
 def schedule(conn: redis.Redis, checkin: CheckIn, call: int, now: float) -> float:
     """Queue the `call`-th check-in at its time; return that time."""
-    at = next_call(checkin, now)
-    jobs.queue(conn, jobs.CALLBACKS).enqueue_in(
-        timedelta(seconds=at - now), "workers.programmes.checkin_due", checkin.id, call,
-        job_id=hotline_keys.checkin_job(checkin.id, call), retry=jobs.HOUSEKEEPING_RETRY,
-        result_ttl=jobs.RESULT_TTL)
+    at, job = call_job(checkin, call, now)
+    jobs.submit(conn, job)
     return at
 
 
 def start(conn: redis.Redis, config: Settings, *, number: str, caller_hash: str,
-          language: str, every: int, window: str, now: float) -> CheckIn:
-    """Begin the caller's check-in calls (replacing any they had)."""
+          language: str, every: int, window: str, now: float) -> tuple[CheckIn, jobs.JobSpec]:
+    """Begin the caller's check-in calls (replacing any they had); return the check-in and
+    the job of its first call, for the caller's answer to carry."""
     stop(conn, config, caller_hash)
     keys = hotline_keys.of(config).programmes
     checkin = CheckIn(secrets.token_hex(5), every if every in EVERY else 7,
@@ -88,8 +95,7 @@ def start(conn: redis.Redis, config: Settings, *, number: str, caller_hash: str,
         pipe.expire(keys.checkin(checkin.id), CHECKIN_KEEP)
         pipe.set(keys.checkin_of(caller_hash), checkin.id, ex=CHECKIN_KEEP)
         pipe.execute()
-    schedule(conn, checkin, 1, now)
-    return checkin
+    return checkin, call_job(checkin, 1, now)[1]
 
 
 def stop(conn: redis.Redis, config: Settings, caller_hash: str, *,

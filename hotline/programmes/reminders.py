@@ -14,7 +14,9 @@ import phonenumbers
 import redis
 from phonenumbers import timezone as number_timezones
 
+from hotline import jobs
 from hotline import keys as hotline_keys
+from hotline.jobs import JobSpec
 from hotline.programmes.model import Programme, Session
 
 REMINDER_HOURS = (24,)  # hours before a session that a reminder goes
@@ -44,24 +46,29 @@ def send_at(session: Session, hours: int, zone: str) -> float:
     return local.timestamp()
 
 
-def schedule(conn: redis.Redis, signup_id: str, session: Session, number: str,
-             now: float) -> list[float]:
-    """Schedule the sign-up's reminders still ahead; return their times. The delay is
-    counted from `now` (the app's clock), as RQ's scheduler counts from its own."""
-    from hotline import jobs
-
+def reminder_jobs(signup_id: str, session: Session, number: str,
+                  now: float) -> list[tuple[float, JobSpec]]:
+    """The sign-up's reminders still ahead: (time, job) each. The delay is counted from
+    `now` (the app's clock), as RQ's scheduler counts from its own."""
     zone = caller_timezone(number, session.timezone)
-    times = []
+    due = []
     for hours in REMINDER_HOURS:
         at = send_at(session, hours, zone)
         if at <= now:
             continue
-        jobs.queue(conn, jobs.DEFAULT).enqueue_in(
-            timedelta(seconds=at - now), "workers.programmes.send_reminder", signup_id,
-            session.id, job_id=hotline_keys.reminder_job(signup_id, session.id, hours),
-            retry=jobs.SMS_RETRY, result_ttl=jobs.RESULT_TTL)
-        times.append(at)
-    return times
+        due.append((at, JobSpec(
+            jobs.DEFAULT, "workers.programmes.send_reminder", (signup_id, session.id),
+            hotline_keys.reminder_job(signup_id, session.id, hours), delay=at - now,
+            options={"retry": jobs.SMS_RETRY, "result_ttl": jobs.RESULT_TTL})))
+    return due
+
+
+def schedule(conn: redis.Redis, signup_id: str, session: Session, number: str,
+             now: float) -> list[float]:
+    """Schedule the sign-up's reminders still ahead; return their times."""
+    due = reminder_jobs(signup_id, session, number, now)
+    jobs.submit_all(conn, (job for _, job in due))
+    return [at for at, _ in due]
 
 
 def when_values(session: Session) -> dict[str, str]:

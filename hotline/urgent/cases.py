@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -344,6 +344,11 @@ def claim(conn: redis.Redis, config: Settings, code: str, volunteer: str,
     return result
 
 
+def escalation_started(conn: redis.Redis, config: Settings, code: str) -> bool:
+    """True once the first escalation step of the case has run (it records its step)."""
+    return bool(conn.hexists(Keys(config).case(code), "step"))
+
+
 def set_next_step(conn: redis.Redis, config: Settings, code: str, step: int,
                   following: int | None) -> None:
     """Remember the step the escalation is at, and the one that comes next (None: the
@@ -491,18 +496,19 @@ def open_arg(config: Settings, value: str) -> str | None:
     return _vault(config).decrypt(value[len(SEALED_ARG):])
 
 
+def step_job(code: str, step: int, delay: float = 0.0) -> jobs.JobSpec:
+    """Escalation step `step` of a case, now or after `delay` seconds (RQ scheduler); at
+    once (a PASS), it takes the place of the same step scheduled for later."""
+    return jobs.JobSpec(jobs.URGENT, "workers.urgent_jobs.escalate", (code, step),
+                        hotline_keys.urgent_step_job(code, step), delay=delay,
+                        options={"result_ttl": jobs.RESULT_TTL, "failure_ttl": 7 * 86400,
+                                 "job_timeout": 60, "retry": Retry(max=2, interval=[2, 10])},
+                        replaces_scheduled=delay <= 0)
+
+
 def enqueue_step(conn: redis.Redis, code: str, step: int, delay: float = 0.0) -> Any:
     """Run escalation step `step` of a case now, or after `delay` seconds (RQ scheduler)."""
-    q = jobs.queue(conn, jobs.URGENT)
-    options: dict[str, Any] = {"job_id": hotline_keys.urgent_step_job(code, step),
-                               "result_ttl": jobs.RESULT_TTL,
-                               "failure_ttl": 7 * 86400, "job_timeout": 60,
-                               "retry": Retry(max=2, interval=[2, 10])}
-    if delay <= 0:  # at once (a PASS): the same step scheduled for later is not needed
-        q.scheduled_job_registry.remove(options["job_id"])
-        return q.enqueue("workers.urgent_jobs.escalate", code, step, **options)
-    return q.enqueue_in(timedelta(seconds=delay), "workers.urgent_jobs.escalate", code, step,
-                        **options)
+    return jobs.submit(conn, step_job(code, step, delay))
 
 
 def enqueue_page_all(conn: redis.Redis, code: str) -> Any:
@@ -513,17 +519,24 @@ def enqueue_page_all(conn: redis.Redis, code: str) -> Any:
         retry=Retry(max=2, interval=[2, 10]))
 
 
-def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str,
-                config: Settings | None = None) -> Any:
-    """Text a volunteer about a case (taken, relay), from the urgent queue.
+def sms_job(code: str, volunteer: str, body: str, what: str,
+            config: Settings | None = None) -> jobs.JobSpec:
+    """A text to a volunteer about a case (taken, relay), from the urgent queue.
 
     With `config` (its ENCRYPTION_KEY) the body travels sealed: a relayed text holds the
     caller's words, and a job's arguments sit in Redis until the job record expires.
     """
     if config and config.encryption_key:
         body = SEALED_ARG + _vault(config).encrypt(body)
-    return jobs.queue(conn, jobs.URGENT).enqueue(
-        "workers.urgent_jobs.text_volunteer", code, volunteer, body,
-        job_id=hotline_keys.urgent_sms_job(code, what, volunteer), result_ttl=jobs.RESULT_TTL,
-        description=f"text volunteer {volunteer} about case {code} ({what})",  # not the body
-        retry=Retry(max=3, interval=[5, 30, 120]))
+    return jobs.JobSpec(
+        jobs.URGENT, "workers.urgent_jobs.text_volunteer", (code, volunteer, body),
+        hotline_keys.urgent_sms_job(code, what, volunteer),
+        options={"result_ttl": jobs.RESULT_TTL,
+                 "description": f"text volunteer {volunteer} about case {code} ({what})",
+                 "retry": Retry(max=3, interval=[5, 30, 120])})  # the description: not the body
+
+
+def enqueue_sms(conn: redis.Redis, code: str, volunteer: str, body: str, what: str,
+                config: Settings | None = None) -> Any:
+    """Text a volunteer about a case now (see sms_job)."""
+    return jobs.submit(conn, sms_job(code, volunteer, body, what, config))

@@ -21,7 +21,6 @@ from hotline.config import Settings
 from hotline.people import rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
-from hotline.redisdb import confirm_replicated
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 from hotline.urgent import dial as dialling
@@ -56,18 +55,25 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
     levels = rota.current(conn, config, now)
     first = next((level for level in levels if level.volunteers), None)
     if new:
-        urgent.enqueue_step(conn, case.code, 0)
+        ctx.jobs.append(urgent.step_job(case.code, 0))
         # The caller is about to hear that a person is being paged: the case and its first
         # paging job must be on a replica, or a failover could drop both after the answer.
-        confirm_replicated(conn, config, "urgent", case.code)
+        ctx.confirm.append(("urgent", case.code))
         log.info("urgent case %s opened (%s), paging started", case.code, ctx.channel)
+    elif case.state in urgent.UNCLAIMED and not urgent.escalation_started(conn, config,
+                                                                         case.code):
+        # Open but never paged: the delivery that opened it failed before its first page
+        # was enqueued (the caller got the fallback), and this is Twilio's retry or the
+        # caller trying again. The first step again (it pages each volunteer once).
+        ctx.jobs.append(urgent.step_job(case.code, 0))
+        ctx.confirm.append(("urgent", case.code))
     elif (case.state == urgent.State.CLAIMED and case.acked_by and ctx.call_sid
           and urgent.once(conn, config, case.code, f"rang-{ctx.call_sid[:40]}")):
         # The caller rang again about a case a volunteer has: tell that volunteer.
         rang = volunteer_texts.for_volunteer(
             conn, config, volunteers.get(conn, config, case.acked_by), "urgent_rang",
             code=case.code)
-        urgent.enqueue_sms(conn, case.code, case.acked_by, rang, f"rang{int(now)}")
+        ctx.jobs.append(urgent.sms_job(case.code, case.acked_by, rang, f"rang{int(now)}"))
         urgent.note(conn, config, case.code, now, "caller_rang", volunteer=case.acked_by)
     dial: list[str] = []
     if first is not None and ctx.channel == "voice":
@@ -234,31 +240,47 @@ def taken_from_queue(conn: redis.Redis, config: Settings, req: callbacks.Request
 
 
 def _pass_on(conn: redis.Redis, config: Settings, code: str, volunteer: str, text: str,
-             now: float) -> None:
+             now: float, later: list[jobs.JobSpec] | None = None) -> None:
     """Text a caller's words to the volunteer on the case, numbers hidden on both sides
-    (also any number the caller typed into the words)."""
+    (also any number the caller typed into the words). `later`: the text's job goes there
+    (an answer carries it) instead of being enqueued now."""
     text = " ".join(for_volunteers(text).split())  # again: a held text may predate the masking
     if not text:
         return
     seq = urgent.next_relay(conn, config, code)
-    urgent.enqueue_sms(conn, code, volunteer, f"{code}: {text}", f"relay{seq}", config)
+    job = urgent.sms_job(code, volunteer, f"{code}: {text}", f"relay{seq}", config)
+    if later is None:
+        jobs.submit(conn, job)
+    else:
+        later.append(job)
     urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
 
 
 def relay(conn: redis.Redis, config: Settings, caller: str, body: str,
-          now: float, case_code: str | None = None) -> urgent.Case | None:
+          now: float, case_code: str | None = None,
+          later: list[jobs.JobSpec] | None = None) -> urgent.Case | None:
     """Pass a caller's text to the volunteer on their open case; None if no open case.
 
     While nobody has acknowledged yet, the text is held (encrypted) and passed on with
-    the ACK. `case_code`: the caller's case as already looked up (open or not).
+    the ACK. `case_code`: the caller's case as already looked up (open or not). `later`:
+    where the text's job goes (the pipeline's answer carries it); None: enqueued now.
     """
     case = (urgent.open_case_of(conn, config, caller) if case_code is None
             else urgent.if_open(urgent.get(conn, config, case_code)))
     if case is None:
         return None
     text = " ".join(for_volunteers(body).split())[:300]  # masked before it is cut
+    if case.state in urgent.UNCLAIMED and not urgent.escalation_started(conn, config,
+                                                                         case.code):
+        # Never paged: the delivery that opened the case failed before its first page
+        # was enqueued. The caller wrote again: the first step now (each paged once).
+        step = urgent.step_job(case.code, 0)
+        if later is None:
+            jobs.submit(conn, step)
+        else:
+            later.append(step)
     if case.acked_by and text:
-        _pass_on(conn, config, case.code, case.acked_by, text, now)
+        _pass_on(conn, config, case.code, case.acked_by, text, now, later)
     else:
         if text:
             urgent.hold_text(conn, config, case.code, text)

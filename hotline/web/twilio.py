@@ -19,7 +19,7 @@ from hotline import domains
 from hotline.callbacks import intake as callback_intake
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
-from hotline.conversation import pipeline, replay_guard
+from hotline.conversation import pipeline, replay_guard, settle
 from hotline.scripts.scriptset import ScriptSet
 from hotline.web import runtime
 from hotline.web.webhook_guard import answer_once, protect, twiml
@@ -57,7 +57,7 @@ def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
 
 
 def _answer(channel: str, kind: str) -> Response:
-    """Parse -> pipeline -> render -> keep the answer with its writes -> respond."""
+    """Parse -> pipeline -> render -> settle (jobs, writes, replica) -> respond."""
     app = runtime()
     conn, config, sessions = app.redis, app.config, app.sessions
     ctx = pipeline.Context(conn, config, app.scripts, sessions, app.capabilities, app.clock(),
@@ -70,7 +70,7 @@ def _answer(channel: str, kind: str) -> Response:
         if answer.claim is not None:  # failed: a retry is handled afresh
             replay_guard.release(conn, answer.claim)
         raise  # the guard answers with the fallback
-    replay_guard.keep(conn, config, answer.claim, body, inbound.sender, answer.writes)
+    settle.settle(conn, config, answer, body, inbound.sender)  # jobs, writes, replica
     return Response(body, status=200, mimetype="text/xml")
 
 

@@ -92,3 +92,64 @@ def test_a_caller_number_has_one_hash_however_it_is_written():
     config = load_config({"SECRET_KEY": "k"}, environ={})
     assert caller_hash(config, "+82 10-1234-5678") == caller_hash(config, CALLER)
     assert caller_hash(config, CALLER) == number_hash("k", CALLER)  # values kept for E.164
+
+
+def _queued_job_ids(conn) -> set[str]:
+    from rq import Queue
+
+    from hotline.jobs import QUEUES
+
+    ids: set[str] = set()
+    for name in QUEUES:
+        q = Queue(name, connection=conn)
+        ids |= set(q.job_ids) | set(q.scheduled_job_registry.get_job_ids())
+    return ids
+
+
+def test_the_answer_carries_the_jobs_it_starts_and_settle_enqueues_them(app):
+    """An urgent text: the case is opened, but its first page is a job the answer carries
+    (the pipeline enqueues nothing itself); settle() enqueues it before the answer goes."""
+    from hotline.conversation import settle
+
+    ctx = _context(app)
+    answer = pipeline.handle(_inbound("살려주세요 숨을 못 쉬겠어요", "SM" + "3" * 32), ctx)
+    assert not answer.fallback
+    page = [job for job in answer.jobs if job.func == "workers.urgent_jobs.escalate"]
+    assert len(page) == 1, answer.jobs
+    assert ("urgent", page[0].args[0]) in answer.confirm  # told only once a replica has it
+    assert _queued_job_ids(ctx.redis) == set(), "nothing enqueued before the answer settles"
+
+    rendered = str(sms.render(answer.actions, answer.script))
+    settle.settle(ctx.redis, ctx.config, answer, rendered, CALLER)
+    assert page[0].job_id in _queued_job_ids(ctx.redis)
+
+
+def test_jobs_that_cannot_be_enqueued_give_the_fallback_and_the_next_text_pages(
+        app, client, signed_post, monkeypatch):
+    """Told "a person is being paged" only when the page is enqueued: otherwise the
+    fallback with the emergency number; the case is open, and the caller's next text
+    starts its paging after all."""
+    from hotline import jobs
+
+    real = jobs.submit_all
+
+    def broken(conn, specs):
+        raise redis.ConnectionError("primary gone")
+
+    params = {"From": CALLER, "To": "+15005550006", "Body": "살려주세요",
+              "MessageSid": "SM" + "4" * 32}
+    monkeypatch.setattr(jobs, "submit_all", broken)
+    first = signed_post("/twilio/sms", params)
+    assert first.status_code == 200
+    assert "119" in first.get_data(as_text=True)  # the fallback: the emergency number
+    conn = app.extensions["hotline"].redis
+    assert _queued_job_ids(conn) == set()
+
+    monkeypatch.setattr(jobs, "submit_all", real)
+    again = signed_post("/twilio/sms", {**params, "MessageSid": "SM" + "5" * 32})
+    assert again.status_code == 200 and "119" not in again.get_data(as_text=True)
+    from hotline import keys
+    from hotline.urgent import cases
+
+    (case,) = cases.recent(conn, app.extensions["hotline"].config)
+    assert keys.urgent_step_job(case.code, 0) in _queued_job_ids(conn)

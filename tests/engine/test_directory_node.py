@@ -15,7 +15,7 @@ from rq import SimpleWorker
 
 from hotline import jobs
 from hotline.config import load_config
-from hotline.directory.capability import search_capability, send_sms_capability
+from hotline.directory.capability import search_capability
 from hotline.directory.importer import read_file
 from hotline.directory.store import store_entries
 from hotline.engine import Begin, Digits, Session, Text, step
@@ -27,6 +27,7 @@ from hotline.engine.segments import count_segments
 from hotline.engine.wording import sms_text, voice_text
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
+from tests.capabilities import send_sms_capability
 
 HERE = pathlib.Path(__file__).resolve().parents[1]  # tests/
 SCRIPT = load_script(str(HERE / "directory_data" / "find_help.yaml"))
@@ -45,6 +46,7 @@ class Ctx:
     call_sid: str = "CA0001"
     message_sid: str = ""
     now: float = NOW
+    jobs: list[Any] = field(default_factory=list)  # what the capabilities start (settle.py)
 
 
 @dataclass

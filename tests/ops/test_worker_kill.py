@@ -27,7 +27,7 @@ from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import urgent_capability
+from tests.capabilities import urgent_capability
 
 # Waits up to 60 s for a worker to stall, then up to 120 s for the restarted one.
 pytestmark = pytest.mark.timeout(300)

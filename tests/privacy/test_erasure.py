@@ -16,13 +16,13 @@ from hotline.callbacks import queue as callbacks
 from hotline.cli import main
 from hotline.conversation.caller_words import PHRASES as REPLY_PHRASES
 from hotline.conversation.capabilities import CapabilityContext
-from hotline.directory.capability import send_sms_capability
 from hotline.engine.loader import load_script as _load_script
 from hotline.people import rota, volunteers
 from hotline.privacy import optout
 from hotline.privacy.vault import new_key, number_hash
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
+from tests.capabilities import send_sms_capability
 from tests.conftest import SCRIPTS_DIR
 from tests.redis_scan import holding
 

@@ -144,7 +144,7 @@ def test_the_transport_refuses_an_opted_out_number_but_not_a_volunteer(hotline, 
 
 def test_a_directory_text_queued_for_an_opted_out_caller_is_not_sent(hotline):
     from hotline.conversation.capabilities import CapabilityContext
-    from hotline.directory.capability import send_sms_capability
+    from tests.capabilities import send_sms_capability
 
     conn, config = hotline.redis, hotline.config
     ctx = CapabilityContext(conn, config, CALLER, "h", "voice", "ko", call_sid="CA1")

@@ -9,8 +9,9 @@ import pytest
 from hotline import job_context as context
 from hotline.conversation.capabilities import CapabilityContext
 from hotline.privacy.vault import caller_hash, new_key
-from hotline.programmes import capability, model, store
+from hotline.programmes import model, store
 from hotline.telephony import OutboxTransport
+from tests.capabilities import programme_capability
 from tests.conftest import SCRIPTS_DIR
 
 JAN_4_10_KST = 1_799_024_400.0  # 2027-01-04T10:00+09:00, a week before the first session
@@ -35,7 +36,7 @@ def hotline(app, clock, tmp_path):
         ctx = CapabilityContext(redis=runtime.redis, config=runtime.config, caller=number,
                                 caller_hash=caller_hash(runtime.config, number), channel="sms",
                                 language=language, now=clock())
-        return capability.programme_capability(ctx, {"action": action, **params})
+        return programme_capability(ctx, {"action": action, **params})
 
     runtime.app = app  # the tests' phones post to it
     yield runtime, ask

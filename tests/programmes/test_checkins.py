@@ -13,7 +13,7 @@ from hotline import domains, jobs
 from hotline.callbacks import queue as callbacks
 from hotline.conversation.capabilities import CapabilityContext
 from hotline.privacy.vault import caller_hash
-from hotline.programmes import capability
+from tests.capabilities import checkin_capability
 from tests.redis_scan import entries
 from tests.rq_clock import advance_schedules
 
@@ -24,7 +24,7 @@ def _checkin(runtime, clock, action, **params):
     ctx = CapabilityContext(redis=runtime.redis, config=runtime.config, caller=CALLER,
                             caller_hash=caller_hash(runtime.config, CALLER), channel="sms",
                             language="en", now=clock())
-    return capability.checkin_capability(ctx, {"action": action, **params})
+    return checkin_capability(ctx, {"action": action, **params})
 
 
 def _pass(runtime, clock, seconds):

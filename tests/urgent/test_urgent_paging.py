@@ -22,8 +22,9 @@ from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import acknowledge, relay, urgent_capability
+from hotline.urgent.intake import acknowledge, relay
 from hotline.web import urgent as urgent_web
+from tests.capabilities import urgent_capability
 from tests.rq_clock import advance_schedules
 
 CALLER = "+821099998888"

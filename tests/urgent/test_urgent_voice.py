@@ -12,8 +12,9 @@ from hotline.conversation.capabilities import CapabilityContext
 from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import dial_capability, urgent_capability
+from hotline.urgent.intake import dial_capability
 from hotline.web import urgent as urgent_web
+from tests.capabilities import urgent_capability
 
 CALLER = "+821099998888"
 ROTA = """\

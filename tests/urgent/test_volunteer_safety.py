@@ -26,7 +26,8 @@ from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import acknowledge, urgent_capability
+from hotline.urgent.intake import acknowledge
+from tests.capabilities import urgent_capability
 
 CALLER = "+821099998888"
 KIM, SAM, PARK = "+821011110001", "+12025550123", "+821011110002"

@@ -28,8 +28,8 @@ from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import urgent_capability
 from hotline.web import urgent as urgent_web
+from tests.capabilities import urgent_capability
 
 CALLER = "+821012345678"
 HOTLINE = "+15005550006"

@@ -28,7 +28,7 @@ from hotline.conversation.capabilities import CapabilityContext
 from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import urgent_capability
+from tests.capabilities import urgent_capability
 
 CALLER, KIM = "+821012345678", "+821011110001"
 HUGE = st.text(min_size=1, max_size=3).map(lambda s: (s * 4000)[:8_000])
