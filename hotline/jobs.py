@@ -82,14 +82,27 @@ def submit_all(conn: redis.Redis, specs: Iterable[JobSpec]) -> list[Job]:
     return [submit(conn, spec) for spec in specs]
 
 
+def send(conn: redis.Redis, spec: JobSpec, later: list[JobSpec] | None) -> None:
+    """Enqueue `spec` now, or add it to `later`: the jobs an inbound answer carries (the
+    pipeline's; conversation/settle.py enqueues them before the answer goes out)."""
+    if later is None:
+        submit(conn, spec)
+    else:
+        later.append(spec)
+
+
+def call_volunteer_job(request_id: str, volunteer_id: str, taken: float) -> JobSpec:
+    """Ring the volunteer who took request_id (one job per take: a retry adds nothing)."""
+    return JobSpec(CALLBACKS, "workers.calls.call_volunteer", (request_id, volunteer_id),
+                   hotline_keys.call_job(request_id, taken),
+                   options={"retry": CALL_RETRY, "job_timeout": CALL_TIMEOUT,
+                            "result_ttl": RESULT_TTL, "failure_ttl": 7 * 86400})
+
+
 def enqueue_call_volunteer(conn: redis.Redis, request_id: str, volunteer_id: str,
                            taken: float) -> Job:
-    """Ring the volunteer who took request_id (one job per take: a retry adds nothing)."""
-    return queue(conn, CALLBACKS).enqueue(
-        "workers.calls.call_volunteer", request_id, volunteer_id,
-        job_id=hotline_keys.call_job(request_id, taken), retry=CALL_RETRY,
-        job_timeout=CALL_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=7 * 86400,
-    )
+    """Ring the volunteer who took request_id now (see call_volunteer_job)."""
+    return submit(conn, call_volunteer_job(request_id, volunteer_id, taken))
 
 
 def schedule_requeue(conn: redis.Redis, request_id: str, at: float, attempt: int | str) -> Job:
@@ -160,14 +173,17 @@ def schedule_directory_sync(conn: redis.Redis, url: str, url_key: str, chain: st
     return job
 
 
+def shift_dropped_job(volunteer_id: str, level: str, start: float) -> JobSpec:
+    """Tell staff and offer the shift to the level's others (a volunteer cannot do it)."""
+    return JobSpec(DEFAULT, "workers.rota_jobs.shift_dropped", (volunteer_id, level, start),
+                   hotline_keys.shift_dropped_job(volunteer_id, start),
+                   options={"result_ttl": RESULT_TTL, "retry": SMS_RETRY})
+
+
 def enqueue_shift_dropped(conn: redis.Redis, volunteer_id: str, level: str,
                           start: float) -> Job:
-    """Tell staff and offer the shift to the level's others (a volunteer cannot do it)."""
-    job: Job = queue(conn, DEFAULT).enqueue(
-        "workers.rota_jobs.shift_dropped", volunteer_id, level, start,
-        job_id=hotline_keys.shift_dropped_job(volunteer_id, start), result_ttl=RESULT_TTL,
-        retry=SMS_RETRY)
-    return job
+    """shift_dropped_job, enqueued now."""
+    return submit(conn, shift_dropped_job(volunteer_id, level, start))
 
 
 ROTA_WATCH_INTERVAL = 300  # seconds between looks at the rota (reminders, gap warnings)

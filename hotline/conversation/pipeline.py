@@ -345,7 +345,7 @@ class _Delivery:
                      if read.volunteer_id else None)
         reply = volunteer_commands.handle_for(ctx.redis, self.config, volunteer,
                                               self.inbound.body, self.inbound.message_sid,
-                                              now=ctx.now)
+                                              now=ctx.now, later=self.jobs)
         if reply is None:
             return None
         script = ctx.scripts.entry()

@@ -56,8 +56,10 @@ def handle(conn: redis.Redis, config: Settings, from_number: str, body: str,
 
 
 def handle_for(conn: redis.Redis, config: Settings, volunteer: Volunteer | None,
-               body: str, message_sid: str, now: float | None = None) -> str | None:
-    """handle(), the sender's record known already (the webhook reads it with the claim)."""
+               body: str, message_sid: str, now: float | None = None,
+               later: list[jobs.JobSpec] | None = None) -> str | None:
+    """handle(), the sender's record known already (the webhook reads it with the claim).
+    `later`: where the command's jobs go (the pipeline's answer carries them)."""
     if volunteer is None:
         return None
     lang = volunteer_texts.language_of(conn, config, volunteer)
@@ -67,32 +69,34 @@ def handle_for(conn: redis.Redis, config: Settings, volunteer: Volunteer | None,
         if isinstance(earlier, bytes) and earlier:
             return earlier.decode()
         return volunteer_texts.text(conn, config, "volunteer_busy", lang)
-    reply = run(conn, config, volunteer, body, time.time() if now is None else now, lang)
+    reply = run(conn, config, volunteer, body, time.time() if now is None else now, lang, later)
     if seen:
         conn.set(seen, reply, ex=SEEN_TTL)
     return reply
 
 
 def run(conn: redis.Redis, config: Settings, volunteer: Volunteer, body: str,
-        now: float, lang: str | None = None) -> str:
-    """Carry out one command (no idempotency check) and return the reply."""
+        now: float, lang: str | None = None, later: list[jobs.JobSpec] | None = None) -> str:
+    """Carry out one command (no idempotency check) and return the reply; its jobs are
+    enqueued now, or added to `later`."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
     words = (body or "").strip().split(maxsplit=2)
     word = words[0].casefold() if words else ""
     command = ALIASES.get(word)
     if command == "next":
-        return next_request(conn, config, volunteer, now, lang).text
+        return next_request(conn, config, volunteer, now, lang, later).text
     if command == "done":
         return _done(conn, config, volunteer, words[1:], now, lang)
     if command in ("on", "off"):
         volunteers.set_available(conn, config, volunteer.id, command == "on")
         return volunteer_texts.text(conn, config, f"volunteer_{command}", lang)
     if command == "ack":
-        return urgent_intake.acknowledge(conn, config, volunteer, words[1:], now, lang)
+        return urgent_intake.acknowledge(conn, config, volunteer, words[1:], now, lang, later)
     if command == "pass":
-        return urgent_intake.pass_case(conn, config, volunteer, words[1:], now, lang).text
+        return urgent_intake.pass_case(conn, config, volunteer, words[1:], now, lang,
+                                       later).text
     if command == "cannot":
-        return _cannot(conn, config, volunteer, now, lang)
+        return _cannot(conn, config, volunteer, now, lang, later)
     if command == "leave":
         return take_leave(conn, config, volunteer, words[1:], now, lang).text
     if command == "help":
@@ -115,7 +119,7 @@ def take_next(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: fl
 
 
 def next_request(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: float,
-                 lang: str | None = None) -> Answer:
+                 lang: str | None = None, later: list[jobs.JobSpec] | None = None) -> Answer:
     """take_next(), telling a request taken (ok) from a refusal (OFF, holding one)."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
     current = volunteers.get(conn, config, volunteer.id) or volunteer  # ON/OFF as it is now
@@ -129,8 +133,8 @@ def next_request(conn: redis.Redis, config: Settings, volunteer: Volunteer, now:
                                            id=held.held[0]), ok=False)
     if req is None:
         return Answer(volunteer_texts.text(conn, config, "volunteer_empty", lang))
-    jobs.enqueue_call_volunteer(conn, req.id, volunteer.id, req.taken)
-    urgent_intake.taken_from_queue(conn, config, req, volunteer, now)
+    jobs.send(conn, jobs.call_volunteer_job(req.id, volunteer.id, req.taken), later)
+    urgent_intake.taken_from_queue(conn, config, req, volunteer, now, later)
     return Answer(volunteer_texts.text(
         conn, config, "volunteer_taken", lang, id=req.id,
         language=volunteer_texts.language_name(conn, config, req.language, lang),
@@ -160,7 +164,7 @@ def _done(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[
 
 
 def _cannot(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: float,
-            lang: str) -> str:
+            lang: str, later: list[jobs.JobSpec] | None = None) -> str:
     """CANNOT, after a shift reminder: the volunteer is away for that shift (it becomes a
     gap, so paging skips them), staff are told and the shift is offered to the others."""
     key = hotline_keys.of(config).rota_sent(f"next-{volunteer.id}")
@@ -174,7 +178,8 @@ def _cannot(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: floa
     except overrides.OverrideError:  # the shift is over already
         return volunteer_texts.text(conn, config, "shift_cannot_none", lang)
     conn.delete(key)
-    jobs.enqueue_shift_dropped(conn, volunteer.id, str(shift["level"]), float(shift["start"]))
+    jobs.send(conn, jobs.shift_dropped_job(volunteer.id, str(shift["level"]),
+                                           float(shift["start"])), later)
     return volunteer_texts.text(conn, config, "shift_cannot_ok", lang)
 
 

@@ -373,7 +373,7 @@ return 'passed'
 
 
 def pass_on(conn: redis.Redis, config: Settings, code: str, volunteer: str,
-            now: float) -> str:
+            now: float, later: list[jobs.JobSpec] | None = None) -> str:
     """A paged volunteer cannot take the case (PASS <code>, or 2 on a voice page): run the
     next escalation step now. Returns 'passed' (also when another on the same level
     passed first, or the last resort was already paged: 'last'), or why not: 'claimed',
@@ -388,7 +388,7 @@ def pass_on(conn: redis.Redis, config: Settings, code: str, volunteer: str,
     if result.startswith("step:") or result in ("passed", "last"):
         note(conn, config, code, now, "passed", volunteer=volunteer)
     if result.startswith("step:"):
-        enqueue_step(conn, code, int(result[5:]))
+        jobs.send(conn, step_job(code, int(result[5:])), later)
         return "passed"
     return "passed" if result == "last" else result
 

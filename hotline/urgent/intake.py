@@ -138,7 +138,7 @@ def file_callback(conn: redis.Redis, config: Settings, case: urgent.Case,
 
 
 def _bridge(conn: redis.Redis, config: Settings, case: urgent.Case, volunteer: Volunteer,
-            now: float) -> bool:
+            now: float, later: list[jobs.JobSpec] | None = None) -> bool:
     """Ring the volunteer who acknowledged and connect them to the caller (callback bridge)."""
     rid = file_callback(conn, config, case, now)
     if not rid:
@@ -148,7 +148,7 @@ def _bridge(conn: redis.Redis, config: Settings, case: urgent.Case, volunteer: V
     if taken is None:  # another volunteer is already calling this caller back
         urgent.note(conn, config, case.code, now, "call_waiting", request=rid)
         return True
-    jobs.enqueue_call_volunteer(conn, rid, volunteer.id, taken.taken)
+    jobs.send(conn, jobs.call_volunteer_job(rid, volunteer.id, taken.taken), later)
     urgent.note(conn, config, case.code, now, "calling", volunteer=volunteer.id, request=rid)
     return True
 
@@ -163,14 +163,17 @@ class Answer:
 
 
 def acknowledge(conn: redis.Redis, config: Settings, volunteer: Volunteer,
-                args: list[str], now: float, lang: str | None = None) -> str:
+                args: list[str], now: float, lang: str | None = None,
+                later: list[jobs.JobSpec] | None = None) -> str:
     """A volunteer sent `ACK <code>`: claim the case, tell the others, start the call.
-    The reply is in the volunteer's language (`lang` only when it is known already)."""
-    return ack(conn, config, volunteer, args, now, lang).text
+    The reply is in the volunteer's language (`lang` only when it is known already).
+    `later`: where its jobs go (an inbound answer carries them); None: enqueued now."""
+    return ack(conn, config, volunteer, args, now, lang, later).text
 
 
 def ack(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
-        now: float, lang: str | None = None) -> Answer:
+        now: float, lang: str | None = None,
+        later: list[jobs.JobSpec] | None = None) -> Answer:
     """acknowledge(), telling a claim (ok) from a refusal."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
 
@@ -189,16 +192,17 @@ def ack(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[st
     case = urgent.get(conn, config, code)
     assert case is not None
     log.info("urgent case %s acknowledged by volunteer %s", code, volunteer.id)
-    _tell_the_others(conn, config, code, volunteer.id)
+    _tell_the_others(conn, config, code, volunteer.id, later)
     for text in urgent.take_held_texts(conn, config, code):  # written before anyone ACKed
-        _pass_on(conn, config, code, volunteer.id, text, now)
-    if not _bridge(conn, config, case, volunteer, now):
+        _pass_on(conn, config, code, volunteer.id, text, now, later)
+    if not _bridge(conn, config, case, volunteer, now, later):
         return Answer(say("urgent_won_no_number", code=code))
     return Answer(say("urgent_won", code=code))
 
 
 def pass_case(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
-              now: float, lang: str | None = None) -> Answer:
+              now: float, lang: str | None = None,
+              later: list[jobs.JobSpec] | None = None) -> Answer:
     """A paged volunteer sent `PASS <code>`: the next level is paged now."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
 
@@ -208,7 +212,7 @@ def pass_case(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: l
     if not args:
         return Answer(say("urgent_needs_code"), ok=False)
     code = urgent.normal_code(args[0])[:8]
-    outcome = urgent.pass_on(conn, config, code, volunteer.id, now)
+    outcome = urgent.pass_on(conn, config, code, volunteer.id, now, later)
     if outcome == "passed":
         log.info("urgent case %s passed on by volunteer %s", code, volunteer.id)
         return Answer(say("urgent_passed", code=code))
@@ -216,16 +220,17 @@ def pass_case(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: l
 
 
 def _tell_the_others(conn: redis.Redis, config: Settings, code: str,
-                     winner: str) -> None:
+                     winner: str, later: list[jobs.JobSpec] | None = None) -> None:
     """Text everyone else paged for the case that it is taken, each in their language."""
     for other in sorted(urgent.paged(conn, config, code) - {winner}):
         notice = volunteer_texts.for_volunteer(
             conn, config, volunteers.get(conn, config, other), "urgent_taken", code=code)
-        urgent.enqueue_sms(conn, code, other, notice, "taken")
+        jobs.send(conn, urgent.sms_job(code, other, notice, "taken"), later)
 
 
 def taken_from_queue(conn: redis.Redis, config: Settings, req: callbacks.Request,
-                     volunteer: Volunteer, now: float) -> None:
+                     volunteer: Volunteer, now: float,
+                     later: list[jobs.JobSpec] | None = None) -> None:
     """A volunteer took an urgent case's call back with NEXT: that claims the case (paging
     stops, the others paged are told), as ACK would."""
     if not req.case:
@@ -233,9 +238,9 @@ def taken_from_queue(conn: redis.Redis, config: Settings, req: callbacks.Request
     urgent.mark_paged(conn, config, req.case, volunteer.id)
     if urgent.claim(conn, config, req.case, volunteer.id, now) != "won":
         return
-    _tell_the_others(conn, config, req.case, volunteer.id)
+    _tell_the_others(conn, config, req.case, volunteer.id, later)
     for text in urgent.take_held_texts(conn, config, req.case):
-        _pass_on(conn, config, req.case, volunteer.id, text, now)
+        _pass_on(conn, config, req.case, volunteer.id, text, now, later)
     urgent.note(conn, config, req.case, now, "calling", volunteer=volunteer.id, request=req.id)
 
 
@@ -248,11 +253,8 @@ def _pass_on(conn: redis.Redis, config: Settings, code: str, volunteer: str, tex
     if not text:
         return
     seq = urgent.next_relay(conn, config, code)
-    job = urgent.sms_job(code, volunteer, f"{code}: {text}", f"relay{seq}", config)
-    if later is None:
-        jobs.submit(conn, job)
-    else:
-        later.append(job)
+    jobs.send(conn, urgent.sms_job(code, volunteer, f"{code}: {text}", f"relay{seq}", config),
+              later)
     urgent.note(conn, config, code, now, "relayed", volunteer=volunteer)
 
 
@@ -274,11 +276,7 @@ def relay(conn: redis.Redis, config: Settings, caller: str, body: str,
                                                                          case.code):
         # Never paged: the delivery that opened the case failed before its first page
         # was enqueued. The caller wrote again: the first step now (each paged once).
-        step = urgent.step_job(case.code, 0)
-        if later is None:
-            jobs.submit(conn, step)
-        else:
-            later.append(step)
+        jobs.send(conn, urgent.step_job(case.code, 0), later)
     if case.acked_by and text:
         _pass_on(conn, config, case.code, case.acked_by, text, now, later)
     else:

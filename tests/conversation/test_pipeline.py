@@ -153,3 +153,29 @@ def test_jobs_that_cannot_be_enqueued_give_the_fallback_and_the_next_text_pages(
 
     (case,) = cases.recent(conn, app.extensions["hotline"].config)
     assert keys.urgent_step_job(case.code, 0) in _queued_job_ids(conn)
+
+
+def test_a_volunteer_s_next_answers_with_the_call_job_and_settle_enqueues_it(app):
+    """A volunteer's command is inbound too: NEXT takes the request, and the call that
+    rings the volunteer is a job the answer carries, enqueued when it settles."""
+    from hotline.callbacks import queue as callbacks
+    from hotline.conversation import settle
+    from hotline.people import volunteers
+
+    ctx = _context(app)
+    minji = "+821055550001"
+    volunteers.add(ctx.redis, ctx.config, "Minji", minji, ("ko",))
+    placed = callbacks.create(ctx.redis, ctx.config, CALLER, language="ko", topic="clinic",
+                              now=ctx.now)
+    fields = (("From", minji), ("To", "+15005550006"), ("Body", "다음"),
+              ("MessageSid", "SM" + "6" * 32))
+    answer = pipeline.handle(pipeline.Inbound(
+        channel="sms", kind="text", sender=minji, body="다음", message_sid="SM" + "6" * 32,
+        path="/twilio/sms", fields=fields), ctx)
+    (call,) = answer.jobs
+    assert call.func == "workers.calls.call_volunteer"
+    assert call.args[0] == placed.request.id
+    assert _queued_job_ids(ctx.redis) == set()
+    settle.settle(ctx.redis, ctx.config, answer, str(sms.render(answer.actions, answer.script)),
+                  minji)
+    assert _queued_job_ids(ctx.redis) == {call.job_id}
