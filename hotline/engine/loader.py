@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -190,7 +191,17 @@ _TOP_LEVEL = {"spec_version", "name", "languages", "default_language", "phrases"
 
 
 def parse_script(text: str, file: str = "<script>", name: str | None = None) -> Script:
-    """Parse YAML text into a Script; raise ScriptError listing every structural problem."""
+    """Parse YAML text into a Script; raise ScriptError listing every structural problem.
+
+    The same text parses to the same Script, kept for the next ask: a Script is never
+    changed after parsing, and parsing a large script with its line numbers is most of
+    what starting an app (or a transcript, or a simulator run) costs.
+    """
+    return _parsed(text, file, name)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, file: str, name: str | None) -> Script:
     reader = _Reader(file)
     try:
         data = YAML(typ="rt").load(io.StringIO(text))
