@@ -68,6 +68,13 @@ def with_settings(config, **changes):
 
 
 @pytest.fixture()
+def app_config(app_config):
+    from hotline.privacy.vault import new_key
+
+    return {**app_config, "ENCRYPTION_KEY": new_key()}  # staff's second factors are sealed
+
+
+@pytest.fixture()
 def team(redis_conn, tmp_path):
     config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s3cret", "ENCRYPTION_KEY": new_key(),
               "DATA_DIR": str(tmp_path), "HOTLINE_NUMBER": "+15005550006",
@@ -202,7 +209,7 @@ def test_next_while_off_on_the_web_page_is_shown_as_an_error(client, kim_logged_
 
 
 def test_paging_everyone_reaches_volunteers_added_by_cli_web_and_rota(
-        app, client, redis_url, tmp_path):
+        app, client, redis_url, tmp_path, second_steps, client_login):
     runtime = app.extensions["hotline"]
     conn = runtime.redis
     config = app.extensions["hotline"].config.replace(data_dir=str(tmp_path))
@@ -224,8 +231,8 @@ def test_paging_everyone_reaches_volunteers_added_by_cli_web_and_rota(
         assert imported.exit_code == 0, imported.output
         # Jung: the staff page
         users.add(conn, config, "boss", "staff", PASSWORD)
-        token = _csrf(client.get("/login"))
-        client.post("/login", data={"name": "boss", "password": PASSWORD, "csrf_token": token})
+        second_steps.enrol("boss")  # staff log in with their second step
+        client_login("boss", PASSWORD)
         token = _csrf(client.get("/admin/people/"))
         added = client.post("/admin/people/volunteers", data={
             "csrf_token": token, "name": "Jung", "phone": "+821011110007",

@@ -30,11 +30,18 @@ def store(app):
 
 
 @pytest.fixture()
-def staff(client, store):
+def app_config(app_config):
+    from hotline.privacy.vault import new_key
+
+    return {**app_config, "ENCRYPTION_KEY": new_key()}  # staff's second factors are sealed
+
+
+@pytest.fixture()
+def staff(client, store, second_steps, client_login):
     conn, config = store
     users.add(conn, config, "minji", "staff", PASSWORD)
-    token = csrf_of(client.get("/login"))
-    client.post("/login", data={"name": "minji", "password": PASSWORD, "csrf_token": token})
+    second_steps.enrol("minji")
+    client_login("minji", PASSWORD)
     page = client.get("/admin/scripts/")
     assert page.status_code == 200
     return csrf_of(page)

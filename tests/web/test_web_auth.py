@@ -16,6 +16,13 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture()
+def app_config(app_config):
+    from hotline.privacy.vault import new_key
+
+    return {**app_config, "ENCRYPTION_KEY": new_key()}  # staff's second factors are sealed
+
+
+@pytest.fixture()
 def store(app):
     runtime = app.extensions["hotline"]
     return runtime.redis, app.extensions["hotline"].config
@@ -184,7 +191,8 @@ def test_a_removed_account_is_logged_out_at_its_next_request(client, kim, store)
     assert client.get("/volunteer/").status_code == 302
 
 
-def test_a_volunteer_gets_403_on_staff_pages_and_staff_get_in(app, client, kim, store):
+def test_a_volunteer_gets_403_on_staff_pages_and_staff_get_in(app, client, kim, store,
+                                                              second_steps, client_login):
     from hotline.web.auth import login_required
 
     @app.get("/admin/probe")
@@ -196,7 +204,8 @@ def test_a_volunteer_gets_403_on_staff_pages_and_staff_get_in(app, client, kim, 
     assert client.get("/admin/probe").status_code == 403
     conn, config = store
     users.add(conn, config, "boss", "staff", PASSWORD)
+    second_steps.enrol("boss")
     client.post("/logout", data={"csrf_token": csrf_of(client.get("/volunteer/"))})
-    log_in(client, name="boss")
+    client_login("boss", PASSWORD)
     assert client.get("/admin/probe").get_data(as_text=True) == "staff only"
     assert client.get("/volunteer/").status_code == 200  # staff may open volunteer pages
