@@ -179,6 +179,11 @@ def test_publish_history_diff_and_rollback(client, staff, store, live_text, sign
     assert OLD in reply.get_data(as_text=True)
     assert client.get("/admin/scripts/history/3").status_code == 200
     assert client.get("/admin/scripts/history/99").status_code == 404
+    # both changes are in the access log, newest first, under the staff member's name
+    from hotline.people import access_log
+
+    assert [(e.who, e.action, e.target) for e in access_log.entries(conn, config)] == [
+        ("minji", "script_rolled_back", "v3 = v1"), ("minji", "script_published", "v2")]
 
 
 TRANSCRIPT = """\
