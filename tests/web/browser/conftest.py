@@ -116,8 +116,8 @@ def make_user(app, second_steps):
 
     def make(name: str, role: str = "volunteer", password: str = PASSWORD,
              volunteer: str | None = None, two_factor: bool | None = None):
-        user = users.add(runtime.redis, runtime.config, name, role, password,
-                         volunteer=volunteer)
+        users.add(runtime.redis, runtime.config, name, role, password,
+                  volunteer=volunteer)
         if two_factor or (two_factor is None and role == "staff"):
             second_steps.enrol(name)
         return users.get(runtime.redis, runtime.config, name)
