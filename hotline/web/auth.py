@@ -316,7 +316,7 @@ def qr_code() -> Any:
 
     half = _half_login()
     user = half[0] if half and half[1] == "enrol" else current_user()
-    if user is None:
+    if user is None or (user.two_factor and not half):  # nothing to enrol
         return forbidden()
     made = second_factor.offer(runtime().redis, _config(), user)
     out = io.BytesIO()

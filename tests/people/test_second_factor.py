@@ -11,14 +11,8 @@ import pytest
 
 from hotline.people import access_log, login_limits, second_factor
 from hotline.people import accounts as users
-from hotline.privacy.vault import new_key
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture()
-def app_config(app_config):
-    return {**app_config, "ENCRYPTION_KEY": new_key()}
 
 
 @pytest.fixture()
@@ -168,3 +162,4 @@ def test_a_volunteer_may_enrol_from_the_account_page(client, store, clock, clien
                                                      "csrf_token": token})
     assert done.status_code == 200 and "Recovery codes" in done.get_data(as_text=True)
     assert "Recovery codes left: 10" in client.get("/account/").get_data(as_text=True)
+    assert client.get("/login/qr.svg").status_code == 403  # no new secret once enrolled

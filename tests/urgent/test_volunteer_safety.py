@@ -68,13 +68,6 @@ def with_settings(config, **changes):
 
 
 @pytest.fixture()
-def app_config(app_config):
-    from hotline.privacy.vault import new_key
-
-    return {**app_config, "ENCRYPTION_KEY": new_key()}  # staff's second factors are sealed
-
-
-@pytest.fixture()
 def team(redis_conn, tmp_path):
     config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s3cret", "ENCRYPTION_KEY": new_key(),
               "DATA_DIR": str(tmp_path), "HOTLINE_NUMBER": "+15005550006",

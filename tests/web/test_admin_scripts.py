@@ -30,13 +30,6 @@ def store(app):
 
 
 @pytest.fixture()
-def app_config(app_config):
-    from hotline.privacy.vault import new_key
-
-    return {**app_config, "ENCRYPTION_KEY": new_key()}  # staff's second factors are sealed
-
-
-@pytest.fixture()
 def staff(client, store, second_steps, client_login):
     conn, config = store
     users.add(conn, config, "minji", "staff", PASSWORD)

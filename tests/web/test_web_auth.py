@@ -16,13 +16,6 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture()
-def app_config(app_config):
-    from hotline.privacy.vault import new_key
-
-    return {**app_config, "ENCRYPTION_KEY": new_key()}  # staff's second factors are sealed
-
-
-@pytest.fixture()
 def store(app):
     runtime = app.extensions["hotline"]
     return runtime.redis, app.extensions["hotline"].config

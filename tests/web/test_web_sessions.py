@@ -39,13 +39,6 @@ def kim(store):
 
 
 @pytest.fixture()
-def app_config(app_config):
-    from hotline.privacy.vault import new_key
-
-    return {**app_config, "ENCRYPTION_KEY": new_key()}  # staff's second factors are sealed
-
-
-@pytest.fixture()
 def boss(store, second_steps):
     """A staff account with its second factor; the value gives its codes (log_in steps=)."""
     conn, config = store
