@@ -202,3 +202,15 @@ def test_a_volunteer_gets_403_on_staff_pages_and_staff_get_in(app, client, kim, 
     client_login("boss", PASSWORD)
     assert client.get("/admin/probe").get_data(as_text=True) == "staff only"
     assert client.get("/volunteer/").status_code == 200  # staff may open volunteer pages
+
+
+def test_outside_the_tests_passwords_are_hashed_at_full_scrypt_strength():
+    """The suite lowers scrypt's cost (tests/conftest.py); the hotline itself never does."""
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-c", "from hotline.people import accounts as a; "
+         "print(a.HASH_METHOD, a.hash_password('x' * 8).split('$')[0])"],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert shown == ["scrypt", "scrypt:32768:8:1"]
