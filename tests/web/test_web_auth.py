@@ -209,8 +209,8 @@ def test_outside_the_tests_passwords_are_hashed_at_full_scrypt_strength():
     import subprocess
     import sys
 
-    shown = subprocess.run(
-        [sys.executable, "-c", "from hotline.people import accounts as a; "
-         "print(a.HASH_METHOD, a.hash_password('x' * 8).split('$')[0])"],
-        capture_output=True, text=True, check=True).stdout.split()
+    program = ("from hotline.people import accounts as a; "
+               "print(a.HASH_METHOD, a.hash_password('x' * 8).split('$')[0])")
+    shown = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                           check=True).stdout.split()
     assert shown == ["scrypt", "scrypt:32768:8:1"]
