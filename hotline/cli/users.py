@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from typing import TYPE_CHECKING
 
 import click
@@ -37,7 +36,7 @@ def _open() -> tuple[redis.Redis, Settings]:
 
 
 def _logged(conn: redis.Redis, config: Settings, action: str, name: str) -> None:
-    access_log.record(conn, config, "cli", action, name, time.time(), via="cli")
+    access_log.by_cli(conn, config, action, name)
 
 
 def _read_password(password_stdin: bool) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -73,6 +74,12 @@ def record(conn: redis.Redis, config: Settings, who: str, action: str, target: s
     pipe.zremrangebyscore(key, "-inf", f"({now - keep}")
     pipe.expire(key, max(1, int(keep)))
     pipe.execute()
+
+
+def by_cli(conn: redis.Redis, config: Settings, action: str, target: str,
+           who: str = "cli") -> None:
+    """Write an entry for a change made with the `hotline` command (now, via "cli")."""
+    record(conn, config, who, action, target, time.time(), via="cli")
 
 
 def words_opened(conn: redis.Redis, config: Settings, who: str, code: str,

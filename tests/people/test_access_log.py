@@ -135,7 +135,7 @@ def test_the_log_filters_by_person_newest_first(team):
     assert access_log.people(conn, config) == ["Boss", "kim", "sam"]
 
 
-def test_cli_account_changes_and_case_closes_are_logged_as_cli(team, redis_url):
+def test_cli_account_changes_and_case_closes_are_logged_as_cli(team, redis_url, tmp_path):
     conn, config, _ = team
     env = {"HOTLINE_REDIS_URL": redis_url, "HOTLINE_SECRET_KEY": "s3cret",
            "HOTLINE_ENCRYPTION_KEY": config.encryption_key}
@@ -154,8 +154,17 @@ def test_cli_account_changes_and_case_closes_are_logged_as_cli(team, redis_url):
     code = open_case(conn, config)
     closed = cli.invoke(main, ["cases", "close", code])
     assert closed.exit_code == 0, closed.output
+    added = cli.invoke(main, ["volunteers", "add", "--name", "Lee", "--phone", "+821055550000",
+                              "--languages", "ko"])
+    assert added.exit_code == 0, added.output
+    lee = volunteers.find(conn, config, "Lee")
+    (tmp_path / "week.yaml").write_text(ROTA, encoding="utf-8")
+    imported = cli.invoke(main, ["oncall", "import", str(tmp_path / "week.yaml")])
+    assert imported.exit_code == 0, imported.output
     assert [(who, action, target, via) for who, action, target, via
-            in logged(conn, config)] == [("cli", "case_closed", code, "cli"),
+            in logged(conn, config)] == [("cli", "rota_changed", "imported week.yaml", "cli"),
+                                         ("cli", "volunteer_changed", f"added {lee.id}", "cli"),
+                                         ("cli", "case_closed", code, "cli"),
                                          ("cli", "second_factor_reset", "kim", "cli"),
                                          ("cli", "account_changed", "kim", "cli")]
     entry = json.loads(conn.zrange(hotline_keys.of(config).access_log, 0, 0)[0])
