@@ -6,6 +6,12 @@ token and the CSRF token. Each request checks the login's record in Redis
 (hotline.people.accounts.logged_in) with the account: logout deletes the record, and removing an
 account or changing its role or password ends every login of it, so a copied cookie opens
 nothing afterwards. After login, `next` leads only to a path of this site (safe_next).
+
+Two steps: for an account with a second factor (hotline.people.second_factor), and for
+staff, who must have one, the right password only starts a half login (its token in the
+cookie as `half`), which opens no page: /login/code takes the authenticator's code or a
+recovery code; staff with none yet are sent to /login/enrol first. Wrong codes count
+against the same limits as wrong passwords (login_limits), cleared only by a full login.
 """
 
 from __future__ import annotations
