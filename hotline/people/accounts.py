@@ -269,9 +269,12 @@ def half_login(conn: redis.Redis, config: Settings, token: str) -> tuple[User, s
     return user, seen.get("step", "code")
 
 
-def finish_half_login(conn: redis.Redis, config: Settings, token: str, user: User) -> str:
-    """End the half login and start the real one (the second step was right)."""
-    conn.delete(_half(config, token))
+def finish_half_login(conn: redis.Redis, config: Settings, token: str,
+                      user: User) -> str | None:
+    """End the half login and start the real one (the second step was right); None when
+    the half login was finished already (two right codes at once make one login)."""
+    if not conn.delete(_half(config, token)):
+        return None
     return start_login(conn, config, user)
 
 

@@ -216,11 +216,14 @@ def login() -> Any:
 def _log_in(user: User, next_url: str | None, half: str = "") -> Any:
     """Start the login of `user` (finishing a half login when `half` is its token)."""
     conn, config = runtime().redis, _config()
+    token = (users.finish_half_login(conn, config, half, user) if half
+             else users.start_login(conn, config, user))
     session.clear()
+    if token is None:
+        return redirect(url_for("auth.login"))
     session.permanent = True
     session["user"] = user.name
-    session["login"] = (users.finish_half_login(conn, config, half, user) if half
-                        else users.start_login(conn, config, user))
+    session["login"] = token
     g.user = user
     return redirect(next_url or home_url(user))
 
