@@ -150,9 +150,11 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(site.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(volunteer.bp)
-    from hotline.web import admin, admin_scripts  # staff home, script editor
+    from hotline.web import account, admin, admin_accounts, admin_scripts
 
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(account.bp)  # one's own second factor
+    app.register_blueprint(admin.bp)  # staff home
+    app.register_blueprint(admin_accounts.bp)  # accounts, access log
     app.register_blueprint(admin_scripts.bp)
     app.register_blueprint(twilio.bp)
     app.register_blueprint(calls.bp)

@@ -18,6 +18,7 @@ from hotline.callbacks import erasure as callbacks
 from hotline.config import Settings
 from hotline.conversation import erasure as conversation
 from hotline.directory import erasure as directory
+from hotline.people import access_log
 from hotline.privacy import erasure, retention
 from hotline.privacy.domain import Keeper
 from hotline.programmes import erasure as programmes
@@ -25,7 +26,8 @@ from hotline.urgent import erasure as urgent
 
 log = logging.getLogger("hotline.jobs")
 
-KEEPERS: tuple[Keeper, ...] = (conversation, callbacks, urgent, directory, programmes, replay)
+KEEPERS: tuple[Keeper, ...] = (conversation, callbacks, urgent, directory, programmes, replay,
+                               access_log)
 
 
 def forget(conn: redis.Redis, config: Settings, number: str,

@@ -246,6 +246,15 @@ class Keys:
         """A web account (`acct:<name>`), or the accounts' index."""
         return f"{self.prefix}user:{rest}"
 
+    @property
+    def access_log(self) -> str:
+        """The access log (hotline.people.access_log): entries scored by time."""
+        return f"{self.prefix}access"
+
+    def access_seen(self, who_and_case: str) -> str:
+        """Set while a person's opening of a case's words is logged already."""
+        return f"{self.prefix}access:seen:{who_and_case}"
+
     def login_account(self, account: str) -> str:
         return f"{self.prefix}login:acct:{account}"
 

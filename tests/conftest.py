@@ -70,6 +70,7 @@ def redis_conn(redis_url: str):
 # pytest -m "not slow and not browser".
 
 CHROMIUM = "/usr/bin/chromium"
+TEST_HASH_METHOD = "scrypt:1024:8:1"
 _BROWSER_SKIPPED = pytest.StashKey[int]()
 
 
@@ -79,8 +80,12 @@ def pytest_configure(config: pytest.Config) -> None:
     from rq.worker.base import BaseWorker
 
     from hotline.ops.worker import unsubscribe_without_stall
+    from hotline.people import accounts
 
     BaseWorker.unsubscribe = unsubscribe_without_stall
+    # Accounts made by tests hash their passwords with a cheaper scrypt (still scrypt, still
+    # checked the same way): production keeps werkzeug's default strength.
+    accounts.HASH_METHOD = TEST_HASH_METHOD
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects on the markers added here
@@ -195,3 +200,69 @@ def _loggers_propagate():
         logger.handlers[:] = []
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+
+
+# --- The second step of a login (TOTP, recovery codes) -----------------------------------
+
+
+class SecondSteps:
+    """Second factors of the accounts of one test: enrol(name) sets one up directly (as the
+    enrolment page would), code(name) gives a code that logs in now: the authenticator's
+    for the first two logins (this step and the next, the clock being frozen), then the
+    recovery codes, one each (a code is never accepted twice)."""
+
+    def __init__(self, app, clock):
+        self.app, self.clock = app, clock
+        self.known: dict[str, dict] = {}
+
+    def enrol(self, name: str) -> str:
+        from hotline.people import accounts, second_factor
+
+        runtime = self.app.extensions["hotline"]
+        user = accounts.get(runtime.redis, runtime.config, name)
+        assert user is not None, name
+        secret, codes = second_factor.enrol_directly(runtime.redis, runtime.config, user,
+                                                     self.clock())
+        self.known[name.casefold()] = {"secret": secret, "codes": list(codes), "used": 0}
+        return secret
+
+    def code(self, name: str) -> str:
+        import pyotp
+
+        known = self.known[name.casefold()]
+        used, known["used"] = known["used"], known["used"] + 1
+        if used < 2:
+            return pyotp.TOTP(known["secret"]).generate_otp(int(self.clock() // 30) + used)
+        return known["codes"].pop()
+
+
+@pytest.fixture()
+def second_steps(app, clock):
+    """SecondSteps of this test's app: enrol(name) -> secret, code(name) -> a code."""
+    return SecondSteps(app, clock)
+
+
+@pytest.fixture()
+def client_login(client, second_steps):
+    """client_login(name, password, **post_kwargs): log the test client in through the form,
+    with the second step when the account has one (enrolled by second_steps); returns the
+    last response."""
+    import re
+
+    def csrf(response) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+        assert found, "no CSRF token on the page"
+        return found.group(1)
+
+    def log_in(name: str, password: str, **kwargs):
+        response = client.post("/login", data={"name": name, "password": password,
+                                               "csrf_token": csrf(client.get("/login"))},
+                               **kwargs)
+        if response.status_code == 302 and response.headers["Location"].endswith(
+                "/login/code"):
+            response = client.post("/login/code", data={
+                "code": second_steps.code(name),
+                "csrf_token": csrf(client.get("/login/code"))}, **kwargs)
+        return response
+
+    return log_in

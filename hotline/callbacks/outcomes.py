@@ -15,6 +15,7 @@ from hotline.callbacks import bridge
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Request, Status
 from hotline.config import Settings
+from hotline.people import access_log
 from hotline.people.volunteers import Volunteer
 
 MAX_NOTE = 200
@@ -34,8 +35,9 @@ class OutcomeError(ValueError):
 
 
 def record(conn: redis.Redis, config: Settings, volunteer: Volunteer, rid: str,
-           outcome: Outcome, now: float, note: str = "") -> Request:
-    """Apply the volunteer's report to request `rid`; return the request as it now stands."""
+           outcome: Outcome, now: float, note: str = "", via: str = "web") -> Request:
+    """Apply the volunteer's report to request `rid`; return the request as it now stands
+    (and write it to the access log, `via` the web page or SMS)."""
     req = callbacks.get(conn, config, rid)
     if req is None or req.status not in callbacks.OPEN:
         raise OutcomeError(f"request {rid} does not exist or is already closed")
@@ -55,6 +57,10 @@ def record(conn: redis.Redis, config: Settings, volunteer: Volunteer, rid: str,
         at = bridge.next_attempt_at(now, req.tz, 1)
         if callbacks.postpone(conn, config, rid, at, count_attempt=False, note=note):
             jobs.schedule_requeue(conn, rid, at, f"later{int(now)}")
+    closed = outcome in (Outcome.DONE, Outcome.WRONG_NUMBER)
+    access_log.record(conn, config, volunteer.name,
+                      "callback_closed" if closed else "callback_outcome",
+                      f"{rid} {outcome.value}", now, via)
     result = callbacks.get(conn, config, rid)
     assert result is not None
     return result

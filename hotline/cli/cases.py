@@ -91,9 +91,12 @@ def close_command(code: str, note: str) -> None:
     """Close an urgent case: its paging stops and the caller's number is deleted."""
     import time
 
+    from hotline.people import access_log
     from hotline.urgent import cases as urgent
 
     conn, config = _connect()
     if not urgent.close(conn, config, code, time.time(), outcome=note[:200]):
         raise click.ClickException(f"no open urgent case {urgent.normal_code(code)[:8]}")
+    access_log.record(conn, config, "cli", "case_closed", urgent.normal_code(code)[:8],
+                      time.time(), via="cli")
     click.echo(f"case {urgent.normal_code(code)} closed")

@@ -5,6 +5,7 @@ API, search it."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from hotline.directory.rows import ImportFileError
 from hotline.directory.search import Hit, SearchResult, get_index
 from hotline.directory.store import CATEGORIES, load_entries
 from hotline.directory.taxonomy import CategoryMap, load_map
+from hotline.people import access_log
 from hotline.redisdb import connect
 
 
@@ -75,6 +77,8 @@ def import_(file: str, replace: bool, mapping: str | None, category: str | None,
         raise click.ClickException(str(exc)) from None
     except redis.RedisError as exc:
         raise click.ClickException(f"Redis is not reachable: {exc}") from None
+    access_log.by_cli(conn, load_config(), "directory_changed",
+                      f"import {os.path.basename(file)}")
     if as_json:
         click.echo(json.dumps({
             "file": file, "loaded": len(read.entries), "added": report.added,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import click
 
 from hotline.config import Settings, load_config
+from hotline.people import access_log
 
 
 def _connect() -> tuple[Any, Settings]:
@@ -45,6 +47,7 @@ def import_command(file: str) -> None:
             f"rota not imported ({len(exc.problems)} problem(s)); the old rota stays in force"
         ) from None
     shifts = sum(len(level.shifts) for level in rota.levels)
+    access_log.by_cli(conn, config, "rota_changed", f"imported {os.path.basename(file)}")
     click.echo(f"rota imported: {len(rota.levels)} level(s), {shifts} shift(s), "
                f"timezone {rota.timezone}")
 
@@ -135,6 +138,7 @@ def override_add(covering: str, covered: str, day: str, from_: str, to: str) -> 
         made = overrides.add(conn, config, who.id, whom.id, start, end, time.time())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    access_log.by_cli(conn, config, "rota_changed", f"override {who.id} for {whom.id}")
     local = datetime.fromtimestamp(start, rota.zone).strftime("%a %Y-%m-%d %H:%M")
     click.echo(f"override {made.id}: {who.name} covers {whom.name} from {local} "
                f"for {round((end - start) / 3600, 2):g} h ({rota.timezone})")
@@ -181,4 +185,5 @@ def override_remove(override_id: str) -> None:
     conn, config = _connect()
     if not overrides.remove(conn, config, override_id, time.time()):
         raise click.ClickException(f"no override {override_id}")
+    access_log.by_cli(conn, config, "rota_changed", f"override {override_id[:16]} removed")
     click.echo(f"override {override_id} removed")

@@ -18,6 +18,7 @@ import redis
 
 from hotline.config import Settings, load_config
 from hotline.engine.lint import format_problem
+from hotline.people import access_log
 from hotline.scripts import versions as script_versions
 
 
@@ -85,6 +86,9 @@ def publish_command(directory: str | None, who: str | None, message: str) -> Non
                                                     time.time())
         except script_versions.VersionError as exc:
             raise _refused(exc) from None
+        if made:
+            access_log.by_cli(conn, config, "script_published", f"v{version.number}",
+                              who=_who(who))
     if not made:
         click.echo(f"no change: version {version.number} is live and has these texts")
         return
@@ -125,4 +129,6 @@ def rollback_command(version: int, who: str | None, message: str) -> None:
                                             time.time())
         except script_versions.VersionError as exc:
             raise _refused(exc) from None
+        access_log.by_cli(conn, config, "script_rolled_back", f"v{made.number} = v{version}",
+                          who=_who(who))
     _done(made, click.echo)

@@ -1,6 +1,8 @@
-"""`hotline users add|list|remove|role|password|logout`: accounts for the web pages.
+"""`hotline users add|list|remove|role|password|logout|reset-2fa`: accounts for the web
+pages.
 
-Changing an account's role or password, or `logout`, ends its logins in every browser.
+Changing an account's role or password, `logout` or `reset-2fa`, ends its logins in every
+browser. Each change is written to the access log as done by "cli".
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 import redis
 
+from hotline.people import access_log, second_factor
 from hotline.people import accounts as store
 from hotline.people.accounts import ROLES, UserError
 from hotline.redisdb import connect
@@ -30,6 +33,10 @@ def _open() -> tuple[redis.Redis, Settings]:
     except redis.RedisError as exc:
         raise click.ClickException(f"Redis is not reachable: {exc}") from None
     return conn, config
+
+
+def _logged(conn: redis.Redis, config: Settings, action: str, name: str) -> None:
+    access_log.by_cli(conn, config, action, name)
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -59,6 +66,7 @@ def add(name: str, role: str, volunteer: str | None, password_stdin: bool) -> No
         user = store.add(conn, config, name, role, password, volunteer=volunteer)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
+    _logged(conn, config, "account_changed", user.name)
     linked = f", volunteer {user.volunteer}" if user.volunteer else ", no volunteer record"
     click.echo(f"added {user.name} ({user.role}{linked})")
 
@@ -75,7 +83,8 @@ def list_(as_json: bool) -> None:
     if not rows:
         click.echo("no accounts")
     for r in rows:
-        click.echo(f"{r['name']:<20} {r['role']:<9} {r['volunteer'] or '-'}")
+        second = "2fa" if r["two_factor"] else "-"
+        click.echo(f"{r['name']:<20} {r['role']:<9} {second:<4} {r['volunteer'] or '-'}")
 
 
 @users.command("remove")
@@ -86,6 +95,7 @@ def remove(name: str) -> None:
     user = store.remove(conn, config, name)
     if user is None:
         raise click.ClickException(f"no account named {name!r}")
+    _logged(conn, config, "account_changed", user.name)
     click.echo(f"removed {user.name}")
 
 
@@ -99,6 +109,7 @@ def role(name: str, role: str) -> None:
         user = store.set_role(conn, config, name, role)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
+    _logged(conn, config, "account_changed", user.name)
     click.echo(f"{user.name}: {user.role} (logged out everywhere)")
 
 
@@ -114,6 +125,7 @@ def password(name: str, password_stdin: bool) -> None:
         user = store.set_password(conn, config, name, new)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
+    _logged(conn, config, "account_changed", user.name)
     click.echo(f"{user.name}: new password (logged out everywhere)")
 
 
@@ -127,3 +139,17 @@ def logout(name: str) -> None:
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{user.name}: logged out everywhere")
+
+
+@users.command("reset-2fa")
+@click.argument("name")
+def reset_2fa(name: str) -> None:
+    """Remove an account's second step and recovery codes (a lost phone); it is logged out
+    everywhere. Staff set up a new one at their next login, volunteers may."""
+    conn, config = _open()
+    try:
+        user = second_factor.reset(conn, config, name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    _logged(conn, config, "second_factor_reset", user.name)
+    click.echo(f"{user.name}: second step removed (logged out everywhere)")

@@ -9,6 +9,7 @@ import click
 import redis
 
 from hotline.numbers import mask
+from hotline.people import access_log
 from hotline.people import volunteers as store
 from hotline.people.volunteers import ROLES, VolunteerError
 from hotline.redisdb import connect
@@ -59,6 +60,7 @@ def add(name: str, phone: str, languages: str, role: str) -> None:
         volunteer = store.add(conn, config, name, phone, codes, role)
     except VolunteerError as exc:
         raise click.ClickException(str(exc)) from None
+    access_log.by_cli(conn, config, "volunteer_changed", f"added {volunteer.id}")
     click.echo(f"added {volunteer.name} ({volunteer.id}, {mask(volunteer.phone)}, "
                f"{','.join(volunteer.languages)}, {volunteer.role})")
     assumed = store.assumed_country(phone, config)
@@ -93,4 +95,5 @@ def remove(name_or_phone: str) -> None:
     volunteer = store.remove(conn, config, name_or_phone)
     if volunteer is None:
         raise click.ClickException(f"no volunteer named or numbered {name_or_phone!r}")
+    access_log.by_cli(conn, config, "volunteer_changed", f"removed {volunteer.id}")
     click.echo(f"removed {volunteer.name} ({volunteer.id})")

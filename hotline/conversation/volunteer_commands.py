@@ -20,7 +20,7 @@ from hotline import keys as hotline_keys
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Holding, Status
 from hotline.config import Settings
-from hotline.people import overrides, rota, volunteers
+from hotline.people import access_log, overrides, rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
@@ -119,8 +119,10 @@ def take_next(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: fl
 
 
 def next_request(conn: redis.Redis, config: Settings, volunteer: Volunteer, now: float,
-                 lang: str | None = None, later: list[jobs.JobSpec] | None = None) -> Answer:
-    """take_next(), telling a request taken (ok) from a refusal (OFF, holding one)."""
+                 lang: str | None = None, later: list[jobs.JobSpec] | None = None,
+                 via: str = "sms") -> Answer:
+    """take_next(), telling a request taken (ok) from a refusal (OFF, holding one); `via`
+    names the way it came for the access log."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
     current = volunteers.get(conn, config, volunteer.id) or volunteer  # ON/OFF as it is now
     if not current.available:
@@ -134,6 +136,7 @@ def next_request(conn: redis.Redis, config: Settings, volunteer: Volunteer, now:
     if req is None:
         return Answer(volunteer_texts.text(conn, config, "volunteer_empty", lang))
     jobs.send(conn, jobs.call_volunteer_job(req.id, volunteer.id, req.taken), later)
+    access_log.record(conn, config, volunteer.name, "callback_taken", req.id, now, via)
     urgent_intake.taken_from_queue(conn, config, req, volunteer, now, later)
     return Answer(volunteer_texts.text(
         conn, config, "volunteer_taken", lang, id=req.id,
@@ -160,6 +163,7 @@ def _done(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[
         return say("not_yours", id=rid)
     note = args[1][:MAX_NOTE] if len(args) > 1 else ""
     callbacks.close(conn, config, rid, Status.DONE, now, note=note)
+    access_log.record(conn, config, volunteer.name, "callback_closed", f"{rid} done", now, "sms")
     return say("closed", id=rid)
 
 

@@ -5,7 +5,10 @@ Stored in Redis under KEY_PREFIX + "user:". Names are matched case-insensitively
 - `user:names` (hash: folded name -> name), `user:acct:<folded name>` (hash: name, role,
   volunteer, hash, epoch).
 - `user:sess:<sha256 of the browser's token>` (hash: folded name, epoch), one per login,
-  expiring after LOGIN_SECONDS. Logout deletes it. The account's `epoch` is a random value
+  expiring after LOGIN_SECONDS. Logout deletes it. A login of an account with a second
+  factor (and of staff, who must have one) is only such a record once the second step is
+  done: after the password it is a `user:half:<sha256 of a token>` (hash: folded name,
+  epoch, step "code" or "enrol"), good for HALF_SECONDS, which opens no page. The account's `epoch` is a random value
   replaced whenever a role or password changes (and new at every add), so every login made
   before no longer matches: the account is logged out in every browser at once.
 """
@@ -29,10 +32,14 @@ from hotline.redisdb import lua
 ROLES = ("volunteer", "staff")
 MIN_PASSWORD = 8
 LOGIN_SECONDS = 12 * 3600  # a login lasts this long at most, used or not
+HALF_SECONDS = 10 * 60  # time between the password and the second step
+# scrypt's cost for new hashes. Production keeps werkzeug's default strength; a test
+# suite may lower it (tests/conftest.py) so that making accounts does not dominate.
+HASH_METHOD = "scrypt"
 _NAME = re.compile(r"^[\w.@-]{1,40}$")
 # A hash to check against when the account does not exist, so a wrong name takes as
 # long as a wrong password (no telling which names exist from the timing).
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=HASH_METHOD)
 
 
 class UserError(ValueError):
@@ -48,6 +55,12 @@ class User:
     volunteer: str = ""  # id of the linked volunteer record, '' when none
     # The account's epoch when it was read: a login started from it lasts until it changes.
     epoch: str = field(default="", compare=False, repr=False)
+    two_factor: bool = field(default=False, compare=False)  # a TOTP secret is enrolled
+
+    @property
+    def needs_enrolment(self) -> bool:
+        """Staff must have a second factor before they can do anything."""
+        return self.is_staff and not self.two_factor
 
     @property
     def is_staff(self) -> bool:
@@ -56,7 +69,8 @@ class User:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the account as plain data (no hash)."""
-        return {"name": self.name, "role": self.role, "volunteer": self.volunteer}
+        return {"name": self.name, "role": self.role, "volunteer": self.volunteer,
+                "two_factor": self.two_factor}
 
 
 def _key(config: Settings, rest: str) -> str:
@@ -82,7 +96,7 @@ def _new_epoch() -> str:
 
 def hash_password(password: str) -> str:
     """Return a scrypt hash of the password (werkzeug's format, salted)."""
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def add(conn: redis.Redis, config: Settings, name: str, role: str, password: str,
@@ -131,7 +145,8 @@ def _user(data: dict[bytes, bytes]) -> User | None:
     d = _decode(data)
     if "name" not in d or "role" not in d:
         return None
-    return User(d["name"], d["role"], d.get("volunteer", ""), d.get("epoch", ""))
+    return User(d["name"], d["role"], d.get("volunteer", ""), d.get("epoch", ""),
+                bool(d.get("totp")))
 
 
 def check_password(conn: redis.Redis, config: Settings, name: str,
@@ -184,6 +199,11 @@ def set_role(conn: redis.Redis, config: Settings, name: str, role: str) -> User:
     return _update(conn, config, name, role=role)
 
 
+def update(conn: redis.Redis, config: Settings, name: str, **fields: str) -> User:
+    """Set fields of an account (its second factor) and end every login of it."""
+    return _update(conn, config, name, **fields)
+
+
 def end_logins(conn: redis.Redis, config: Settings, name: str) -> User:
     """Log an account out in every browser (its logins made so far stop working)."""
     return _update(conn, config, name)
@@ -217,6 +237,47 @@ def logged_in(conn: redis.Redis, config: Settings, name: str, token: str) -> Use
     return _user(account)
 
 
+def _half(config: Settings, token: str) -> str:
+    return _key(config, "half:" + hashlib.sha256(token.encode()).hexdigest())
+
+
+def start_half_login(conn: redis.Redis, config: Settings, user: User, step: str) -> str:
+    """Record a password given right whose second step (`code`, or `enrol` for staff with
+    no second factor yet) is still to come; return the token the browser keeps. It opens
+    no page; finish_half_login turns it into a login."""
+    token = secrets.token_urlsafe(32)
+    pipe = conn.pipeline()
+    pipe.hset(_half(config, token), mapping={"name": _norm(user.name), "epoch": user.epoch,
+                                             "step": step})
+    pipe.expire(_half(config, token), HALF_SECONDS)
+    pipe.execute()
+    return token
+
+
+def half_login(conn: redis.Redis, config: Settings, token: str) -> tuple[User, str] | None:
+    """Return the account and the step still due of a half login, or None when it ended,
+    expired, or the account changed since the password."""
+    if not token:
+        return None
+    seen = _decode(conn.hgetall(_half(config, token)))  # type: ignore[arg-type]
+    if not seen:
+        return None
+    account: dict[bytes, bytes] = conn.hgetall(_acct(config, seen.get("name", "")))  # type: ignore[assignment]
+    user = _user(account)
+    if user is None or user.epoch != seen.get("epoch"):
+        return None
+    return user, seen.get("step", "code")
+
+
+def finish_half_login(conn: redis.Redis, config: Settings, token: str,
+                      user: User) -> str | None:
+    """End the half login and start the real one (the second step was right); None when
+    the half login was finished already (two right codes at once make one login)."""
+    if not conn.delete(_half(config, token)):
+        return None
+    return start_login(conn, config, user)
+
+
 def end_login(conn: redis.Redis, config: Settings, token: str) -> None:
     """End one login (logout in this browser)."""
     if token:
@@ -235,7 +296,22 @@ def remove(conn: redis.Redis, config: Settings, name: str) -> User | None:
     if user is None:
         return None
     pipe = conn.pipeline()
-    pipe.delete(_acct(config, name))
+    pipe.delete(_acct(config, name), recovery_key(config, name), enrol_key(config, name))
     pipe.hdel(_key(config, "names"), _norm(name))
     pipe.execute()
     return user
+
+
+def recovery_key(config: Settings, name: str) -> str:
+    """The set of an account's unused recovery codes (their HMACs)."""
+    return _key(config, "rc:" + _norm(name))
+
+
+def enrol_key(config: Settings, name: str) -> str:
+    """A TOTP secret offered to an account, sealed, until the first code confirms it."""
+    return _key(config, "enrol:" + _norm(name))
+
+
+def account_key(config: Settings, name: str) -> str:
+    """The account's hash (for the second factor's Lua, which gets keys through KEYS)."""
+    return _acct(config, name)

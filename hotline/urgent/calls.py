@@ -24,7 +24,7 @@ from hotline.channels.calls import AskKey, HangUp, Speak, Step
 from hotline.config import Settings
 from hotline.engine.actions import Dial, DialNumber
 from hotline.engine.emergency import emergency_number
-from hotline.people import volunteers
+from hotline.people import access_log, volunteers
 from hotline.scripts import volunteer_texts
 from hotline.scripts.volunteer_texts import Phrases
 from hotline.urgent import cases as urgent
@@ -108,12 +108,15 @@ def on_accept(conn: redis.Redis, config: Settings, code: str, digits: str,
     if choice is Accept.CONNECT:
         log.info("urgent case %s: accepted by volunteer %s on the call", code,
                  person.id if person else "?")
+        if person is not None:
+            access_log.record(conn, config, person.name, "case_taken", code, now, "voice")
         return (said("urgent_voice_connecting"),)  # the whisper ends: the legs are bridged
     if choice is Accept.TAKEN:
         return (said("urgent_voice_taken"), HangUp())
     if choice is Accept.PASS and person is not None:
         if urgent.pass_on(conn, config, code, person.id, now) == "passed":
             log.info("urgent case %s: passed on by volunteer %s on the call", code, person.id)
+            access_log.record(conn, config, person.name, "case_passed", code, now, "voice")
             return (said("urgent_voice_passed"), HangUp())
         return (said("urgent_voice_taken"), HangUp())
     return (HangUp(),)

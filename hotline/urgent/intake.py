@@ -18,7 +18,7 @@ from hotline import jobs
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
 from hotline.config import Settings
-from hotline.people import rota, volunteers
+from hotline.people import access_log, rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
 from hotline.scripts import volunteer_texts
@@ -173,8 +173,8 @@ def acknowledge(conn: redis.Redis, config: Settings, volunteer: Volunteer,
 
 def ack(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
         now: float, lang: str | None = None,
-        later: list[jobs.JobSpec] | None = None) -> Answer:
-    """acknowledge(), telling a claim (ok) from a refusal."""
+        later: list[jobs.JobSpec] | None = None, via: str = "sms") -> Answer:
+    """acknowledge(), telling a claim (ok) from a refusal (`via`: for the access log)."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
 
     def say(name: str, **values: str) -> str:
@@ -192,6 +192,7 @@ def ack(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[st
     case = urgent.get(conn, config, code)
     assert case is not None
     log.info("urgent case %s acknowledged by volunteer %s", code, volunteer.id)
+    access_log.record(conn, config, volunteer.name, "case_taken", code, now, via)
     _tell_the_others(conn, config, code, volunteer.id, later)
     for text in urgent.take_held_texts(conn, config, code):  # written before anyone ACKed
         _pass_on(conn, config, code, volunteer.id, text, now, later)
@@ -202,7 +203,7 @@ def ack(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[st
 
 def pass_case(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: list[str],
               now: float, lang: str | None = None,
-              later: list[jobs.JobSpec] | None = None) -> Answer:
+              later: list[jobs.JobSpec] | None = None, via: str = "sms") -> Answer:
     """A paged volunteer sent `PASS <code>`: the next level is paged now."""
     lang = lang or volunteer_texts.language_of(conn, config, volunteer)
 
@@ -215,6 +216,7 @@ def pass_case(conn: redis.Redis, config: Settings, volunteer: Volunteer, args: l
     outcome = urgent.pass_on(conn, config, code, volunteer.id, now, later)
     if outcome == "passed":
         log.info("urgent case %s passed on by volunteer %s", code, volunteer.id)
+        access_log.record(conn, config, volunteer.name, "case_passed", code, now, via)
         return Answer(say("urgent_passed", code=code))
     return Answer(say(f"urgent_{outcome}", code=code), ok=False)
 
@@ -238,6 +240,7 @@ def taken_from_queue(conn: redis.Redis, config: Settings, req: callbacks.Request
     urgent.mark_paged(conn, config, req.case, volunteer.id)
     if urgent.claim(conn, config, req.case, volunteer.id, now) != "won":
         return
+    access_log.record(conn, config, volunteer.name, "case_taken", req.case, now, "queue")
     _tell_the_others(conn, config, req.case, volunteer.id, later)
     for text in urgent.take_held_texts(conn, config, req.case):
         _pass_on(conn, config, req.case, volunteer.id, text, now, later)

@@ -24,6 +24,10 @@ SECTIONS: list[tuple[str, str, str]] = [
      "Programmes callers join: seats per session, attendance, drop-out (counts only)."),
     ("admin_figures.index", say("section_figures"),
      "Calls and texts per day, callbacks, urgent cases, opt-outs (counts only)."),
+    ("admin_accounts.accounts", say("section_accounts"),
+     "Web accounts and their second step; reset a volunteer's after a lost phone."),
+    ("admin_accounts.log", say("section_access_log"),
+     "Who opened, took, passed or closed which case, and every staff change."),
 ]
 
 

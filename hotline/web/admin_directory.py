@@ -19,7 +19,7 @@ from hotline.directory.rows import CSV_HEADER, ImportFileError
 from hotline.directory.store import CATEGORIES
 from hotline.directory.taxonomy import load_map
 from hotline.web import runtime
-from hotline.web.auth import login_required
+from hotline.web.auth import log_action, login_required
 from hotline.web.texts import say
 
 bp = Blueprint("admin_directory", __name__, url_prefix="/admin/directory")
@@ -77,6 +77,7 @@ def upload() -> Any:
         report = store_read(runtime().redis, _prefix(), read, name, replace)
     except ImportFileError as exc:
         return _page({"name": name, "error": str(exc)}, 400)
+    log_action("directory_changed", f"upload {name}")
     return _page({"name": name, "loaded": len(read.entries), "added": report.added,
                   "updated": report.updated, "unchanged": report.unchanged,
                   "removed": report.removed, "replace": replace,
@@ -109,6 +110,7 @@ def save(entry_id: str) -> Any:
         entry = directory_edit.update_entry(runtime().redis, _prefix(), entry_id, row)
     except directory_edit.EditError as exc:
         return _edit_page(entry_id, row, exc.problems, 400)
+    log_action("directory_changed", f"saved {entry.id}")
     flash(say("entry_saved", name=entry.name), "ok")
     return redirect(url_for(".index", q=entry.name))
 
@@ -121,5 +123,6 @@ def remove(entry_id: str) -> Any:
     if entry is None:
         flash(say("entry_already_gone"), "error")
     else:
+        log_action("directory_changed", f"removed {entry.id}")
         flash(say("entry_removed", name=entry.name), "ok")
     return redirect(url_for(".index"))

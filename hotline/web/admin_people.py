@@ -21,7 +21,7 @@ from hotline.people.overrides import OverrideError
 from hotline.people.rota import DAYS, RotaError
 from hotline.people.volunteers import ROLES, VolunteerError
 from hotline.web import runtime
-from hotline.web.auth import login_required
+from hotline.web.auth import log_action, login_required
 from hotline.web.texts import say
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
@@ -113,6 +113,7 @@ def add() -> Any:
     except VolunteerError as exc:
         flash(str(exc), "error")
         return _page(400, form=form)
+    log_action("volunteer_changed", f"added {volunteer.id}")
     flash(say("volunteer_added", name=volunteer.name, id=volunteer.id), "ok")
     return redirect(url_for(".index"))
 
@@ -148,6 +149,7 @@ def save(vid: str) -> Any:
     except VolunteerError as exc:
         return render_template("admin_people/edit.html", v=old, masked=mask(old.phone),
                                roles=ROLES, error=str(exc)), 400
+    log_action("volunteer_changed", f"saved {new.id}")
     flash(say("volunteer_saved", name=new.name), "ok")
     return redirect(url_for(".index"))
 
@@ -161,6 +163,7 @@ def availability(vid: str) -> Any:
     if volunteer is not None:
         on = request.form.get("available") == "1"
         volunteers.set_available(app.redis, app.config, volunteer.id, on)
+        log_action("volunteer_changed", f"{'on' if on else 'off'} {volunteer.id}")
         flash(f"{volunteer.name}: {say('set_on') if on else say('set_off')}", "ok")
     return redirect(url_for(".index"))
 
@@ -173,6 +176,7 @@ def remove(vid: str) -> Any:
     volunteer = volunteers.get(app.redis, app.config, vid[:20])
     if volunteer is not None:
         volunteers.remove(app.redis, app.config, volunteer.phone)
+        log_action("volunteer_changed", f"removed {volunteer.id}")
         flash(say("volunteer_removed", name=volunteer.name), "ok")
     return redirect(url_for(".index"))
 
@@ -204,6 +208,7 @@ def import_rota() -> Any:
     except RotaError as exc:
         return _page(400, rota_problems=exc.problems)
     shifts = sum(len(level.shifts) for level in current.levels)
+    log_action("rota_changed", f"imported {name}")
     flash(say("rota_imported", levels=len(current.levels), shifts=shifts,
               timezone=current.timezone), "ok")
     return redirect(url_for(".index") + "#rota")
@@ -232,6 +237,7 @@ def add_override() -> Any:
     except ValueError as exc:  # OverrideError is one
         flash(str(exc), "error")
         return redirect(url_for(".index") + "#rota")
+    log_action("rota_changed", f"override {covering.id} for {covered.id}")
     flash(say("override_added", covering=covering.name, covered=covered.name), "ok")
     return redirect(url_for(".index") + "#rota")
 
@@ -242,5 +248,6 @@ def remove_override(override_id: str) -> Any:
     """Take an override out of force."""
     app = runtime()
     if rota_overrides.remove(app.redis, app.config, override_id[:16], app.clock()):
+        log_action("rota_changed", f"override {override_id[:16]} removed")
         flash(say("override_removed"), "ok")
     return redirect(url_for(".index") + "#rota")

@@ -27,7 +27,7 @@ from hotline.scripts import simulator as script_simulator
 from hotline.scripts import versions as script_versions
 from hotline.scripts.scriptset import ScriptSet
 from hotline.web import runtime
-from hotline.web.auth import current_user, login_required
+from hotline.web.auth import current_user, log_action, login_required
 from hotline.web.texts import say
 
 bp = Blueprint("admin_scripts", __name__, url_prefix="/admin/scripts")
@@ -225,6 +225,7 @@ def publish() -> Any:
     script_drafts.discard(app.redis, app.config, _user())
     live_scripts.published()
     if made:
+        log_action("script_published", f"v{version.number}")
         flash(say("published", number=version.number), "ok")
     else:
         flash(f"Nothing changed: version {version.number} is live.", "ok")
@@ -272,6 +273,7 @@ def rollback(number: int) -> Any:
         flash(str(exc), "error")
         return redirect(url_for("admin_scripts.version", number=number))
     live_scripts.published()
+    log_action("script_rolled_back", f"v{made.number} = v{number}")
     flash(f"Version {made.number} published: the texts of version {number} are live again.",
           "ok")
     return redirect(url_for("admin_scripts.history"))

@@ -27,6 +27,9 @@ NAV: list[tuple[str, str, str]] = [
     ("admin_people.index", say("nav_people"), "staff"),
     ("admin_programmes.index", say("nav_programmes"), "staff"),
     ("admin_figures.index", say("nav_figures"), "staff"),
+    ("admin_accounts.accounts", say("nav_accounts"), "staff"),
+    ("admin_accounts.log", say("nav_access_log"), "staff"),
+    ("account.index", say("nav_account"), "volunteer"),
 ]
 
 

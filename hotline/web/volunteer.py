@@ -16,7 +16,7 @@ from hotline.callbacks.outcomes import Outcome, OutcomeError, record
 from hotline.callbacks.queue import Request, Status
 from hotline.config import Settings
 from hotline.conversation import volunteer_commands
-from hotline.people import volunteers
+from hotline.people import access_log, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
 from hotline.scripts import volunteer_texts
@@ -105,7 +105,7 @@ def take() -> Any:
         flash(say("no_volunteer_record"), "error")
         return redirect(url_for(".queue"))
     app = runtime()
-    answer = volunteer_commands.next_request(app.redis, app.config, me, app.clock())
+    answer = volunteer_commands.next_request(app.redis, app.config, me, app.clock(), via="web")
     flash(answer.text, "ok" if answer.ok else "error")  # a refusal looks like an error
     return redirect(url_for(".queue"))
 
@@ -180,6 +180,8 @@ def _open_cases() -> list[dict[str, Any]]:
         mine = bool(me and case.acked_by == me.id)
         paged_me = bool(me and me.id in urgent.paged(conn, config, case.code))
         may_read = staff or paged_me or mine
+        if may_read and user is not None:  # the case's words are on this page now
+            access_log.words_opened(conn, config, user.name, case.code, now)
         rows.append({
             "code": case.code, "state": case.state.value, "state_label": STATES[case.state],
             "language": volunteer_texts.language_name(conn, config, case.language, "ko"),
@@ -252,6 +254,7 @@ def ack(code: str) -> Any:
         flash(say("no_volunteer_record"), "error")
     else:
         app = runtime()
-        answer = urgent_intake.ack(app.redis, app.config, me, [code[:8]], app.clock())
+        answer = urgent_intake.ack(app.redis, app.config, me, [code[:8]], app.clock(),
+                                   via="web")
         flash(answer.text, "ok" if answer.ok else "error")  # a refusal looks like an error
     return redirect(url_for(".urgent_cases"))

@@ -43,8 +43,9 @@ def app_config(app_config, tmp_path):
 
 
 @pytest.fixture()
-def hotline(app, clock):
-    """Kim on call, Lee a volunteer off the rota, an account for each and one for staff."""
+def hotline(app, clock, second_steps):
+    """Kim on call, Lee a volunteer off the rota, an account for each and one for staff
+    (with the second step staff must have)."""
     runtime = app.extensions["hotline"]
     conn, config = runtime.redis, app.extensions["hotline"].config
     volunteers.add(conn, config, "Kim", KIM_PHONE, ("ko",))
@@ -52,6 +53,7 @@ def hotline(app, clock):
     for name, role in (("kim", "volunteer"), ("lee", "volunteer"), ("boss", "staff")):
         users.add(conn, config, name, role, PASSWORD, volunteer=name.title()
                   if role == "volunteer" else None)
+    second_steps.enrol("boss")
     rota.import_rota(conn, config, ALWAYS, "rota.yaml", clock(), rota.resolver(conn, config))
     context.configure(config, clock=clock)
     yield conn, config
@@ -67,11 +69,16 @@ def sms_to(config, phone):
             if e["kind"] == "sms" and e["to"] == phone]
 
 
-def logged_in(app, name):
+def logged_in(app, name, steps=None):
+    """A test client logged in as `name` (with `steps`: second_steps, its second step)."""
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    if steps is not None:
+        page = client.get("/login/code").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        client.post("/login/code", data={"code": steps.code(name), "csrf_token": token})
     return client
 
 
@@ -109,7 +116,7 @@ def test_a_volunteer_who_was_not_paged_sees_the_case_and_its_state_but_not_its_w
 
 
 def test_the_paged_volunteer_and_staff_see_the_words_with_the_typed_number_masked(
-        app, hotline, signed_post):
+        app, hotline, signed_post, second_steps):
     code = open_case(hotline, signed_post)
     kim = logged_in(app, "kim")
     for path in ("/volunteer/urgent/cases", "/volunteer/urgent"):
@@ -117,9 +124,16 @@ def test_the_paged_volunteer_and_staff_see_the_words_with_the_typed_number_maske
         assert f"살려주세요 제 번호 {MASKED}" in page
         assert "1234-5605" not in page and "01012345605" not in page
         assert ack_button(code) in page
-    boss = logged_in(app, "boss").get("/volunteer/urgent/cases").get_data(as_text=True)
+    boss = logged_in(app, "boss", second_steps).get("/volunteer/urgent/cases").get_data(
+        as_text=True)
     assert f"살려주세요 제 번호 {MASKED}" in boss and "1234-5605" not in boss
     assert ack_button(code) not in boss  # staff read it; only the paged can ACK
+    # each reader is in the access log once (the page polls: not once a poll), by case code
+    from hotline.people import access_log
+
+    conn, config = hotline
+    assert sorted((e.who, e.action, e.target) for e in access_log.entries(conn, config)) == [
+        ("boss", "case_words_opened", code), ("kim", "case_words_opened", code)]
 
 
 def test_the_page_sms_masks_a_number_typed_in_the_words(app, hotline, signed_post):

@@ -40,7 +40,7 @@ from hotline.transcripts.phone import AppTransport, Phone
 from hotline.urgent import cases as urgent
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, SCRIPTS_DIR
 from tests.redis_scan import dump, entries, holding
-from tests.web.test_web_auth import PASSWORD, log_in
+from tests.web.test_web_auth import PASSWORD
 
 # What callers get for each caller word: the scripts' phrases (ivr_scripts/main.yaml).
 REPLIES = {kind: _load_script(f"{SCRIPTS_DIR}/main.yaml").phrases[name]
@@ -367,7 +367,8 @@ def keys_without_ttl(conn, config) -> list[str]:
 
 
 def test_every_key_expires_but_the_few_documented_long_lived_ones(hotline, app, clock,
-                                                                  client):
+                                                                  client, second_steps,
+                                                                  client_login):
     world = World(app, hotline, clock)
     # menu, directory, call backs, urgent cases, commands, STOP; no purge to mend TTLs
     drive_everything(world, purge=False)
@@ -375,8 +376,10 @@ def test_every_key_expires_but_the_few_documented_long_lived_ones(hotline, app, 
     assert world.caller.text("삭제").text == REPLIES["delete"]["ko"]
     world.work(due=True)
     users.add(hotline.redis, hotline.config, "boss", "staff", PASSWORD)
-    assert log_in(client, "boss").status_code == 302  # a web login and a page behind it
-    assert client.get("/admin/").status_code == 200
+    second_steps.enrol("boss")
+    assert client_login("boss", PASSWORD).status_code == 302  # a web login (two steps)
+    assert client.get("/admin/").status_code == 200  # and a page behind it
+    assert client.get("/volunteer/urgent").status_code == 200  # the access log written
     assert keys_without_ttl(hotline.redis, hotline.config) == []
 
 

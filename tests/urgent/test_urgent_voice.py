@@ -9,7 +9,7 @@ import pytest
 
 from hotline.callbacks import queue as callbacks
 from hotline.conversation.capabilities import CapabilityContext
-from hotline.people import rota, volunteers
+from hotline.people import access_log, rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import dial_capability
@@ -127,6 +127,8 @@ def test_whisper_then_1_claims_the_case_and_the_outcome_is_recorded(voice_case,
     assert ET.fromstring(accepted.data)[0].text == "맡으셨어요. 연결합니다."
     case = urgent.get(conn, config, code)
     assert case.state == urgent.State.CLAIMED and case.acked_by == people["Kim"].id
+    assert [(e.who, e.action, e.target, e.via) for e in access_log.entries(conn, config)] == [
+        ("Kim", "case_taken", code, "voice")]
     late = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
                        {"CallSid": "CA3", "To": "+821011110004", "Digits": "1"})
     assert ET.fromstring(late.data)[0].text == "다른 분이 맡았어요. 고맙습니다."
@@ -281,6 +283,8 @@ def test_on_a_voice_page_2_passes_the_case_on_and_the_volunteer_hears_it(voice_c
     assert case.state == urgent.State.PAGING and not case.acked_by
     passes = [e for e in urgent.timeline(conn, config, code) if e["step"] == "passed"]
     assert [e["volunteer"] for e in passes] == [people["Kim"].id]
+    assert [(e.who, e.action, e.via) for e in access_log.entries(conn, config)] == [
+        ("Kim", "case_passed", "voice")]
     # a phone that is no volunteer's presses 2: nothing is passed
     stranger = signed_post(f"/twilio/urgent/accept?case={code}&lang=ko",
                            {"CallSid": "CA3", "To": "+821099990000", "Digits": "2"})

@@ -203,7 +203,7 @@ def test_next_while_off_on_the_web_page_is_shown_as_an_error(client, kim_logged_
 
 
 def test_paging_everyone_reaches_volunteers_added_by_cli_web_and_rota(
-        app, client, redis_url, tmp_path):
+        app, client, redis_url, tmp_path, second_steps, client_login):
     runtime = app.extensions["hotline"]
     conn = runtime.redis
     config = app.extensions["hotline"].config.replace(data_dir=str(tmp_path))
@@ -225,8 +225,8 @@ def test_paging_everyone_reaches_volunteers_added_by_cli_web_and_rota(
         assert imported.exit_code == 0, imported.output
         # Jung: the staff page
         users.add(conn, config, "boss", "staff", PASSWORD)
-        token = _csrf(client.get("/login"))
-        client.post("/login", data={"name": "boss", "password": PASSWORD, "csrf_token": token})
+        second_steps.enrol("boss")  # staff log in with their second step
+        client_login("boss", PASSWORD)
         token = _csrf(client.get("/admin/people/"))
         added = client.post("/admin/people/volunteers", data={
             "csrf_token": token, "name": "Jung", "phone": "+821011110007",

@@ -38,11 +38,11 @@ def csrf_of(response) -> str:
 
 
 @pytest.fixture()
-def staff(client, store):
+def staff(client, store, second_steps, client_login):
     conn, config = store
     users.add(conn, config, "boss", "staff", PASSWORD)
-    token = csrf_of(client.get("/login"))
-    client.post("/login", data={"name": "boss", "password": PASSWORD, "csrf_token": token})
+    second_steps.enrol("boss")
+    client_login("boss", PASSWORD)
     return csrf_of(client.get("/admin/directory/"))
 
 

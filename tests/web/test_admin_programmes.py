@@ -39,10 +39,10 @@ def joined(app, clock):
 
 
 @pytest.fixture()
-def staff(client, joined):
+def staff(client, joined, second_steps, client_login):
     users.add(joined.redis, joined.config, "boss", "staff", PASSWORD)
-    token = csrf_of(client.get("/login"))
-    client.post("/login", data={"name": "boss", "password": PASSWORD, "csrf_token": token})
+    second_steps.enrol("boss")  # staff log in with their second step
+    client_login("boss", PASSWORD)
     return client
 
 

@@ -30,11 +30,11 @@ def store(app):
 
 
 @pytest.fixture()
-def staff(client, store):
+def staff(client, store, second_steps, client_login):
     conn, config = store
     users.add(conn, config, "minji", "staff", PASSWORD)
-    token = csrf_of(client.get("/login"))
-    client.post("/login", data={"name": "minji", "password": PASSWORD, "csrf_token": token})
+    second_steps.enrol("minji")
+    client_login("minji", PASSWORD)
     page = client.get("/admin/scripts/")
     assert page.status_code == 200
     return csrf_of(page)
@@ -172,6 +172,11 @@ def test_publish_history_diff_and_rollback(client, staff, store, live_text, sign
     assert OLD in reply.get_data(as_text=True)
     assert client.get("/admin/scripts/history/3").status_code == 200
     assert client.get("/admin/scripts/history/99").status_code == 404
+    # both changes are in the access log, newest first, under the staff member's name
+    from hotline.people import access_log
+
+    assert [(e.who, e.action, e.target) for e in access_log.entries(conn, config)] == [
+        ("minji", "script_rolled_back", "v3 = v1"), ("minji", "script_published", "v2")]
 
 
 TRANSCRIPT = """\

@@ -184,7 +184,8 @@ def test_a_removed_account_is_logged_out_at_its_next_request(client, kim, store)
     assert client.get("/volunteer/").status_code == 302
 
 
-def test_a_volunteer_gets_403_on_staff_pages_and_staff_get_in(app, client, kim, store):
+def test_a_volunteer_gets_403_on_staff_pages_and_staff_get_in(app, client, kim, store,
+                                                              second_steps, client_login):
     from hotline.web.auth import login_required
 
     @app.get("/admin/probe")
@@ -196,7 +197,20 @@ def test_a_volunteer_gets_403_on_staff_pages_and_staff_get_in(app, client, kim, 
     assert client.get("/admin/probe").status_code == 403
     conn, config = store
     users.add(conn, config, "boss", "staff", PASSWORD)
+    second_steps.enrol("boss")
     client.post("/logout", data={"csrf_token": csrf_of(client.get("/volunteer/"))})
-    log_in(client, name="boss")
+    client_login("boss", PASSWORD)
     assert client.get("/admin/probe").get_data(as_text=True) == "staff only"
     assert client.get("/volunteer/").status_code == 200  # staff may open volunteer pages
+
+
+def test_outside_the_tests_passwords_are_hashed_at_full_scrypt_strength():
+    """The suite lowers scrypt's cost (tests/conftest.py); the hotline itself never does."""
+    import subprocess
+    import sys
+
+    program = ("from hotline.people import accounts as a; "
+               "print(a.HASH_METHOD, a.hash_password('x' * 8).split('$')[0])")
+    shown = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert shown == ["scrypt", "scrypt:32768:8:1"]

@@ -39,9 +39,12 @@ def kim(store):
 
 
 @pytest.fixture()
-def boss(store):
+def boss(store, second_steps):
+    """A staff account with its second factor; the value gives its codes (log_in steps=)."""
     conn, config = store
-    return users.add(conn, config, "boss", "staff", PASSWORD)
+    users.add(conn, config, "boss", "staff", PASSWORD)
+    second_steps.enrol("boss")
+    return second_steps
 
 
 def csrf_of(response) -> str:
@@ -50,15 +53,21 @@ def csrf_of(response) -> str:
     return found.group(1)
 
 
-def log_in(client, name="kim", password=PASSWORD, next_url=None):
-    """Log in through the form as a browser does: the form carries what /login?next= gave."""
+def log_in(client, name="kim", password=PASSWORD, next_url=None, steps=None):
+    """Log in through the form as a browser does: the form carries what /login?next= gave;
+    with `steps` (second_steps), the second step's code follows."""
     query = {"next": next_url} if next_url is not None else None
     page = client.get("/login", query_string=query)
     form = {"name": name, "password": password, "csrf_token": csrf_of(page)}
     hidden = re.search(r'name="next" value="([^"]*)"', page.get_data(as_text=True))
     if hidden and hidden.group(1):
         form["next"] = hidden.group(1)
-    return client.post("/login", data=form)
+    response = client.post("/login", data=form)
+    if steps is not None and response.headers.get("Location") == "/login/code":
+        token = csrf_of(client.get("/login/code"))
+        response = client.post("/login/code", data={"code": steps.code(name),
+                                                    "csrf_token": token})
+    return response
 
 
 def saved_cookie(client) -> str:
@@ -88,7 +97,7 @@ def assert_local(location: str) -> None:
 # --- Sessions that end -------------------------------------------------------------------
 
 def test_a_cookie_saved_before_logout_no_longer_opens_anything(app, client, kim, boss):
-    log_in(client, "boss")
+    log_in(client, "boss", steps=boss)
     copied = saved_cookie(client)
     assert browser_with(app, copied).get("/admin/people/").status_code == 200
     assert log_out(client).status_code == 302
@@ -118,13 +127,13 @@ def test_removing_an_account_ends_its_sessions_in_every_browser(app, client, kim
 
 def test_a_changed_role_ends_the_account_s_sessions(app, client, boss, store):
     conn, config = store
-    log_in(client, "boss")
+    log_in(client, "boss", steps=boss)
     other = browser_with(app, saved_cookie(client))
     assert other.get("/admin/people/").status_code == 200
     users.set_role(conn, config, "boss", "volunteer")
     assert other.get("/admin/people/").status_code == 302
     assert client.get("/volunteer/").status_code == 302
-    log_in(client, "boss")
+    log_in(client, "boss", steps=boss)
     assert client.get("/admin/people/").status_code == 403  # the new role, after a new login
 
 
@@ -250,14 +259,14 @@ def test_any_next_gives_a_redirect_to_a_path_of_this_site(client, kim, next_url)
 @pytest.mark.parametrize("path", ["/volunteer/", "/volunteer/urgent", "/admin/",
                                   "/admin/people/", "/admin/scripts/", "/login"])
 def test_logged_in_pages_are_never_stored_by_a_cache(client, boss, path):
-    log_in(client, "boss")
+    log_in(client, "boss", steps=boss)
     response = client.get(path)
     assert response.status_code == 200
     assert "no-store" in response.headers.get("Cache-Control", "")
 
 
 def test_json_answers_are_never_stored_by_a_cache(client, boss):
-    log_in(client, "boss")
+    log_in(client, "boss", steps=boss)
     token = csrf_of(client.get("/admin/scripts/"))
     response = client.post("/admin/scripts/check", json={"file": "main.yaml", "text": ""},
                            headers={"X-CSRF-Token": token})

@@ -5,8 +5,11 @@ Fixtures (use them from any test under tests/web/browser/):
   served by a thread on 127.0.0.1; `live_server.url` is its base URL, also PUBLIC_URL.
 - `page`: a fresh Playwright page (own cookies) in the one browser of the session; its
   `base_url` is the live server, so `page.goto("/volunteer/")` works.
-- `make_user(name, role="volunteer", password=PASSWORD, volunteer=None)`: an account.
-- `login(page, name, password=PASSWORD)`: fill in the login form; lands on the home page.
+- `make_user(name, role="volunteer", password=PASSWORD, volunteer=None, two_factor=None)`:
+  an account; staff (and anyone with two_factor=True) get a second factor at once
+  (`second_steps`, tests/conftest.py), since staff must have one.
+- `login(page, name, password=PASSWORD)`: fill in the login form, and the second step's
+  code when the account has one; lands on the home page.
 - `screenshots(page, name)`: save NAME-360.png and NAME-1280.png (full page) under
   test-artifacts/screenshots/.
 - `page_weight(path)`: bytes a fresh load of `path` transfers, page and assets together.
@@ -104,30 +107,39 @@ def page(browser, live_server):
 
 
 @pytest.fixture()
-def make_user(app):
-    """make_user(name, role="volunteer", password=PASSWORD, volunteer=None) -> User."""
+def make_user(app, second_steps):
+    """make_user(name, role="volunteer", password=PASSWORD, volunteer=None, two_factor=None)
+    -> User; two_factor None: staff get a second factor, volunteers not."""
     from hotline.people import accounts as users
 
     runtime = app.extensions["hotline"]
 
     def make(name: str, role: str = "volunteer", password: str = PASSWORD,
-             volunteer: str | None = None):
-        return users.add(runtime.redis, app.extensions["hotline"].config, name, role, password,
-                         volunteer=volunteer)
+             volunteer: str | None = None, two_factor: bool | None = None):
+        users.add(runtime.redis, runtime.config, name, role, password,
+                  volunteer=volunteer)
+        if two_factor or (two_factor is None and role == "staff"):
+            second_steps.enrol(name)
+        return users.get(runtime.redis, runtime.config, name)
 
     return make
 
 
 @pytest.fixture()
-def login():
-    """login(page, name, password=PASSWORD): log in through the form; waits for home."""
+def login(second_steps):
+    """login(page, name, password=PASSWORD): log in through the form (and the second step
+    when the account has one); waits for home."""
 
     def do_login(page, name: str, password: str = PASSWORD) -> None:
         page.goto("/login")
         page.get_by_label("Name").fill(name)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
+        page.wait_for_url(lambda url: not url.endswith("/login") and "/login?" not in url)
+        if "/login/code" in page.url:
+            page.get_by_label("Code").fill(second_steps.code(name))
+            page.get_by_role("button", name="Confirm").click()
+            page.wait_for_url(lambda url: "/login" not in url)
 
     return do_login
 

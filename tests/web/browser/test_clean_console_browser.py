@@ -8,7 +8,7 @@ from hotline.people import volunteers
 pytestmark = pytest.mark.browser  # headless Chromium (tests/web/browser/conftest.py)
 
 PAGES = ("/login", "/volunteer/", "/admin/directory/", "/admin/people/", "/admin/figures/",
-         "/admin/scripts/")
+         "/admin/scripts/", "/admin/accounts/", "/admin/access-log", "/account/")
 # Records each CSP refusal the page meets (inline styles, data: images, scripts).
 WATCH = """window.__refused = [];
 document.addEventListener('securitypolicyviolation', e =>
