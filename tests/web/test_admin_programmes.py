@@ -73,3 +73,17 @@ def test_attendance_needs_staff_and_a_csrf_token(client, joined):
     assert client.get("/admin/programmes/").status_code == 403
     assert client.post("/admin/programmes/counselling/jan-11/attendance",
                        data={"signup": "x", "mark": "attended"}).status_code in (400, 403)
+
+
+def test_the_figures_page_counts_sign_ups_attendance_and_drop_out_per_programme(staff):
+    page = staff.get("/admin/programmes/counselling/jan-11").get_data(as_text=True)
+    signup = page.split('data-signup="')[1].split('"')[0]
+    staff.post("/admin/programmes/counselling/jan-11/attendance",
+               data={"csrf_token": csrf_of(staff.get("/admin/programmes/counselling/jan-11")),
+                     "signup": signup, "mark": "missed"})
+    figures = staff.get("/admin/figures/").get_data(as_text=True)
+    row = figures.split('<tr data-programme="counselling">')[1].split("</tr>")[0]
+    assert '<td class="signups">1</td>' in row and '<td class="missed">1</td>' in row
+    assert '<td class="attended">0</td>' in row and '<td class="dropped">1</td>' in row
+    assert '<tr data-programme="checkup-la">' in figures
+    assert "1234" not in figures and "5678" not in figures  # counts only, never a number
