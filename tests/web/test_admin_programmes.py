@@ -87,3 +87,19 @@ def test_the_figures_page_counts_sign_ups_attendance_and_drop_out_per_programme(
     assert '<td class="attended">0</td>' in row and '<td class="dropped">1</td>' in row
     assert '<tr data-programme="checkup-la">' in figures
     assert "1234" not in figures and "5678" not in figures  # counts only, never a number
+
+
+def test_a_caller_asks_to_be_called_about_a_programme_and_volunteers_see_which(staff, joined):
+    phone = Phone(AppTransport(staff.application),
+                  PUBLIC_URL, AUTH_TOKEN, number="+821012340077", hotline_number="+15005550006")
+    for text in ("안녕", "1", "5"):
+        phone.text(text)
+    assert "9 전화로 안내받기" in phone.text("1").text  # the check-up's dates, and key 9
+    assert "요청을 받았어요" in phone.text("9").text
+    from hotline.callbacks import queue as callbacks
+
+    (request,) = callbacks.all_requests(joined.redis, joined.config)
+    assert (request.topic, request.about) == ("programme", "checkup-la")
+    queue = staff.get("/volunteer/").get_data(as_text=True)
+    assert "건강 지원 · checkup-la" in queue
+    assert "12340077" not in queue
