@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from hotline.programmes import attendance, signups, store
+from hotline.programmes import attendance, followup, signups, store
 from hotline.programmes.attendance import MARKS
 from hotline.web import runtime
 from hotline.web.auth import login_required
@@ -52,10 +52,13 @@ def session(pid: str, sid: str) -> Any:
 @bp.post("/<pid>/<sid>/attendance")
 @login_required(role="staff")
 def mark(pid: str, sid: str) -> Any:
-    """Mark one sign-up attended or missed."""
+    """Mark one sign-up attended or missed (missed: the caller is offered the next session
+    or a call, once)."""
     app = runtime()
-    if attendance.mark(app.redis, app.config, request.form.get("signup", "")[:40],
-                       request.form.get("mark", "")):
+    signup, value = request.form.get("signup", "")[:40], request.form.get("mark", "")
+    if attendance.mark(app.redis, app.config, signup, value):
+        if value == "missed":  # one text offering the next session or a call
+            followup.queue_offer(app.redis, app.config, signup, app.clock())
         flash(say("attendance_saved"), "ok")
     else:
         flash(say("no_such_signup"), "error")

@@ -103,3 +103,20 @@ def test_a_caller_asks_to_be_called_about_a_programme_and_volunteers_see_which(s
     queue = staff.get("/volunteer/").get_data(as_text=True)
     assert "건강 지원 · checkup-la" in queue
     assert "12340077" not in queue
+
+
+def test_marking_a_caller_missed_on_the_page_queues_one_follow_up(staff, joined, clock):
+    from rq.registry import ScheduledJobRegistry
+
+    from hotline import jobs
+
+    clock.now = 1_799_650_800.0  # 2027-01-11T16:00+09:00, after the session
+    page = staff.get("/admin/programmes/counselling/jan-11").get_data(as_text=True)
+    signup = page.split('data-signup="')[1].split('"')[0]
+    for mark in ("missed", "attended", "missed"):
+        staff.post("/admin/programmes/counselling/jan-11/attendance",
+                   data={"csrf_token": csrf_of(staff.get("/admin/programmes/counselling/jan-11")),
+                         "signup": signup, "mark": mark})
+    queued = [j for j in ScheduledJobRegistry(jobs.DEFAULT, connection=joined.redis)
+              .get_job_ids() if j.endswith("-missed")]
+    assert queued == [f"progrem-{signup}-missed"]
