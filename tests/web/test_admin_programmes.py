@@ -120,3 +120,61 @@ def test_marking_a_caller_missed_on_the_page_queues_one_follow_up(staff, joined,
     queued = [j for j in ScheduledJobRegistry(jobs.DEFAULT, connection=joined.redis)
               .get_job_ids() if j.endswith("-missed")]
     assert queued == [f"progrem-{signup}-missed"]
+
+
+def _form(client, path):
+    return {"csrf_token": csrf_of(client.get(path))}
+
+
+def test_staff_create_a_programme_on_the_page_and_problems_are_shown_on_it(staff, joined):
+    data = {**_form(staff, "/admin/programmes/new"), "id": "teeth", "kind": "course",
+            "name_ko": "치아 건강", "name_en": "Healthy teeth", "reminder_ko": "건강 교육",
+            "reminder_en": "your class",
+            "session_id": ["feb-01", ""], "date": ["2027-02-01", ""], "time": ["10:00", ""],
+            "timezone": ["Asia/Seoul", "Asia/Seoul"], "place": ["서울", ""],
+            "capacity": ["8", ""]}
+    bad = staff.post("/admin/programmes/new", data={
+        **data, "kind": "party", "name_ko": "북한 이탈주민 모임", "timezone": ["Mars/Base", ""]})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and 'id="problems"' in page
+    assert "kind must be one of" in page and "unknown timezone" in page
+    assert store.get(joined.redis, joined.config, "teeth") is None
+    assert 'value="Healthy teeth"' in page  # what staff typed stays on the form
+    neutral = staff.post("/admin/programmes/new", data={
+        **data, "csrf_token": csrf_of(staff.get("/admin/programmes/new")),
+        "name_ko": "북한 모임"}).get_data(as_text=True)
+    assert "is not neutral" in neutral
+
+    data["csrf_token"] = csrf_of(staff.get("/admin/programmes/new"))
+    done = staff.post("/admin/programmes/new", data=data, follow_redirects=True)
+    assert "Saved: teeth." in done.get_data(as_text=True)
+    saved = store.get(joined.redis, joined.config, "teeth")
+    assert (saved.kind, saved.name["en"], saved.reminder["ko"]) == (
+        "course", "Healthy teeth", "건강 교육")
+    assert [(s.id, s.date, s.time, s.place, s.capacity) for s in saved.sessions] == [
+        ("feb-01", "2027-02-01", "10:00", "서울", 8)]
+    again = staff.post("/admin/programmes/new", data={
+        **data, "csrf_token": csrf_of(staff.get("/admin/programmes/new"))})
+    assert again.status_code == 400 and "teeth is taken" in again.get_data(as_text=True)
+
+
+def test_staff_edit_a_session_and_the_signed_up_caller_hears_of_it_once(staff, joined):
+    from hotline.programmes import changes
+
+    page = staff.get("/admin/programmes/edit/counselling").get_data(as_text=True)
+    assert 'value="2027-01-11"' in page and 'value="무료 상담"' in page
+    programme = store.get(joined.redis, joined.config, "counselling")
+    rows = [(s.id, s.date, s.time, s.timezone, s.place, str(s.capacity))
+            for s in programme.sessions]
+    rows[0] = ("jan-11", "2027-01-12", "15:00", "Asia/Seoul", "by phone", "2")
+    data = {"csrf_token": csrf_of(staff.get("/admin/programmes/edit/counselling")),
+            "id": "something-else", "kind": "counselling", "name_ko": "무료 상담",
+            "name_en": "Free counselling", "reminder_ko": "상담", "reminder_en": "your talk",
+            **{field: [r[i] for r in rows] for i, field in enumerate(
+                ("session_id", "date", "time", "timezone", "place", "capacity"))}}
+    done = staff.post("/admin/programmes/edit/counselling", data=data, follow_redirects=True)
+    assert "Saved: counselling. 1 callers told" in done.get_data(as_text=True)
+    moved = store.get(joined.redis, joined.config, "counselling").session("jan-11")
+    assert (moved.date, moved.time) == ("2027-01-12", "15:00")
+    assert store.get(joined.redis, joined.config, "something-else") is None  # id kept
+    assert changes.digest(moved) != changes.digest(programme.session("jan-11"))
