@@ -17,6 +17,7 @@ from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
 from hotline.config import Settings
 from hotline.effects import at_most_once
+from hotline.engine.callback_node import ABOUT
 from hotline.engine.session import WAIT_MENU, Session
 from hotline.programmes import changes, checkins, reminders, signups, store, voice
 from hotline.programmes.signups import Status
@@ -86,7 +87,8 @@ def _await_reply(conn: redis.Redis, sessions: Sessions, signup: signups.SignUp,
     entry script's node REPLY_NODE, for as long as a session lives. A conversation the
     caller is in now is left alone (SET NX)."""
     session = Session(script=volunteer_texts.ENTRY, node=REPLY_NODE, language=signup.language,
-                      channel="sms", wait=WAIT_MENU, vars={"prog_signup": signup.id},
+                      channel="sms", wait=WAIT_MENU,
+                      vars={"prog_signup": signup.id, ABOUT: signup.programme},
                       updated=now)
     conn.set(sessions.key(signup.caller), sessions.sealed(session), ex=sessions.ttl, nx=True)
 

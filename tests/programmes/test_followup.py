@@ -116,3 +116,15 @@ def test_no_text_to_a_caller_who_stopped_texts_nor_after_staff_took_the_mark_bac
     attendance.mark(conn, config, mine["id"], "attended")  # a mistake, corrected at once
     _run_worker(conn)
     assert _texts(config, other) == []
+
+
+def test_delete_before_the_morning_drops_the_queued_text(hotline, clock):
+    runtime, ask = hotline
+    conn, config = runtime.redis, runtime.config
+    _missed(hotline, clock, at="2027-01-11T23:00:00+09:00")  # waits for 09:00
+    assert "지웠어요" in _phone(runtime).text("삭제").text
+    advance_schedules(conn, 11 * 3600)
+    clock.advance(11 * 3600)
+    _run_worker(conn)
+    assert _texts(config) == []
+    assert ask(CALLER, "mine")["signups"] == []
