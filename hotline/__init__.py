@@ -141,9 +141,20 @@ def configure_metrics(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    """Mount the Twilio webhooks (menu, bridged calls, urgent dials), the health check, and
-    the web pages behind login (with their session cookie flags and CSRF check)."""
-    from hotline.web import auth, calls, csrf, health, site, twilio, urgent, volunteer
+    """Mount the Twilio webhooks (menu, bridged calls, reminder calls, urgent dials), the
+    health check, and the web pages behind login (with their session cookie flags and CSRF
+    check)."""
+    from hotline.web import (
+        auth,
+        calls,
+        csrf,
+        health,
+        programme_calls,
+        site,
+        twilio,
+        urgent,
+        volunteer,
+    )
 
     auth.init_app(app)
     csrf.init_app(app)
@@ -158,6 +169,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_scripts.bp)
     app.register_blueprint(twilio.bp)
     app.register_blueprint(calls.bp)
+    app.register_blueprint(programme_calls.bp)
     app.register_blueprint(urgent.bp)
     app.register_blueprint(health.bp)
     from hotline.web import outage  # Redis down: a 503 page on the web pages, not a 500

@@ -465,6 +465,11 @@ def programme_change_job(signup_id: str, session: str, digest: str) -> str:
     return _job("progrem", signup_id, "chg", session, digest)
 
 
+def missed_offer_job(signup_id: str) -> str:
+    """The one offer (the next session, or a call) to a sign-up marked as missed."""
+    return _job("progrem", signup_id, "missed")
+
+
 def checkin_job(checkin_id: str, call: int) -> str:
     """The `call`-th check-in call of a caller, put in the callback queue when due."""
     return _job("checkin", checkin_id, call)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hotline import job_context as context
 from hotline.conversation import sessions
-from hotline.programmes import jobs
+from hotline.programmes import followup, jobs
 
 
 def send_reminder(signup_id: str, session_id: str) -> str:
@@ -25,3 +25,10 @@ def checkin_due(checkin_id: str, call: int) -> str:
     """A check-in call is due: a call-back request with the topic "check-in"; then the next."""
     return jobs.checkin_due(context.connection(), context.config(), context.now(),
                             checkin_id, call)
+
+
+def send_missed_offer(signup_id: str) -> str:
+    """Offer a caller who missed a session, once, the next one (reply 1) or a call (3)."""
+    conn, config = context.connection(), context.config()
+    return followup.send_offer(conn, config, context.now(), context.transport(),
+                               sessions.store_for(conn, config), signup_id)

@@ -51,6 +51,9 @@ def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[s
             idem=f"req-{sid}" if sid else "")
     except ValueError:
         return {}  # a number we cannot call back (withheld, invalid): the node says so
+    about = str(params.get("about") or "")
+    if about and not placed.existing:
+        callbacks.note_about(ctx.redis, config, placed.request.id, about)
     # The caller is about to be told the request was taken: it must survive a failover
     # (a replica confirms it before the answer goes out).
     ctx.confirm.append(("callback", placed.request.id))

@@ -99,6 +99,7 @@ class Request:
     note: str = ""
     idem: str = ""
     case: str = ""  # the urgent case this request calls back for, if any
+    about: str = ""  # what exactly the caller asked about (a programme's id), if the node said
 
     @classmethod
     def from_hash(cls, data: dict[bytes, bytes]) -> Request:
@@ -113,7 +114,7 @@ class Request:
             taken=float(d.get("taken") or 0), country=d.get("country", ""), tz=d.get("tz", ""),
             next_at=float(d.get("next_at") or 0), connected=d.get("connected") == "1",
             closed=float(d.get("closed") or 0), note=d.get("note", ""),
-            idem=d.get("idem", ""), case=d.get("case", ""),
+            idem=d.get("idem", ""), case=d.get("case", ""), about=d.get("about", ""),
         )
 
     def age(self, now: float) -> float:
@@ -256,6 +257,11 @@ def release(conn: redis.Redis, config: Settings, rid: str,
 def link_case(conn: redis.Redis, config: Settings, rid: str, code: str) -> None:
     """Note that request `rid` calls back for urgent case `code` (closing one ends both)."""
     conn.hset(keys(config).req(rid), "case", code)
+
+
+def note_about(conn: redis.Redis, config: Settings, rid: str, about: str) -> None:
+    """Note what exactly request `rid` is about (a programme's id), for the volunteer."""
+    conn.hset(keys(config).req(rid), "about", about[:40])
 
 
 def mark_connected(conn: redis.Redis, config: Settings, rid: str) -> None:

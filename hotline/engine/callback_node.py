@@ -15,6 +15,7 @@ from hotline.engine.model import Context, Node, Reader, Script, Step, Texts, reg
 from hotline.engine.session import WAIT_HANDOFF
 
 PRIORITIES = ("normal", "high", "urgent")
+ABOUT = "callback_about"  # a var a node before may set: what exactly the call is about
 
 
 def _outcome_values(data: dict[str, Any]) -> dict[str, str]:
@@ -84,18 +85,22 @@ ask_callback:
 
     def enter(self, ctx: Context) -> Step:
         params = {"topic": self.topic, "language": ctx.language, "priority": self.priority}
+        about = ctx.session.vars.get(ABOUT, "")
+        if about:  # what the node before named (a programme): the volunteer sees it
+            params["about"] = about
         return Step((Handoff(self.kind, params),), wait=WAIT_HANDOFF)
 
     def answer(self, ctx: Context, event: Input) -> Step:
         if not isinstance(event, Outcome) or event.capability != self.kind:
             return Step(invalid=True)
         goto = self.goto or None
+        done = {ABOUT: ""} if ctx.session.vars.get(ABOUT) else {}
         if "id" not in event.data:
             text = ctx.pick(self.failed) if self.failed else ctx.phrase("give_up")
-            return Step((Say(text, ctx.language),), goto=goto)
+            return Step((Say(text, ctx.language),), goto=goto, vars=done)
         texts = self.existing if event.data.get("existing") and self.existing else self.text
         return Step((Say(ctx.pick(texts, _outcome_values(event.data)), ctx.language),),
-                    goto=goto)
+                    goto=goto, vars=done)
 
 
 @register

@@ -23,6 +23,7 @@ from hotline.engine.segments import count_segments
 from hotline.engine.session import Session
 from hotline.engine.volunteer_phrases import (
     CALLER_PHRASES,
+    HOTLINE_LANGUAGES,
     SPOKEN_ONLY,
     VOLUNTEER_PHRASES,
     WORD_REPLIES,
@@ -208,7 +209,9 @@ class _Linter:
                 if not by_language.get(code):
                     self.add(node, f"{name} has no '{code}' translation", line)
             for code in by_language:
-                if code not in languages:
+                # A text written ahead in a language the hotline speaks (zh, ru before a
+                # script declares them) is kept quietly; an unknown code may be a typo.
+                if code not in languages and code not in HOTLINE_LANGUAGES:
                     self.add(node, f"{name} is written in '{code}', which is not a declared "
                              "language", line, WARNING)
 

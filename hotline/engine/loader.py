@@ -16,6 +16,7 @@ import hotline.engine.callback_node
 import hotline.engine.checkin_node
 import hotline.engine.directory_node
 import hotline.engine.nodes
+import hotline.engine.programme_followup_node
 import hotline.engine.programme_node
 import hotline.engine.urgent_node  # noqa: F401  (registers triage and urgent)
 from hotline.engine.model import (

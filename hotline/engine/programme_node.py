@@ -13,14 +13,17 @@ from typing import Any, ClassVar
 
 from hotline.engine.actions import Ask, Choice, Handoff, Say
 from hotline.engine.inputs import Input, Outcome
-from hotline.engine.model import Context, Node, Reader, Step, Texts, register
+from hotline.engine.model import Context, Node, Reader, Script, Step, Texts, register
 from hotline.engine.nodes import answer_text
 from hotline.engine.session import WAIT_HANDOFF, WAIT_MENU
 
 CAPABILITY = "programme"
 MAX_CHOICES = 8  # programmes or sessions offered at once (keys 1-8; 0 goes back)
 
-_RESET = {"prog_phase": "", "prog_ids": "", "prog_pid": "", "prog_sid": "", "prog_next": ""}
+ABOUT = "callback_about"  # the var a callback_request node files as what the call is about
+_RESET = {"prog_phase": "", "prog_ids": "", "prog_pid": "", "prog_sid": "", "prog_next": "",
+          ABOUT: ""}
+CALL_KEY = "9"  # the sign-up's "call me about it" key (keys 1-8 are sessions, 0 goes back)
 
 
 def _read(reader: Reader, node_id: str, value: dict[str, Any], line: int,
@@ -77,9 +80,10 @@ class _ProgrammeNode(Node):
         """A session's date and time in the caller's words (the node's `when`)."""
         return self.say(ctx, "when", {k: str(data.get(k, "")) for k in ("month", "day", "time")})
 
-    def menu(self, ctx: Context, text: str, labels: list[str], vars_: dict[str, str]) -> Step:
+    def menu(self, ctx: Context, text: str, labels: list[str], vars_: dict[str, str],
+             extra: tuple[Choice, ...] = ()) -> Step:
         choices = tuple(Choice(str(n), label) for n, label in enumerate(labels, start=1))
-        choices += (Choice("0", self.say(ctx, "back_label")),)
+        choices += extra + (Choice("0", self.say(ctx, "back_label")),)
         return Step((Ask(text, ctx.language, "menu", choices),), wait=WAIT_MENU, vars=vars_)
 
     def done(self, ctx: Context, text: str, to: str) -> Step:
@@ -97,7 +101,9 @@ class ProgrammeSignupNode(_ProgrammeNode):
     says the place on a waiting list ({position}); `full` says a session is full and offers
     the next one with a seat (key 1) or its waiting list (key 2, `wait_label`); `already` when the caller has joined
     it before; `none` when there is nothing to join. 0 leads to `back`, the end to `goto`.
-    `kinds` (optional) limits the list to programmes of these kinds.
+    `kinds` (optional) limits the list to programmes of these kinds. `callback`
+    (optional, a callback_request node) adds key 9 (`call_label`) to the dates and to a full
+    date: instead of a date, a volunteer calls about the programme (the request names it).
     """
 
     kind: ClassVar[str] = "programme_signup"
@@ -119,18 +125,43 @@ join_programme:
   none: {ko: 지금은 신청할 수 있는 것이 없어요., en: Nothing is open to join now.}
   wait_label: {ko: 기다릴게요, en: Wait for a place}
   back_label: {ko: 뒤로, en: Back}
+  call_label: {ko: 전화로 안내받기, en: Call me about it}
+  callback: programme_callback
   back: programmes
   goto: programmes
 """
     kinds: tuple[str, ...] = ()
+    callback: str = ""
+    call_label: Texts = field(default_factory=dict)
 
     @classmethod
     def parse(cls, reader: Reader, node_id: str, value: dict[str, Any], line: int) -> Node:
         node = super().parse(reader, node_id, value, line)
         raw = value.get("kinds") or []
         kinds = tuple(str(k) for k in (raw if isinstance(raw, list) else [raw]))
+        callback = str(value.get("callback") or "")
+        label = reader.texts(value.get("call_label"), node_id, "call_label", line) \
+            if callback or value.get("call_label") else {}
+        if callback and not label:
+            reader.problem(node_id, "a programme_signup with callback: needs call_label:", line)
         return cls(id=node.id, text=node.text, line=line, w=getattr(node, "w", {}),
-                   back=getattr(node, "back", ""), goto=getattr(node, "goto", ""), kinds=kinds)
+                   back=getattr(node, "back", ""), goto=getattr(node, "goto", ""), kinds=kinds,
+                   callback=callback, call_label=label)
+
+    def targets(self) -> tuple[str, ...]:
+        return super().targets() + ((self.callback,) if self.callback else ())
+
+    def texts(self) -> dict[str, Texts]:
+        return {**super().texts(), **({"call_label": self.call_label} if self.call_label else {})}
+
+    def check(self, script: Script) -> list[str]:
+        target = script.nodes.get(self.callback) if self.callback else None
+        if target is not None and target.kind != "callback_request":
+            return [f"callback: {self.callback} is a {target.kind}, not a callback_request"]
+        return []
+
+    def _call(self, ctx: Context) -> tuple[Choice, ...]:
+        return (Choice(CALL_KEY, ctx.pick(self.call_label)),) if self.callback else ()
 
     def enter(self, ctx: Context) -> Step:
         v = ctx.session.vars
@@ -147,6 +178,8 @@ join_programme:
                 invalid=True)
         said = answer_text(event).strip()
         phase = v.get("prog_phase")
+        if said == CALL_KEY and self.callback and phase in ("session", "full"):
+            return Step(goto=self.callback, vars={**_RESET, ABOUT: v.get("prog_pid", "")})
         if said == "0":
             if phase == "session":
                 return _handoff(ctx, "list", {**_RESET, "prog_phase": "programme"},
@@ -182,7 +215,8 @@ join_programme:
                 return self.done(ctx, self.say(ctx, "none"), self.back)
             return self.menu(ctx, self.say(ctx, "sessions"), [self.when(ctx, i) for i in items],
                              {"prog_phase": "session",
-                              "prog_ids": "|".join(str(i["id"]) for i in items)})
+                              "prog_ids": "|".join(str(i["id"]) for i in items)},
+                             self._call(ctx))
         status = data.get("status")
         session = data.get("session") or {}
         if status == "joined":
@@ -198,7 +232,7 @@ join_programme:
                              self.goto)
         if status == "full":
             following = data.get("next") or {}
-            choices = [Choice("2", self.say(ctx, "wait_label")),
+            choices = [Choice("2", self.say(ctx, "wait_label")), *self._call(ctx),
                        Choice("0", self.say(ctx, "back_label"))]
             if following:  # the next session with a seat left
                 choices.insert(0, Choice("1", self.when(ctx, following)))

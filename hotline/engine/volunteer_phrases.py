@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import re
 
+# The languages the hotline speaks: a text may be written in one ahead of a script
+# declaring it (the linter warns only about other codes).
+HOTLINE_LANGUAGES = ("ko", "en", "zh", "ru")
+
 # name -> what it is for (the linter names it when the phrase is missing)
 VOLUNTEER_PHRASES: dict[str, str] = {
     "urgent_page": "the page of an urgent case: {code} {language} {words}",
@@ -70,13 +74,22 @@ VOLUNTEER_PHRASES: dict[str, str] = {
        for topic in ("counselling", "clinic", "shelter", "settlement", "missed_call",
                      "urgent", "other", "programme", "check-in")},
     **{f"language_{code}": f"the name of the language '{code}' of a request or case"
-       for code in ("ko", "en", "zh", "ru")},
+       for code in HOTLINE_LANGUAGES},
     # To a caller (sent by a job, so read like the texts above): the reminder before a
     # programme's session; {what} is the programme's neutral reminder words.
     "programme_reminder": "to a caller before a session: {month} {day} {time} {what}",
     "programme_changed": "to a caller when staff move their session: {month} {day} {time} "
                          "{what}",
     "programme_cancelled": "to a caller when staff cancel their session: {what}",
+    "programme_missed": "to a caller marked as having missed a session, once: the next "
+                        "session {month} {day} {time} {what}; reply 1 joins it, 3 asks a call",
+    "programme_missed_call": "the same with no session left: {what}; reply 3 asks a call",
+    # Said in the short reminder call to a caller who joined by voice.
+    "programme_reminder_voice": "the reminder call: {month} {day} {time} {what}; keys 1 "
+                                "confirm, 2 cancel, 3 call",
+    "programme_voice_confirmed": "the reminder call: 1 pressed, the seat is confirmed",
+    "programme_voice_cancelled": "the reminder call: 2 pressed, the sign-up is cancelled",
+    "programme_voice_callback": "the reminder call: 3 pressed, a call back is asked",
 }
 
 # Texts to callers outside the menu: name -> what it is for. All of them once one is
@@ -92,7 +105,8 @@ CALLER_PHRASES: dict[str, str] = {
                             "down): give {emergency}",
 }
 WORD_REPLIES = ("caller_help", "caller_stop", "caller_start", "caller_deleted")
-SPOKEN_ONLY = ("urgent_nobody",)  # said on a call, never sent as a text
+SPOKEN_ONLY = ("urgent_nobody", "programme_reminder_voice", "programme_voice_confirmed",
+               "programme_voice_cancelled", "programme_voice_callback")  # said, never texted
 
 # Values the linter fills in before it counts segments: the longest a live text gets.
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
@@ -190,6 +204,14 @@ FALLBACK: dict[str, str] = {
     "programme_changed": "Changed: {what} is now on {month}/{day} at {time}. "
                          "To cancel: 1, then 6.",
     "programme_cancelled": "Your {what} date is cancelled. Your number is erased.",
+    "programme_missed": "We missed you at {what}. Next: {month}/{day} {time}. "
+                        "Reply 1 to join, 3 for a call.",
+    "programme_missed_call": "We missed you at {what}. To talk with someone, reply 3.",
+    "programme_reminder_voice": "A reminder: {what}, on {month}/{day} at {time}. Press 1 to "
+                                "confirm, 2 to cancel, 3 for a call.",
+    "programme_voice_confirmed": "Thank you. See you then.",
+    "programme_voice_cancelled": "Cancelled. Your number is erased.",
+    "programme_voice_callback": "Got it. A volunteer will call you back.",
 }
 
 # A caller phrase missing from the scripts: plain, neutral, one segment; Korean first.

@@ -82,6 +82,9 @@ def programme_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         if chosen and out["confirmed"]:
             signups.confirm(conn, config, chosen)
         return out
+    if action == "move":
+        return {**out, **_move(ctx, str(params.get("signup") or ""),
+                               str(params.get("session") or ""))}
     programme = store.get(conn, config, str(params.get("programme") or ""))
     if programme is None:
         return {**out, "status": "gone"}
@@ -94,6 +97,20 @@ def programme_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         return {**out, **_join(ctx, programme, upcoming, str(params.get("session") or ""),
                                bool(params.get("wait")))}
     return {**out, "status": "gone"}
+
+
+def _move(ctx: Any, signup_id: str, session_id: str) -> dict[str, Any]:
+    """After a missed session (the follow-up's reply 1): the caller's sign-up moves to
+    `session_id`, a seat or else its waiting list. The miss stays counted; no cancellation."""
+    conn, config, now = ctx.redis, ctx.config, float(ctx.now)
+    chosen = signups.get(conn, config, signup_id)
+    programme = store.get(conn, config, chosen.programme) if chosen else None
+    upcoming = _upcoming(programme, now) if programme else []
+    if chosen is None or programme is None or chosen.caller != ctx.caller_hash or not any(
+            s.id == session_id for s in upcoming):
+        return {"status": "gone"}
+    signups.cancel(conn, config, chosen, counted=False)
+    return _join(ctx, programme, upcoming, session_id, wait=True)
 
 
 def _join(ctx: Any, programme: Programme, upcoming: list[Session], session_id: str,
@@ -109,7 +126,8 @@ def _join(ctx: Any, programme: Programme, upcoming: list[Session], session_id: s
             return {"status": "already", "session": _session_data(mine) if mine else {}}
     joined, position = signups.join(conn, config, programme, session, number=number,
                                     caller_hash=ctx.caller_hash, language=ctx.language,
-                                    now=now, wait=wait)
+                                    now=now, wait=wait,
+                                    channel=str(getattr(ctx, "channel", "") or "sms"))
     if joined is None:  # full: offer the next session with a seat, or the waiting list
         following = next((s for s in upcoming if s.start_ts() > session.start_ts()
                           and signups.taken(conn, config, programme.id, s.id) < s.capacity),

@@ -17,8 +17,9 @@ from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
 from hotline.config import Settings
 from hotline.effects import at_most_once
+from hotline.engine.callback_node import ABOUT
 from hotline.engine.session import WAIT_MENU, Session
-from hotline.programmes import changes, checkins, reminders, signups, store
+from hotline.programmes import changes, checkins, reminders, signups, store, voice
 from hotline.programmes.signups import Status
 from hotline.scripts import volunteer_texts
 from hotline.telephony import OptedOut, Transport
@@ -44,7 +45,8 @@ def send_reminder(conn: redis.Redis, config: Settings, now: float, transport: Tr
                   sessions: Sessions, signup_id: str, session_id: str) -> str:
     """Text the caller of a sign-up that their session is near (the phrase
     programme_reminder, with the programme's neutral reminder words); the caller's reply
-    goes to the conversation `sessions` keeps."""
+    goes to the conversation `sessions` keeps. A caller who joined by voice gets a short
+    call instead (programmes/voice.py), through the same transport as every call."""
     signup = signups.get(conn, config, signup_id)
     programme = store.get(conn, config, signup.programme) if signup else None
     session = programme.session(session_id) if programme else None
@@ -56,6 +58,13 @@ def send_reminder(conn: redis.Redis, config: Settings, now: float, transport: Tr
     number = signups.number_of(conn, config, signup_id)
     if not number:
         return "skipped"
+    if signup.channel == "voice":  # joined by voice: a short call that takes keys 1/2/3
+        with at_most_once(conn, config, f"progrem-{signup_id}-{session_id}") as first:
+            if first:
+                transport.call(number, twiml=voice.reminder_twiml(conn, config, programme,
+                                                                  session, signup))
+        log.info("sign-up %s: reminder call placed for session %s", signup_id, session_id)
+        return "called" if first else "skipped"
     language = signup.language or "ko"
     values = reminders.reminder_values(programme, session, language, "ko")
     body = volunteer_texts.text(conn, config, "programme_reminder", language, **values)
@@ -78,7 +87,8 @@ def _await_reply(conn: redis.Redis, sessions: Sessions, signup: signups.SignUp,
     entry script's node REPLY_NODE, for as long as a session lives. A conversation the
     caller is in now is left alone (SET NX)."""
     session = Session(script=volunteer_texts.ENTRY, node=REPLY_NODE, language=signup.language,
-                      channel="sms", wait=WAIT_MENU, vars={"prog_signup": signup.id},
+                      channel="sms", wait=WAIT_MENU,
+                      vars={"prog_signup": signup.id, ABOUT: signup.programme},
                       updated=now)
     conn.set(sessions.key(signup.caller), sessions.sealed(session), ex=sessions.ttl, nx=True)
 

@@ -36,6 +36,7 @@ class SignUp:
     status: Status
     language: str
     caller: str  # the caller's HMAC
+    channel: str = "sms"  # how they joined: "voice" callers get their reminders as a call
 
 
 def kept_until(programme: Programme) -> float:
@@ -53,7 +54,7 @@ def get(conn: redis.Redis, config: Settings, signup_id: str) -> SignUp | None:
         return None
     v = {k.decode(): val.decode() for k, val in raw.items()}
     return SignUp(signup_id, v["programme"], v["session"], Status(v["status"]),
-                  v.get("language", ""), v.get("caller", ""))
+                  v.get("language", ""), v.get("caller", ""), v.get("channel") or "sms")
 
 
 def number_of(conn: redis.Redis, config: Settings, signup_id: str) -> str | None:
@@ -86,7 +87,7 @@ def waiting(conn: redis.Redis, config: Settings, programme: str, session: str) -
 
 def join(conn: redis.Redis, config: Settings, programme: Programme, session: Session, *,
          number: str, caller_hash: str, language: str, now: float,
-         wait: bool = False) -> tuple[SignUp | None, int]:
+         wait: bool = False, channel: str = "sms") -> tuple[SignUp | None, int]:
     """Take a seat in `session`, or (`wait`, or no seat left and `wait`) a place on its
     waiting list. Returns (the sign-up, place on the waiting list or 0); (None, 0) when the
     session is full and `wait` is False."""
@@ -109,7 +110,8 @@ def join(conn: redis.Redis, config: Settings, programme: Programme, session: Ses
                 pipe.hset(keys.signup(signup_id), mapping={
                     "programme": programme.id, "session": session.id, "status": status.value,
                     "language": language, "caller": caller_hash, "number": sealed,
-                    "masked": mask(number), "created": str(int(now))})
+                    "masked": mask(number), "created": str(int(now)),
+                    "channel": "voice" if channel == "voice" else "sms"})
                 pipe.hincrby(keys.counts(programme.id), "waiting" if full else "signups", 1)
                 pipe.expire(keys.signup(signup_id), ttl)
                 if full:
@@ -125,7 +127,8 @@ def join(conn: redis.Redis, config: Settings, programme: Programme, session: Ses
             except redis.WatchError:
                 continue
     position = waiting(conn, config, programme.id, session.id) if status == Status.WAITING else 0
-    return SignUp(signup_id, programme.id, session.id, status, language, caller_hash), position
+    return SignUp(signup_id, programme.id, session.id, status, language, caller_hash,
+                  "voice" if channel == "voice" else "sms"), position
 
 
 def confirm(conn: redis.Redis, config: Settings, signup: SignUp) -> None:
@@ -134,14 +137,16 @@ def confirm(conn: redis.Redis, config: Settings, signup: SignUp) -> None:
 
 
 def cancel(conn: redis.Redis, config: Settings, signup: SignUp, *,
-           with_jobs: bool = True) -> None:
+           with_jobs: bool = True, counted: bool = True) -> None:
     """Drop the sign-up: its seat or place in line, its record with the sealed number, and
-    (`with_jobs`) its reminder jobs."""
+    (`with_jobs`) its reminder jobs; `counted`: a cancellation in the totals (not when a
+    caller who missed a session moves to the next one: the miss is counted already)."""
     from hotline import jobs
 
     keys = hotline_keys.of(config).programmes
     with conn.pipeline() as pipe:
-        pipe.hincrby(keys.counts(signup.programme), "cancelled", 1)
+        if counted:
+            pipe.hincrby(keys.counts(signup.programme), "cancelled", 1)
         pipe.srem(keys.seats(signup.programme, signup.session), signup.id)
         pipe.lrem(keys.waiting(signup.programme, signup.session), 0, signup.id)
         pipe.srem(keys.mine(signup.caller), signup.id)

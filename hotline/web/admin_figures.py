@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from flask import Blueprint, render_template, request
 
 from hotline import stats
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Status
+from hotline.config import Settings
+from hotline.programmes import attendance
+from hotline.programmes import store as programmes
 from hotline.scripts import volunteer_texts
 from hotline.web import runtime
 from hotline.web.auth import login_required
@@ -45,7 +49,8 @@ def _language(code: str) -> str:
 @bp.get("/")
 @login_required(role="staff")
 def index() -> Any:
-    """Contacts by language, callbacks, urgent cases, missed calls, opt-outs per day."""
+    """Contacts by language, callbacks, urgent cases, missed calls, opt-outs per day; each
+    programme's sign-ups, attendance and drop-out."""
     app = runtime()
     conn, config, now = app.redis, app.config, app.clock()
     period = request.args.get("days", type=int)
@@ -85,4 +90,12 @@ def index() -> Any:
         waiting=len(waiting), urgent_waiting=urgent_waiting,
         oldest=(volunteer_texts.waited(conn, config, oldest, "ko")
                 if oldest is not None else None),
-        timezone=config.stats_timezone or "UTC", swatch=swatch)
+        timezone=config.stats_timezone or "UTC", swatch=swatch,
+        programmes=programme_totals(conn, config))
+
+
+def programme_totals(conn: redis.Redis, config: Settings) -> list[dict[str, Any]]:
+    """Each programme's id, names and totals (sign-ups, attended, missed, drop-out...)."""
+    return [{"id": p.id, "name": " · ".join(p.name.values()),
+             **attendance.totals(conn, config, p.id)}
+            for p in programmes.all_programmes(conn, config)]

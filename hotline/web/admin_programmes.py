@@ -1,7 +1,8 @@
 """Staff page for programmes (/admin/programmes/): sessions with seats taken, each
 session's list (numbers masked) with attendance, and per-programme totals (counts only).
 
-Programmes themselves come from `hotline programmes import` (YAML or CSV).
+Programmes are created and edited here (/new, /edit/<id>: checked as the import checks a
+file, problems shown on the form) or with `hotline programmes import` (YAML or CSV).
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from hotline.programmes import attendance, signups, store
+from hotline.programmes import attendance, changes, followup, signups, store
+from hotline.programmes import form as programme_form
 from hotline.programmes.attendance import MARKS
+from hotline.programmes.model import KINDS
 from hotline.web import runtime
 from hotline.web.auth import login_required
 from hotline.web.texts import say
@@ -52,11 +55,75 @@ def session(pid: str, sid: str) -> Any:
 @bp.post("/<pid>/<sid>/attendance")
 @login_required(role="staff")
 def mark(pid: str, sid: str) -> Any:
-    """Mark one sign-up attended or missed."""
+    """Mark one sign-up attended or missed (missed: the caller is offered the next session
+    or a call, once)."""
     app = runtime()
-    if attendance.mark(app.redis, app.config, request.form.get("signup", "")[:40],
-                       request.form.get("mark", "")):
+    signup, value = request.form.get("signup", "")[:40], request.form.get("mark", "")
+    if attendance.mark(app.redis, app.config, signup, value):
+        if value == "missed":  # one text offering the next session or a call
+            followup.queue_offer(app.redis, app.config, signup, app.clock())
         flash(say("attendance_saved"), "ok")
     else:
         flash(say("no_such_signup"), "error")
     return redirect(url_for(".session", pid=pid, sid=sid))
+
+
+def _form_page(form: dict[str, Any], editing: str, problems: list[str], status: int) -> Any:
+    return render_template("admin_programmes/edit.html", form=form, editing=editing,
+                           problems=problems, kinds=KINDS,
+                           languages=programme_form.LANGUAGES), status
+
+
+def _save(editing: str) -> Any:
+    """Check the posted form as an import; save it (telling callers of moved or cancelled
+    sessions) or show the form again with every problem."""
+    app = runtime()
+    posted = programme_form.read(lambda name: request.form.get(name, ""),
+                                 request.form.getlist)
+    if editing:
+        posted["id"] = editing  # the id is the programme's key: it is not edited
+    script = app.scripts.entry_or_none()
+    programme, problems = programme_form.check(
+        posted, script.neutral_words if script else {}, script.loanwords if script else {})
+    if programme and not editing and store.get(app.redis, app.config, programme.id):
+        programme, problems = None, [say("programme_id_taken", id=posted["id"])]
+    if programme is None:
+        return _form_page(posted, editing, problems, 400)
+    notices = changes.save_and_notify(app.redis, app.config, [programme])
+    flash(say("programme_saved", id=programme.id, notices=notices), "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/new")
+@login_required(role="staff")
+def new() -> Any:
+    """The form for a new programme."""
+    return _form_page(programme_form.blank(), "", [], 200)
+
+
+@bp.post("/new")
+@login_required(role="staff")
+def create() -> Any:
+    """Save a new programme."""
+    return _save("")
+
+
+@bp.get("/edit/<pid>")
+@login_required(role="staff")
+def edit(pid: str) -> Any:
+    """The form for one programme, filled in."""
+    app = runtime()
+    programme = store.get(app.redis, app.config, pid[:40])
+    if programme is None:
+        abort(404)
+    return _form_page(programme_form.of_programme(programme), programme.id, [], 200)
+
+
+@bp.post("/edit/<pid>")
+@login_required(role="staff")
+def update(pid: str) -> Any:
+    """Save changes to one programme."""
+    app = runtime()
+    if store.get(app.redis, app.config, pid[:40]) is None:
+        abort(404)
+    return _save(pid[:40])

@@ -60,7 +60,7 @@ def _row(req: Request, now: float) -> dict[str, Any]:
     words = volunteer_texts.live(runtime().redis, runtime().config)
     return {"id": req.id, "masked": req.masked or "-", "language": req.language,
             "language_name": words.language_name(req.language, "ko"),
-            "topic": words.topic_name(req.topic, "ko"),
+            "topic": " · ".join(t for t in (words.topic_name(req.topic, "ko"), req.about) if t),
             "priority": req.priority.value, "waited": words.waited(req.age(now), "ko"),
             "status": req.status.value, "note": req.note}
 

@@ -154,8 +154,10 @@ def test_missing_engine_phrase():
 
 
 def test_text_in_an_undeclared_language_is_a_warning():
-    found = only(script(lambda d: d["nodes"]["info"]["text"].update(zh="免费")))
-    assert found[:2] == (WARNING, "info") and "'zh'" in found[2]
+    # zh and ru written ahead of their menus are quiet (see the test on texts written ahead)
+    found = only(script(lambda d: d["nodes"]["info"]["text"].update(ja="無料")))
+    assert found[:2] == (WARNING, "info") and "'ja'" in found[2]
+    assert problems_of(script(lambda d: d["nodes"]["info"]["text"].update(zh="免费"))) == []
 
 
 # -- menus -------------------------------------------------------------------------------
@@ -452,3 +454,17 @@ def test_a_volunteer_phrase_missing_or_untranslated_or_not_neutral():
     severity, _, message = only(with_volunteer_phrases(
         lambda p: p["volunteer_help"].update(ko="명령: 다음, 완료, 클리닉 안내")))
     assert severity == WARNING and "loanword '클리닉'" in message
+
+
+def test_a_text_written_ahead_in_zh_or_ru_is_quiet_but_an_unknown_code_warns():
+    def ahead(data):
+        data["phrases"]["invalid"].update({"zh": "请再选一次。", "ru": "Выберите снова."})
+
+    assert problems_of(script(ahead)) == []
+
+    def typo(data):
+        data["phrases"]["invalid"]["kr"] = "다시 골라 주세요."
+
+    assert only(script(typo)) == (
+        "warning", "phrases",
+        "phrase invalid is written in 'kr', which is not a declared language")

@@ -135,7 +135,7 @@ def test_replying_2_cancels_and_3_asks_for_a_call_about_it(hotline, clock):
     assert ask(SEOUL_CALLER, "mine")["signups"] == []
     assert "요청을 받았어요" in other.text("3").text
     (request,) = callbacks.all_requests(runtime.redis, runtime.config)
-    assert request.topic == "programme"
+    assert (request.topic, request.about) == ("programme", "counselling")
 
 
 def test_a_reminder_leaves_a_conversation_the_caller_is_in_alone(hotline, clock):

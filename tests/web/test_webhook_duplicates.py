@@ -257,6 +257,22 @@ def urgent_nobody_accepted_level_1(w: World):
         "CallSid": "CAurgent", "From": CALLER, "DialCallStatus": "no-answer"}
 
 
+def programme_reminder_call_key_3(w: World):
+    import os
+
+    from hotline.programmes import model, signups, store, voice
+    from tests.conftest import SCRIPTS_DIR
+
+    store.save(w.conn, w.config,
+               model.read_file(os.path.join(SCRIPTS_DIR, "programmes.sample.yaml")))
+    programme = store.get(w.conn, w.config, "checkup-la")
+    joined, _ = signups.join(w.conn, w.config, programme, programme.sessions[0], number=CALLER,
+                             caller_hash=urgent.caller_hash(w.config, CALLER), language="ko",
+                             now=w.clock(), channel="voice")
+    return str(w.config.public_url).rstrip("/") + voice.path(joined.id, "ko"), {
+        "CallSid": "CA110", "To": CALLER, "From": HOTLINE, "Digits": "3"}
+
+
 # (route, scenario, does the first delivery change anything? a status callback may not)
 SCENARIOS: list[tuple[str, Callable, bool]] = [
     ("/twilio/voice", voice_new_call, True),
@@ -276,6 +292,7 @@ SCENARIOS: list[tuple[str, Callable, bool]] = [
     ("/twilio/urgent/whisper", urgent_whisper, False),
     ("/twilio/urgent/accept", urgent_accept, True),
     ("/twilio/urgent/dialed", urgent_nobody_accepted_level_1, True),
+    ("/twilio/programmes/reminder", programme_reminder_call_key_3, True),
 ]
 
 
