@@ -26,7 +26,7 @@ from hotline.people import accounts as users
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import urgent_capability
+from tests.capabilities import urgent_capability
 
 CALLER = "+821099998888"
 KIM, SAM = "+821011110001", "+821011110002"

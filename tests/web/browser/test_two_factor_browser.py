@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from hotline.conversation.capabilities import CapabilityContext
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import urgent_capability
+from tests.capabilities import urgent_capability
 from tests.web.browser.test_clean_console_browser import WATCH
 
 pytestmark = pytest.mark.browser  # headless Chromium (tests/web/browser/conftest.py)
