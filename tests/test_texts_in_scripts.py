@@ -36,6 +36,8 @@ ALLOWED: dict[str | tuple[str, str], str] = {
                                          "that does not give its own",
     "hotline/engine/caller_words.py": "default caller words (what callers send: STOP...)",
     "hotline/engine/triage.py": "default urgent words (what callers send)",
+    "hotline/engine/korean.py": "Korean particles and ordinal words that make a filled-in "
+                                "phrase agree with its values (no sentence of its own)",
     ("hotline/engine/urgent_node.py", "DEFAULT_YES"): "built-in yes/no labels of a triage "
                                                       "question without its own",
     ("hotline/engine/urgent_node.py", "DEFAULT_NO"): "built-in yes/no labels",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -16,9 +17,32 @@ GATHER_PATH = "/twilio/voice/gather"
 GATHER_TIMEOUT = 6  # seconds of silence before the Gather posts an empty result
 
 
+# A run of Latin-letter words (a name such as "LA Community Counselling"): two letters at
+# least, so a case code's single letters stay in the sentence's own voice.
+LATIN_RUN = re.compile(r"[A-Za-z]+(?:['’&.\-][A-Za-z]+)*(?:(?:\s+|\s*[&/]\s*)[A-Za-z]+"
+                       r"(?:['’&.\-][A-Za-z]+)*)*")
+LATIN_SPEECH = "en-US"  # the voice's language for Latin names in a non-English sentence
+
+
 def _say(parent: VoiceResponse | Gather, text: str, language: Language) -> None:
+    """Say `text` in the language's voice. In a language not written in Latin letters,
+    Latin names are wrapped in SSML <lang xml:lang="en-US">, so the voice (Polly honours
+    it) reads them as English rather than spelling them in its own sounds."""
     attrs = {k: v for k, v in (("voice", language.voice), ("language", language.speech)) if v}
-    parent.say(xml_safe(text), **attrs)
+    text = xml_safe(text)
+    runs = [m for m in LATIN_RUN.finditer(text) if len(m.group(0)) >= 2]
+    if not runs or (language.speech or "en").lower().startswith("en"):
+        parent.say(text, **attrs)
+        return
+    say = parent.say(**attrs)
+    last = 0
+    for run in runs:
+        if run.start() > last:
+            say.nest(text[last:run.start()])
+        say.lang(run.group(0), xml_lang=LATIN_SPEECH)
+        last = run.end()
+    if last < len(text):
+        say.nest(text[last:])
 
 
 def _gather(ask: Ask, language: Language, action_url: str) -> Gather:

@@ -7,13 +7,14 @@ served, and bumps the directory's revision, so every process rebuilds its search
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import redis
 
 from hotline.directory.gazetteer import normalize
 from hotline.directory.importer import build_entry
 from hotline.directory.rows import CSV_HEADER
+from hotline.directory.search import get_index
 from hotline.directory.store import Entry, Keys, load_entries
 
 
@@ -70,6 +71,47 @@ def find_entries(conn: redis.Redis, prefix: str, text: str = "",
             hits.append(entry)
     hits.sort(key=lambda e: (e.name.casefold(), e.city.casefold(), e.id))
     return len(hits), hits[:limit]
+
+
+@dataclass(frozen=True)
+class StaffSearch:
+    """What the staff page's search found: `places` the callers' search understood (with
+    "ko / en" labels), then `entries`: what a caller asking for that place would be
+    given first, and every entry whose own text holds the words; `matched` counts both."""
+
+    matched: int
+    entries: list[Entry]
+    places: list[str] = field(default_factory=list)
+    by_place: frozenset[str] = frozenset()
+
+
+def search_entries(conn: redis.Redis, prefix: str, text: str = "",
+                   limit: int = 50) -> StaffSearch:
+    """The staff search is the callers' search: a place name, a misspelt one or a postal
+    code (seoul, 강남, 서을, 06236) finds what a caller asking for it would be told (in the
+    place, else the nearest), and any words also find entries by their own text."""
+    _, by_text = find_entries(conn, prefix, text, limit=10**6)
+    if not text.strip():
+        return StaffSearch(len(by_text), by_text[:limit])
+    index = get_index(conn, prefix)
+    found = index.search(text, limit=limit)
+    results = [found] if not found.resolution.ambiguous else [
+        index.search(place_id=p.id, limit=limit) for p in found.resolution.choices[:5]]
+    gaz = index.gazetteer
+    places = [p for p in ([found.resolution.place] if found.resolution.place else
+                          found.resolution.choices[:5]) if p is not None]
+    first: list[Entry] = []
+    seen: set[str] = set()
+    for result in results:
+        hits = [h for h in result.hits if h.in_place] or list(result.hits)
+        for hit in hits:
+            if hit.entry.id not in seen:
+                seen.add(hit.entry.id)
+                first.append(hit.entry)
+    by_place = frozenset(seen)
+    rest = [e for e in by_text if e.id not in seen]
+    labels = [f"{gaz.label(p, 'ko')} / {gaz.label(p, 'en')}" for p in places]
+    return StaffSearch(len(first) + len(rest), (first + rest)[:limit], labels, by_place)
 
 
 def update_entry(conn: redis.Redis, prefix: str, entry_id: str,

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from hotline.engine.actions import Ask, Choice, Say
 from hotline.engine.caller_words import check_script as check_caller_words
 from hotline.engine.caller_words import words_of
+from hotline.engine.korean import bare_particles, both_forms
 from hotline.engine.loader import Problem, ScriptError, load_script, script_paths
 from hotline.engine.matching import normalize
 from hotline.engine.model import PHRASES, Context, Node, Option, Script, Texts
@@ -267,6 +268,10 @@ class _Linter:
                     if word.casefold() in folded:
                         self.add(node, f"{name} in '{code}' uses the loanword '{word}'; "
                                  "write it in plain words", line, WARNING)
+                for bare, value in bare_particles(text) if code == "ko" else ():
+                    self.add(node, f"{name} in 'ko': '{bare}' may not agree with the value "
+                             f"of {{{value}}}; write both forms: {both_forms(value)}", line,
+                             WARNING)
 
     # -- the whole graph ----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 from hotline.engine.actions import Action
 from hotline.engine.emergency import emergency_number
 from hotline.engine.inputs import Input
+from hotline.engine.korean import agree
 from hotline.engine.session import Session
 
 SPEC_VERSION = 1
@@ -89,11 +90,12 @@ class Context:
         return self.session.language
 
     def fill(self, text: str, extra: dict[str, str] | None = None) -> str:
-        """Replace {name} with a session variable, {emergency}, or an extra value."""
+        """Replace {name} with a session variable, {emergency}, or an extra value; then make
+        Korean particles and ordinals agree with what was filled in (engine.korean)."""
         values = dict(self.session.vars)
         values["emergency"] = emergency_number(self.session.country)
         values.update(extra or {})
-        return _VAR.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+        return agree(_VAR.sub(lambda m: str(values.get(m.group(1), m.group(0))), text))
 
     def pick(self, texts: Texts, extra: dict[str, str] | None = None) -> str:
         """Return texts in the caller's language (else the default), filled in."""

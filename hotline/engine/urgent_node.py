@@ -27,6 +27,7 @@ from hotline.engine.triage import (
 
 URGENT_TEXT_VAR = "urgent_text"  # the caller's words that triggered the urgent path
 URGENT_REASON_VAR = "urgent_reason"  # why: "words", or the id of the triage question
+URGENT_CODE_VAR = "urgent_code"  # the open case's code, between the case and the dial
 DIAL_CAPABILITY = "urgent_dial"  # asked on a call for who to ring now (the Dial action)
 
 # Yes/no labels and the answers that mean them, when a triage node gives none.
@@ -116,7 +117,9 @@ class UrgentNode(Node):
     """Hand the caller to a person now: open an urgent case and page whoever is on call.
 
     `text` is the calm sentence said once the case is open; `nobody` is said instead when
-    no volunteer is on call. Both may use {emergency}, the caller's local number.
+    no volunteer is on call; `connecting` is said on a call just as the people on call are
+    rung (the caller is being put through, not waiting to be contacted; `text` when absent).
+    All may use {emergency}, the caller's local number.
     """
 
     kind: ClassVar[str] = "urgent"
@@ -131,8 +134,12 @@ urgent:
   nobody:
     ko: 지금 바로 {emergency}에 전화하세요. 저희도 곧 다시 전화드릴게요.
     en: Call {emergency} now. We will also call you back soon.
+  connecting:
+    ko: 지금 사람에게 연결할게요. 잠시만 기다려 주세요.
+    en: Connecting you to a person now. Please hold on.
 """
     nobody: Texts = field(default_factory=dict)
+    connecting: Texts = field(default_factory=dict)
 
     @classmethod
     def parse(cls, reader: Reader, node_id: str, value: dict[str, Any], line: int) -> Node:
@@ -140,10 +147,13 @@ urgent:
         if not text:
             reader.problem(node_id, "an urgent node needs text: the calm sentence", line)
         nobody = reader.texts(value.get("nobody"), node_id, "nobody", line)
-        return cls(id=node_id, text=text, line=line, nobody=nobody)
+        connecting = reader.texts(value.get("connecting"), node_id, "connecting", line)
+        return cls(id=node_id, text=text, line=line, nobody=nobody, connecting=connecting)
 
     def texts(self) -> dict[str, Texts]:
-        return {**super().texts(), **({"nobody": self.nobody} if self.nobody else {})}
+        extra = {name: texts for name, texts in (("nobody", self.nobody),
+                                                  ("connecting", self.connecting)) if texts}
+        return {**super().texts(), **extra}
 
     def check(self, script: Script) -> list[str]:
         _, problems = parse_urgent_words(script.extra.get("urgent_words"))
@@ -169,22 +179,23 @@ urgent:
         nobody = event.data.get("status") == "nobody"
         texts = self.nobody if nobody and self.nobody else self.text
         code = str(event.data.get("code", ""))
-        said = Say(ctx.pick(texts, {"code": code}), ctx.language)
         if event.data.get("dial_now") and ctx.session.channel == "voice":
-            # A call, and people on call: the calm sentence, then ask who to ring now.
+            # A call, and people on call: ask who to ring now; what is said depends on it.
             ask = Handoff(DIAL_CAPABILITY, {"code": code, "language": ctx.language})
-            return Step((said, ask), wait=WAIT_HANDOFF)
-        return Step((said,), end=True)
+            return Step((ask,), wait=WAIT_HANDOFF, vars={URGENT_CODE_VAR: code})
+        return Step((Say(ctx.pick(texts, {"code": code}), ctx.language),), end=True)
 
     def _dialled(self, ctx: Context, event: Outcome) -> Step:
         """Ring the people the capability named (a Dial ends the menu); with nobody to
         ring, the emergency number (the node's `nobody` text)."""
+        code = {"code": ctx.session.vars.get(URGENT_CODE_VAR, "")}
         connect = event.data.get("connect")
         if isinstance(connect, dict) and connect.get("numbers"):
-            return Step((action_from_dict({**connect, "type": "dial"}),), end=True)
+            said = Say(ctx.pick(self.connecting or self.text, code), ctx.language)
+            return Step((said, action_from_dict({**connect, "type": "dial"})), end=True)
         if event.data.get("status") == "nobody" and self.nobody:
-            return Step((Say(ctx.pick(self.nobody, {}), ctx.language),), end=True)
-        return Step(end=True)
+            return Step((Say(ctx.pick(self.nobody, code), ctx.language),), end=True)
+        return Step((Say(ctx.pick(self.text, code), ctx.language),), end=True)
 
 
 def urgent_node_id(script: Script) -> str | None:

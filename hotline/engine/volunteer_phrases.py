@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from hotline.engine.korean import agree
+
 # The languages the hotline speaks: a text may be written in one ahead of a script
 # declaring it (the linter warns only about other codes).
 HOTLINE_LANGUAGES = ("ko", "en", "zh", "ru")
@@ -134,8 +136,9 @@ def placeholders(text: str) -> set[str]:
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """Replace {name} with its value; unknown names stay as written."""
-    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+    """Replace {name} with its value (unknown names stay as written); Korean particles
+    written as 은(는) agree with the value before them (engine.korean)."""
+    return agree(PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text))
 
 
 # Used only when the live scripts lack a phrase (e.g. an old published version).

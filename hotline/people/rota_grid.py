@@ -34,12 +34,24 @@ class Cell:
 
 
 @dataclass
+class Stretch:
+    """Hours in a row of one day with the same people on call (or the same gap): what a
+    phone shows instead of the grid, names written out in full."""
+
+    start: int  # first hour
+    end: int  # hour after the last (24 = midnight)
+    cell: Cell
+
+
+@dataclass
 class LevelGrid:
-    """A level's week: rows[hour][weekday], and its gaps as readable spans."""
+    """A level's week: rows[hour][weekday], its gaps as readable spans, and each day as
+    stretches of hours (days[weekday])."""
 
     name: str
     rows: list[list[Cell]]
     gaps: list[str]
+    days: list[list[Stretch]] = field(default_factory=list)
 
 
 def week_of(rota: Rota, now: float) -> list[date]:
@@ -87,6 +99,25 @@ def _spans(rows: list[list[Cell]]) -> list[str]:
     return out
 
 
+def _same(a: Cell, b: Cell) -> bool:
+    return (a.people, a.off, a.covering, a.gap) == (b.people, b.off, b.covering, b.gap)
+
+
+def day_stretches(rows: list[list[Cell]]) -> list[list[Stretch]]:
+    """Each weekday's hours merged where the same people are on call: 09-21 Kim."""
+    days = []
+    for weekday in range(len(DAYS)):
+        stretches: list[Stretch] = []
+        for hour in range(24):
+            cell = rows[hour][weekday]
+            if stretches and _same(stretches[-1].cell, cell):
+                stretches[-1].end = hour + 1
+            else:
+                stretches.append(Stretch(hour, hour + 1, cell))
+        days.append(stretches)
+    return days
+
+
 def level_grids(rota: Rota, now: float, available: Available,
                 overrides: Sequence[Override] = ()) -> list[LevelGrid]:
     """Every level's week grid, first paged first, overrides applied."""
@@ -95,5 +126,5 @@ def level_grids(rota: Rota, now: float, available: Available,
     for level in rota.levels:
         rows = [[_cell(level, rota, day, hour, available, overrides) for day in days]
                 for hour in range(24)]
-        grids.append(LevelGrid(level.name, rows, _spans(rows)))
+        grids.append(LevelGrid(level.name, rows, _spans(rows), day_stretches(rows)))
     return grids

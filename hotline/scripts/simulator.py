@@ -193,7 +193,7 @@ def _render(turn: Turn, result: Result, script: Script) -> None:
     twiml = str(voice.render(result.actions, script, SIM_PUBLIC_URL))
     turn.twiml = twiml
     root = ET.fromstring(twiml)
-    turn.spoken = [(say.text or "").strip() for say in root.iter("Say")]
+    turn.spoken = ["".join(say.itertext()).strip() for say in root.iter("Say")]
     turn.listening = root.find("Gather") is not None
     turn.ended = not turn.listening
 

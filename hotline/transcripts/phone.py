@@ -154,7 +154,8 @@ def _parse(body: bytes, url: str, status: int) -> ET.Element:
 
 
 def _say(element: ET.Element) -> Spoken:
-    return Spoken((element.text or "").strip(), element.get("language", "en-US"),
+    # itertext: a Latin name inside a Korean sentence is a nested SSML <lang> element
+    return Spoken("".join(element.itertext()).strip(), element.get("language", "en-US"),
                   element.get("voice", ""))
 
 

@@ -41,10 +41,11 @@ def _prefix() -> str:
 
 def _page(upload: dict[str, Any] | None = None, status: int = 200) -> Any:
     query = request.values.get("q", "").strip()[:100]
-    matched, entries = directory_edit.find_entries(runtime().redis, _prefix(), query, SHOWN)
-    return render_template("admin_directory/index.html", query=query, matched=matched,
-                           entries=entries, upload=upload, header=",".join(CSV_HEADER),
-                           categories=CATEGORIES), status
+    found = directory_edit.search_entries(runtime().redis, _prefix(), query, SHOWN)
+    return render_template("admin_directory/index.html", query=query, matched=found.matched,
+                           entries=found.entries, places=found.places,
+                           by_place=found.by_place, upload=upload,
+                           header=",".join(CSV_HEADER), categories=CATEGORIES), status
 
 
 @bp.get("/")

@@ -77,7 +77,8 @@ def _page(status: int = 200, rota_problems: list[str] | None = None,
           form: dict[str, str] | None = None) -> Any:
     return render_template("admin_people/index.html", people=_people(), roles=ROLES,
                            rota=_rota_view(), rota_problems=rota_problems or [],
-                           form=form or {}, day_names=DAYS), status
+                           form=form or {}, day_names=DAYS, say_nobody=say("rota_nobody"),
+                           say_covers=say("rota_covers")), status
 
 
 @bp.get("/")

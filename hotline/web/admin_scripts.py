@@ -26,7 +26,7 @@ from hotline.scripts import live as live_scripts
 from hotline.scripts import simulator as script_simulator
 from hotline.scripts import versions as script_versions
 from hotline.scripts.scriptset import ScriptSet
-from hotline.web import runtime
+from hotline.web import lint_words, runtime
 from hotline.web.auth import current_user, log_action, login_required
 from hotline.web.texts import say
 
@@ -58,7 +58,14 @@ class ReadOnlyDeps:
 
 def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
     return [{"file": p.file, "node": p.node, "message": p.message, "line": p.line,
-             "severity": p.severity} for p in problems]
+             "severity": p.severity, "korean": lint_words.in_korean(p.message),
+             "severity_name": lint_words.severity_name(p.severity)} for p in problems]
+
+
+def _summary(problems: list[Problem]) -> str:
+    """The count line in Korean ("오류 1개, 경고 2개")."""
+    failing = len(errors(problems))
+    return say("lint_summary", errors=failing, warnings=len(problems) - failing)
 
 
 def _user() -> str:
@@ -141,7 +148,8 @@ def check() -> Any:
     texts = _draft_set(_file(str(data.get("file") or "")), str(data.get("text") or ""))
     problems = script_versions.check_texts(texts)
     return {"problems": _problems(problems), "errors": len(errors(problems)),
-            "warnings": len(problems) - len(errors(problems))}
+            "warnings": len(problems) - len(errors(problems)), "summary": _summary(problems),
+            "publishable": say("lint_publishable")}
 
 
 @bp.post("/draft")
@@ -158,7 +166,8 @@ def save_draft() -> Any:
     problems = script_versions.check_texts(texts)
     run = script_drafts.request_tests(app.redis, app.config, texts)
     return {"problems": _problems(problems), "errors": len(errors(problems)),
-            "warnings": len(problems) - len(errors(problems)), "run": run,
+            "warnings": len(problems) - len(errors(problems)), "summary": _summary(problems),
+            "publishable": say("lint_publishable"), "run": run,
             "tests_url": url_for("admin_scripts.tests", run=run)}
 
 

@@ -48,10 +48,33 @@ def nav_links() -> list[dict[str, Any]]:
     return links
 
 
+# Human names of the directory's categories and the queue's priorities, in both languages.
+CATEGORY_NAMES = {
+    "clinic": say("category_clinic"), "mental_health": say("category_mental_health"),
+    "dental": say("category_dental"), "korean_medicine": say("category_korean_medicine"),
+    "tb_care": say("category_tb_care"), "shelter": say("category_shelter"),
+    "food": say("category_food"), "legal": say("category_legal"),
+    "settlement": say("category_settlement"),
+}
+PRIORITY_NAMES = {"urgent": say("priority_urgent"), "high": say("priority_high"),
+                  "normal": say("priority_normal")}
+
+
+def category_name(code: str) -> str:
+    """A category's name in both languages ("병원 Clinic"); an unknown one as written."""
+    return CATEGORY_NAMES.get(code, code)
+
+
+def priority_name(code: str) -> str:
+    """A request priority's name in both languages ("긴급 Urgent")."""
+    return PRIORITY_NAMES.get(code, code)
+
+
 @bp.app_context_processor
 def template_globals() -> dict[str, Any]:
-    """Give every template the menu."""
-    return {"nav_links": nav_links}
+    """Give every template the menu and the names of categories and priorities."""
+    return {"nav_links": nav_links, "category_name": category_name,
+            "priority_name": priority_name}
 
 
 @bp.route("/favicon.ico")

@@ -13,6 +13,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from hotline.engine.korean import agree
+
 PATH = pathlib.Path(__file__).with_name("texts.yaml")
 
 
@@ -32,4 +34,6 @@ CATALOG = load()
 
 def say(name: str, /, **values: Any) -> str:
     """Return the text `name` in both languages, with {placeholders} filled from values."""
-    return " ".join(part.format(**values) for part in CATALOG[name] if part)
+    # Korean particles written 을(를) agree with a value filled in just before them.
+    return " ".join(agree(part.format(**values)) if values else part
+                    for part in CATALOG[name] if part)

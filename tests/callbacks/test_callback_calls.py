@@ -125,7 +125,7 @@ def test_asking_twice_confirms_the_place_and_a_twilio_retry_adds_nothing(
     ask_for_callback(signed_post)
     sms(signed_post, "안녕하세요", "SM05")
     again = sms(signed_post, "1", "SM06")
-    assert "이미 요청하셨어요. 2번째 순서예요" in again
+    assert "이미 요청하셨어요. 두 번째 순서예요" in again
     sms(signed_post, "1", "SM06")  # Twilio retries the same message
     assert len(callbacks.all_requests(hotline.redis, hotline.config)) == 2
 
@@ -136,7 +136,8 @@ def test_asking_again_while_a_volunteer_has_the_request_never_says_number_0(
     handle(hotline.redis, hotline.config, MINA, "NEXT", "SM10", now=clock())
     sms(signed_post, "안녕하세요", "SM05")
     again = sms(signed_post, "1", "SM06")
-    assert "이미 요청하셨어요. 1번째 순서예요" in again and "0번째" not in again
+    assert "이미 요청하셨어요. 첫 번째 순서예요" in again
+    assert "0번째" not in again and "1번째" not in again
 
 
 def test_a_caller_can_cancel_from_the_menu(hotline, signed_post):

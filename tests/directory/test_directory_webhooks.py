@@ -57,7 +57,7 @@ def texts(response) -> str:
 
 def said(response) -> str:
     assert response.status_code == 200
-    return " ".join(s.text or "" for s in ET.fromstring(response.data).iter("Say"))
+    return " ".join("".join(s.itertext()) for s in ET.fromstring(response.data).iter("Say"))
 
 
 def test_sms_finds_an_entry_of_the_imported_file_by_its_district(hotline, signed_post):
@@ -94,3 +94,23 @@ def test_voice_finds_by_speech_and_sends_the_entry_by_sms(hotline, signed_post, 
     (message,) = read_outbox(str(tmp_path))
     assert message["to"] == CALLER
     assert message["body"].startswith("Harbor Free Clinic +1 310-555-0161, 1 Harbor Blvd")
+
+
+def test_the_korean_voice_reads_a_latin_name_with_the_english_voice(hotline, signed_post):
+    params = {"CallSid": "CA" + "2" * 32, "From": CALLER, "To": "+15005550006",
+              "CallStatus": "in-progress", "Direction": "inbound"}
+    signed_post("/twilio/voice", params)
+    signed_post("/twilio/voice/gather", {**params, "Digits": "1"})
+    response = signed_post("/twilio/voice/gather",
+                           {**params, "SpeechResult": "Torrance", "Confidence": "0.8"})
+    says = list(ET.fromstring(response.data).iter("Say"))
+    found = [s for s in says if "Harbor Free Clinic" in "".join(s.itertext())]
+    assert found, [ET.tostring(s, encoding="unicode") for s in says]
+    say = found[0]
+    assert say.get("voice") == "Polly.Seoyeon" and say.get("language") == "ko-KR"
+    (name,) = [el for el in say if el.tag == "lang" and el.text == "Harbor Free Clinic"]
+    assert name.get("{http://www.w3.org/XML/1998/namespace}lang", name.get("xml:lang")) \
+        == "en-US"
+    assert "전화 +1 310-555-0161" in (name.tail or "")  # the number in the Korean voice
+    # The Korean words around it carry no <lang>: only the name switches voice.
+    assert all(el.text and el.text.isascii() for el in say if el.tag == "lang")

@@ -90,7 +90,7 @@ def test_asking_again_confirms_the_existing_request_and_its_place():
     done = step(s, result.session, Outcome("callback_request",
                                            {"id": "1042", "position": 2, "hours": 6,
                                             "existing": True}), now=NOW)
-    assert says(done)[0] == "이미 요청하셨어요. 2번째 순서예요. 보통 6시간 안에 전화해요."
+    assert says(done)[0] == "이미 요청하셨어요. 두 번째 순서예요. 보통 6시간 안에 전화해요."
 
 
 def test_a_request_that_could_not_be_filed_gives_the_emergency_number():

@@ -209,7 +209,7 @@ def test_voice_speech_place_and_english(ctx):
     heard = talk.send(Text("Bangkok"))
     assert heard.startswith("방콕 임시 쉼터. phone +66 2 000 0101.")
     assert "open 24 hours." in heard and "24h" not in heard  # read aloud as words
-    assert "For Repeat, press 1." in heard and "For Get it by text, press 3." in heard
+    assert "Repeat: press 1." in heard and "Get it by text: press 3." in heard
     assert "Next" not in heard  # nothing else within reach of Bangkok
 
 

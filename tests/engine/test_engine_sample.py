@@ -34,10 +34,13 @@ def test_each_programme_by_sms(language, first, key):
     said = _texts(result)
     for fact in PROGRAMMES[key][language]:
         assert fact in said[0]
-    assert result.session.node == "programmes"  # back in the list, key 0 goes back
-    result = step(MAIN, result.session, Text("0"), now=3)
+    # The programme's text ends with one step (1: a call back about it), and fits one SMS.
+    read = sms_text(result.actions[-1], MAIN.languages[language])
+    assert read.splitlines()[-2].startswith("1 ") and count_segments(read).segments == 1
+    result = step(MAIN, result.session, Text("0"), now=3)  # 0 goes back to the list
+    assert result.session.node == "programmes"
+    result = step(MAIN, result.session, Text("0"), now=4)
     assert result.session.node == "main_menu"
-    # What the caller reads fits one SMS.
     assert count_segments(sms_text(result.actions[-1], MAIN.languages[language])).segments == 1
 
 

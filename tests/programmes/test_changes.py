@@ -48,7 +48,7 @@ def test_a_moved_session_reaches_each_caller_once_and_moves_their_reminder(hotli
     assert changes.save_and_notify(conn, config, moved) == 0  # nothing changed this time
     _work(conn)
     texts = [(e["to"], e["body"]) for e in read_outbox(config.data_dir)]
-    assert sorted(texts) == [(n, "상담 날짜가 1월 11일 15:00(으)로 바뀌었어요. 취소는 1번, 6번.")
+    assert sorted(texts) == [(n, "상담 날짜가 바뀌었어요: 1월 11일 15:00. 취소는 1번, 6번.")
                              for n in (A, B)]
     at = datetime.fromisoformat("2027-01-10T15:00:00+09:00").timestamp()
     registry = ScheduledJobRegistry(jobs.DEFAULT, connection=conn)

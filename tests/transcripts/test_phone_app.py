@@ -21,7 +21,7 @@ languages:
   ko: {name: 한국어, keywords: [한국어], voice: Polly.Seoyeon, speech: ko-KR,
        press: "{label}: {key}번", reply: "{key} {label}"}
   en: {name: English, keywords: [english], voice: Polly.Joanna, speech: en-US,
-       press: "For {label}, press {key}.", reply: "{key} {label}"}
+       press: "{label}: press {key}.", reply: "{key} {label}"}
 phrases:
   invalid: {ko: 다시 골라 주세요., en: Please choose again.}
   silence: {ko: 아무 소리도 듣지 못했어요., en: We did not hear anything.}

@@ -29,7 +29,7 @@ start: main_menu
 languages:
   ko: {name: 한국어, voice: Polly.Seoyeon, speech: ko-KR, press: "{label}: {key}번",
        reply: "{key} {label}"}
-  en: {name: English, voice: Polly.Joanna, speech: en-US, press: "For {label}, press {key}.",
+  en: {name: English, voice: Polly.Joanna, speech: en-US, press: "{label}: press {key}.",
        reply: "{key} {label}"}
 phrases:
   invalid: {ko: 다시 골라 주세요., en: Please choose again.}

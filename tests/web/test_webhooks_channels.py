@@ -10,7 +10,7 @@ from hotline.engine.segments import count_segments
 KO = Language("ko", "한국어", voice="Polly.Seoyeon", speech="ko-KR", press="{label}: {key}번",
               reply="{key} {label}")
 EN = Language("en", "English", voice="Polly.Joanna", speech="en-US",
-              press="For {label}, press {key}.", reply="{key} {label}")
+              press="{label}: press {key}.", reply="{key} {label}")
 SCRIPT = Script(name="t", languages={"ko": KO, "en": EN}, default_language="ko", start="a",
                 nodes={})
 URL = "https://hotline.example.org"
@@ -43,7 +43,7 @@ def test_voice_speaks_each_action_in_its_own_language():
     gather = root.find("Gather")
     assert gather.get("language") == "en-US"
     assert gather.find("Say").get("voice") == "Polly.Joanna"
-    assert gather.find("Say").text == "How can we help? For Clinics, press 1."
+    assert gather.find("Say").text == "How can we help? Clinics: press 1."
 
 
 def test_voice_menu_with_two_digit_keys_takes_more_than_one_digit():

@@ -43,9 +43,10 @@
   function showProblems(data) {
     lint.textContent = "";
     if (data.error) { lint.appendChild(el("p", "bad", data.error)); return; }
-    var summary = data.errors + " error(s), " + data.warnings + " warning(s)";
+    var summary = (data.summary ? data.summary + " · " : "") + data.errors + " error(s), " +
+      data.warnings + " warning(s)";
     lint.appendChild(el("p", data.errors ? "bad" : "good",
-      data.errors ? summary : summary + ": can be published"));
+      data.errors ? summary : summary + ": " + (data.publishable || "") + " can be published"));
     var list = el("ul", "problems");
     data.problems.forEach(function (p) {
       var item = el("li", p.severity);
@@ -55,10 +56,17 @@
       link.appendChild(el("strong", "", p.node || p.file || "script"));
       if (p.line) { link.appendChild(document.createTextNode(" (line " + p.line + ")")); }
       item.appendChild(link);
-      item.appendChild(document.createTextNode(": " + p.message));
+      item.appendChild(document.createTextNode(": "));
+      if (p.korean) {
+        var ko = el("span", "ko", p.korean);
+        ko.lang = "ko";
+        item.appendChild(ko);
+        item.appendChild(document.createTextNode(" "));
+      }
+      item.appendChild(document.createTextNode(p.message));
       if (p.severity !== "error") {
         item.appendChild(document.createTextNode(" "));
-        item.appendChild(el("span", "tag", "warning"));
+        item.appendChild(el("span", "tag", (p.severity_name ? p.severity_name + " " : "") + "warning"));
       }
       list.appendChild(item);
     });

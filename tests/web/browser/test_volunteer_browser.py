@@ -57,7 +57,7 @@ def test_a_volunteer_takes_a_callback_and_records_the_outcome(
     expect(waiting).to_have_count(1)
     expect(waiting).to_contain_text("+82 10-****-**88")
     expect(waiting).to_contain_text("병원")  # the topic
-    expect(waiting).to_contain_text("normal")  # the priority
+    expect(waiting).to_contain_text("보통 Normal")  # the priority, by its name
     expect(waiting).to_contain_text("20분")  # how long the caller has waited
     assert CALLER not in page.content()
     assert fits_a_phone(page) <= 360
