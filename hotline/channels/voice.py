@@ -17,7 +17,8 @@ GATHER_TIMEOUT = 6  # seconds of silence before the Gather posts an empty result
 
 
 def _say(parent: VoiceResponse | Gather, text: str, language: Language) -> None:
-    attrs = {k: v for k, v in (("voice", language.voice), ("language", language.speech)) if v}
+    spoken = language.voice_language or language.speech
+    attrs = {k: v for k, v in (("voice", language.voice), ("language", spoken)) if v}
     parent.say(xml_safe(text), **attrs)
 
 
