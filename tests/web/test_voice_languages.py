@@ -63,3 +63,15 @@ def test_the_language_menu_offers_all_four_in_one_sms(language):
 def test_the_down_hotline_answers_an_sms_in_the_language_it_was_written_in(sender, body, line):
     root = ET.fromstring(str(fallback_sms(sender, body, MAIN)))
     assert root.find("Message").text == line
+
+
+def test_the_language_list_on_a_call_says_each_language_in_its_own_voice():
+    first = step(MAIN, None, Begin("voice", "", "CN"), now=0.0)
+    menu = step(MAIN, first.session, Digits("9"), now=1.0)
+    gather = ET.fromstring(str(voice.render(menu.actions, MAIN, URL))).find("Gather")
+    said = [(s.text, s.get("voice"), s.get("language")) for s in gather.findall("Say")]
+    assert said == [("언어를 고르세요. 한국어: 1번", "Polly.Seoyeon", "ko-KR"),
+                    ("For English, press 2.", "Polly.Joanna", "en-US"),
+                    ("中文请按3。", "Polly.Zhiyu", "cmn-CN"),
+                    ("Русский: нажмите 4.", "Polly.Tatyana", "ru-RU")]
+    assert gather.get("language") == "ko-KR"  # the call still listens in its language
