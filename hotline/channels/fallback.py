@@ -3,8 +3,8 @@
 The words are the script's phrase `fallback_unavailable` and its voices (`languages:`)
 when the app has its scripts loaded (they are in memory: no Redis needed); the lines
 below are the last resort for when even that fails. Voice says both lines. An SMS
-carries one line, in the language the caller wrote in (Latin letters: English, else
-Korean), so it stays one segment: Korean and English together would be UCS-2 and over
+carries one line, in the language the caller wrote in (Latin letters: English, Chinese
+or Cyrillic: the script's zh or ru line when it has one, else Korean), so it stays one segment: Korean and English together would be UCS-2 and over
 70 characters.
 """
 
@@ -59,8 +59,14 @@ def fallback_voice(caller: str, script: Script | None = None) -> VoiceResponse:
 def fallback_sms(caller: str, text: str = "", script: Script | None = None) -> MessagingResponse:
     """Return SMS TwiML: one message, in English when the caller wrote in Latin letters."""
     korean, english = fallback_lines(caller, script)
+    available = [*script.languages] if script is not None else ["ko", "en"]
+    language = detect_language(text, available, "ko")
+    line = english if language == "en" else korean
+    if language not in ("ko", "en"):  # Chinese or Russian, when the script writes it
+        own = _line(script, language, "")
+        line = own.replace("{emergency}", emergency_for(caller)) if own else korean
     response = MessagingResponse()
-    response.message(english if detect_language(text, ["ko", "en"], "ko") == "en" else korean)
+    response.message(line)
     return response
 
 

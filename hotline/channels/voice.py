@@ -28,7 +28,8 @@ def _say(parent: VoiceResponse | Gather, text: str, language: Language) -> None:
     """Say `text` in the language's voice. In a language not written in Latin letters,
     Latin names are wrapped in SSML <lang xml:lang="en-US">, so the voice (Polly honours
     it) reads them as English rather than spelling them in its own sounds."""
-    attrs = {k: v for k, v in (("voice", language.voice), ("language", language.speech)) if v}
+    spoken = language.voice_language or language.speech
+    attrs = {k: v for k, v in (("voice", language.voice), ("language", spoken)) if v}
     text = xml_safe(text)
     runs = [m for m in LATIN_RUN.finditer(text) if len(m.group(0)) >= 2]
     if not runs or (language.speech or "en").lower().startswith("en"):
@@ -69,6 +70,20 @@ def _gather(ask: Ask, language: Language, action_url: str) -> Gather:
     return Gather(**attrs)
 
 
+def _spoken(ask: Ask, language: Language, script: Script) -> list[tuple[str, Language]]:
+    """What a question says, in runs of one voice: an option whose label is in another
+    language the script speaks (the language list) is said in that language's voice."""
+    if not any(c.language and c.language != ask.language for c in ask.choices):
+        return [(voice_text(ask, language), language)]
+    runs: list[tuple[list[str], Language]] = [([ask.text] if ask.text else [], language)]
+    for choice in ask.choices:
+        own = script.languages.get(choice.language) or language
+        if own is not runs[-1][1]:
+            runs.append(([], own))
+        runs[-1][0].append(own.press.format(key=choice.key, label=choice.label))
+    return [(" ".join(words), lang) for words, lang in runs if words]
+
+
 def dial(response: VoiceResponse, action: Dial, public_url: str) -> None:
     """Ring every number at once; each answerer hears its whisper page first. The one
     renderer of <Dial>: menus, urgent calls and bridged call backs all use it."""
@@ -96,7 +111,8 @@ def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceR
         elif isinstance(action, Ask):
             language = language_of(script, action.language)
             gather = _gather(action, language, action_url)
-            _say(gather, voice_text(action, language), language)
+            for text, voice_of in _spoken(action, language, script):
+                _say(gather, text, voice_of)
             response.append(gather)
         elif isinstance(action, Dial):
             dial(response, action, public_url)

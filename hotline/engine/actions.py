@@ -12,6 +12,9 @@ class Choice:
 
     key: str
     label: str
+    # The language the label is in, when it is not the question's: a call says it with
+    # that language's voice and press words (the language list: 中文请按3。).
+    language: str = ""
 
 
 @dataclass(frozen=True)

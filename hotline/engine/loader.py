@@ -135,6 +135,7 @@ class _Reader:
             keywords=tuple(str(k) for k in keywords),
             voice=str(value.get("voice", "")),
             speech=str(value.get("speech", "")),
+            voice_language=str(value.get("voice_language", "")),
             press=str(value.get("press", "{key}: {label}")),
             reply=str(value.get("reply", "{key} {label}")),
         )

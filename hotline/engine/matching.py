@@ -26,14 +26,27 @@ def normalize(text: str) -> str:
 _SCRIPT_WEIGHT = {"ko": 3, "zh": 3, "ru": 1, "en": 1}
 
 
+_KANA = (0x3040, 0x30FF)  # Japanese kana: Han characters beside them are not Chinese
+
+
 def detect_language(text: str, available: list[str], default: str) -> str:
-    """Guess the language of an SMS from its letters (Hangul, Cyrillic, Han, Latin)."""
+    """Guess the language of an SMS from its letters (Hangul, Cyrillic, Han, Latin).
+
+    Any Hangul means Korean (Koreans mix in Han characters and Latin names); Han
+    characters count as Chinese only without Hangul or kana.
+    """
     counts = dict.fromkeys(_SCRIPT_RANGES, 0)
+    kana = False
     for ch in text:
         point = ord(ch)
+        kana = kana or _KANA[0] <= point <= _KANA[1]
         for code, ranges in _SCRIPT_RANGES.items():
             if any(lo <= point <= hi for lo, hi in ranges):
                 counts[code] += _SCRIPT_WEIGHT[code]
+    if counts["ko"] and "ko" in available:
+        return "ko"
+    if kana:
+        counts["zh"] = 0
     for code, count in sorted(counts.items(), key=lambda kv: -kv[1]):
         if count and code in available:
             return code

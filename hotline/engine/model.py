@@ -33,6 +33,9 @@ class Language:
     voice: str = ""
     speech: str = ""
     press: str = "{key}: {label}"
+    # The language code the voice speaks, when it differs from the speech-recognition
+    # code (Polly.Zhiyu speaks cmn-CN, <Gather> listens for zh-CN); else `speech`.
+    voice_language: str = ""
     reply: str = "{key} {label}"
 
 
@@ -204,4 +207,5 @@ class Script:
         """Return (voice, speech code) a call uses for a language (its `voice:` and
         `speech:`), else the default language's; ("", "") when neither is given."""
         language = self.languages.get(code) or self.languages.get(self.default_language)
-        return (language.voice, language.speech) if language else ("", "")
+        return (language.voice, language.voice_language or language.speech) if language \
+            else ("", "")

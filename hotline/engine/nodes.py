@@ -173,7 +173,7 @@ choose_language:
         )
 
     def enter(self, ctx: Context) -> Step:
-        choices = tuple(Choice(o.key, o.label["_"]) for o in self._options(ctx))
+        choices = tuple(Choice(o.key, o.label["_"], o.goto) for o in self._options(ctx))
         return Step((Ask(ctx.pick(self.text), ctx.language, "menu", choices),), wait=WAIT_MENU)
 
     def answer(self, ctx: Context, event: Input) -> Step:

@@ -86,8 +86,9 @@ def _run(script: Script, session: Session, node_id: str | None, now: float, opti
 def _fresh(script: Script, channel: str, text: str, country: str, now: float,
            options: Options) -> Result:
     language = script.default_language
-    if channel == "sms" and text:
-        language = detect_language(text, list(script.languages), script.default_language)
+    if channel == "sms" and text:  # a language's name or keyword first, else its letters
+        language = (match_language(script.languages, text)
+                    or detect_language(text, list(script.languages), script.default_language))
     session = Session(script=script.name, node=script.start, language=language,
                       channel=channel, updated=now, country=country)
     return _run(script, session, script.start, now, options)

@@ -120,11 +120,18 @@ _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "s
                "first": "2026-12-10", "last": "2026-12-12"}
 _SAMPLES_KO = {**_SAMPLES_EN, "words": "살려주세요", "staff": "담당 직원",
                "topic": "정착 도움", "waited": "45분", "language": "ko", "what": "건강 모임"}
+# Chinese and Russian are UCS-2 too: their samples are written in them.
+_SAMPLES_ZH = {**_SAMPLES_EN, "words": "救命", "staff": "工作人员", "topic": "生活安顿",
+               "waited": "45分钟", "language": "韩语", "what": "健康聚会", "name": "金智宇"}
+_SAMPLES_RU = {**_SAMPLES_EN, "words": "помогите", "staff": "сотрудники",
+               "topic": "обустройство", "waited": "45 мин", "language": "корейский",
+               "what": "встреча", "level": "основной", "name": "Ким Джию"}
+_SAMPLES = {"ko": _SAMPLES_KO, "zh": _SAMPLES_ZH, "ru": _SAMPLES_RU}
 
 
 def samples(language: str) -> dict[str, str]:
     """Sample placeholder values for measuring a phrase in `language`."""
-    return _SAMPLES_KO if language == "ko" else _SAMPLES_EN
+    return _SAMPLES.get(language, _SAMPLES_EN)
 
 
 PLACEHOLDER = re.compile(r"\{(\w*)\}")

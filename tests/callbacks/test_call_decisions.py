@@ -103,9 +103,10 @@ def test_an_ordinary_caller_is_tried_again_in_their_daytime_and_not_after_the_la
 
 
 def test_a_bridged_call_url_speaks_a_language_we_have_words_for():
-    assert WORDS.languages == ("ko", "en") and WORDS.default == "ko"
-    assert [bridge.language(x, WORDS) for x in ("en", "ko", "ru", "", None, "<x>")] == \
-        ["en", "ko", "ko", "ko", "ko", "ko"]
+    assert WORDS.languages == ("ko", "en", "zh", "ru") and WORDS.default == "ko"
+    assert [bridge.language(x, WORDS) for x in ("en", "ko", "ru", "zh", "ja", "", None,
+                                                "<x>")] == \
+        ["en", "ko", "ru", "zh", "ko", "ko", "ko", "ko"]
 
 
 # --- the urgent paging call -----------------------------------------------------------
@@ -143,7 +144,8 @@ def test_the_end_of_a_levels_dial_closes_the_case_or_goes_on(state, decided):
 def test_an_urgent_call_url_gives_a_clean_code_and_a_whisper_language():
     assert urgent_calls.case_code(" k7q ") == "K7Q"
     assert urgent_calls.case_code("K7Q<Say>x</Say>") == "K7QSAYXS"
-    assert [urgent_calls.language(x, WORDS) for x in ("en", "zh", None)] == ["en", "ko", "ko"]
+    assert [urgent_calls.language(x, WORDS) for x in ("en", "zh", "ja", None)] == \
+        ["en", "zh", "ko", "ko"]
 
 
 def test_the_whisper_asks_for_one_key_and_drops_the_leg_without_it():

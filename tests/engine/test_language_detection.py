@@ -8,7 +8,7 @@ from hotline.engine import Begin, parse_script, step
 from hotline.engine.actions import Ask
 from hotline.engine.matching import detect_language
 
-FOUR = parse_script("""
+FOUR_SOURCE = """
 spec_version: 1
 name: four
 default_language: ko
@@ -36,7 +36,8 @@ nodes:
   bye:
     type: end
     text: {ko: 고마워요., en: Thanks., zh: 谢谢., ru: Спасибо.}
-""", file="four.yaml")
+"""
+FOUR = parse_script(FOUR_SOURCE, file="four.yaml")
 KO_EN = ["ko", "en"]
 
 
@@ -66,3 +67,31 @@ def test_latin_only_is_english(text):
 def test_a_script_without_the_language_written_in_answers_in_its_default():
     assert detect_language("Здравствуйте", KO_EN, "ko") == "ko"
     assert detect_language("你好", KO_EN, "ko") == "ko"
+
+
+FOUR_LANGUAGES = ["ko", "en", "zh", "ru"]
+
+
+@pytest.mark.parametrize("text", ["医院 병원", "我在首尔, 병원 어디", "서울 市内"])
+def test_any_hangul_means_korean_even_beside_han_characters(text):
+    assert detect_language(text, FOUR_LANGUAGES, "ko") == "ko"
+
+
+def test_han_characters_without_hangul_are_chinese_and_kana_beside_them_is_not():
+    assert detect_language("我需要看医生 Seoul", FOUR_LANGUAGES, "ko") == "zh"
+    assert detect_language("病院はどこですか", FOUR_LANGUAGES, "ko") == "ko"
+
+
+def test_cyrillic_is_russian_even_with_a_latin_place_name():
+    assert detect_language("Нужен врач в Seoul", FOUR_LANGUAGES, "ko") == "ru"
+
+
+@pytest.mark.parametrize("first, language", [("Chinese", "zh"), ("Russian", "ru"),
+                                             ("中文", "zh"), ("русский", "ru")])
+def test_a_first_text_naming_a_language_gets_it(first, language):
+    four = parse_script(FOUR_SOURCE.replace("zh: {name: 中文}",
+                                            "zh: {name: 中文, keywords: [chinese]}")
+                        .replace("ru: {name: Русский}",
+                                 "ru: {name: Русский, keywords: [russian]}"), file="f.yaml")
+    result = step(four, None, Begin("sms", first, "KR"), now=0.0)
+    assert result.session.language == language

@@ -121,6 +121,10 @@ def test_the_simulator_runs_the_draft_and_writes_nothing_for_callers(client, sta
     english = turn("start", "", channel="voice", language="en")
     assert "How can we help?" in " ".join(english["spoken"]) and english["listening"]
     assert "<Gather" in english["twiml"]
+    for code, greeting, voice in (("zh", "需要什么帮助？", "Polly.Zhiyu"),
+                                  ("ru", "Что нужно?", "Polly.Tatyana")):
+        called = turn("start", "", channel="voice", language=code)
+        assert greeting in " ".join(called["spoken"]) and voice in called["twiml"]
     urgent = turn("send", "살려주세요", first["session"])
     assert any("page" in note for note in urgent["notes"])  # said, not done
     after = set(conn.keys("*"))
