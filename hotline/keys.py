@@ -268,6 +268,10 @@ class Keys:
         """Claimed once a dead worker's job execution was requeued."""
         return f"{self.prefix}recovered:{job_id}:{execution_id}"
 
+    def sweep(self, what: str) -> str:
+        """Claimed (with a TTL) by the worker that runs one sweep for lost timed jobs."""
+        return f"{self.prefix}sweep:{what}"
+
 
 def of(config: Settings) -> Keys:
     """The keys of this configuration."""

@@ -16,7 +16,11 @@ from hotline import logs
 from hotline.config import Settings
 from hotline.jobs import QUEUES, ensure_purge, schedule_rota_watch
 from hotline.ops import metrics
-from hotline.ops.recovery import release_stale_scheduler_locks, requeue_orphans
+from hotline.ops.recovery import (
+    release_stale_scheduler_locks,
+    requeue_orphans,
+    sweep_lost_timed_jobs,
+)
 from hotline.redisdb import connect
 from hotline.telephony import Transport
 
@@ -135,8 +139,10 @@ class HotlineWorker(Worker):
     def run_maintenance_tasks(self) -> None:
         """RQ's maintenance, after freeing the scheduler locks of a scheduler that died here
         (checked at each maintenance, not only at start: a killed scheduler may take a
-        moment to be gone); then the sweep for jobs of dead workers, and the retention
-        purge scheduled again if its chain was lost (Redis restarted without its data)."""
+        moment to be gone); then the sweep for jobs of dead workers, the sweep for timed jobs
+        a failover lost (an urgent case's next step, a call back held for later), and the
+        retention purge scheduled again if its chain was lost (Redis restarted without its
+        data)."""
         freed = release_stale_scheduler_locks(self.connection, list(QUEUES))
         if freed:
             logging.getLogger("workers").warning(
@@ -147,6 +153,10 @@ class HotlineWorker(Worker):
                             self.hotline_config, me=self.name)
         except Exception:
             self.log.exception("sweep for jobs of dead workers failed")
+        try:
+            sweep_lost_timed_jobs(self.connection, self.hotline_config, context.now())
+        except Exception:
+            self.log.exception("sweep for lost escalation steps and call backs failed")
         try:
             if ensure_purge(self.connection, self.hotline_config):
                 logging.getLogger("workers").warning(
