@@ -29,8 +29,10 @@ LOG_FORMAT = "%(message)s"  # rq's own format, unused: our structured handler is
 # between blocking waits of ~7 minutes: after a crash a new worker would run no timed job
 # (an urgent case's next level) for that long. Check every few seconds instead; the
 # maintenance also sweeps for jobs of dead workers (hotline/ops/recovery.py).
-MAINTENANCE_INTERVAL = 5
-WORKER_TTL = 20  # the blocking wait for a job is WORKER_TTL - 15 seconds
+MAINTENANCE_INTERVAL = 3
+# An idle worker blocks for a job WORKER_TTL - 15 seconds (RQ) between maintenances: 3 s,
+# so a page stuck in a dead worker, or a lost escalation step, waits ~3 s for the sweep.
+WORKER_TTL = 18
 PR_SET_PDEATHSIG = 1
 
 
