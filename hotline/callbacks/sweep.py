@@ -34,9 +34,11 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
-def requeue_overdue(conn: redis.Redis, config: Settings, now: float) -> list[str]:
+def requeue_overdue(conn: redis.Redis, config: Settings, now: float,
+                    settle: float = jobs.MISSING_SETTLE) -> list[str]:
     """Put back (or text and close, after the last attempt) every request still held for
-    later GRACE seconds after its time; return their ids."""
+    later GRACE seconds after its time, at two sweeps at least `settle` seconds apart;
+    return their ids."""
     k = callbacks.keys(config)
     ids = [_text(rid) for rid in conn.zrange(k.index, 0, -1)]
     pipe = conn.pipeline(transaction=False)
@@ -48,11 +50,15 @@ def requeue_overdue(conn: redis.Redis, config: Settings, now: float) -> list[str
             continue
         if float(_text(next_at)) + GRACE > now:
             continue
-        if int(_text(attempts) or 0) >= MAX_ATTEMPTS:
+        last = int(_text(attempts) or 0) >= MAX_ATTEMPTS
+        if last:
             job_id = hotline_keys.tried_job(rid)
             state = _text(conn.hget(f"{Job.redis_job_namespace_prefix}{job_id}", "status"))
             if state and state != "finished":
                 continue  # waiting to run, or failed after its retries (RQ shows it)
+        if not jobs.missing_long_enough(conn, k.missing(rid), now, settle):
+            continue  # a later sweep decides (its job may be on its way)
+        if last:
             jobs.enqueue_tried_sms(conn, rid)
             log.warning("request %s: its last text was never sent (job lost); queued again",
                         rid)

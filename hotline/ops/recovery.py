@@ -144,7 +144,7 @@ def release_stale_scheduler_locks(conn: redis.Redis, queues: list[str]) -> list[
     return freed
 
 
-URGENT_SWEEP_EVERY = 10  # seconds between sweeps for lost escalation steps (any worker)
+URGENT_SWEEP_EVERY = 3  # seconds between sweeps for lost escalation steps (any worker)
 CALLBACK_SWEEP_EVERY = 60  # ... for call backs held for later (hours, not seconds)
 
 

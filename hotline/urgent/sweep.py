@@ -8,9 +8,11 @@ run, and paging stops for good. Every worker's maintenance (hotline/ops/recovery
 under that step's job id, hotline/keys.py) gets it again, at the time it was due (at once
 when that has passed), and a `rescheduled` line on its timeline. A step whose job ran
 (finished) while the case still names it as next lost the job's own writes in the same
-way: it is run again at once. Pages stay once per step and volunteer (escalation.py's
-SET NX guards), so a step scheduled twice or run twice sends nothing twice; a short
-claim per case and step keeps two workers' sweeps from both scheduling it.
+way: it is run again at once. A job is taken for lost only when a later sweep, a few
+seconds on, still misses it: a case is written a moment before its job is enqueued.
+Pages stay once per step and volunteer (escalation.py's SET NX guards), so a step
+scheduled twice or run twice sends nothing twice; a short claim per case and step keeps
+two workers' sweeps from both scheduling it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import redis
 from rq.job import Job
 
+from hotline import jobs
 from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.urgent import cases as urgent
@@ -56,9 +59,10 @@ def _next_step(conn: redis.Redis, config: Settings, code: str) -> tuple[int, flo
     return following_step, float(due or 0.0)
 
 
-def reschedule_lost_steps(conn: redis.Redis, config: Settings, now: float) -> list[str]:
-    """Schedule again the next step of every open, unclaimed case that has no job for it;
-    return the codes of the cases whose step was scheduled."""
+def reschedule_lost_steps(conn: redis.Redis, config: Settings, now: float,
+                          settle: float = jobs.MISSING_SETTLE) -> list[str]:
+    """Schedule again the next step of every open, unclaimed case that has had no job for
+    it since a sweep at least `settle` seconds ago; return the codes of those cases."""
     k = urgent.keys(config)
     codes = [_text(c) for c in conn.zrangebyscore(k.index, now - HORIZON, "+inf")]
     done: list[str] = []
@@ -74,6 +78,8 @@ def reschedule_lost_steps(conn: redis.Redis, config: Settings, now: float) -> li
             continue  # failed (after its retries) or stopped: RQ's registries show it
         if status == "finished" and _next_step(conn, config, code) != found:
             continue  # it ran after the first look and moved the case on
+        if not jobs.missing_long_enough(conn, k.once(code, f"missing-{step}"), now, settle):
+            continue  # seen missing for the first time: maybe not enqueued yet, not lost
         if not conn.set(k.once(code, f"swept-{step}"), "1", nx=True, ex=CLAIM_TTL):
             continue  # another worker's sweep has just scheduled it
         if status == "finished":  # run it again, and let it schedule its successor again

@@ -20,7 +20,7 @@ from hotline import job_context as context
 from hotline import keys as hotline_keys
 from hotline.config import load_config
 from hotline.conversation.capabilities import CapabilityContext
-from hotline.jobs import QUEUES
+from hotline.jobs import MISSING_SETTLE, QUEUES
 from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
@@ -32,10 +32,10 @@ from tests.rq_clock import advance_schedules
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CALLER = "+821099998888"
 KIM, LEE, PARK = "+821011110001", "+821011110003", "+821011110002"
-ACK_TIMEOUT = 1
-ROTA = f"""\
+ACK_TIMEOUT = 10  # longer than a sweep's settling time (jobs.MISSING_SETTLE)
+ROTA = """\
 timezone: Asia/Seoul
-ack_timeout_seconds: {ACK_TIMEOUT}
+ack_timeout_seconds: {ack}
 levels:
   - name: primary
     shifts: [{{volunteer: Kim, days: [mon, tue, wed, thu, fri, sat, sun], from: "00:00", to: "24:00"}}]
@@ -51,11 +51,12 @@ def _settings(redis_url, tmp_path, **more):
                         "PUBLIC_URL": "https://hotline.example", **more}, environ={})
 
 
-def _staff(conn, config):
+def _staff(conn, config, ack=ACK_TIMEOUT):
     people = {name: volunteers.add(conn, config, name, phone, ("ko",), role)
               for name, phone, role in [("Kim", KIM, "volunteer"), ("Lee", LEE, "volunteer"),
                                         ("Park", PARK, "staff")]}
-    rota.import_rota(conn, config, ROTA, "rota.yaml", 0.0, rota.resolver(conn, config))
+    rota.import_rota(conn, config, ROTA.format(ack=ack), "rota.yaml", 0.0,
+                     rota.resolver(conn, config))
     return people
 
 
@@ -97,6 +98,14 @@ def lose_step(conn, code, step):
     assert not conn.exists(f"{Job.redis_job_namespace_prefix}{job_id}")
 
 
+def sweep(conn, config, clock):
+    """Two sweeps, MISSING_SETTLE seconds apart (a job missing at the first may be on its
+    way); what the second scheduled again."""
+    assert reschedule_lost_steps(conn, config, clock["now"]) == []
+    clock["now"] += MISSING_SETTLE
+    return reschedule_lost_steps(conn, config, clock["now"])
+
+
 def rescheduled(conn, config, code):
     return [e for e in urgent.timeline(conn, config, code) if e["step"] == "rescheduled"]
 
@@ -108,12 +117,14 @@ def test_a_lost_escalation_step_is_scheduled_again_at_its_time_and_pages_once(ho
     assert pages(config, KIM) and not pages(config, LEE)
     lose_step(conn, code, 1)
 
-    assert reschedule_lost_steps(conn, config, clock["now"]) == [code]
+    assert sweep(conn, config, clock) == [code]
     job = Job.fetch(hotline_keys.urgent_step_job(code, 1), connection=conn)
     assert job.get_status() == "scheduled"  # not yet due: at its time, not now
     run_worker(conn)
     assert not pages(config, LEE)
-    assert reschedule_lost_steps(conn, config, clock["now"]) == []  # scheduled already
+    for _ in range(2):  # scheduled already: nothing is missing
+        clock["now"] += MISSING_SETTLE
+        assert reschedule_lost_steps(conn, config, clock["now"]) == []
     [entry] = rescheduled(conn, config, code)
     assert entry["next_step"] == 1 and entry["at_once"] is False
 
@@ -121,6 +132,7 @@ def test_a_lost_escalation_step_is_scheduled_again_at_its_time_and_pages_once(ho
     run_worker(conn)
     assert len(pages(config, LEE)) == 1
     for _ in range(2):  # step 2 (the last resort) is scheduled: nothing is missing
+        clock["now"] += MISSING_SETTLE
         assert reschedule_lost_steps(conn, config, clock["now"]) == []
         run_worker(conn)
     assert len(pages(config, KIM)) == 1 and len(pages(config, LEE)) == 1
@@ -134,7 +146,9 @@ def test_an_overdue_lost_step_runs_at_once_and_two_sweeps_page_once(hotline):
     lose_step(conn, code, 1)
     clock["now"] += 30  # long past level 1's timeout: the step is overdue
 
-    assert reschedule_lost_steps(conn, config, clock["now"]) == [code]
+    assert sweep(conn, config, clock) == [code]
+    assert reschedule_lost_steps(conn, config, clock["now"]) == []
+    clock["now"] += MISSING_SETTLE
     assert reschedule_lost_steps(conn, config, clock["now"]) == []
     run_worker(conn)  # no schedule moved: it was queued at once
     assert len(pages(config, LEE)) == 1
@@ -146,7 +160,7 @@ def test_a_lost_first_page_is_sent_when_the_sweep_finds_the_case(hotline):
     conn, config, _, clock = hotline
     code = open_case(conn, config, clock["now"])
     lose_step(conn, code, 0)  # the case was replicated, its first paging job was not
-    assert reschedule_lost_steps(conn, config, clock["now"]) == [code]
+    assert sweep(conn, config, clock) == [code]
     run_worker(conn)
     assert len(pages(config, KIM)) == 1
 
@@ -161,7 +175,7 @@ def test_a_step_that_ran_but_whose_writes_were_lost_runs_again_without_paging_tw
     # The promoted replica has step 1's job finished but not the case's move nor step 2.
     conn.hset(urgent.keys(config).case(code), mapping={"step": 0, "next_step": 1})
     lose_step(conn, code, 2)
-    assert reschedule_lost_steps(conn, config, clock["now"]) == [code]
+    assert sweep(conn, config, clock) == [code]
     run_worker(conn)
     assert len(pages(config, LEE)) == 1 and len(pages(config, KIM)) == 1
     assert urgent.get(conn, config, code).next_step == 2
@@ -175,7 +189,8 @@ def test_an_acknowledged_or_closed_case_is_not_scheduled_again(hotline):
     run_worker(conn)
     assert acknowledge(conn, config, people["Kim"], [taken], clock["now"] + 5)
     lose_step(conn, taken, 1)
-    assert reschedule_lost_steps(conn, config, clock["now"] + 30) == []
+    clock["now"] += 30
+    assert sweep(conn, config, clock) == []
 
     other = "+821077776666"
     ctx = CapabilityContext(conn, config, other, urgent.caller_hash(config, other), "sms",
@@ -184,7 +199,7 @@ def test_an_acknowledged_or_closed_case_is_not_scheduled_again(hotline):
     run_worker(conn)
     assert urgent.close(conn, config, closed, clock["now"] + 6, "staff")
     lose_step(conn, closed, 1)
-    assert reschedule_lost_steps(conn, config, clock["now"] + 30) == []
+    assert sweep(conn, config, clock) == []
     wait_out(conn, clock, 30)
     run_worker(conn)
     assert pages(config, LEE) == []
@@ -198,7 +213,7 @@ def test_a_worker_process_sweeps_a_lost_step_and_the_escalation_goes_on(
     """The maintenance of a real `hotline worker` finds the lost step (at its start, then
     every few seconds), and the escalation reaches level 2, once."""
     config = _settings(redis_url, tmp_path)
-    _staff(redis_conn, config)
+    _staff(redis_conn, config, ack=1)
     context.configure(config, OutboxTransport(str(tmp_path)))
     try:
         code = open_case(redis_conn, config, time.time())
