@@ -221,6 +221,8 @@ def test_a_worker_process_sweeps_a_lost_step_and_the_escalation_goes_on(
     finally:
         context.configure({})
     lose_step(redis_conn, code, 1)
+    # A sweep (another worker's) saw it missing already: the new worker's sweeps act.
+    assert reschedule_lost_steps(redis_conn, config, time.time()) == []
     env = {**os.environ, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_DATA_DIR": str(tmp_path),
            "HOTLINE_SECRET_KEY": config.secret_key,
            "HOTLINE_ENCRYPTION_KEY": config.encryption_key,
