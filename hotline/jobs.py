@@ -243,3 +243,28 @@ def delete_jobs(conn: redis.Redis, prefixes: Iterable[str] = (), ids: Iterable[s
         job.delete()
         deleted += 1
     return deleted
+
+
+MISSING_SETTLE = 3.0  # seconds a timed job must stay missing before a sweep replaces it
+MISSING_TTL = 120  # how long a sweep remembers when it first saw a job missing
+
+
+def missing_long_enough(conn: redis.Redis, mark: str, now: float,
+                        settle: float = MISSING_SETTLE) -> bool:
+    """True when a sweep has seen a job missing for at least `settle` seconds (`mark`
+    remembers when it was first seen missing); False at the first sighting.
+
+    A sweep looks at a record (an urgent case, a call back) and then at its job: between
+    the record's write and its job's enqueue, a few milliseconds apart in another process,
+    the job is missing without being lost. Only a job still missing at a later sweep is.
+    """
+    if settle <= 0:
+        return True
+    first = conn.set(mark, repr(now), nx=True, ex=MISSING_TTL)
+    if first:
+        return False
+    seen = conn.get(mark)
+    try:
+        return now - float(seen.decode() if isinstance(seen, bytes) else str(seen)) >= settle
+    except ValueError:
+        return False

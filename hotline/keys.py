@@ -77,6 +77,10 @@ class CallbackKeys:
         """Set while a missed call of the caller (HMAC) counts as asked already."""
         return f"{self.base}missed:{caller}"
 
+    def missing(self, rid: str) -> str:
+        """When a sweep first saw the request held past its time (its job maybe lost)."""
+        return f"{self.base}missing:{rid}"
+
     def pressed(self, call_sid: str) -> str:
         """Set when the caller pressed or spoke in this call (not a missed call)."""
         return f"{self.base}pressed:{call_sid[:64]}"
@@ -276,6 +280,10 @@ class Keys:
     def recovered(self, job_id: str, execution_id: str) -> str:
         """Claimed once a dead worker's job execution was requeued."""
         return f"{self.prefix}recovered:{job_id}:{execution_id}"
+
+    def sweep(self, what: str) -> str:
+        """Claimed (with a TTL) by the worker that runs one sweep for lost timed jobs."""
+        return f"{self.prefix}sweep:{what}"
 
 
 def of(config: Settings) -> Keys:

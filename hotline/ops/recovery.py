@@ -10,6 +10,11 @@ is put back on its queue at once, counted against its retries. Jobs of workers o
 machines are left to RQ's own cleanup, which also retries them (every job has a Retry
 policy, hotline/jobs.py). Effects are guarded (hotline/effects.py), so a second run sends
 nothing the first one sent.
+
+A timed job can also be lost whole: Redis replicates asynchronously, and a primary that
+dies before its replica has the job takes it along. The maintenance also runs the sweeps
+that find open urgent cases and held call backs with no job for their next step and
+schedule it again (sweep_lost_timed_jobs).
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from rq.registry import StartedJobRegistry
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
 
 from hotline import keys as hotline_keys
+from hotline.callbacks import sweep as callback_sweep
 from hotline.config import Settings
+from hotline.urgent import sweep as urgent_sweep
 
 log = logging.getLogger("hotline.jobs")
 
@@ -135,3 +142,20 @@ def release_stale_scheduler_locks(conn: redis.Redis, queues: list[str]) -> list[
         if here and pid and _process_gone(pid) and conn.eval(_RELEASE, 1, lock, owner_name):
             freed.append(name)
     return freed
+
+
+URGENT_SWEEP_EVERY = 3  # seconds between sweeps for lost escalation steps (any worker)
+CALLBACK_SWEEP_EVERY = 60  # ... for call backs held for later (hours, not seconds)
+
+
+def sweep_lost_timed_jobs(conn: redis.Redis, config: Settings, now: float) -> dict[str, list[str]]:
+    """Schedule again the timed jobs a failover may have lost (hotline/urgent/sweep.py,
+    hotline/callbacks/sweep.py), each sweep at most once per interval across all workers.
+    Returns what each sweep did ({"urgent": codes, "callbacks": request ids})."""
+    keys = hotline_keys.of(config)
+    found: dict[str, list[str]] = {}
+    if conn.set(keys.sweep("urgent"), "1", nx=True, ex=URGENT_SWEEP_EVERY):
+        found["urgent"] = urgent_sweep.reschedule_lost_steps(conn, config, now)
+    if conn.set(keys.sweep("callbacks"), "1", nx=True, ex=CALLBACK_SWEEP_EVERY):
+        found["callbacks"] = callback_sweep.requeue_overdue(conn, config, now)
+    return found

@@ -16,7 +16,11 @@ from hotline import logs
 from hotline.config import Settings
 from hotline.jobs import QUEUES, ensure_purge, schedule_rota_watch
 from hotline.ops import metrics
-from hotline.ops.recovery import release_stale_scheduler_locks, requeue_orphans
+from hotline.ops.recovery import (
+    release_stale_scheduler_locks,
+    requeue_orphans,
+    sweep_lost_timed_jobs,
+)
 from hotline.redisdb import connect
 from hotline.telephony import Transport
 
@@ -25,8 +29,10 @@ LOG_FORMAT = "%(message)s"  # rq's own format, unused: our structured handler is
 # between blocking waits of ~7 minutes: after a crash a new worker would run no timed job
 # (an urgent case's next level) for that long. Check every few seconds instead; the
 # maintenance also sweeps for jobs of dead workers (hotline/ops/recovery.py).
-MAINTENANCE_INTERVAL = 5
-WORKER_TTL = 20  # the blocking wait for a job is WORKER_TTL - 15 seconds
+MAINTENANCE_INTERVAL = 3
+# An idle worker blocks for a job WORKER_TTL - 15 seconds (RQ) between maintenances: 3 s,
+# so a page stuck in a dead worker, or a lost escalation step, waits ~3 s for the sweep.
+WORKER_TTL = 18
 PR_SET_PDEATHSIG = 1
 
 
@@ -135,8 +141,10 @@ class HotlineWorker(Worker):
     def run_maintenance_tasks(self) -> None:
         """RQ's maintenance, after freeing the scheduler locks of a scheduler that died here
         (checked at each maintenance, not only at start: a killed scheduler may take a
-        moment to be gone); then the sweep for jobs of dead workers, and the retention
-        purge scheduled again if its chain was lost (Redis restarted without its data)."""
+        moment to be gone); then the sweep for jobs of dead workers, the sweep for timed jobs
+        a failover lost (an urgent case's next step, a call back held for later), and the
+        retention purge scheduled again if its chain was lost (Redis restarted without its
+        data)."""
         freed = release_stale_scheduler_locks(self.connection, list(QUEUES))
         if freed:
             logging.getLogger("workers").warning(
@@ -147,6 +155,10 @@ class HotlineWorker(Worker):
                             self.hotline_config, me=self.name)
         except Exception:
             self.log.exception("sweep for jobs of dead workers failed")
+        try:
+            sweep_lost_timed_jobs(self.connection, self.hotline_config, context.now())
+        except Exception:
+            self.log.exception("sweep for lost escalation steps and call backs failed")
         try:
             if ensure_purge(self.connection, self.hotline_config):
                 logging.getLogger("workers").warning(

@@ -350,11 +350,13 @@ def escalation_started(conn: redis.Redis, config: Settings, code: str) -> bool:
 
 
 def set_next_step(conn: redis.Redis, config: Settings, code: str, step: int,
-                  following: int | None) -> None:
-    """Remember the step the escalation is at, and the one that comes next (None: the
-    last resort is over; nothing comes next)."""
+                  following: int | None, due: float = 0.0) -> None:
+    """Remember the step the escalation is at, the one that comes next (None: the last
+    resort is over; nothing comes next) and when it is due (for the sweep that schedules
+    a lost step again, hotline/urgent/sweep.py)."""
     conn.hset(Keys(config).case(code), mapping={
-        "step": step, "next_step": -1 if following is None else following})
+        "step": step, "next_step": -1 if following is None else following,
+        "next_at": repr(due)})
 
 
 # PASS: only an unclaimed case, only by a volunteer paged for it; only a volunteer paged in

@@ -91,7 +91,7 @@ def escalate(conn: redis.Redis, config: Settings, now: float, transport: Transpo
     # would otherwise stop the escalation for good. Scheduled again under the same job id
     # it replaces itself; run twice, its pages are sent once.
     if plan.next is not None and not urgent.done(conn, config, code, f"next-{step}"):
-        urgent.set_next_step(conn, config, code, step, plan.next)
+        urgent.set_next_step(conn, config, code, step, plan.next, now + plan.wait)
         urgent.enqueue_step(conn, code, plan.next, plan.wait)
         urgent.once(conn, config, code, f"next-{step}")
     return f"paged {len(plan.page)}"

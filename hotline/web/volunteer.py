@@ -32,7 +32,8 @@ OUTCOMES = [(Outcome.DONE, say("outcome_done")), (Outcome.NO_ANSWER, say("outcom
             (Outcome.WRONG_NUMBER, say("outcome_wrong_number")),
             (Outcome.LATER, say("outcome_later"))]
 STEPS = {"created": say("step_created"), "paged": say("step_paged"),
-         "escalated": say("step_escalated"), "skipped": say("step_skipped"),
+         "escalated": say("step_escalated"), "rescheduled": say("step_rescheduled"),
+         "skipped": say("step_skipped"),
          "nobody_on_call": say("step_nobody_on_call"), "acked": say("step_acked"),
          "calling": say("step_calling"), "call_waiting": say("step_call_waiting"),
          "dialled": say("step_dialled"), "nobody_answered": say("step_nobody_answered"),

@@ -4,22 +4,27 @@ traffic, and nothing a caller was told is lost.
 A real primary, replica and three sentinels (tests/redis_ha.py); two `hotline serve`
 processes behind this test's own round-robin client (a refused connection goes to the next,
 as a load balancer does); two `hotline worker` processes, the first stalling inside its
-first page (the text went out, the job never finished) until it is SIGKILLed.
+first page (the text went out, the job never finished) until it is SIGKILLed. The other
+worker runs that page again and schedules the case's level 2; the primary dies before it is
+due, and it must go out after the failover, once, from the new primary.
 The figures it prints are the README's ("Scaling out").
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 import pytest
 import requests
 from rq import Worker
+from rq.registry import ScheduledJobRegistry
 from twilio.request_validator import RequestValidator
 
 from hotline import keys as hotline_keys
@@ -36,7 +41,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PUBLIC_URL, TOKEN = "https://hotline.example.org", "proof-token"
 KIM, LEE = "+821011110001", "+821011110003"
-ACK_TIMEOUT = 8  # level 2 is paged after the failover: the escalation must go on through it
+ACK_TIMEOUT = 4  # level 2 of the first case is paged after the failover: escalation goes on
 ROTA = f"""\
 timezone: Asia/Seoul
 ack_timeout_seconds: {ACK_TIMEOUT}
@@ -145,13 +150,21 @@ def test_killing_the_primary_a_web_process_and_a_worker_loses_nothing_a_caller_w
         processes.append(_start([sys.executable, "-m", "hotline.cli", "worker"], env, log))
         assert wait_until(lambda: len(Worker.all(connection=conn)) == 2, 20)
         _stop(processes[2])  # (3) SIGKILL a worker in the middle of its job
-        for n in range(3):
+        # The other worker runs the page again (Kim is not texted twice) and schedules the
+        # case's level 2 in Redis, due ACK_TIMEOUT later: after the primary's death.
+        keys = hotline_keys.of(config)
+        first = conn.zrange(keys.urgent.index, 0, -1)[0].decode()
+        level_2 = hotline_keys.urgent_step_job(first, 1)
+        scheduled = ScheduledJobRegistry("urgent", connection=conn)
+        assert wait_until(lambda: conn.zscore(scheduled.key, level_2) is not None, 15), \
+            "the second worker never finished the first case's page"
+        for n in range(3):  # each confirmed by the replica, and so is everything before
             told_callbacks += ask_for_a_call_back(f"+8210300000{n:02d}")
         assert told_callbacks == 3
 
         # (1) SIGKILL the primary, (2) then a web process, with texts arriving all along.
         cluster.kill(cluster.primary_port())
-        killed = time.monotonic()
+        killed, killed_at = time.monotonic(), time.time()
         _stop(processes[0])
         answers: list[tuple[float, str]] = []
         for n in itertools.count():
@@ -174,7 +187,6 @@ def test_killing_the_primary_a_web_process_and_a_worker_loses_nothing_a_caller_w
 
         # Every callback request and urgent case a caller was told about is in the books.
         books = connect(config)
-        keys = hotline_keys.of(config)
         assert books.zcard(keys.callbacks.index) == told_callbacks
         codes = [c.decode() for c in books.zrange(keys.urgent.index, 0, -1)]
         assert len(codes) == told_urgent
@@ -184,7 +196,8 @@ def test_killing_the_primary_a_web_process_and_a_worker_loses_nothing_a_caller_w
             return [e["body"] for e in read_outbox(str(data))
                     if e["kind"] == "sms" and e["to"] == to and e["body"].startswith(f"긴급 {code}")]
 
-        first, second = codes
+        assert codes[0] == first
+        second = codes[1]
         # Kim takes the second case as soon as paged: waiting for the first case's second
         # step before would let the second case escalate to Lee too, as it should.
         assert wait_until(lambda: pages(KIM, second), 15), "the second case was not paged"
@@ -194,14 +207,30 @@ def test_killing_the_primary_a_web_process_and_a_worker_loses_nothing_a_caller_w
             lines = (tmp_path / "processes.log").read_text().splitlines()
             raise AssertionError("no escalation\n" + "\n".join(map(str, timeline)) + "\n"
                                  + "\n".join(line for line in lines if "INFO" not in line))
+        escalated_after = time.monotonic() - killed
         web.sms(LEE, f"ACK {first}")
-        time.sleep(1)
+        # The first case's level 2, scheduled before the primary died, went out after the
+        # failover, from the new primary: its page and its step on the timeline are later.
+        [page] = [e for e in read_outbox(str(data)) if e["kind"] == "sms" and e["to"] == LEE
+                  and e["body"].startswith(f"긴급 {first}")]
+        assert datetime.fromisoformat(page["at"]).timestamp() >= int(killed_at)
+        steps = [json.loads(e) for e in books.lrange(keys.urgent.timeline(first), 0, -1)]
+        assert [e["step"] for e in steps if e["step"] in ("paged", "escalated")] == [
+            "paged", "escalated"]  # each step once
+        escalated = next(e for e in steps if e["step"] == "escalated")
+        assert escalated["volunteers"] and escalated["level"] == "backup"
+        assert datetime.fromisoformat(escalated["at"]).timestamp() >= int(killed_at)
+        time.sleep(0.5)  # a second page of any step would have come by now
         assert len(pages(KIM, first)) == 1 and len(pages(LEE, first)) == 1
         assert len(pages(KIM, second)) == 1 and pages(LEE, second) == []
+        swept = sum(e["step"] == "rescheduled" for code in codes
+                    for e in map(json.loads, books.lrange(keys.urgent.timeline(code), 0, -1)))
         print(f"\nfailover proof: normal answers {back_after:.1f} s after the primary was "
               f"SIGKILLed; {during_gap} texts in the gap, all answered with the fallback; "
               f"{told_callbacks} calls back and {told_urgent} urgent cases told, all kept; "
-              f"each volunteer paged once per step")
+              f"each volunteer paged once per step; the case opened before the kill "
+              f"escalated to level 2 {escalated_after:.1f} s after it "
+              f"({swept} steps scheduled again by the sweep)")
     finally:
         for process in processes:
             _stop(process)
