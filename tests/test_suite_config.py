@@ -43,7 +43,7 @@ def test_a_hung_test_fails_on_its_time_limit(tmp_path):
             time.sleep(60)
         """), encoding="utf-8")
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0",
                            "-c", os.path.join(ROOT, "pyproject.toml"), "--rootdir",
                            str(tmp_path), str(hung)], cwd=tmp_path, capture_output=True,
                           text=True, timeout=60, check=False)
