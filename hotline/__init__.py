@@ -143,7 +143,7 @@ def configure_metrics(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """Mount the Twilio webhooks (menu, bridged calls, urgent dials), the health check, and
     the web pages behind login (with their session cookie flags and CSRF check)."""
-    from hotline.web import auth, calls, csrf, health, site, twilio, urgent, volunteer
+    from hotline.web import auth, calls, csrf, health, site, twilio, urgent, voicemail, volunteer
 
     auth.init_app(app)
     csrf.init_app(app)
@@ -157,6 +157,8 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(twilio.bp)
     app.register_blueprint(calls.bp)
     app.register_blueprint(urgent.bp)
+    app.register_blueprint(voicemail.bp)
+    app.register_blueprint(voicemail.media)
     app.register_blueprint(health.bp)
     from hotline.web import outage  # Redis down: a 503 page on the web pages, not a 500
 

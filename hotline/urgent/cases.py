@@ -25,6 +25,7 @@ from rq import Retry
 
 from hotline import jobs, stats
 from hotline import keys as hotline_keys
+from hotline.callbacks import history
 from hotline.config import Settings
 from hotline.engine.volunteer_phrases import FALLBACK
 from hotline.keys import UrgentKeys
@@ -416,6 +417,9 @@ def close(conn: redis.Redis, config: Settings, code: str, now: float,
     if conn.get(keys.caller(case.caller)) == case.code.encode():
         conn.delete(keys.caller(case.caller))
     note(conn, config, case.code, now, "closed", outcome=outcome)
+    history.add(conn, config, case.caller, history.Entry(
+        at=case.created, kind="case", ref=case.code, topic="urgent",
+        outcome=outcome[:40] or "closed"))
     return True
 
 

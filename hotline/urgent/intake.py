@@ -16,11 +16,14 @@ import redis
 
 from hotline import jobs
 from hotline.callbacks import queue as callbacks
+from hotline.callbacks import voicemail
 from hotline.callbacks.queue import Priority
+from hotline.channels.calls import Step
 from hotline.config import Settings
 from hotline.people import rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
+from hotline.privacy.vault import caller_hash
 from hotline.redisdb import confirm_replicated
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
@@ -264,3 +267,17 @@ def relay(conn: redis.Redis, config: Settings, caller: str, body: str,
             urgent.hold_text(conn, config, case.code, text)
         urgent.note(conn, config, case.code, now, "caller_wrote")
     return case
+
+
+def message_left(conn: redis.Redis, config: Settings, *, case_code: str, number: str,
+                 call_sid: str, recording_sid: str, seconds: str, topic: str,
+                 language: str, now: float) -> tuple[Step, ...]:
+    """A caller's voice message: for an urgent case nobody took, attached to the case's
+    call back; else it files a callback request (callbacks/voicemail.py)."""
+    case = urgent.get(conn, config, case_code) if case_code else None
+    rid = case.callback if case is not None and case.caller == caller_hash(config, number) \
+        else ""
+    return voicemail.on_recorded(conn, config, number=number, call_sid=call_sid,
+                                 recording_sid=recording_sid, seconds=seconds,
+                                 topic="urgent" if rid else topic, language=language,
+                                 rid=rid, now=now)
