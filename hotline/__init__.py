@@ -125,9 +125,16 @@ def configure_security(app: Flask) -> None:
 
 def configure_staff_pages(app: Flask) -> None:
     """The staff pages for the directory, volunteers and rota, and the figures."""
-    from hotline.web import admin_directory, admin_figures, admin_people, admin_programmes
+    from hotline.web import (
+        admin_directory,
+        admin_dispositions,
+        admin_figures,
+        admin_people,
+        admin_programmes,
+    )
 
     app.register_blueprint(admin_directory.bp)
+    app.register_blueprint(admin_dispositions.bp)
     app.register_blueprint(admin_programmes.bp)
     app.register_blueprint(admin_people.bp)
     app.register_blueprint(admin_figures.bp)

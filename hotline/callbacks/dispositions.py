@@ -14,20 +14,27 @@ from hotline.config import Settings
 
 MAX_CODES = 30
 CODE = re.compile(r"^[a-z0-9_-]{1,40}$")
-DEFAULT = (("helped", "도움 드림 Helped"), ("referred", "기관 안내 Referred"),
-           ("info_only", "안내만 Information only"), ("follow_up", "다시 연락 필요 Follow up"))
 
 
 class DispositionError(ValueError):
     """A line staff wrote that is not `code: label` (the message names the line)."""
 
 
-def current(conn: redis.Redis, config: Settings) -> list[tuple[str, str]]:
-    """The outcome codes in the order staff set them (the defaults until they do)."""
+def current(conn: redis.Redis, config: Settings,
+            default: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str]]:
+    """The outcome codes in the order staff set them (`default` until they do: the web
+    pages' own, in hotline/web/texts.yaml)."""
     raw = conn.get(hotline_keys.of(config).callbacks.dispositions)
     if not raw:
-        return list(DEFAULT)
+        return list(default)
     return [(str(code), str(label)) for code, label in json.loads(raw)]
+
+
+def known(conn: redis.Redis, config: Settings, code: str) -> bool:
+    """Whether a volunteer may pick `code`: one of staff's list (before staff set one,
+    any well-formed code: the pages offer their defaults)."""
+    codes = current(conn, config)
+    return code in dict(codes) if codes else bool(CODE.match(code))
 
 
 def parse(text: str) -> list[tuple[str, str]]:

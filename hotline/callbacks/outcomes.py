@@ -44,7 +44,7 @@ def record(conn: redis.Redis, config: Settings, volunteer: Volunteer, rid: str,
     if req.volunteer != volunteer.id and volunteer.role != "staff":
         raise OutcomeError(f"request {rid} is being handled by someone else")
     note = " ".join(note.split())[:MAX_NOTE]
-    if disposition and disposition not in dict(dispositions.current(conn, config)):
+    if disposition and not dispositions.known(conn, config, disposition):
         raise OutcomeError(f"unknown outcome code {disposition[:40]}")
     if outcome in (Outcome.DONE, Outcome.WRONG_NUMBER):
         status = Status.DONE if outcome == Outcome.DONE else Status.WRONG_NUMBER

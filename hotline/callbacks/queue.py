@@ -334,9 +334,9 @@ def drop_messages(conn: redis.Redis, config: Settings, rid: str) -> bool:
     callbacks/voicemail.py); their transcriptions go now. False when it has none."""
     k = keys(config)
     fields = [f.decode() for f in conn.hkeys(k.recording(rid))]  # type: ignore[union-attr]
-    if not any(f.startswith("sid:") for f in fields):
+    if not any(f.startswith("sid.") for f in fields):
         return False
-    texts = [f for f in fields if f.startswith("text:")]
+    texts = [f for f in fields if f.startswith("text.")]
     if texts:
         conn.hdel(k.recording(rid), *texts)
     if conn.exists(k.req(rid)):

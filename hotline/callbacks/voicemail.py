@@ -77,8 +77,8 @@ def attach(conn: redis.Redis, config: Settings, rid: str, recording_sid: str,
     counted: Any = conn.hincrby(k.recording(rid), "n", 1)
     n = int(counted)
     pipe = conn.pipeline()
-    pipe.hset(k.recording(rid), mapping={f"sid:{n}": _seal(config, recording_sid),
-                                         f"secs:{n}": str(max(0, seconds))})
+    pipe.hset(k.recording(rid), mapping={f"sid.{n}": _seal(config, recording_sid),
+                                         f"secs.{n}": str(max(0, seconds))})
     pipe.zadd(k.recordings, {rid: now}, nx=True)
     if conn.exists(k.req(rid)):
         pipe.hset(k.req(rid), "message", "1")
@@ -113,12 +113,12 @@ def left(conn: redis.Redis, config: Settings, *, number: str, call_sid: str,
 def message_of(conn: redis.Redis, config: Settings, rid: str) -> Message | None:
     """The latest message of request `rid`, opened (None: no message, or no key)."""
     data = _hash(conn, callbacks.keys(config).recording(rid))
-    numbers = sorted((int(f[4:]) for f in data if f.startswith("sid:")), reverse=True)
+    numbers = sorted((int(f[4:]) for f in data if f.startswith("sid.")), reverse=True)
     for n in numbers:
-        sid = _open(config, data.get(f"sid:{n}"))
+        sid = _open(config, data.get(f"sid.{n}"))
         if sid:
-            return Message(sid, int(data.get(f"secs:{n}", b"0") or 0),
-                           _open(config, data.get(f"text:{n}")))
+            return Message(sid, int(data.get(f"secs.{n}", b"0") or 0),
+                           _open(config, data.get(f"text.{n}")))
     return None
 
 
@@ -130,8 +130,8 @@ def transcribed(conn: redis.Redis, config: Settings, recording_sid: str, text: s
     for raw in ids:
         rid = _s(raw)
         for name, value in _hash(conn, k.recording(rid)).items():
-            if name.startswith("sid:") and _open(config, value) == recording_sid:
-                conn.hset(k.recording(rid), f"text:{name[4:]}", _seal(config, text[:1000]))
+            if name.startswith("sid.") and _open(config, value) == recording_sid:
+                conn.hset(k.recording(rid), f"text.{name[4:]}", _seal(config, text[:1000]))
                 return rid
     return ""
 
@@ -154,15 +154,15 @@ def delete_at_twilio(conn: redis.Redis, config: Settings, rid: str, api: Deleter
     k = callbacks.keys(config)
     gone = 0
     for name, value in sorted(_hash(conn, k.recording(rid)).items()):
-        if not name.startswith("sid:"):
+        if not name.startswith("sid."):
             continue
         sid = _open(config, value)
         if sid:
             api.delete(sid)  # raises: retried by RQ
         n = name[4:]
-        conn.hdel(k.recording(rid), name, f"secs:{n}", f"text:{n}")
+        conn.hdel(k.recording(rid), name, f"secs.{n}", f"text.{n}")
         gone += 1
-    if not any(name.startswith("sid:") for name in _hash(conn, k.recording(rid))):
+    if not any(name.startswith("sid.") for name in _hash(conn, k.recording(rid))):
         conn.delete(k.recording(rid))
         conn.zrem(k.recordings, rid)
     log.info("request %s: %d voice message(s) deleted at Twilio", rid, gone)
