@@ -11,34 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from twilio.http.http_client import TwilioHttpClient
 
 from hotline.config import Settings
+from hotline.telephony import API_URL, TIMEOUT, RebasedHttpClient
 
-API_URL = "https://api.twilio.com"
-TIMEOUT = 10  # seconds for one REST call
 CHUNK = 16384
 
 
 class NoAccount(RuntimeError):
     """No Twilio credentials: there are no recordings to reach (demo mode)."""
-
-
-class _Rebased(TwilioHttpClient):  # type: ignore[misc]
-    """The library's HTTP client, sending to another base URL (a stand-in, a proxy)."""
-
-    def __init__(self, base: str):
-        super().__init__(timeout=TIMEOUT)
-        self.base = urlsplit(base)
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        parts = urlsplit(url)
-        moved = urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query,
-                            parts.fragment))
-        return super().request(method, moved, *args, **kwargs)
 
 
 class RecordingApi:
@@ -54,7 +37,7 @@ class RecordingApi:
     def _client(self) -> Any:
         from twilio.rest import Client
 
-        http = _Rebased(self.base) if self.base != API_URL else None
+        http = RebasedHttpClient(self.base) if self.base != API_URL else None
         return Client(self.account, self.token, http_client=http)
 
     def delete(self, sid: str) -> bool:

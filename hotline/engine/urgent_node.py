@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hotline.engine.actions import Ask, Choice, Handoff, Say, action_from_dict
+from hotline.engine.actions import Action, Ask, Choice, Handoff, Record, Say, action_from_dict
 from hotline.engine.inputs import Begin, Digits, Input, Outcome, Text
 from hotline.engine.matching import detect_language, match_option
 from hotline.engine.model import Context, Node, Option, Reader, Script, Step, Texts, register
@@ -174,7 +174,17 @@ urgent:
             # A call, and people on call: the calm sentence, then ask who to ring now.
             ask = Handoff(DIAL_CAPABILITY, {"code": code, "language": ctx.language})
             return Step((said, ask), wait=WAIT_HANDOFF)
+        if nobody:
+            return Step((said, *self._message(ctx, code)), end=True)
         return Step((said,), end=True)
+
+    def _message(self, ctx: Context, code: str) -> tuple[Action, ...]:
+        """On a call nobody can take: the caller may leave a short message for whoever
+        calls back (the phrase voicemail_invite, then a Record for the case)."""
+        invite = ctx.phrase("voicemail_invite")
+        if ctx.session.channel != "voice" or not invite or not code:
+            return ()
+        return (Say(invite, ctx.language), Record("urgent", ctx.language, case=code))
 
     def _dialled(self, ctx: Context, event: Outcome) -> Step:
         """Ring the people the capability named (a Dial ends the menu); with nobody to
@@ -183,7 +193,9 @@ urgent:
         if isinstance(connect, dict) and connect.get("numbers"):
             return Step((action_from_dict({**connect, "type": "dial"}),), end=True)
         if event.data.get("status") == "nobody" and self.nobody:
-            return Step((Say(ctx.pick(self.nobody, {}), ctx.language),), end=True)
+            code = str(event.data.get("code") or "")
+            return Step((Say(ctx.pick(self.nobody, {}), ctx.language),
+                         *self._message(ctx, code)), end=True)
         return Step(end=True)
 
 

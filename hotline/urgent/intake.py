@@ -99,7 +99,7 @@ def dial_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str,
     connect = dialling.first_level(conn, config, case.code, language, now)
     if connect is None:
         nobody_answered(conn, config, case, now)
-        return {"status": "nobody"}
+        return {"status": "nobody", "code": case.code}
     return {"status": "dialling", "connect": connect}
 
 
@@ -275,8 +275,12 @@ def message_left(conn: redis.Redis, config: Settings, *, case_code: str, number:
     """A caller's voice message: for an urgent case nobody took, attached to the case's
     call back; else it files a callback request (callbacks/voicemail.py)."""
     case = urgent.get(conn, config, case_code) if case_code else None
-    rid = case.callback if case is not None and case.caller == caller_hash(config, number) \
-        else ""
+    rid = ""
+    if case is not None and case.caller == caller_hash(config, number):
+        if not case.callback:  # nobody was on call at all: it waits for a call back now
+            nobody_answered(conn, config, case, now)
+            case = urgent.get(conn, config, case.code)
+        rid = case.callback if case is not None else ""
     return voicemail.on_recorded(conn, config, number=number, call_sid=call_sid,
                                  recording_sid=recording_sid, seconds=seconds,
                                  topic="urgent" if rid else topic, language=language,
