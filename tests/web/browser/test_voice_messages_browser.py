@@ -55,7 +55,7 @@ def taken(app, make_user, stub, clock):
 
 def test_the_volunteer_listens_to_the_message_and_reads_the_history(
         app, taken, page, login, live_server, browser, make_user, screenshots):
-    conn, config, kim, first_id, rid = taken
+    conn, config, _kim, _first_id, rid = taken
     login(page, "kim")
     page.goto("/volunteer/")
     row = page.locator(f"#my-calls li[data-request='{rid}']")
@@ -84,7 +84,7 @@ def test_the_volunteer_listens_to_the_message_and_reads_the_history(
     assert refused.status == 302 and "/login" in refused.headers["location"]
     stranger.close()
     # Another volunteer, logged in: 403.
-    lee = volunteers.add(conn, config, "Lee", "+821011113333", ("ko",))
+    volunteers.add(conn, config, "Lee", "+821011113333", ("ko",))
     make_user("lee", volunteer="Lee")
     other = browser.new_context(base_url=live_server.url)
     other_page = other.new_page()
@@ -95,7 +95,7 @@ def test_the_volunteer_listens_to_the_message_and_reads_the_history(
 
 def test_closing_with_a_code_and_a_note_and_delete_removes_the_history(
         app, taken, page, login, signed_post, clock):
-    conn, config, kim, first_id, rid = taken
+    conn, config, _kim, first_id, rid = taken
     login(page, "kim")
     page.goto("/volunteer/")
     row = page.locator(f"#my-calls li[data-request='{rid}']")
