@@ -14,6 +14,9 @@ The volunteer's own page for a message is in web/volunteer.py (behind login).
 
 from __future__ import annotations
 
+import logging
+
+import requests
 from flask import Blueprint, Response, abort, request
 
 from hotline.callbacks import voicemail
@@ -22,6 +25,8 @@ from hotline.recordings import NoAccount, RecordingApi
 from hotline.urgent import intake as urgent_intake
 from hotline.web import runtime
 from hotline.web.webhook_guard import protect
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("voicemail", __name__, url_prefix="/twilio/voicemail")
 protect(bp)  # signature check, one answer per delivery, fallback on failure
@@ -62,6 +67,9 @@ def stream(rid: str) -> Response:
         kind, chunks = RecordingApi(app.config).audio(message.sid)
     except (NoAccount, LookupError):
         abort(404)
+    except requests.RequestException:
+        log.warning("request %s: the recording could not be fetched from Twilio", rid)
+        abort(502)
     return Response(chunks, mimetype=kind, headers={"Cache-Control": "no-store"},
                     direct_passthrough=True)
 

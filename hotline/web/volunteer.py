@@ -174,7 +174,8 @@ def message(rid: str) -> Any:
     volunteer who took the request, and staff."""
     app, me, user = runtime(), _me(), current_user()
     req = callbacks.get(app.redis, app.config, rid[:20])
-    if req is None or not ((me and req.volunteer == me.id) or (user and user.is_staff)):
+    mine = bool(me and req and req.volunteer == me.id and req.status in callbacks.OPEN)
+    if req is None or not (mine or (user and user.is_staff)):
         return forbidden()
     return voicemail_web.stream(req.id)
 

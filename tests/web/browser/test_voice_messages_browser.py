@@ -103,6 +103,8 @@ def test_closing_with_a_code_and_a_note_and_delete_removes_the_history(
     row.get_by_label("메모 Note (optional)").fill("다음 주에 다시 전화")
     row.get_by_role("button", name="완료 Done").click()
     expect(page.locator(".flash, .flashes, [role=status]").first).to_contain_text(rid)
+    # Closed: the message is no longer played to the volunteer (and is being deleted).
+    assert page.request.get(f"/volunteer/requests/{rid}/message").status == 403
     req = callbacks.get(conn, config, rid)
     entries = history.of_caller(conn, config, req.caller, clock())
     assert [(e.ref, e.disposition, e.note) for e in entries] == [
