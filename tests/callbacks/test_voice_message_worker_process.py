@@ -11,8 +11,8 @@ import time
 import pytest
 from rq import Worker
 
-from hotline.callbacks import voicemail
 from hotline.callbacks import queue as callbacks
+from hotline.callbacks import voicemail
 from hotline.callbacks.queue import Status
 from hotline.privacy.vault import new_key
 from tests.rq_clock import advance_schedules
@@ -79,7 +79,7 @@ def test_a_failed_delete_is_retried_by_the_worker_process(app, redis_conn, stub,
                          recording_sid=SID, seconds=30, topic="other", language="ko", rid="",
                          now=now)
     callbacks.close(redis_conn, config, rid, Status.CANCELLED, now)  # the caller withdrew
-    deletes = lambda: [r for r in stub.requests if r.get("method") == "DELETE"]  # noqa: E731
+    deletes = lambda: [r for r in stub.requests if r.get("method") == "DELETE"]
     wait_for(lambda: len(deletes()) == 1)  # refused (500): the job waits for its retry
     assert stub.deleted == [] and voicemail.message_of(redis_conn, config, rid) is not None
     def retried():
