@@ -77,6 +77,9 @@ def test_the_volunteer_listens_to_the_message_and_reads_the_history(
     expect(earlier).to_contain_text("강남 병원 두 곳 안내함")  # the note, opened
     assert "9999" not in page.content() and "99998888" not in page.content()  # no number
     screenshots(page, "volunteer-voice-message")
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # fits a phone
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # Logged out: the audio is not served, the login page is.
     stranger = browser.new_context(base_url=live_server.url)
