@@ -99,14 +99,16 @@ def left(conn: redis.Redis, config: Settings, *, number: str, call_sid: str,
         except ValueError:
             placed = None
         rid = placed.request.id if placed else ""
-    if recording_sid and int(seconds) > 0:
-        if rid:
-            attach(conn, config, rid, recording_sid, seconds, now)
-            log.info("request %s: voice message of %ss attached", rid, seconds)
-        else:  # nobody can call back: the message is of no use, and must not stay
-            rid_less = f"x{int(now * 1000)}"
-            attach(conn, config, rid_less, recording_sid, seconds, now)
-            schedule_delete(conn, config, rid_less)
+    if not recording_sid:
+        return rid
+    req = callbacks.get(conn, config, rid) if rid else None
+    if req is not None and req.status in callbacks.OPEN and int(seconds) > 0:
+        attach(conn, config, rid, recording_sid, seconds, now)
+        log.info("request %s: voice message of %ss attached", rid, seconds)
+    else:  # silence, or nobody can call back: of no use, and it must not stay at Twilio
+        unused = f"x{int(now * 1000)}"
+        attach(conn, config, unused, recording_sid, seconds, now)
+        schedule_delete(conn, config, unused)
     return rid
 
 

@@ -380,3 +380,18 @@ def test_a_returning_caller_brings_their_history_with_outcome_code_and_sealed_no
         == (first.id, "other", "done", "referred", "병원 두 곳 안내함")
     clock.advance(8 * 86400)  # past the retention period (7 days)
     assert history.of_caller(hotline.redis, hotline.config, second.caller, clock()) == []
+
+
+def test_a_silent_recording_files_the_request_and_is_deleted_at_once(hotline, signed_post,
+                                                                      stub):
+    phone = Phone(signed_post)
+    phone.call()
+    phone.press("4")
+    record = phone.press("5").find("Record")
+    stub.recordings["RE" + "0" * 32] = b""
+    phone.recorded(record, sid="RE" + "0" * 32, seconds="0")
+    (req,) = callbacks.all_requests(hotline.redis, hotline.config)
+    assert not req.message  # the caller still asked for a call back
+    work(hotline)
+    assert stub.deleted == ["RE" + "0" * 32]
+    assert hotline.redis.zcard(callbacks.keys(hotline.config).recordings) == 0
