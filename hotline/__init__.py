@@ -125,9 +125,16 @@ def configure_security(app: Flask) -> None:
 
 def configure_staff_pages(app: Flask) -> None:
     """The staff pages for the directory, volunteers and rota, and the figures."""
-    from hotline.web import admin_directory, admin_figures, admin_people, admin_programmes
+    from hotline.web import (
+        admin_directory,
+        admin_dispositions,
+        admin_figures,
+        admin_people,
+        admin_programmes,
+    )
 
     app.register_blueprint(admin_directory.bp)
+    app.register_blueprint(admin_dispositions.bp)
     app.register_blueprint(admin_programmes.bp)
     app.register_blueprint(admin_people.bp)
     app.register_blueprint(admin_figures.bp)
@@ -141,7 +148,7 @@ def configure_metrics(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    """Mount the Twilio webhooks (menu, bridged calls, reminder calls, urgent dials), the
+    """Mount the Twilio webhooks (menu, bridged calls, reminder calls, urgent dials, voice messages), the
     health check, and the web pages behind login (with their session cookie flags and CSRF
     check)."""
     from hotline.web import (
@@ -153,6 +160,7 @@ def configure_blueprints(app: Flask) -> None:
         site,
         twilio,
         urgent,
+        voicemail,
         volunteer,
     )
 
@@ -171,6 +179,8 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(calls.bp)
     app.register_blueprint(programme_calls.bp)
     app.register_blueprint(urgent.bp)
+    app.register_blueprint(voicemail.bp)
+    app.register_blueprint(voicemail.media)
     app.register_blueprint(health.bp)
     from hotline.web import outage  # Redis down: a 503 page on the web pages, not a 500
 

@@ -58,6 +58,14 @@ class Settings:
     twilio_account_sid: str | None = field(default=None, metadata=_env("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: str | None = field(default=None, repr=False,
                                        metadata=_env("TWILIO_AUTH_TOKEN"))
+    # the Twilio REST API's base URL (unset: https://api.twilio.com); a stand-in for tests
+    twilio_api_url: str | None = field(default=None, metadata=_env("HOTLINE_TWILIO_API_URL"))
+    # ask Twilio to transcribe voice messages (when the account has transcription)
+    transcribe_messages: bool = field(default=False,
+                                      metadata=_env("HOTLINE_TRANSCRIBE_MESSAGES"))
+    # when people answer calls, e.g. "09:00-21:00 Asia/Seoul"; outside them a caller is
+    # offered a voice message first. Unset: always.
+    office_hours: str | None = field(default=None, metadata=_env("HOTLINE_OFFICE_HOURS"))
     hotline_number: str = field(default="+15005550006", metadata=_env("HOTLINE_NUMBER"))
     key_prefix: str = field(default="hotline:", metadata=_env("HOTLINE_KEY_PREFIX"))
     demo: bool = field(default=False, metadata=_env("HOTLINE_DEMO"))

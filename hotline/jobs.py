@@ -33,6 +33,9 @@ SMS_RETRY = Retry(max=3, interval=[30, 120, 600])
 # Every job has a Retry: a job whose worker died mid-job is run again only while it has
 # retries left (hotline/ops/recovery.py, and RQ's own cleanup of abandoned jobs).
 HOUSEKEEPING_RETRY = Retry(max=3, interval=[10, 60, 300])
+# Deleting a voice message at Twilio must happen: retried over hours, then every purge asks
+# again while the sealed sid is kept.
+RECORDING_RETRY = Retry(max=4, interval=[30, 300, 1800, 3600])
 CALL_TIMEOUT = 60  # seconds one call job may run
 RESULT_TTL = 3600
 
@@ -124,6 +127,15 @@ def schedule_autoclose(conn: redis.Redis, request_id: str, at: float) -> Job:
         job_id=hotline_keys.autoclose_job(request_id), result_ttl=RESULT_TTL, retry=HOUSEKEEPING_RETRY,
     )
     return job
+
+
+def enqueue_recording_delete(conn: redis.Redis, request_id: str) -> Job:
+    """Delete request_id's voice messages at Twilio (retried until Twilio confirms)."""
+    return queue(conn, DEFAULT).enqueue(
+        "workers.calls.delete_recording", request_id,
+        job_id=hotline_keys.recording_delete_job(request_id), retry=RECORDING_RETRY,
+        result_ttl=RESULT_TTL, failure_ttl=7 * 86400, job_timeout=CALL_TIMEOUT,
+    )
 
 
 def enqueue_tried_sms(conn: redis.Redis, request_id: str) -> Job:

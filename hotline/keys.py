@@ -85,6 +85,25 @@ class CallbackKeys:
         """Set when the caller pressed or spoke in this call (not a missed call)."""
         return f"{self.base}pressed:{call_sid[:64]}"
 
+    def recording(self, rid: str) -> str:
+        """A request's voice message: the sealed RecordingSid (and transcription), kept
+        until Twilio confirms the recording is deleted."""
+        return f"{self.base}rec:{rid}"
+
+    @property
+    def recordings(self) -> str:
+        """Request ids with a voice message not yet deleted at Twilio, by time recorded."""
+        return f"{self.base}recs"
+
+    def history(self, caller: str) -> str:
+        """The caller's (HMAC) earlier requests and cases: sealed entries by time."""
+        return f"{self.base}hist:{caller}"
+
+    @property
+    def dispositions(self) -> str:
+        """The outcome codes staff set (code -> label), picked when a request closes."""
+        return f"{self.base}dispositions"
+
 
 class UrgentKeys:
     """Urgent cases (hotline.urgent)."""
@@ -311,7 +330,7 @@ CHECKIN_KEEP = 84 * DAY
 # without (a bug or a crash between two commands): the longest TTL that key kind has.
 MUST_EXPIRE = {
     "session:*": 1800, "cb:num:*": 7 * DAY, "cb:open:*": 7 * DAY, "cb:missed:*": 3600,
-    "cb:idem:*": DAY, "cb:req:*": 8 * DAY, "urgent:num:*": 2 * DAY, "urgent:held:*": 2 * DAY,
+    "cb:idem:*": DAY, "cb:req:*": 8 * DAY, "cb:hist:*": 30 * DAY, "urgent:num:*": 2 * DAY, "urgent:held:*": 2 * DAY,
     "urgent:open:*": 30 * DAY, "urgent:sid:*": DAY, "urgent:case:*": 30 * DAY,
     "urgent:log:*": 30 * DAY, "urgent:paged:*": 30 * DAY, "urgent:once:*": 30 * DAY,
     "dir:sms:*": 3600, "prog:su:*": PROGRAMME_KEEP_MAX, "prog:seats:*": PROGRAMME_KEEP_MAX,
@@ -340,6 +359,9 @@ LONG_LIVED: tuple[tuple[str, str], ...] = (
     ("optout", "HMACs of numbers that sent STOP, until START: a STOP is never forgotten"),
     ("metrics", "running totals for Prometheus (counts only)"),
     ("cb:seq", "the last callback request id (ids are never reused)"),
+    ("cb:dispositions", "the outcome codes staff set for closing a request"),
+    ("cb:recs", "request ids whose voice message is still to be deleted at Twilio"),
+    ("cb:rec:*", "a voice message's sealed RecordingSid, until Twilio confirms its deletion"),
     ("cb:stats", "callback totals (counts only)"),
     ("cb:waits", "the last 100 waits in seconds, for 'usually within N hours'"),
     ("cb:index", "request ids by time; an id goes when its request expires"),
@@ -396,6 +418,11 @@ def autoclose_job(request_id: str) -> str:
 
 def tried_job(request_id: str) -> str:
     return _job("tried", request_id)
+
+
+def recording_delete_job(request_id: str) -> str:
+    """Delete a request's voice message at Twilio (one job per message; retried)."""
+    return _job("recdel", request_id)
 
 
 def callback_jobs(request_id: str) -> tuple[list[str], list[str]]:

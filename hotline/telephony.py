@@ -15,10 +15,15 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from twilio.http.http_client import TwilioHttpClient
 
 from hotline.config import Settings
 
 OUTBOX_FILE = "outbox.jsonl"
+API_URL = "https://api.twilio.com"
+TIMEOUT = 10  # seconds for one REST call
 
 Clock = Callable[[], float]
 
@@ -131,6 +136,21 @@ def scrubbed(exc: Exception) -> Exception:
         return RuntimeError(f"{type(exc).__name__}: {scrub(text)}")
 
 
+class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]
+    """The library's HTTP client, sending to another base URL than api.twilio.com
+    (HOTLINE_TWILIO_API_URL: a stand-in in tests, a proxy)."""
+
+    def __init__(self, base: str):
+        super().__init__(timeout=TIMEOUT)
+        self.base = urlsplit(base)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        parts = urlsplit(url)
+        moved = urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query,
+                            parts.fragment))
+        return super().request(method, moved, *args, **kwargs)
+
+
 UNSUBSCRIBED = 21610  # Twilio's error code: "Attempt to send to unsubscribed recipient"
 
 
@@ -142,6 +162,9 @@ def transport_for(config: Settings, http_client: Any = None,
     if sid and token:
         from twilio.rest import Client
 
+        base = str(config.twilio_api_url or API_URL).rstrip("/")
+        if http_client is None and base != API_URL:
+            http_client = RebasedHttpClient(base)
         return TwilioTransport(Client(sid, token, http_client=http_client), from_number)
     return OutboxTransport(config.data_dir or "instance", from_number, clock)
 

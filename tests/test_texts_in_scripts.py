@@ -51,6 +51,7 @@ ALLOWED: dict[str | tuple[str, str], str] = {
     ("hotline/engine/checkin_node.py", "example"): "the staff reference's YAML examples",
     ("hotline/engine/programme_followup_node.py", "example"):
         "the staff reference's YAML examples",
+    ("hotline/engine/voice_message_node.py", "example"): "the staff reference's YAML examples",
     "hotline/directory/": "place names, address and opening-hours words callers and "
                           "directory files use: matched, not sent",
     ("hotline/conversation/volunteer_commands.py", "ALIASES"): "the command words "

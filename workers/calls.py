@@ -28,3 +28,8 @@ def close_if_talked(request_id: str) -> str:
     """Close a request whose call got through but which no one closed with DONE."""
     return jobs.close_if_talked(context.connection(), context.config(), context.now(),
                                 request_id)
+
+
+def delete_recording(request_id: str) -> str:
+    """Delete a request's voice messages at Twilio (retried until Twilio confirms)."""
+    return jobs.delete_recording(context.connection(), context.config(), request_id)

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import redis
 
 from hotline import jobs
-from hotline.callbacks import follow
+from hotline.callbacks import follow, voicemail
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority, Request, Status
-from hotline.channels.calls import AskKey, HangUp, Speak, Step, twiml
+from hotline.channels.calls import AskKey, HangUp, Play, Speak, Step, twiml
 from hotline.config import Settings
 from hotline.engine.actions import Dial, DialNumber
 from hotline.scripts import volunteer_texts
@@ -56,14 +56,21 @@ def _speak(words: Phrases, name: str, language: str, /, **values: object) -> Spe
 
 def whisper_steps(words: Phrases, config: Settings, req: Request, now: float,
                   language: str) -> tuple[Step, ...]:
-    """What the volunteer hears: the request (the phrase volunteer_whisper in their
-    language) twice, then 'press 1 to connect'; no key: 'not connected', hang up."""
+    """What the volunteer hears: the caller's voice message if they left one (the phrase
+    volunteer_message, then the audio through our signed URL), then the request (the
+    phrase volunteer_whisper in their language) twice, then 'press 1 to connect'; no key:
+    'not connected', hang up."""
     lang = words.spoken(language)
+    message: tuple[Step, ...] = ()
+    if req.message:
+        message = (_speak(words, "volunteer_message", lang),
+                   Play(voicemail.play_url(config, req.id, now)))
     said = _speak(words, "volunteer_whisper", lang, id=" ".join(req.id),
                   language=words.language_name(req.language, lang),
                   topic=words.topic_name(req.topic, lang),
                   waited=words.waited(req.age(now), lang))
-    return (AskKey((said, said),  # said twice: the volunteer may miss the start
+    return (*message,
+            AskKey((said, said),  # said twice: the volunteer may miss the start
                    url(config, "connect", req.id, lang=lang), WHISPER_TIMEOUT),
             _speak(words, "volunteer_not_connected", lang), HangUp())
 

@@ -6,6 +6,7 @@ import redis
 
 from hotline import keys as hotline_keys
 from hotline import stats
+from hotline.callbacks import history, voicemail
 from hotline.callbacks import queue as callbacks
 from hotline.config import Settings
 from hotline.privacy.domain import Caller, Erased
@@ -45,6 +46,10 @@ def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
         prefixes, ids = hotline_keys.callback_jobs(rid)
         done.job_prefixes += prefixes
         done.job_ids += ids
+    # Voice messages are deleted at Twilio (a job that retries; the sealed sids stay until
+    # Twilio confirms), and the caller's history goes with the requests.
+    voicemail.erase(conn, config, mine)
+    history.erase(conn, config, list(hashes))
     conn.delete(*[k.open(h) for h in hashes], *[k.missed(h) for h in hashes])
     if opened:
         stats.count(conn, config, now, {"callback_closed:erased": opened})
@@ -65,4 +70,5 @@ def purge(conn: redis.Redis, config: Settings, now: float,
             continue
         if conn.hdel(k.req(req.id), *REQUEST_CALLER_FIELDS):
             done["callbacks_stripped"] += 1
+    voicemail.purge(conn, config, cutoff)  # recorded before the retention limit: deleted
     return done

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import redis
 
@@ -36,9 +38,34 @@ def _now(ctx: CapabilityContext) -> float:
     return float(clock()) if clock else time.time()
 
 
+def in_office_hours(config: Settings, now: float) -> bool:
+    """True when people answer now (HOTLINE_OFFICE_HOURS, e.g. "09:00-21:00 Asia/Seoul";
+    unset or unreadable: always). A span past midnight ("20:00-08:00") works too."""
+    spec = str(config.office_hours or "").split()
+    if not spec:
+        return True
+    try:
+        first, last = (datetime.strptime(t, "%H:%M").time() for t in spec[0].split("-"))
+        zone = ZoneInfo(spec[1]) if len(spec) > 1 else ZoneInfo("UTC")
+    except (ValueError, KeyError, ZoneInfoNotFoundError):
+        log.warning("HOTLINE_OFFICE_HOURS is not HH:MM-HH:MM ZONE; taken as always open")
+        return True
+    local = datetime.fromtimestamp(now, ZoneInfo("UTC")).astimezone(zone).time()
+    if first <= last:
+        return first <= local < last
+    return local >= first or local < last
+
+
 def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:
-    """File (or find) the caller's callback request; return id, position, hours, existing."""
+    """File (or find) the caller's callback request; return id, position, hours, existing.
+
+    On a call outside office hours, to a node that offers a voice message instead
+    (`after_hours`), nothing is filed here: {"after_hours": True} (the message files it).
+    """
     config = ctx.config
+    if (params.get("after_hours") and ctx.channel == "voice"
+            and not in_office_hours(config, _now(ctx))):
+        return {"after_hours": True}
     sid = ctx.message_sid or ctx.call_sid
     try:
         priority = Priority(params.get("priority") or "normal")

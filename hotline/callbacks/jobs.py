@@ -12,12 +12,13 @@ import logging
 import redis
 from twilio.base.exceptions import TwilioRestException
 
-from hotline.callbacks import bridge
+from hotline.callbacks import bridge, voicemail
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Status
 from hotline.config import Settings
 from hotline.effects import at_most_once
 from hotline.people import volunteers
+from hotline.recordings import NoAccount, RecordingApi
 from hotline.scripts import volunteer_texts
 from hotline.telephony import OptedOut, Transport
 
@@ -100,3 +101,19 @@ def close_if_talked(conn: redis.Redis, config: Settings, now: float, request_id:
                     note="closed automatically: no DONE after the call")
     log.info("request %s closed automatically after the call", request_id)
     return "closed"
+
+
+def delete_recording(conn: redis.Redis, config: Settings, request_id: str) -> str:
+    """Delete request_id's voice messages at Twilio; a refusal raises, and RQ retries."""
+    try:
+        api = RecordingApi(config)
+    except NoAccount:  # demo mode: nothing was recorded at Twilio
+        return voicemail.delete_at_twilio(conn, config, request_id, _Nothing())
+    return voicemail.delete_at_twilio(conn, config, request_id, api)
+
+
+class _Nothing:
+    """Without a Twilio account there is nothing to delete there."""
+
+    def delete(self, sid: str) -> bool:
+        return False

@@ -11,7 +11,7 @@ from enum import Enum
 import redis
 
 from hotline import jobs
-from hotline.callbacks import bridge
+from hotline.callbacks import bridge, dispositions
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Request, Status
 from hotline.config import Settings
@@ -35,24 +35,29 @@ class OutcomeError(ValueError):
 
 
 def record(conn: redis.Redis, config: Settings, volunteer: Volunteer, rid: str,
-           outcome: Outcome, now: float, note: str = "", via: str = "web") -> Request:
+           outcome: Outcome, now: float, note: str = "", via: str = "web",
+           disposition: str = "") -> Request:
     """Apply the volunteer's report to request `rid`; return the request as it now stands
-    (and write it to the access log, `via` the web page or SMS)."""
+    (and write it to the access log, `via` the web page or SMS). `disposition`: one of the
+    outcome codes staff set (callbacks/dispositions.py), kept in the caller's history with
+    the note."""
     req = callbacks.get(conn, config, rid)
     if req is None or req.status not in callbacks.OPEN:
         raise OutcomeError(f"request {rid} does not exist or is already closed")
     if req.volunteer != volunteer.id and volunteer.role != "staff":
         raise OutcomeError(f"request {rid} is being handled by someone else")
     note = " ".join(note.split())[:MAX_NOTE]
+    if disposition and not dispositions.known(conn, config, disposition):
+        raise OutcomeError(f"unknown outcome code {disposition[:40]}")
     if outcome in (Outcome.DONE, Outcome.WRONG_NUMBER):
         status = Status.DONE if outcome == Outcome.DONE else Status.WRONG_NUMBER
-        callbacks.close(conn, config, rid, status, now, note=note)
+        callbacks.close(conn, config, rid, status, now, note=note, disposition=disposition)
     elif req.status != Status.CALLING:
         raise OutcomeError(f"request {rid} is not being called now")
     elif outcome == Outcome.NO_ANSWER:
         bridge.caller_missed(conn, config, req, now)
         if note:
-            conn.hset(callbacks.keys(config).req(rid), "note", note)
+            conn.hset(callbacks.keys(config).req(rid), "note", callbacks.seal_note(config, note))
     else:
         at = bridge.next_attempt_at(now, req.tz, 1)
         if callbacks.postpone(conn, config, rid, at, count_attempt=False, note=note):

@@ -19,14 +19,14 @@ import phonenumbers
 import redis
 from phonenumbers import timezone
 
+from hotline import jobs, stats
 from hotline import keys as hotline_keys
-from hotline import stats
-from hotline.callbacks import follow
+from hotline.callbacks import follow, history
 from hotline.callbacks.lua import CREATE, REQUEUE, TAKE, TAKE_ONE
 from hotline.config import Settings
 from hotline.keys import CallbackKeys
 from hotline.numbers import country_of, mask, to_e164
-from hotline.privacy.vault import NumberVault, caller_hash
+from hotline.privacy.vault import NumberVault, caller_hash, is_sealed
 from hotline.redisdb import lua
 
 
@@ -100,6 +100,8 @@ class Request:
     idem: str = ""
     case: str = ""  # the urgent case this request calls back for, if any
     about: str = ""  # what exactly the caller asked about (a programme's id), if the node said
+    message: bool = False  # the caller left a voice message (callbacks/voicemail.py)
+    disposition: str = ""  # the outcome code the volunteer picked when closing
 
     @classmethod
     def from_hash(cls, data: dict[bytes, bytes]) -> Request:
@@ -115,6 +117,7 @@ class Request:
             next_at=float(d.get("next_at") or 0), connected=d.get("connected") == "1",
             closed=float(d.get("closed") or 0), note=d.get("note", ""),
             idem=d.get("idem", ""), case=d.get("case", ""), about=d.get("about", ""),
+            message=d.get("message") == "1", disposition=d.get("disposition", ""),
         )
 
     def age(self, now: float) -> float:
@@ -279,19 +282,35 @@ def number_of(conn: redis.Redis, config: Settings, rid: str) -> str | None:
     return _vault(config).decrypt(token) if token else None
 
 
+def seal_note(config: Settings, note: str) -> str:
+    """A volunteer's note as stored: sealed like the caller's first words ('' stays '')."""
+    note = " ".join(note.split())[:200]
+    return _vault(config).seal(note) if note and config.encryption_key else note
+
+
+def note_text(config: Settings, stored: str) -> str:
+    """A stored note, opened ('' when no key opens it)."""
+    if not is_sealed(stored):
+        return stored  # written before notes were sealed
+    return (_vault(config).decrypt(stored) or "") if config.encryption_key else ""
+
+
 def close(conn: redis.Redis, config: Settings, rid: str, status: Status, now: float,
-          note: str = "") -> Request | None:
-    """Close a request: drop it from every queue, delete the number, keep counts only."""
+          note: str = "", disposition: str = "") -> Request | None:
+    """Close a request: drop it from every queue, delete the number, keep counts only;
+    the caller's history keeps how it ended (callbacks/history.py)."""
     req = get(conn, config, rid)
     if req is None or req.status not in OPEN:
         return None
     k = keys(config)
+    note = " ".join(note.split())[:200] or note_text(config, req.note)
     pipe = conn.pipeline()
     pipe.zrem(k.queue(req.language), rid)
     pipe.zrem(k.leases, rid)
     pipe.delete(k.number(rid))
     pipe.hset(k.req(rid), mapping={"status": status.value, "closed": repr(now),
-                                   "note": note[:200]})
+                                   "note": seal_note(config, note),
+                                   "disposition": disposition[:40]})
     pipe.hdel(k.req(rid), "masked")
     pipe.expire(k.req(rid), CLOSED_TTL)
     pipe.hincrby(k.stats, status.value, 1)
@@ -308,7 +327,28 @@ def close(conn: redis.Redis, config: Settings, rid: str, status: Status, now: fl
         conn.delete(open_key)
     if req.case:  # the call back of an urgent case: the case is over with it (urgent follows)
         follow.tell(conn, config, follow.Closed(rid, req.case, status.value, now))
+    drop_messages(conn, config, rid)  # a voice message is of no use once it is closed
+    if status not in (Status.CANCELLED, Status.EXPIRED) or req.attempts:
+        history.add(conn, config, req.caller, history.Entry(
+            at=req.created, kind="request", ref=rid, topic=req.topic, outcome=status.value,
+            disposition=disposition[:40], note=note))
     return get(conn, config, rid)
+
+
+def drop_messages(conn: redis.Redis, config: Settings, rid: str) -> bool:
+    """Have request `rid`'s voice messages deleted at Twilio (an RQ job with retries:
+    callbacks/voicemail.py); their transcriptions go now. False when it has none."""
+    k = keys(config)
+    fields = [f.decode() for f in conn.hkeys(k.recording(rid))]  # type: ignore[union-attr]
+    if not any(f.startswith("sid.") for f in fields):
+        return False
+    texts = [f for f in fields if f.startswith("text.")]
+    if texts:
+        conn.hdel(k.recording(rid), *texts)
+    if conn.exists(k.req(rid)):
+        conn.hdel(k.req(rid), "message")
+    jobs.enqueue_recording_delete(conn, rid)
+    return True
 
 
 def cancel(conn: redis.Redis, config: Settings, number: str, now: float) -> Request | None:
@@ -328,7 +368,7 @@ def postpone(conn: redis.Redis, config: Settings, rid: str, next_at: float, *,
     fields = {"status": Status.LATER.value, "next_at": repr(next_at), "volunteer": "",
               "connected": "0"}
     if note:
-        fields["note"] = note[:200]
+        fields["note"] = seal_note(config, note)
     pipe = conn.pipeline()
     pipe.zrem(k.leases, rid)
     pipe.hset(k.req(rid), mapping=fields)  # type: ignore[arg-type]

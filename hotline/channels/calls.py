@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.channels import voice, xml_safe
-from hotline.engine.actions import Dial
+from hotline.engine.actions import Dial, Record
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,15 @@ class Reject:
     reason: str = "busy"
 
 
-Step = Speak | AskKey | Dial | HangUp | Reject  # Dial: the engine's, rendered by voice.dial
+@dataclass(frozen=True)
+class Play:
+    """Play the audio at `url` (a voice message, through the hotline's own signed URL)."""
+
+    url: str
+
+
+# Dial and Record: the engine's, rendered by voice.dial and voice.record
+Step = Speak | AskKey | Play | Dial | Record | HangUp | Reject
 
 
 def _say(parent: VoiceResponse | Gather, step: Speak) -> None:
@@ -54,7 +62,8 @@ def _say(parent: VoiceResponse | Gather, step: Speak) -> None:
     parent.say(xml_safe(step.text), voice=step.voice or None, language=step.language or None)
 
 
-def render(steps: Iterable[Step], public_url: str = "") -> VoiceResponse:
+def render(steps: Iterable[Step], public_url: str = "",
+           transcribe: bool = False) -> VoiceResponse:
     """Return the TwiML for these steps, in order (no steps: an empty response). A Dial's
     pages are paths under `public_url`."""
     response = VoiceResponse()
@@ -67,8 +76,12 @@ def render(steps: Iterable[Step], public_url: str = "") -> VoiceResponse:
             for said in step.said:
                 _say(gather, said)
             response.append(gather)
+        elif isinstance(step, Play):
+            response.play(step.url)
         elif isinstance(step, Dial):
             voice.dial(response, step, public_url)
+        elif isinstance(step, Record):
+            voice.record(response, step, public_url, transcribe)
         elif isinstance(step, HangUp):
             response.hangup()
         elif isinstance(step, Reject):
@@ -76,6 +89,6 @@ def render(steps: Iterable[Step], public_url: str = "") -> VoiceResponse:
     return response
 
 
-def twiml(steps: Iterable[Step], public_url: str = "") -> str:
+def twiml(steps: Iterable[Step], public_url: str = "", transcribe: bool = False) -> str:
     """render() as the XML text."""
-    return str(render(steps, public_url))
+    return str(render(steps, public_url, transcribe))

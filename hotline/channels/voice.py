@@ -1,20 +1,25 @@
-"""Voice: engine actions as TwiML (Say, Gather for a question or menu, Hangup)."""
+"""Voice: engine actions as TwiML (Say, Gather for a question or menu, Dial, Record, Hangup)."""
 
 from __future__ import annotations
 
 import re
 import secrets
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.channels import language_of, xml_safe
-from hotline.engine.actions import Action, Ask, Dial, End, Say
+from hotline.engine.actions import Action, Ask, Dial, End, Record, Say
 from hotline.engine.model import Language, Script
 from hotline.engine.wording import voice_text
 
 GATHER_PATH = "/twilio/voice/gather"
 GATHER_TIMEOUT = 6  # seconds of silence before the Gather posts an empty result
+# Where Twilio posts a voice message (web/voicemail.py): when recorded, when transcribed.
+RECORDED_PATH = "/twilio/voicemail/recorded"
+TRANSCRIBED_PATH = "/twilio/voicemail/transcribed"
+RECORD_SILENCE = 5  # seconds of silence that end a message
 
 
 # A run of Latin-letter words (a name such as "LA Community Counselling"): two letters at
@@ -97,8 +102,26 @@ def dial(response: VoiceResponse, action: Dial, public_url: str) -> None:
             verb.number(number.number)
 
 
-def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceResponse:
-    """Return the TwiML a caller hears for these actions; Handoffs are never rendered."""
+def record(response: VoiceResponse, action: Record, public_url: str,
+           transcribe: bool = False) -> None:
+    """A beep, then the caller's message until # or silence; Twilio posts it to the
+    recorded page (topic, language and case in its query), and the transcription, when
+    asked for, to the transcribed page. The one renderer of <Record>."""
+    base = public_url.rstrip("/")
+    query = urlencode({k: v for k, v in (("topic", action.topic), ("lang", action.language),
+                                         ("case", action.case)) if v})
+    attrs: dict[str, object] = {"action": f"{base}{RECORDED_PATH}?{query}", "method": "POST",
+                                "max_length": action.max_length, "play_beep": True,
+                                "timeout": RECORD_SILENCE, "finish_on_key": "#"}
+    if transcribe:
+        attrs.update(transcribe=True, transcribe_callback=f"{base}{TRANSCRIBED_PATH}")
+    response.record(**attrs)
+
+
+def render(actions: Iterable[Action], script: Script, public_url: str,
+           transcribe: bool = False) -> VoiceResponse:
+    """Return the TwiML a caller hears for these actions; Handoffs are never rendered.
+    `transcribe`: ask Twilio for a transcription of a recorded message."""
     response = VoiceResponse()
     # A fresh token per answer: a retried delivery of this Gather's result repeats the
     # token, the same key pressed at the next question does not (conversation/replay_guard.py).
@@ -116,6 +139,8 @@ def render(actions: Iterable[Action], script: Script, public_url: str) -> VoiceR
             response.append(gather)
         elif isinstance(action, Dial):
             dial(response, action, public_url)
+        elif isinstance(action, Record):
+            record(response, action, public_url, transcribe)
         elif isinstance(action, End):
             response.hangup()
     return response

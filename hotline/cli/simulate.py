@@ -31,7 +31,8 @@ from hotline.transcripts.phone import (
 
 KEYS = re.compile(r"[0-9*#]+")
 HELP = ("Type keypad digits to press them, other words to speak them, an empty line to stay "
-        "silent; /call to call again, /done [status] when a connected call ends, /hangup, "
+        "silent; /call to call again, /done [status] when a connected call ends, "
+        "/record N to speak N seconds after a beep, /hangup, "
         "/answer to pick up the hotline's latest call to this number (outbox), /quit.")
 SMS_HELP = "Type a message and press Enter to send it; /quit to leave."
 FRAGMENT_MAX = 30  # characters of a reply kept as a recorded expectation
@@ -140,6 +141,8 @@ def _show_voice(reply: VoiceReply, masked: bool = False) -> None:
         dialed = [mask(n) for n in reply.dialed] if masked else reply.dialed
         click.echo(f"  (connecting the call to {', '.join(dialed)}; "
                    "/done [completed|busy|no-answer|failed] when that call ends)")
+    elif reply.record_action:
+        click.echo("  (beep: recording a message; /record N to speak N seconds, then #)")
     elif reply.rejected:
         click.echo(f"  (the hotline rejected the call: {reply.rejected})")
     else:
@@ -259,6 +262,12 @@ class Conversation:
             reply = self.phone.dial_ends(status)
             _show_voice(reply, masked=self.phone.answered is not None)
             self._record("dial_ends", status, reply.text, reply)
+        elif command.startswith("/record"):
+            parts = command.split()
+            seconds = parts[1] if len(parts) > 1 and parts[1].isdigit() else "10"
+            reply = self.phone.record(int(seconds))
+            _show_voice(reply, masked=self.phone.answered is not None)
+            self._record("record", seconds, reply.text, reply)
         elif command == "/answer":
             self.answer()
         elif command == "/hangup":

@@ -76,6 +76,23 @@ class Dial:
 
 
 @dataclass(frozen=True)
+class Record:
+    """Record a short voice message after a beep (at most `max_length` seconds).
+
+    Ends the conversation in the engine, as a Dial does. Voice renders <Record>; when
+    Twilio posts the recording, it becomes a callback request about `topic` in
+    `language` with the message attached (or, with `case`, the call back of that urgent
+    case). SMS renders nothing: a text caller is never offered it.
+    """
+
+    type: ClassVar[str] = "record"
+    topic: str
+    language: str
+    max_length: int = 120
+    case: str = ""
+
+
+@dataclass(frozen=True)
 class Handoff:
     """Ask the application to carry out a capability (directory search, callback, ...).
 
@@ -88,9 +105,10 @@ class Handoff:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-Action = Say | Ask | End | Dial | Handoff
+Action = Say | Ask | End | Dial | Record | Handoff
 
-ACTION_TYPES: dict[str, type[Any]] = {cls.type: cls for cls in (Say, Ask, End, Dial, Handoff)}
+ACTION_TYPES: dict[str, type[Any]] = {cls.type: cls
+                                      for cls in (Say, Ask, End, Dial, Record, Handoff)}
 
 
 def action_to_dict(action: Action) -> dict[str, Any]:

@@ -51,6 +51,7 @@ ask_callback:
     existing: Texts = field(default_factory=dict)
     failed: Texts = field(default_factory=dict)
     goto: str = ""
+    after_hours: str = ""
 
     @classmethod
     def parse(cls, reader: Reader, node_id: str, value: dict[str, Any], line: int) -> Node:
@@ -65,12 +66,13 @@ ask_callback:
         return cls(
             id=node_id, text=reader.texts(value.get("text"), node_id, "text", line), line=line,
             topic=topic, priority=priority, goto=str(value.get("goto") or ""),
+            after_hours=str(value.get("after_hours") or ""),
             existing=reader.texts(existing, node_id, "existing", line) if existing else {},
             failed=reader.texts(failed, node_id, "failed", line) if failed else {},
         )
 
     def targets(self) -> tuple[str, ...]:
-        return (self.goto,) if self.goto else ()
+        return tuple(t for t in (self.goto, self.after_hours) if t)
 
     def texts(self) -> dict[str, Texts]:
         out = dict(super().texts())
@@ -81,10 +83,18 @@ ask_callback:
         return out
 
     def check(self, script: Script) -> list[str]:
-        return [] if self.text else ["a callback_request needs text: the confirmation"]
+        problems = [] if self.text else ["a callback_request needs text: the confirmation"]
+        target = script.nodes.get(self.after_hours) if self.after_hours else None
+        if target is not None and target.kind != "voice_message":
+            problems.append(f"after_hours goes to '{self.after_hours}' (type {target.kind}): "
+                            "it must be a voice_message node")
+        return problems
 
     def enter(self, ctx: Context) -> Step:
-        params = {"topic": self.topic, "language": ctx.language, "priority": self.priority}
+        params: dict[str, Any] = {"topic": self.topic, "language": ctx.language,
+                                  "priority": self.priority}
+        if self.after_hours:
+            params["after_hours"] = True
         about = ctx.session.vars.get(ABOUT, "")
         if about:  # what the node before named (a programme): the volunteer sees it
             params["about"] = about
@@ -93,6 +103,8 @@ ask_callback:
     def answer(self, ctx: Context, event: Input) -> Step:
         if not isinstance(event, Outcome) or event.capability != self.kind:
             return Step(invalid=True)
+        if event.data.get("after_hours") and self.after_hours:
+            return Step(goto=self.after_hours)  # nobody answers now: a voice message
         goto = self.goto or None
         done = {ABOUT: ""} if ctx.session.vars.get(ABOUT) else {}
         if "id" not in event.data:

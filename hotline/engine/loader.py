@@ -18,7 +18,8 @@ import hotline.engine.directory_node
 import hotline.engine.nodes
 import hotline.engine.programme_followup_node
 import hotline.engine.programme_node
-import hotline.engine.urgent_node  # noqa: F401  (registers triage and urgent)
+import hotline.engine.urgent_node
+import hotline.engine.voice_message_node  # noqa: F401  (registers the node types)
 from hotline.engine.model import (
     NODE_TYPES,
     SPEC_VERSION,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hotline.engine.actions import Ask, Choice, Handoff, Say, action_from_dict
+from hotline.engine.actions import Action, Ask, Choice, Handoff, Record, Say, action_from_dict
 from hotline.engine.inputs import Begin, Digits, Input, Outcome, Text
 from hotline.engine.matching import detect_language, match_option
 from hotline.engine.model import Context, Node, Option, Reader, Script, Step, Texts, register
@@ -183,7 +183,18 @@ urgent:
             # A call, and people on call: ask who to ring now; what is said depends on it.
             ask = Handoff(DIAL_CAPABILITY, {"code": code, "language": ctx.language})
             return Step((ask,), wait=WAIT_HANDOFF, vars={URGENT_CODE_VAR: code})
-        return Step((Say(ctx.pick(texts, {"code": code}), ctx.language),), end=True)
+        said = Say(ctx.pick(texts, {"code": code}), ctx.language)
+        if nobody:
+            return Step((said, *self._message(ctx, code)), end=True)
+        return Step((said,), end=True)
+
+    def _message(self, ctx: Context, code: str) -> tuple[Action, ...]:
+        """On a call nobody can take: the caller may leave a short message for whoever
+        calls back (the phrase voicemail_invite, then a Record for the case)."""
+        invite = ctx.phrase("voicemail_invite")
+        if ctx.session.channel != "voice" or not invite or not code:
+            return ()
+        return (Say(invite, ctx.language), Record("urgent", ctx.language, case=code))
 
     def _dialled(self, ctx: Context, event: Outcome) -> Step:
         """Ring the people the capability named (a Dial ends the menu); with nobody to
@@ -194,7 +205,9 @@ urgent:
             said = Say(ctx.pick(self.connecting or self.text, code), ctx.language)
             return Step((said, action_from_dict({**connect, "type": "dial"})), end=True)
         if event.data.get("status") == "nobody" and self.nobody:
-            return Step((Say(ctx.pick(self.nobody, code), ctx.language),), end=True)
+            case = code["code"] or str(event.data.get("code") or "")
+            return Step((Say(ctx.pick(self.nobody, code), ctx.language),
+                         *self._message(ctx, case)), end=True)
         return Step((Say(ctx.pick(self.text, code), ctx.language),), end=True)
 
 

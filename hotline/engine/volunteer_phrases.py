@@ -68,6 +68,7 @@ VOLUNTEER_PHRASES: dict[str, str] = {
     "volunteer_connecting": "said to a volunteer who pressed 1, before the caller rings",
     "volunteer_call_ended": "said to the volunteer when the caller hung up: text DONE {id}",
     "volunteer_caller_missed": "said to the volunteer when the caller did not answer",
+    "volunteer_message": "said in the whisper before the caller's voice message plays",
     "urgent_chose_menu": "a page's {words} when the caller chose urgent help by its key, "
                          "without words",
     "waited_minutes": "how long a request waited, under two hours: {n} minutes",
@@ -105,10 +106,14 @@ CALLER_PHRASES: dict[str, str] = {
     "urgent_nobody": "said on an urgent call nobody on call took: give {emergency}",
     "fallback_unavailable": "the answer when the hotline cannot work (Redis or a worker "
                             "down): give {emergency}",
+    "voicemail_invite": "said after urgent_nobody: leave a short message after the beep",
+    "voicemail_thanks": "said when a caller's voice message is recorded: we call back",
 }
 WORD_REPLIES = ("caller_help", "caller_stop", "caller_start", "caller_deleted")
+# said on a call, never sent as a text
 SPOKEN_ONLY = ("urgent_nobody", "programme_reminder_voice", "programme_voice_confirmed",
-               "programme_voice_cancelled", "programme_voice_callback")  # said, never texted
+               "programme_voice_cancelled", "programme_voice_callback", "voicemail_invite",
+               "voicemail_thanks")
 
 # Values the linter fills in before it counts segments: the longest a live text gets.
 _SAMPLES_EN = {"code": "K7Q4", "language": "ko", "words": "help me", "staff": "staff",
@@ -200,6 +205,7 @@ FALLBACK: dict[str, str] = {
     "volunteer_connecting": "Connecting.",
     "volunteer_call_ended": "The call has ended. When finished, text DONE {id}.",
     "volunteer_caller_missed": "No answer. We will try again later.",
+    "volunteer_message": "The caller left a message.",
     "urgent_chose_menu": "(menu)",
     "waited_minutes": "{n} minutes",
     "waited_hours": "{n} hours",
@@ -242,6 +248,11 @@ CALLER_FALLBACK: dict[str, dict[str, str]] = {
                              "To ask for a call again, text this number."},
     "urgent_nobody": {"ko": "지금 바로 {emergency}에 전화하세요. 곧 다시 전화드릴게요.",
                       "en": "Please call {emergency} now. We will call you back soon."},
+    "voicemail_invite": {"ko": "삐 소리 뒤에 짧게 말씀을 남기세요. 끝나면 우물 정 자를 누르세요.",
+                         "en": "After the beep, leave a short message. Press the pound key "
+                               "when done."},
+    "voicemail_thanks": {"ko": "말씀을 잘 받았어요. 곧 이 번호로 다시 전화드릴게요.",
+                         "en": "We got your message. We will call you back on this number."},
     "fallback_unavailable": {"ko": "지금은 연결이 어렵습니다. 급하면 {emergency}에 전화하세요.",
                              "en": "We cannot answer right now. In an emergency, call "
                                    "{emergency}."},

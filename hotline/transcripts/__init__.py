@@ -16,7 +16,8 @@ between steps as it is in production. The file format (see ivr_scripts/README.md
             expect_not: 잘못
 
 Voice steps are `call:`, `press: "1"`, `say: 상담`, `silence:`, `hangup:` and
-`dial_ends: no-answer` (the call a <Dial> connected ends; default completed); a voice
+`dial_ends: no-answer` (the call a <Dial> connected ends; default completed),
+`record: 20` (after a <Record>'s beep the caller speaks 20 seconds, then presses #); a voice
 step may add `ends: true` (the hotline hangs up after it) or `connects: true` (it puts the
 caller through to a person). `wait: 31m` (s, m, h) moves the app's clock on without
 sending anything, e.g. to test resuming a dropped call.

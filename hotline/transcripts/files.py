@@ -13,7 +13,7 @@ from ruamel.yaml.error import YAMLError
 
 from hotline import keys as hotline_keys
 
-VOICE_ACTIONS = ("call", "press", "say", "silence", "hangup", "dial_ends")
+VOICE_ACTIONS = ("call", "press", "say", "silence", "hangup", "dial_ends", "record")
 SMS_ACTIONS = ("send",)
 STEP_KEYS = {"expect", "expect_not", "ends", "connects", "wait", *VOICE_ACTIONS, *SMS_ACTIONS}
 START_TIME = 1_790_000_000.0  # a fixed moment (2026-09-21) the app clock starts at
@@ -176,6 +176,8 @@ def _exchange(raw: Any, channel: str, where: str, line: int) -> Exchange:
     value = "" if raw[action] is None else str(raw[action])
     if action == "wait":
         seconds(value, where)  # checked here, used when the step runs
+    if action == "record" and not re.fullmatch(r"[0-9]{1,3}", value):
+        raise TranscriptError(f"{where}: record takes the seconds spoken, not {value!r}")
     if action == "press" and not re.fullmatch(r"[0-9*#]+", value):
         raise TranscriptError(f"{where}: press takes keypad keys (0-9 * #), not {value!r}")
     ends, connects = raw.get("ends"), raw.get("connects")

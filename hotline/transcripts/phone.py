@@ -103,6 +103,7 @@ class VoiceReply:
     rejected: str | None = None  # Reject reason ("rejected", "busy")
     dialed: list[str] = field(default_factory=list)  # numbers a <Dial> is ringing
     dial_action: str | None = None  # where Twilio posts when the dialled call ends
+    record_action: str | None = None  # a <Record> is listening: where Twilio posts it
     redirects: list[str] = field(default_factory=list)
 
     @property
@@ -113,7 +114,7 @@ class VoiceReply:
     @property
     def ended(self) -> bool:
         """True when the call is over (hung up, rejected, or nothing left to do)."""
-        return self.gather is None and not self.dialed
+        return self.gather is None and not self.dialed and self.record_action is None
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,19 @@ class Phone:
         self._run(self._rest, self._rest_url, reply, 0)
         return self._finish(reply)
 
+    def record(self, seconds: int) -> VoiceReply:
+        """Speak for `seconds` after a <Record>'s beep, then press #: Twilio posts the
+        recording (a made-up RecordingSid) to the Record's action."""
+        last = self.last
+        if last is None or last.record_action is None:
+            raise PhoneError("no <Record> is listening on this call")
+        sid = _sid("RE")
+        return self._request(last.record_action, {
+            **self._voice_params("in-progress"), "RecordingSid": sid,
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/"
+                            f"{self.account_sid}/Recordings/{sid}",
+            "RecordingDuration": str(seconds), "Digits": "#"})
+
     def hangup(self) -> None:
         """The caller hangs up; Twilio tells the status callback."""
         if self.call_sid and self.last is not None and not self.last.ended:
@@ -334,6 +348,11 @@ class Phone:
                 reply.dialed.extend(t for t in [(verb.text or "").strip(), *targets] if t)
                 action = verb.get("action")
                 reply.dial_action = urljoin(url, action) if action else None
+                self._rest, self._rest_url = verbs[index + 1:], url
+                return
+            elif verb.tag == "Record":
+                action = verb.get("action")
+                reply.record_action = urljoin(url, action) if action else url
                 self._rest, self._rest_url = verbs[index + 1:], url
                 return
             elif verb.tag == "Redirect":

@@ -132,6 +132,7 @@ def _act(phone: Phone, step: Exchange, clock: Clock) -> tuple[str, bool, bool]:
         "say": lambda: phone.say(step.value),
         "silence": lambda: phone.silence(),
         "dial_ends": lambda: phone.dial_ends(step.value or "completed"),
+        "record": lambda: phone.record(int(step.value)),
     }[step.action]()
     return reply.text, reply.ended, bool(reply.dialed)
 

@@ -22,7 +22,7 @@ import redis
 
 from hotline.channels.calls import AskKey, HangUp, Speak, Step
 from hotline.config import Settings
-from hotline.engine.actions import Dial, DialNumber
+from hotline.engine.actions import Dial, DialNumber, Record
 from hotline.engine.emergency import emergency_number
 from hotline.people import access_log, volunteers
 from hotline.scripts import volunteer_texts
@@ -165,8 +165,9 @@ def next_level(conn: redis.Redis, config: Settings, code: str, language: str, st
                now: float, before: str = "") -> tuple[Step, ...]:
     """The caller's call goes on: say `before`, then ring the first level from `step` with
     anyone available (the engine's Dial, as the first ring is: urgent/dial.py). With
-    nobody left, the caller hears the emergency number (the phrase urgent_nobody) and the
-    case becomes an urgent callback."""
+    nobody left, the caller hears the emergency number (the phrase urgent_nobody), the
+    case becomes an urgent callback, and the caller may leave a short voice message for
+    whoever calls back (the phrase voicemail_invite, then the engine's Record)."""
     words = volunteer_texts.live(conn, config)
     said: tuple[Step, ...] = (Speak(before, *words.voice(language)),) if before else ()
     plan = dialling.first_level(conn, config, code, language, now, step)
@@ -177,4 +178,6 @@ def next_level(conn: redis.Redis, config: Settings, code: str, language: str, st
     urgent_intake.nobody_answered(conn, config, case, now)
     text = words.text("urgent_nobody", language,
                       emergency=emergency_number(case.country if case else ""))
-    return said + (Speak(text, *words.voice(language)), HangUp())
+    invite = words.text("voicemail_invite", language)
+    return said + (Speak(text, *words.voice(language)), Speak(invite, *words.voice(language)),
+                   Record("urgent", language, case=code), HangUp())

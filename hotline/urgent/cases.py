@@ -25,6 +25,7 @@ from rq import Retry
 
 from hotline import jobs, stats
 from hotline import keys as hotline_keys
+from hotline.callbacks import history
 from hotline.config import Settings
 from hotline.engine.volunteer_phrases import FALLBACK
 from hotline.keys import UrgentKeys
@@ -409,8 +410,9 @@ def mark_paged(conn: redis.Redis, config: Settings, code: str, volunteer: str) -
 
 
 def close(conn: redis.Redis, config: Settings, code: str, now: float,
-          outcome: str = "") -> bool:
-    """Close the case: delete the caller's number, free the caller for a new case."""
+          outcome: str = "", remember: bool = True) -> bool:
+    """Close the case: delete the caller's number, free the caller for a new case; the
+    caller's history keeps that it happened (not when `remember` is False: erasure)."""
     case = get(conn, config, code)
     if case is None or case.state == State.CLOSED:
         return False
@@ -423,6 +425,10 @@ def close(conn: redis.Redis, config: Settings, code: str, now: float,
     if conn.get(keys.caller(case.caller)) == case.code.encode():
         conn.delete(keys.caller(case.caller))
     note(conn, config, case.code, now, "closed", outcome=outcome)
+    if remember:
+        history.add(conn, config, case.caller, history.Entry(
+            at=case.created, kind="case", ref=case.code, topic="urgent",
+            outcome=outcome[:40] or "closed"))
     return True
 
 

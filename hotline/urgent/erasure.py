@@ -37,7 +37,7 @@ def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
             mine.add(held.decode())  # type: ignore[union-attr]
     done = Erased(mentions=mine)
     for code in sorted(mine):
-        urgent.close(conn, config, code, now, outcome="erased")  # paging stops
+        urgent.close(conn, config, code, now, outcome="erased", remember=False)  # paging stops
         pipe = conn.pipeline()
         pipe.hdel(keys.case(code), *ERASED_FIELDS)
         pipe.delete(keys.number(code), keys.held(code))

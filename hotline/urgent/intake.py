@@ -16,11 +16,14 @@ import redis
 
 from hotline import jobs
 from hotline.callbacks import queue as callbacks
+from hotline.callbacks import voicemail
 from hotline.callbacks.queue import Priority
+from hotline.channels.calls import Step
 from hotline.config import Settings
 from hotline.people import access_log, rota, volunteers
 from hotline.people.volunteers import Volunteer
 from hotline.privacy.redact import for_volunteers
+from hotline.privacy.vault import caller_hash
 from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 from hotline.urgent import dial as dialling
@@ -102,7 +105,7 @@ def dial_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str,
     connect = dialling.first_level(conn, config, case.code, language, now)
     if connect is None:
         nobody_answered(conn, config, case, now)
-        return {"status": "nobody"}
+        return {"status": "nobody", "code": case.code}
     return {"status": "dialling", "connect": connect}
 
 
@@ -287,3 +290,21 @@ def relay(conn: redis.Redis, config: Settings, caller: str, body: str,
             urgent.hold_text(conn, config, case.code, text)
         urgent.note(conn, config, case.code, now, "caller_wrote")
     return case
+
+
+def message_left(conn: redis.Redis, config: Settings, *, case_code: str, number: str,
+                 call_sid: str, recording_sid: str, seconds: str, topic: str,
+                 language: str, now: float) -> tuple[Step, ...]:
+    """A caller's voice message: for an urgent case nobody took, attached to the case's
+    call back; else it files a callback request (callbacks/voicemail.py)."""
+    case = urgent.get(conn, config, case_code) if case_code else None
+    rid = ""
+    if case is not None and case.caller == caller_hash(config, number):
+        if not case.callback:  # nobody was on call at all: it waits for a call back now
+            nobody_answered(conn, config, case, now)
+            case = urgent.get(conn, config, case.code)
+        rid = case.callback if case is not None else ""
+    return voicemail.on_recorded(conn, config, number=number, call_sid=call_sid,
+                                 recording_sid=recording_sid, seconds=seconds,
+                                 topic="urgent" if rid else topic, language=language,
+                                 rid=rid, now=now)

@@ -22,6 +22,8 @@ SECTIONS: list[tuple[str, str, str]] = [
      "Add and edit volunteers, set availability, see the on-call week."),
     ("admin_programmes.index", say("section_programmes"),
      "Programmes callers join: seats per session, attendance, drop-out (counts only)."),
+    ("admin_dispositions.index", say("section_dispositions"),
+     "The outcome codes a volunteer picks when closing a request (seen in case history)."),
     ("admin_figures.index", say("section_figures"),
      "Calls and texts per day, callbacks, urgent cases, opt-outs (counts only)."),
     ("admin_accounts.accounts", say("section_accounts"),

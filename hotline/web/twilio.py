@@ -53,7 +53,7 @@ def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
     if answer.channel == "sms":
         return str(sms.render(answer.actions, answer.script))  # type: ignore[arg-type]
     return str(voice.render(answer.actions, answer.script,  # type: ignore[arg-type]
-                            str(config.public_url)))
+                            str(config.public_url), bool(config.transcribe_messages)))
 
 
 def _answer(channel: str, kind: str) -> Response:

@@ -36,7 +36,8 @@ def _answer(answer: tuple[Step, ...] | urgent_calls.DialNext) -> Response:
         app = runtime()
         return _twiml(dial_twiml(app.redis, app.config, answer.code, answer.language,
                                  answer.step, app.clock()))
-    return _twiml(render(answer, str(runtime().config.public_url or "")))
+    config = runtime().config
+    return _twiml(render(answer, str(config.public_url or ""), bool(config.transcribe_messages)))
 
 
 def dial_twiml(conn: redis.Redis, config: Settings, code: str, language: str,
@@ -44,7 +45,7 @@ def dial_twiml(conn: redis.Redis, config: Settings, code: str, language: str,
     """The caller's call goes on at the first level from `step` with anyone available
     (the urgent domain decides: urgent/calls.next_level; rendered here)."""
     return render(urgent_calls.next_level(conn, config, code, language, step, now, before),
-                  str(config.public_url or ""))
+                  str(config.public_url or ""), bool(config.transcribe_messages))
 
 
 def _case_arg() -> str:

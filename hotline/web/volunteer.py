@@ -7,10 +7,12 @@ ever shown masked; urgent cases show no number at all.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from hotline.callbacks import dispositions, history, voicemail
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.outcomes import Outcome, OutcomeError, record
 from hotline.callbacks.queue import Request, Status
@@ -23,7 +25,9 @@ from hotline.scripts import volunteer_texts
 from hotline.urgent import cases as urgent
 from hotline.urgent import intake as urgent_intake
 from hotline.web import runtime
-from hotline.web.auth import current_user, login_required
+from hotline.web import voicemail as voicemail_web
+from hotline.web.admin_dispositions import DEFAULT_CODES
+from hotline.web.auth import current_user, forbidden, login_required
 from hotline.web.texts import say
 
 bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
@@ -31,6 +35,10 @@ bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
 OUTCOMES = [(Outcome.DONE, say("outcome_done")), (Outcome.NO_ANSWER, say("outcome_no_answer")),
             (Outcome.WRONG_NUMBER, say("outcome_wrong_number")),
             (Outcome.LATER, say("outcome_later"))]
+OUTCOME_NAMES = {"done": say("outcome_done"), "no_answer": say("outcome_no_answer"),
+                 "wrong_number": say("outcome_wrong_number"), "closed": say("state_closed"),
+                 "cancelled": say("history_cancelled"), "expired": say("history_expired"),
+                 "failed": say("history_failed")}
 STEPS = {"created": say("step_created"), "paged": say("step_paged"),
          "escalated": say("step_escalated"), "rescheduled": say("step_rescheduled"),
          "skipped": say("step_skipped"),
@@ -63,7 +71,29 @@ def _row(req: Request, now: float) -> dict[str, Any]:
             "language_name": words.language_name(req.language, "ko"),
             "topic": " · ".join(t for t in (words.topic_name(req.topic, "ko"), req.about) if t),
             "priority": req.priority.value, "waited": words.waited(req.age(now), "ko"),
-            "status": req.status.value, "note": req.note}
+            "status": req.status.value,
+            "note": callbacks.note_text(runtime().config, req.note)}
+
+
+def _taken_row(req: Request, now: float) -> dict[str, Any]:
+    """A request I took: with its voice message (to listen to here) and the caller's
+    earlier requests and cases (topics, outcomes, notes, dates; never a number)."""
+    app = runtime()
+    words = volunteer_texts.live(app.redis, app.config)
+    message = voicemail.message_of(app.redis, app.config, req.id) if req.message else None
+    codes = dict(dispositions.current(app.redis, app.config, DEFAULT_CODES))
+    earlier = [{"date": _date(e.at), "topic": words.topic_name(e.topic, "ko"),
+                "outcome": OUTCOME_NAMES.get(e.outcome, e.outcome),
+                "disposition": codes.get(e.disposition, e.disposition), "note": e.note}
+               for e in history.of_caller(app.redis, app.config, req.caller, now,
+                                          exclude=req.id)]
+    return {**_row(req, now), "message": message is not None,
+            "message_seconds": message.seconds if message else 0,
+            "transcript": message.text if message else "", "history": earlier}
+
+
+def _date(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d")
 
 
 def _queue_rows(me: Volunteer | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -76,7 +106,7 @@ def _queue_rows(me: Volunteer | None) -> tuple[list[dict[str, Any]], list[dict[s
                       if r.status == Status.WAITING and r.language in languages),
                      key=lambda r: r.score)
     mine = [r for r in requests if me and r.status == Status.CALLING and r.volunteer == me.id]
-    return [_row(r, now) for r in waiting], [_row(r, now) for r in mine]
+    return [_row(r, now) for r in waiting], [_taken_row(r, now) for r in mine]
 
 
 @bp.get("/")
@@ -85,8 +115,10 @@ def queue() -> Any:
     """The callback queue: waiting requests, 'take next', my calls with outcome buttons."""
     me = _me()
     waiting, mine = _queue_rows(me)
+    app = runtime()
     return render_template("volunteer/queue.html", me=me, waiting=waiting, mine=mine,
-                           outcomes=OUTCOMES, unacked=_waiting_for_ack())
+                           outcomes=OUTCOMES, unacked=_waiting_for_ack(),
+                           codes=dispositions.current(app.redis, app.config, DEFAULT_CODES))
 
 
 @bp.get("/queue/rows")
@@ -127,13 +159,26 @@ def outcome(rid: str) -> Any:
     app = runtime()
     try:
         record(app.redis, app.config, me, rid[:20], chosen, app.clock(),
-               request.form.get("note", ""))
+               request.form.get("note", ""), request.form.get("disposition", "")[:40])
     except OutcomeError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".queue"))
     label = dict(OUTCOMES)[chosen]
     flash(say("outcome_recorded", rid=rid, label=label), "ok")
     return redirect(url_for(".queue"))
+
+
+@bp.get("/requests/<rid>/message")
+@login_required()
+def message(rid: str) -> Any:
+    """The caller's voice message, streamed from Twilio through the hotline: only for the
+    volunteer who took the request, and staff."""
+    app, me, user = runtime(), _me(), current_user()
+    req = callbacks.get(app.redis, app.config, rid[:20])
+    mine = bool(me and req and req.volunteer == me.id and req.status in callbacks.OPEN)
+    if req is None or not (mine or (user and user.is_staff)):
+        return forbidden()
+    return voicemail_web.stream(req.id)
 
 
 @bp.post("/availability")

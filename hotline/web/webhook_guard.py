@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 OUTAGES = (redis.ConnectionError, redis.TimeoutError)
 
 # Status callbacks have no one listening: their fallback is an empty answer.
-QUIET_ENDPOINTS = {"twilio.status_callback", "calls.status"}
+QUIET_ENDPOINTS = {"twilio.status_callback", "calls.status", "voicemail.transcribed"}
 
 # Routes whose view hands the delivery to the inbound pipeline, which claims it itself
 # together with its first reads (conversation/arrival.py): one round trip.

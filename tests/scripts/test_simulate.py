@@ -42,7 +42,8 @@ def _typed(step) -> str:
     """What a person types into the simulator to do a transcript step."""
     return {"send": step.value, "press": step.value, "say": step.value, "silence": "",
             "call": "/call", "hangup": "/hangup",
-            "dial_ends": f"/done {step.value or 'completed'}"}[step.action]
+            "dial_ends": f"/done {step.value or 'completed'}",
+            "record": f"/record {step.value}"}[step.action]
 
 
 def _walks():

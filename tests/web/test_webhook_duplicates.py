@@ -273,6 +273,20 @@ def programme_reminder_call_key_3(w: World):
         "CallSid": "CA110", "To": CALLER, "From": HOTLINE, "Digits": "3"}
 
 
+def voicemail_recorded(w: World):
+    return "/twilio/voicemail/recorded?topic=other&lang=ko", {
+        "CallSid": "CA110", "From": CALLER, "To": HOTLINE, "RecordingSid": "RE" + "1" * 32,
+        "RecordingDuration": "12"}
+
+
+def voicemail_transcribed(w: World):
+    url, params = voicemail_recorded(w)
+    w.post(url, params)
+    return "/twilio/voicemail/transcribed", {
+        "CallSid": "CA110", "RecordingSid": "RE" + "1" * 32,
+        "TranscriptionStatus": "completed", "TranscriptionText": "please call me"}
+
+
 # (route, scenario, does the first delivery change anything? a status callback may not)
 SCENARIOS: list[tuple[str, Callable, bool]] = [
     ("/twilio/voice", voice_new_call, True),
@@ -293,6 +307,8 @@ SCENARIOS: list[tuple[str, Callable, bool]] = [
     ("/twilio/urgent/accept", urgent_accept, True),
     ("/twilio/urgent/dialed", urgent_nobody_accepted_level_1, True),
     ("/twilio/programmes/reminder", programme_reminder_call_key_3, True),
+    ("/twilio/voicemail/recorded", voicemail_recorded, True),
+    ("/twilio/voicemail/transcribed", voicemail_transcribed, True),
 ]
 
 
