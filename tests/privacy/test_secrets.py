@@ -85,7 +85,7 @@ def test_no_secret_is_tracked_in_the_repository():
     "HOTLINE_ENCRYPTION_KEY: " + new_key(),
     "export HOTLINE_SECRET_KEY=hunter2hunter2",
     "-----BEGIN RSA " + "PRIVATE KEY-----",
-])
+], ids=["twilio-sid", "token", "fernet-key", "secret-key", "private-key"])  # one id per run
 def test_the_scan_finds_planted_secrets(text):
     assert find_secrets("settings.txt", f"# config\n{text}\n")
 
