@@ -71,7 +71,7 @@ def test_the_language_list_on_a_call_says_each_language_in_its_own_voice():
     gather = ET.fromstring(str(voice.render(menu.actions, MAIN, URL))).find("Gather")
     said = [(s.text, s.get("voice"), s.get("language")) for s in gather.findall("Say")]
     assert said == [("언어를 고르세요. 한국어: 1번", "Polly.Seoyeon", "ko-KR"),
-                    ("For English, press 2.", "Polly.Joanna", "en-US"),
+                    ("English: press 2.", "Polly.Joanna", "en-US"),
                     ("中文请按3。", "Polly.Zhiyu", "cmn-CN"),
                     ("Русский: нажмите 4.", "Polly.Tatyana", "ru-RU")]
     assert gather.get("language") == "ko-KR"  # the call still listens in its language
