@@ -79,8 +79,8 @@ def sms_conversation(kind: str) -> Conversation:
     n = new_number()
     steps = {
         "menu": [_sms(n, "안녕하세요", "무엇을 도와드릴까요?"), _sms(n, "1", "무료 건강 지원이에요"),
-                 _sms(n, "1", "무료 상담을 6시간"), _sms(n, "0", "무엇을 도와드릴까요?"),
-                 _sms(n, "5", "이름은 묻지 않아요")],
+                 _sms(n, "1", "무료 상담을 6시간"), _sms(n, "0", "무료 건강 지원이에요"),
+                 _sms(n, "0", "무엇을 도와드릴까요?"), _sms(n, "5", "이름은 묻지 않아요")],
         "directory": [_sms(n, "안녕하세요", "2 병원"), _sms(n, "2", "어느 지역인가요?"),
                       _sms(n, "강남구", "서울 무료 진료소"), _sms(n, "9", "결핵 무료 검진"),
                       _sms(n, "0", "무엇을 도와드릴까요?")],
@@ -101,7 +101,7 @@ def voice_conversation(kind: str) -> Conversation:
 
     middle = {
         "menu": [press("1", "무료 건강 지원이에요"), press("2", "또래 상담가"),
-                 press("0", "무엇을 도와드릴까요?")],
+                 press("0", "무료 건강 지원이에요"), press("0", "무엇을 도와드릴까요?")],
         "directory": [press("2", "어느 지역인가요?"), press("1", "전화 02-0000-0106"),
                       press("2", "서울 무료 진료소")],
         "callback": [press("4", "봉사자가 다시 전화해요"), press("1", "요청을 받았어요")],

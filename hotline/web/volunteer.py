@@ -159,7 +159,8 @@ def outcome(rid: str) -> Any:
     app = runtime()
     try:
         record(app.redis, app.config, me, rid[:20], chosen, app.clock(),
-               request.form.get("note", ""), request.form.get("disposition", "")[:40])
+               request.form.get("note", ""),
+               disposition=request.form.get("disposition", "")[:40])
     except OutcomeError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".queue"))

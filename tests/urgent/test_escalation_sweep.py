@@ -25,8 +25,9 @@ from hotline.people import rota, volunteers
 from hotline.privacy.vault import new_key
 from hotline.telephony import OutboxTransport, read_outbox
 from hotline.urgent import cases as urgent
-from hotline.urgent.intake import acknowledge, urgent_capability
+from hotline.urgent.intake import acknowledge
 from hotline.urgent.sweep import reschedule_lost_steps
+from tests.capabilities import urgent_capability
 from tests.rq_clock import advance_schedules
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
