@@ -192,3 +192,15 @@ def test_a_menu_step_is_one_read_and_one_write(app, monkeypatch):
     assert trips.of(app, *sms(3, "0")) == 2
     assert trips.of(app, "/twilio/voice", call()) == 2  # counted against the limit in the read
     assert trips.of(app, "/twilio/voice/gather", call({"Digits": "1"})) == 2
+
+
+def test_the_one_hmac_signature_is_the_twilio_librarys():
+    from werkzeug.datastructures import MultiDict
+
+    from hotline.web.webhook_guard import expected_signature
+
+    token, url = "a-token", "https://hotline.example.org/twilio/sms?t=x"
+    for form in (MultiDict(), MultiDict([("Body", "안녕 & <b>"), ("From", "+8210")]),
+                 MultiDict([("A", "2"), ("A", "1"), ("A", "2"), ("B", ""), ("a", "x")])):
+        assert expected_signature(token, url, form) == RequestValidator(
+            token).compute_signature(url, form)
