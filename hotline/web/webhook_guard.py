@@ -96,7 +96,7 @@ def signature_valid(config: Settings, url: str, form: Any, signature: str) -> bo
     guard above and the WSGI dispatch in front of Flask both check through it)."""
     if not signature:
         return False
-    token = config.twilio_auth_token
+    token = str(config.twilio_auth_token or "")
     computed = expected_signature(token, url, form)
     return (hmac.compare_digest(computed.encode(), signature.encode("utf-8", "replace"))
             or _validator(token).validate(url, form, signature))
