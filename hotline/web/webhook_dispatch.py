@@ -49,6 +49,7 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 EXTENSION = "webhook_dispatch"
 FORM = "application/x-www-form-urlencoded"
+FLASK_LIMITS = ("MAX_FORM_MEMORY_SIZE", "MAX_CONTENT_LENGTH")
 TEXT_XML = "text/xml; charset=utf-8"  # what Flask's Response(mimetype="text/xml") sends
 
 # path -> (the Flask endpoint it stands for, channel, kind); kind "status": status callback
@@ -68,8 +69,9 @@ class WebhookDispatch:
         self.enabled = True  # False: every request goes through Flask (tests compare both)
         self.runtime: Runtime = app.extensions["hotline"]
         self.live = app.extensions.get("live_scripts")
-        limit = app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000
-        content_limit = app.config.get("MAX_CONTENT_LENGTH")
+        # Flask's own limits (not hotline settings): a larger body is Flask's to refuse.
+        form_limit, content_limit = (app.config.get(name) for name in FLASK_LIMITS)
+        limit = form_limit or 500_000
         self.max_body = min(limit, content_limit) if content_limit else limit
         self.public_url = self.runtime.config.public_url.rstrip("/")
         https = self.public_url.startswith("https://")
