@@ -137,10 +137,16 @@ class WebhookDispatch:
         app = self.runtime
         if self.live is not None:
             self.live.refresh()  # the current script version, at most one GET a second
-        query = environ.get("QUERY_STRING", "")
+        # The raw bytes (PEP 3333: latin-1) read as UTF-8, as Flask's request.query_string
+        query = environ.get("QUERY_STRING", "").encode("latin-1", "replace").decode(
+            "utf-8", "replace")
         url = self.public_url + path + ("?" + query if query else "")
-        if not signature_valid(app.config, url, form,
-                               environ.get("HTTP_X_TWILIO_SIGNATURE", "")):
+        try:
+            valid = signature_valid(app.config, url, form,
+                                    environ.get("HTTP_X_TWILIO_SIGNATURE", ""))
+        except Exception:  # noqa: BLE001  a signature that cannot be checked is not valid
+            valid = False
+        if not valid:
             log.warning("rejected %s: missing or invalid Twilio signature", path)
             return "403 FORBIDDEN", self.forbidden
         endpoint, channel, kind = route
