@@ -41,6 +41,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     configure_staff_pages(app)
     configure_security(app)
     configure_metrics(app)
+    configure_webhook_dispatch(app)
     return app
 
 
@@ -145,6 +146,14 @@ def configure_metrics(app: Flask) -> None:
     from hotline.web import metrics
 
     metrics.init_app(app)
+
+
+def configure_webhook_dispatch(app: Flask) -> None:
+    """Answer Twilio's webhooks in front of Flask's request machinery (same checks, same
+    answers, less CPU per webhook); everything else goes through Flask. Last: outermost."""
+    from hotline.web import webhook_dispatch
+
+    webhook_dispatch.init_app(app)
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -1,11 +1,11 @@
 """The replay cache: answers kept for Twilio's retries, and the callers they are about.
 
-The replay guard (conversation/replay_guard.py) keeps the answer to a first delivery, Fernet-
+The replay guard (conversation/replay_guard.py) keeps the answer to a first delivery,
 sealed, under an HMAC of the request for REPLAY_TTL, so a retry gets the same answer and
 changes nothing. An answer may hold a caller's number (a bridged call's
 <Dial><Number>) or what the hotline told them, so each kept answer is also listed under
-every caller it is about, with the same TTL and in the same pipeline: the sender of the
-request and every number the answer dials or texts. Erasure (DELETE, `hotline forget`)
+every caller it is about, with the same TTL and in the same command (replay_guard.KEEP):
+the sender of the request and every number the answer dials or texts. Erasure (DELETE, `hotline forget`)
 deletes the answers listed under the caller; whatever is missed expires with its TTL,
 which the retention purge enforces for every `replay:*` key.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from typing import Any
 
 import redis
 
@@ -37,8 +36,13 @@ def index_key(config: Settings, caller_hash: str) -> str:
     return hotline_keys.of(config).replay_index(caller_hash)
 
 
+_DIALLING = ("<Number", "<Dial", "<Message ", "<Sms ")  # the only tags _dialled reads
+
+
 def _dialled(answer: str) -> list[str]:
     """Numbers an answer's TwiML dials or texts (<Number>, <Dial>NUMBER, <Message to>)."""
+    if not any(tag in answer for tag in _DIALLING):  # most answers: nothing to parse
+        return []
     try:
         root = ET.fromstring(answer)
     except ET.ParseError:
@@ -60,17 +64,6 @@ def about(config: Settings, sender: str, answer: str) -> set[str]:
     own = {to_e164(number or "") for number in (config.hotline_number, config.flash_number)}
     numbers = {to_e164(n) for n in (sender, *_dialled(answer))} - own - {None}
     return {caller_hash(config, n) for n in numbers if n}
-
-
-def keep(pipe: Any, config: Settings, key: str, sealed: str,
-         callers: Iterable[str]) -> None:
-    """Add to `pipe`: the sealed answer (only over its claim) and its place in the list
-    of each caller it is about, all with REPLAY_TTL."""
-    pipe.set(key, sealed, ex=REPLAY_TTL, xx=True)
-    for caller in callers:
-        index = index_key(config, caller)
-        pipe.sadd(index, key)
-        pipe.expire(index, REPLAY_TTL)
 
 
 def forget(conn: redis.Redis, config: Settings, caller_hashes: Iterable[str]) -> int:

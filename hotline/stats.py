@@ -38,10 +38,15 @@ def day_of(config: Settings, at: float) -> str:
     return datetime.fromtimestamp(at, zone).date().isoformat()
 
 
+def day_key(config: Settings, at: float) -> str:
+    """The hash of the day's counters that `at` falls on."""
+    return hotline_keys.of(config).stats_day(day_of(config, at))
+
+
 def add_counts(pipe: Any, config: Settings, at: float, counts: dict[str, int],
                samples: dict[str, float] | None = None) -> None:
     """Queue counter increments (and wait samples) for the day of `at` onto `pipe`."""
-    key = hotline_keys.of(config).stats_day(day_of(config, at))
+    key = day_key(config, at)
     for name, amount in counts.items():
         pipe.hincrby(key, name, amount)
     pipe.expire(key, TTL)

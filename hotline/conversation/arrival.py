@@ -7,7 +7,7 @@ that order, and stops where the answer is already known: a repeated delivery cha
 nothing (not even the rate counter), a MessageSid seen before is not counted again.
 
 A call's menu steps (/twilio/voice, /twilio/voice/gather) read their session with the
-claim the same way.
+claim the same way; a new call is also counted against its caller's call limit there.
 
 The keys are the ones the modules that own them use (sessions, ratelimit, volunteers,
 optout, urgent); only the reading is gathered here. No Flask: the pipeline
@@ -82,24 +82,27 @@ def _text(value: Any) -> str | None:
 
 def claim_and_read(conn: redis.Redis, config: Settings, sender: str, message_sid: str,
                    claim: tuple[str, bytes, int], sessions: SessionStore, now: float,
-                   text: bool = True) -> tuple[bool, bytes | None, Arrival | None]:
+                   text: bool = True, call: bool = False,
+                   ) -> tuple[bool, bytes | None, Arrival | None]:
     """Claim the delivery (key, value, ttl) and read what the text's handling needs first.
 
     Returns (claimed, the stored answer when not claimed, the arrival when claimed).
-    With `text=False` (a call's menu step) only the session is read.
+    With `text=False` (a call's menu step) only the session is read; with `call=True` (a
+    new call) the call is also counted against its caller's limit (Arrival.count).
     """
     sid = message_sid if text else ""
     caller_hash = hash_of(config, sender)
-    limit = ratelimit.limit(config, "sms")
+    channel = "sms" if text else "voice"
+    limit = ratelimit.limit(config, channel) if text or call else 0
     keys = [claim[0],
             hotline_keys.of(config).sms_seen(sid),
-            ratelimit.key(config, "sms", caller_hash, now),
+            ratelimit.key(config, channel, caller_hash, now),
             volunteers.phones_key(config),
             optout.key(config),
             urgent.keys(config).caller(caller_hash),
             sessions.key(caller_hash)]
     args = [claim[1], claim[2], SEEN_TTL if sid else 0,
-            ratelimit.WINDOW * 2 if text and limit > 0 else 0,
+            ratelimit.WINDOW * 2 if limit > 0 else 0,
             (to_e164(sender) or "") if text else "", "1" if text else "0",
             *(sorted(optout.hashes(config, sender)) if text else ())]
     reply = lua(conn, READ)(keys, args)

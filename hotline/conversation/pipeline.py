@@ -121,7 +121,7 @@ def handle(inbound: Inbound, ctx: Context) -> Answer:
         claimed, stored, read = arrival.claim_and_read(
             ctx.redis, ctx.config, inbound.sender, inbound.message_sid,
             (key, replay_guard.PENDING, replay_guard.REPLAY_TTL), ctx.sessions, ctx.now,
-            text=inbound.kind == "text")
+            text=inbound.kind == "text", call=inbound.kind == "call")
     except OUTAGES as exc:  # Redis down or hung: the fallback at once
         log.error("%s: redis unreachable for caller %s (%s), answered with the fallback",
                   inbound.path, _who(ctx, inbound), type(exc).__name__)
@@ -259,7 +259,8 @@ class _Delivery:
         return self._out(said if channel == "sms" else (*said, End()), script)
 
     def _call_over_limit(self) -> Answer | None:
-        """Count a new call against its caller's limit; over it, the notice, then hang up.
+        """Over its caller's limit (counted with the claim), a new call gets the notice,
+        then hangs up.
 
         A call has no words yet, so nothing in it can be urgent; a volunteer is looked up
         only over the limit (never limited), so most calls cost one round trip here.
@@ -267,8 +268,7 @@ class _Delivery:
         conn, config = self.ctx.redis, self.config
         try:
             facts = order.Facts("voice", limit=ratelimit.limit(config, "voice"),
-                                count=ratelimit.count(conn, config, "voice", self.caller_hash,
-                                                      self.ctx.now))
+                                count=self.read.count)
             if order.over_limit(facts):
                 volunteer = volunteers.by_phone(conn, config, self.inbound.sender) is not None
                 facts = replace(facts, volunteer=volunteer)

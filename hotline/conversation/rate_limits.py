@@ -1,7 +1,7 @@
 """Per-caller rate limits: a flood from one number cannot drown the queue or run up costs.
 
 Counts live in Redis under the caller's HMAC, one key per channel and minute with a TTL,
-so every web node sees the same count (a text is counted with its first reads, see
+so every web node sees the same count (a text or a new call is counted with its first reads, see
 conversation/arrival.py). What a count means is decided by the inbound order
 (conversation/order.py): urgent texts, caller words and volunteers are never limited;
 over the limit a caller gets one short notice per window (claim_notice), then nothing.

@@ -14,7 +14,7 @@ No Flask here: the request comes in as plain values (path, query string, form fi
 The claim is a SET NX of PENDING; the pipeline makes it inside its first reads
 (conversation/arrival.py), other routes through claim(). The answer is kept with the
 writes it is the outcome of (the caller's session, the day's counters) in one round
-trip: keep().
+trip: keep() (one Lua command).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import redis
 from hotline import replay, stats
 from hotline.config import Settings
 from hotline.privacy.vault import NumberVault, vault_for
+from hotline.redisdb import lua
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,41 @@ def release(conn: redis.Redis, key: str) -> None:
         log.warning("claim not released (%s)", type(exc).__name__)
 
 
+# The writes and the kept answer in one command (EVALSHA): redis-py's Python around each
+# command of a pipeline cost more than the Lua. The same writes as a pipeline of SET EX,
+# HINCRBY + EXPIRE (stats.add_counts), SET XX EX + SADD/EXPIRE (replay.keep) or DEL.
+KEEP = """
+-- KEYS: the sets' keys..., the day's counters (when ARGV[2] > 0), the claim (unless
+--       ARGV[3] is ''), the lists of the callers the answer is about...
+-- ARGV: sets n, counters m, 'keep' | 'drop' | '', answer ttl, counters ttl, sealed answer,
+--       then (value, ttl) per set, then (name, amount) per counter
+local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
+local a, k = 7, n + 1
+for i = 1, n do
+  redis.call('SET', KEYS[i], ARGV[a], 'EX', ARGV[a + 1])
+  a = a + 2
+end
+if m > 0 then
+  for _ = 1, m do
+    redis.call('HINCRBY', KEYS[k], ARGV[a], ARGV[a + 1])
+    a = a + 2
+  end
+  redis.call('EXPIRE', KEYS[k], ARGV[5])
+  k = k + 1
+end
+if ARGV[3] == 'keep' then
+  redis.call('SET', KEYS[k], ARGV[6], 'XX', 'EX', ARGV[4])
+  for i = k + 1, #KEYS do
+    redis.call('SADD', KEYS[i], KEYS[k])
+    redis.call('EXPIRE', KEYS[i], ARGV[4])
+  end
+elseif ARGV[3] == 'drop' then
+  redis.call('DEL', KEYS[k])
+end
+return 1
+"""
+
+
 def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | None,
          sender: str, writes: Writes = Writes()) -> None:
     """Make the writes and keep the answer of a first delivery, encrypted, for its retries.
@@ -111,16 +147,24 @@ def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | Non
         return
     vault = _vault(config)
     try:
-        pipe = conn.pipeline(transaction=False)
-        for name, value, ttl in writes.sets:
-            pipe.set(name, value, ex=ttl)
+        keys: list[str] = [name for name, _, _ in writes.sets]
+        values: list[str | bytes | int] = []
+        for _, value, ttl in writes.sets:
+            values += (value, ttl)
         if writes.counts:
-            stats.add_counts(pipe, config, writes.at, dict(writes.counts))
+            keys.append(stats.day_key(config, writes.at))
+            for name, amount in writes.counts.items():
+                values += (name, amount)
+        sealed, mode = "", ""
         if key is not None and answer is not None and vault is not None:
-            replay.keep(pipe, config, key, vault.seal(answer),
-                        replay.about(config, sender, answer))
+            sealed, mode = vault.seal(answer), "keep"
+            keys.append(key)
+            keys += [replay.index_key(config, caller)
+                     for caller in replay.about(config, sender, answer)]
         elif key is not None:
-            pipe.delete(key)
-        pipe.execute()
+            mode = "drop"
+            keys.append(key)
+        lua(conn, KEEP)(keys, [len(writes.sets), len(writes.counts), mode, replay.REPLAY_TTL,
+                               stats.TTL, sealed, *values])
     except Exception as exc:  # noqa: BLE001  the answer goes out anyway
         log.warning("answer not kept for retries (%s)", type(exc).__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 # Wait kinds: what the session is waiting for at `node`.
@@ -39,5 +39,17 @@ class Session:
         return cls(**known)
 
     def with_(self, **changes: Any) -> Session:
-        """Return a copy with some fields changed."""
-        return replace(self, **changes)
+        """Return a copy with some fields changed.
+
+        By hand: dataclasses.replace() runs __init__ over every field again, about five
+        times a webhook; a frozen copy of the fields is a fifth of its cost."""
+        unknown = changes.keys() - _FIELDS
+        if unknown:
+            raise TypeError(f"Session has no field {min(unknown)!r}")
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(changes)
+        return copy
+
+
+_FIELDS = frozenset(f.name for f in fields(Session))

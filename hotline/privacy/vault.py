@@ -43,7 +43,10 @@ def caller_hash(config: Settings, number: str) -> str:
     return _normalised_hash(str(config.secret_key or ""), number)
 
 
+@functools.lru_cache(maxsize=256)
 def _normalised_hash(secret: str, number: str) -> str:
+    # A webhook asks 3-4 times for its caller's hash (the claim, the pipeline, the kept
+    # answer's index, the opt-out check): worked out once. In this process's memory only.
     return number_hash(secret, to_e164(number) or number.strip())
 
 

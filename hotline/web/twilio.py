@@ -19,26 +19,32 @@ from hotline import domains
 from hotline.callbacks import intake as callback_intake
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
+from hotline.channels.twiml import text as twiml_text
 from hotline.conversation import pipeline, replay_guard, settle
 from hotline.scripts.scriptset import ScriptSet
-from hotline.web import runtime
+from hotline.web import Runtime, runtime
 from hotline.web.webhook_guard import answer_once, protect, twiml
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+EMPTY = str(VoiceResponse())  # an empty <Response/>
 protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 
-def _inbound(channel: str, kind: str) -> pipeline.Inbound:
-    """The delivery as plain values (the request looked up once, not per field)."""
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    form = req.form
+def inbound_of(channel: str, kind: str, form: Any, path: str, query: str) -> pipeline.Inbound:
+    """The delivery as plain values, from its form (a MultiDict) and its path and query."""
     get = form.get
     return pipeline.Inbound(
         channel=channel, kind=kind, sender=get("From", ""), body=get("Body", ""),
         message_sid=get("MessageSid", ""), call_sid=get("CallSid", ""),
-        digits=get("Digits", ""), speech=get("SpeechResult", ""),
-        path=req.path, query=req.query_string.decode("utf-8", "replace"),
+        digits=get("Digits", ""), speech=get("SpeechResult", ""), path=path, query=query,
         fields=tuple((name, value) for name, values in form.lists() for value in values))
+
+
+def _inbound(channel: str, kind: str) -> pipeline.Inbound:
+    """This Flask request's delivery (the request looked up once, not per field)."""
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    return inbound_of(channel, kind, req.form, req.path,
+                      req.query_string.decode("utf-8", "replace"))
 
 
 def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
@@ -46,23 +52,26 @@ def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
     """The pipeline's answer as TwiML, by the channel's renderer (the fallback in the words
     of the entry script's phrase fallback_unavailable, when one is loaded)."""
     if answer.replayed is not None:
-        return answer.replayed or str(VoiceResponse())
+        return answer.replayed or EMPTY
     if answer.fallback:
         return str(fallback(answer.channel, inbound.sender, inbound.body,
                             scripts.entry_or_none()))
     if answer.channel == "sms":
-        return str(sms.render(answer.actions, answer.script))  # type: ignore[arg-type]
-    return str(voice.render(answer.actions, answer.script,  # type: ignore[arg-type]
-                            str(config.public_url), bool(config.transcribe_messages)))
+        return twiml_text(sms.render(answer.actions, answer.script))  # type: ignore[arg-type]
+    return twiml_text(voice.render(answer.actions, answer.script,  # type: ignore[arg-type]
+                                   str(config.public_url), bool(config.transcribe_messages)))
 
 
-def _answer(channel: str, kind: str) -> Response:
-    """Parse -> pipeline -> render -> settle (jobs, writes, replica) -> respond."""
-    app = runtime()
+def answer_body(app: Runtime, inbound: pipeline.Inbound) -> str:
+    """Pipeline -> render -> settle (jobs, writes, replica); return the TwiML to send.
+
+    Plain values in and out: the Flask views below and the WSGI dispatch in front of Flask
+    (web/webhook_dispatch.py) both answer through it. Raises when rendering failed or the
+    answer's jobs could not be enqueued (the claim is released first): the caller then
+    answers with the fallback."""
     conn, config, sessions = app.redis, app.config, app.sessions
     ctx = pipeline.Context(conn, config, app.scripts, sessions, app.capabilities, app.clock(),
                            domains.forget)
-    inbound = _inbound(channel, kind)
     answer = pipeline.handle(inbound, ctx)
     try:
         body = _render(answer, inbound, config, app.scripts)
@@ -71,7 +80,22 @@ def _answer(channel: str, kind: str) -> Response:
             replay_guard.release(conn, answer.claim)
         raise  # the guard answers with the fallback
     settle.settle(conn, config, answer, body, inbound.sender)  # jobs, writes, replica
-    return Response(body, status=200, mimetype="text/xml")
+    return body
+
+
+def _answer(channel: str, kind: str) -> Response:
+    """Parse -> pipeline -> render -> settle (jobs, writes, replica) -> respond."""
+    return Response(answer_body(runtime(), _inbound(channel, kind)), status=200,
+                    mimetype="text/xml")
+
+
+def status_body(app: Runtime, form: Any) -> str:
+    """A status callback: a short unanswered call may become a call back request (the
+    replay guard around it is the caller's: answer_once, or the WSGI dispatch's)."""
+    if form.get("CallSid") and form.get("CallStatus") == "completed":
+        # A failure is logged by the guard, the answer stays empty, a retry tries again.
+        callback_intake.call_ended(app.redis, app.config, form, app.clock())
+    return EMPTY
 
 
 @bp.post("/voice")
@@ -107,8 +131,4 @@ def status_callback() -> Response:
     A short call to the main number in which the caller pressed nothing becomes a call
     back request when staff turned MISSED_CALL_ON_MAIN on.
     """
-    form, app = request.form, runtime()
-    if form.get("CallSid") and form.get("CallStatus") == "completed":
-        # A failure is logged by the guard, the answer stays empty, a retry tries again.
-        callback_intake.call_ended(app.redis, app.config, form, app.clock())
-    return twiml(str(VoiceResponse()))
+    return twiml(status_body(runtime(), request.form))

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import hmac
 import logging
 from collections.abc import Callable
@@ -29,7 +31,7 @@ from hotline.channels.fallback import fallback
 from hotline.config import Settings
 from hotline.conversation import replay_guard
 from hotline.engine.model import Script
-from hotline.web import runtime
+from hotline.web import Runtime, runtime
 
 log = logging.getLogger(__name__)
 
@@ -83,20 +85,32 @@ def check_signature(req: Request | None = None, config: Settings | None = None) 
     """Refuse (403) any request without a valid Twilio signature."""
     req = req if req is not None else request._get_current_object()  # type: ignore[attr-defined]
     config = config if config is not None else runtime().config
-    signature = req.headers.get("X-Twilio-Signature", "")
-    validator = _validator(config.twilio_auth_token)
-    url = signed_url(config.public_url, req)
-    if not signature or not (_matches(validator, url, signature, req.form)
-                             or validator.validate(url, req.form, signature)):
+    if not signature_valid(config, signed_url(config.public_url, req), req.form,
+                           req.headers.get("X-Twilio-Signature", "")):
         log.warning("rejected %s: missing or invalid Twilio signature", req.path)
         abort(403)
 
 
-def _matches(validator: RequestValidator, url: str, signature: str, form: Any) -> bool:
-    """The common case in one HMAC: signed over exactly this URL (validate() always computes
-    two, with and without the port, and is the fallback for the other forms)."""
-    computed = validator.compute_signature(url, form)
-    return hmac.compare_digest(computed.encode(), signature.encode("utf-8", "replace"))
+def signature_valid(config: Settings, url: str, form: Any, signature: str) -> bool:
+    """True when `signature` is Twilio's over this URL and form (plain values: the Flask
+    guard above and the WSGI dispatch in front of Flask both check through it)."""
+    if not signature:
+        return False
+    token = str(config.twilio_auth_token or "")
+    computed = expected_signature(token, url, form)
+    return (hmac.compare_digest(computed.encode(), signature.encode("utf-8", "replace"))
+            or _validator(token).validate(url, form, signature))
+
+
+def expected_signature(token: str, url: str, form: Any) -> str:
+    """The common case in one HMAC: the signature over exactly this URL (validate() always
+    computes two, with and without the port, and is the fallback for the other forms).
+    RequestValidator.compute_signature's string (each name, sorted, with each of its
+    distinct values, sorted), without its per-name look-up of the form's type."""
+    material = url + "".join(name + value for name in sorted(set(form))
+                             for value in sorted(set(form.getlist(name))))
+    mac = hmac.new(token.encode("utf-8"), material.encode("utf-8"), hashlib.sha1)
+    return base64.b64encode(mac.digest()).decode("ascii")
 
 
 # --- one answer per delivery -----------------------------------------------------------------
@@ -139,35 +153,42 @@ def twiml(body: str) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
 
+EMPTY = str(VoiceResponse())  # an empty <Response/>
+
+
 def _empty() -> Response:
-    return twiml(str(VoiceResponse()))
+    return twiml(EMPTY)
 
 
 def fallback_answer() -> Response:
     """The answer when Redis or a view fails: the emergency number (a missed call: busy)."""
-    form = request.form
-    if request.endpoint in QUIET_ENDPOINTS:
-        return _empty()
+    return twiml(fallback_twiml(runtime(), request.endpoint, request.form))
+
+
+def fallback_twiml(app: Runtime, endpoint: str | None, form: Any) -> str:
+    """The route's fallback as TwiML, from plain values (the endpoint's name and the form)."""
+    if endpoint in QUIET_ENDPOINTS:
+        return EMPTY
     try:
         from hotline.callbacks.intake import is_flash
 
-        if request.endpoint == "calls.flash" or (
-                request.endpoint == "twilio.incoming_call"
-                and is_flash(runtime().config, form.get("To", ""))):
+        if endpoint == "calls.flash" or (
+                endpoint == "twilio.incoming_call"
+                and is_flash(app.config, form.get("To", ""))):
             busy = VoiceResponse()
             busy.reject(reason="busy")  # a missed call stays free for the caller
-            return twiml(str(busy))
+            return str(busy)
     except Exception as exc:  # noqa: BLE001  the fallback must not fail
         log.warning("flash number check failed (%s)", type(exc).__name__)
-    channel = "sms" if request.endpoint == "twilio.incoming_sms" else "voice"
-    return twiml(str(fallback(channel, form.get("From", ""), form.get("Body", ""),
-                              _entry_script())))
+    channel = "sms" if endpoint == "twilio.incoming_sms" else "voice"
+    return str(fallback(channel, form.get("From", ""), form.get("Body", ""),
+                        _entry_script(app)))
 
 
-def _entry_script() -> Script | None:
+def _entry_script(app: Runtime) -> Script | None:
     """The loaded entry script, for the fallback's words (None: its last-resort lines)."""
     try:
-        return runtime().scripts.entry_or_none()
+        return app.scripts.entry_or_none()
     except Exception:  # noqa: BLE001  the fallback must not fail
         return None
 
