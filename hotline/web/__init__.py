@@ -9,8 +9,10 @@ from collections.abc import Callable
 import redis
 from flask import current_app
 
+from hotline import domains
 from hotline import keys as hotline_keys
 from hotline.config import Settings
+from hotline.conversation import pipeline
 from hotline.conversation.capabilities import Capabilities
 from hotline.conversation.sessions import SessionStore
 from hotline.privacy.vault import caller_hash, log_id, vault_for
@@ -44,6 +46,11 @@ class Runtime:
         key = self.config.encryption_key
         return SessionStore(self.redis, hotline_keys.prefix(self.config), self.config.session_ttl,
                             vault_for(key) if key else None)
+
+    def context(self) -> pipeline.Context:
+        """What the inbound pipeline works with for one delivery, at the request's time."""
+        return pipeline.Context(self.redis, self.config, self.scripts, self.sessions,
+                                self.capabilities, self.clock(), domains.forget)
 
     def caller_hash(self, number: str) -> str:
         """Return the HMAC that stands for a caller number in Redis (privacy.vault's)."""

@@ -15,7 +15,6 @@ from typing import Any
 from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import domains
 from hotline.callbacks import intake as callback_intake
 from hotline.channels import sms, voice
 from hotline.channels.fallback import fallback
@@ -40,13 +39,6 @@ def inbound_of(channel: str, kind: str, form: Any, path: str, query: str) -> pip
         fields=tuple((name, value) for name, values in form.lists() for value in values))
 
 
-def _inbound(channel: str, kind: str) -> pipeline.Inbound:
-    """This Flask request's delivery (the request looked up once, not per field)."""
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    return inbound_of(channel, kind, req.form, req.path,
-                      req.query_string.decode("utf-8", "replace"))
-
-
 def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
             scripts: ScriptSet) -> str:
     """The pipeline's answer as TwiML, by the channel's renderer (the fallback in the words
@@ -62,16 +54,17 @@ def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
                                    str(config.public_url), bool(config.transcribe_messages)))
 
 
-def answer_body(app: Runtime, inbound: pipeline.Inbound) -> str:
+def answer_body(app: Runtime, channel: str, kind: str, form: Any, path: str,
+                query: str) -> str:
     """Pipeline -> render -> settle (jobs, writes, replica); return the TwiML to send.
 
     Plain values in and out: the Flask views below and the WSGI dispatch in front of Flask
-    (web/webhook_dispatch.py) both answer through it. Raises when rendering failed or the
-    answer's jobs could not be enqueued (the claim is released first): the caller then
-    answers with the fallback."""
-    conn, config, sessions = app.redis, app.config, app.sessions
-    ctx = pipeline.Context(conn, config, app.scripts, sessions, app.capabilities, app.clock(),
-                           domains.forget)
+    (web/webhook_dispatch.py) both answer through it, with the delivery's form, path and
+    query string. Raises when rendering failed or the answer's jobs could not be enqueued
+    (the claim is released first): the caller then answers with the fallback."""
+    ctx = app.context()
+    conn, config = ctx.redis, ctx.config
+    inbound = inbound_of(channel, kind, form, path, query)
     answer = pipeline.handle(inbound, ctx)
     try:
         body = _render(answer, inbound, config, app.scripts)
@@ -85,8 +78,10 @@ def answer_body(app: Runtime, inbound: pipeline.Inbound) -> str:
 
 def _answer(channel: str, kind: str) -> Response:
     """Parse -> pipeline -> render -> settle (jobs, writes, replica) -> respond."""
-    return Response(answer_body(runtime(), _inbound(channel, kind)), status=200,
-                    mimetype="text/xml")
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    body = answer_body(runtime(), channel, kind, req.form, req.path,
+                       req.query_string.decode("utf-8", "replace"))
+    return Response(body, status=200, mimetype="text/xml")
 
 
 def status_body(app: Runtime, form: Any) -> str:

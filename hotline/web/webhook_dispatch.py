@@ -154,8 +154,7 @@ class WebhookDispatch:
             if kind == "status":
                 text = self._status(path, query, form)
             else:
-                inbound = twilio.inbound_of(channel, kind, form, path, query)
-                text = twilio.answer_body(app, inbound)
+                text = twilio.answer_body(app, channel, kind, form, path, query)
         except Exception as exc:  # a validly signed request always gets TwiML
             who = _who(app, form)
             if isinstance(exc, OUTAGES):
