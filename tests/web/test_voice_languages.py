@@ -97,7 +97,7 @@ def test_the_korean_main_menu_on_a_call_also_says_key_9_in_chinese_and_russian()
 
 
 def test_a_chinese_main_menu_on_a_call_offers_key_9_in_russian_but_not_again_in_chinese():
-    result, root = _call_in("3")
+    _, root = _call_in("3")
     said = [(s.text, s.get("voice")) for s in root.find("Gather").findall("Say")]
     assert said[0][0].endswith("语言请按9。") and said[0][1] == "Polly.Zhiyu"
     assert said[1:] == [("Русский: нажмите 9.", "Polly.Tatyana")]
