@@ -15,6 +15,9 @@ class Choice:
     # The language the label is in, when it is not the question's: a call says it with
     # that language's voice and press words (the language list: 中文请按3。).
     language: str = ""
+    # Said on a call only, never written in an SMS: the same key offered again in another
+    # language, in its own voice (the main menu's 9: 中文请按9。), at no cost to the SMS.
+    voice_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ CATEGORIES = ("clinic", "mental_health", "dental", "korean_medicine", "tb_care",
 # Words the node needs besides `text`; staff may override any of them in YAML.
 DEFAULTS: dict[str, Texts] = {
     "nearby": {"ko": "{place}에는 없어요. 가까운 곳:", "en": "None in {place}. Nearest:",
-               "zh": "{place}没有。最近的:", "ru": "В {place} нет. Ближайшие:"},
+               "zh": "{place}没有。最近的：", "ru": "{place}: нет. Ближайшие:"},
     "none": {"ko": "{place} 근처에서 찾지 못했어요.", "en": "Nothing found near {place}.",
-             "zh": "{place}附近没有找到。", "ru": "Рядом с {place} ничего нет."},
+             "zh": "{place}附近没有找到。", "ru": "{place}: рядом ничего нет."},
     "unknown": {"ko": "'{query}' 지역을 찾지 못했어요.", "en": "We do not know the place '{query}'.",
                 "zh": "找不到'{query}'这个地方。", "ru": "Место '{query}' не найдено."},
-    "which": {"ko": "어느 곳인가요?", "en": "Which place?", "zh": "哪个地方?",
+    "which": {"ko": "어느 곳인가요?", "en": "Which place?", "zh": "哪个地方？",
               "ru": "Какое место?"},
     "more": {"ko": "더 보기", "en": "More", "zh": "更多", "ru": "Ещё"},
     "again": {"ko": "다른 곳 찾기", "en": "Another place", "zh": "换个地方",
@@ -51,15 +51,15 @@ DEFAULTS: dict[str, Texts] = {
     # A number that is neither a key nor a postal code: what to send instead.
     "postal_hint": {"ko": "지역 이름이나 우편번호 5자리를 보내 주세요.",
                     "en": "Send a place name or a 5-digit postal code (ZIP).",
-                    "zh": "请发送地名或5位邮政编码。",
-                    "ru": "Отправьте название места или почтовый индекс."},
+                    "zh": "请发送地名或5位邮编。",
+                    "ru": "Пришлите название места или индекс из 5 цифр."},
     "postal_hint_voice": {"ko": "지역 번호 하나를 누르거나, 우편번호 5자리를 누른 뒤 "
                                 "우물 정 자를 누르세요.",
                           "en": "Press one region number, or key a 5-digit postal code "
                                 "and then the pound key.",
-                          "zh": "请按一个地区号码，或输入5位邮政编码后按井号键。",
-                          "ru": "Нажмите номер региона или наберите почтовый индекс "
-                                "и нажмите решётку."},
+                          "zh": "请按一个地区号码，或按5位邮编后再按井号键。",
+                          "ru": "Нажмите цифру региона или наберите индекс "
+                                "из 5 цифр и решётку."},
 }
 DAY_NAMES: dict[str, tuple[str, ...]] = {
     "ko": ("월", "화", "수", "목", "금", "토", "일"),

@@ -78,6 +78,7 @@ class _Reader:
     def __init__(self, file: str):
         self.file = file
         self.problems: list[Problem] = []
+        self.language_codes: tuple[str, ...] = ()  # the script's languages, once read
 
     def problem(self, node: str, message: str, line: int = 0) -> None:
         self.problems.append(Problem(self.file, node, message, line))
@@ -156,12 +157,23 @@ class _Reader:
         goto = value.get("goto")
         if not goto:
             self.problem(node, f"option {key} has no goto", line)
+        voice_also = value.get("voice_also") or []
+        if isinstance(voice_also, str):
+            voice_also = [voice_also]
+        if not isinstance(voice_also, list):
+            self.problem(node, f"option {key}: voice_also must be a list of languages", line)
+            voice_also = []
+        for code in voice_also:
+            if str(code) not in self.language_codes:
+                self.problem(node, f"option {key}: voice_also names '{code}', which is not "
+                                   "one of the script's languages", line)
         return Option(
             key=key,
             label=self.texts(value.get("label"), node, f"option {key} label", line),
             goto=str(goto or ""),
             keywords=self.words(value.get("keywords"), node, f"option {key} keywords", line),
             line=line,
+            voice_also=tuple(str(code) for code in voice_also),
         )
 
     def options(self, value: Any, node: str, line: int) -> tuple[Option, ...]:
@@ -228,6 +240,7 @@ def _parsed(text: str, file: str, name: str | None) -> Script:
     else:
         for code, value in languages_raw.items():
             languages[str(code)] = reader.language(str(code), value, _line(languages_raw, code))
+    reader.language_codes = tuple(languages)
     default_language = str(data.get("default_language") or next(iter(languages), ""))
     if languages and default_language not in languages:
         reader.problem("", f"default_language '{default_language}' is not declared")

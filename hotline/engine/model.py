@@ -48,6 +48,9 @@ class Option:
     goto: str
     keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     line: int = 0
+    # Languages a call also offers this option in, each by its name in its own voice
+    # ("中文请按9。"); never in an SMS. For the way to the language menu.
+    voice_also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,8 @@ class MenuNode(Node):
     """Offer numbered options and wait. The channel adds "press N" / "reply N" lines.
 
     A caller may press or type the key, type the label, or a keyword in any language.
+    `voice_also: [zh, ru]` on an option: a call also offers its key by each of those
+    languages' names, in that language's voice ("中文请按9。"); the SMS stays as it is.
     """
 
     kind: ClassVar[str] = "menu"
@@ -89,8 +91,16 @@ main_menu:
         return out
 
     def choices(self, ctx: Context) -> tuple[Choice, ...]:
-        """Return the options as numbered choices in the caller's language."""
-        return tuple(Choice(o.key, ctx.pick(o.label) or o.key) for o in self.options)
+        """Return the options as numbered choices in the caller's language; an option
+        with `voice_also` is offered again, on a call only, in each of those languages
+        (but the caller's own), by the language's name in its own voice."""
+        choices: list[Choice] = []
+        for o in self.options:
+            choices.append(Choice(o.key, ctx.pick(o.label) or o.key))
+            choices.extend(Choice(o.key, ctx.script.languages[code].name, code, voice_only=True)
+                           for code in o.voice_also
+                           if code != ctx.language and code in ctx.script.languages)
+        return tuple(choices)
 
     def enter(self, ctx: Context) -> Step:
         return Step((Ask(ctx.pick(self.text), ctx.language, "menu", self.choices(ctx)),),

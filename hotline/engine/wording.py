@@ -14,7 +14,8 @@ def sms_text(action: Say | Ask, language: Language) -> str:
     """Return the SMS a caller reads for a Say or Ask: the text, then one line per choice."""
     lines = [action.text] if action.text else []
     if isinstance(action, Ask):
-        lines.extend(language.reply.format(key=c.key, label=c.label) for c in action.choices)
+        lines.extend(language.reply.format(key=c.key, label=c.label) for c in action.choices
+                     if not c.voice_only)
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from hotline.engine.lint import ERROR, WARNING, errors, format_problem, lint, lint_directory
-from hotline.engine.loader import parse_script
+from hotline.engine.loader import ScriptError, parse_script
 from hotline.engine.model import PHRASES, Node, Script
 
 GOOD: dict[str, Any] = {
@@ -166,6 +166,17 @@ def test_duplicate_option_key():
     def change(d):
         d["nodes"]["menu"]["options"][1]["key"] = 1
     assert only(script(change)) == (ERROR, "menu", "option key 1 is used twice")
+
+
+def test_voice_also_must_name_a_language_of_the_script():
+    def change(d):
+        d["nodes"]["menu"]["options"][2]["voice_also"] = ["zh"]
+    with pytest.raises(ScriptError) as caught:
+        parse_script(json.dumps(script(change), ensure_ascii=False), file="t.yaml")
+    assert [(p.node, p.message) for p in caught.value.problems] == [
+        ("menu", "option 0: voice_also names 'zh', which is not one of the script's languages")]
+    assert problems_of(script(lambda d: d["nodes"]["menu"]["options"][2].update(
+        voice_also=["en"]))) == []
 
 
 def test_duplicate_keyword_after_normalizing():

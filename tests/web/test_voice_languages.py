@@ -75,3 +75,29 @@ def test_the_language_list_on_a_call_says_each_language_in_its_own_voice():
                     ("中文请按3。", "Polly.Zhiyu", "cmn-CN"),
                     ("Русский: нажмите 4.", "Polly.Tatyana", "ru-RU")]
     assert gather.get("language") == "ko-KR"  # the call still listens in its language
+
+
+def test_the_korean_main_menu_on_a_call_also_says_key_9_in_chinese_and_russian():
+    """A caller who reads neither Korean nor English hears the way to the language menu
+    in their own language and voice; the Korean SMS menu is the same one segment."""
+    first = step(MAIN, None, Begin("voice", "", "CN"), now=0.0)
+    gather = ET.fromstring(str(voice.render(first.actions, MAIN, URL))).find("Gather")
+    said = [("".join(s.itertext()), s.get("voice"), s.get("language"))
+            for s in gather.findall("Say")]
+    assert said[0][0].startswith("무엇을 도와드릴까요?")
+    assert said[0][0].endswith("English: 9번")
+    assert said[0][1:] == ("Polly.Seoyeon", "ko-KR")
+    assert said[1:] == [("中文请按9。", "Polly.Zhiyu", "cmn-CN"),
+                        ("Русский: нажмите 9.", "Polly.Tatyana", "ru-RU")]
+    assert (gather.get("language"), gather.get("numDigits")) == ("ko-KR", "1")
+    sms = step(MAIN, None, Begin("sms", "안녕", "KR"), now=0.0)
+    text = sms_text(sms.actions[-1], MAIN.languages["ko"])
+    assert text.endswith("9 English") and "中文" not in text
+    assert count_segments(text).segments == 1
+
+
+def test_a_chinese_main_menu_on_a_call_offers_key_9_in_russian_but_not_again_in_chinese():
+    _, root = _call_in("3")
+    said = [(s.text, s.get("voice")) for s in root.find("Gather").findall("Say")]
+    assert said[0][0].endswith("语言请按9。") and said[0][1] == "Polly.Zhiyu"
+    assert said[1:] == [("Русский: нажмите 9.", "Polly.Tatyana")]
