@@ -148,11 +148,11 @@ def write_markdown(path: str, results: dict[str, Any]) -> None:
     if results.get("extras"):
         lines += ["Other benchmarks (same run):", "", *_extras_lines(results["extras"]), ""]
     if soak:
-        lines += [f"Soak ({soak['minutes']} min, {soak['callers']} callers): {soak['summary']}",
-                  ""]
+        lines += [f"Soak ({soak['minutes']} min): {soak['summary']}", ""]
     lines += [("Re-run: `python bench/run.py` (or `hotline bench`); `--levels 8,32,128`, "
                "`--core-level 32`, `--rates 100,200`, `--duration SECONDS`, `--requests N`, "
-               "`--pause SECONDS`, `--soak MINUTES`."), ""]
+               "`--pause SECONDS`, `--soak MINUTES` (`--soak-rate WEBHOOKS`, "
+               "`--soak-callers N`)."), ""]
     if os.path.exists(ANALYSIS):
         with open(ANALYSIS, encoding="utf-8") as handle:
             lines += [handle.read()]

@@ -3,7 +3,8 @@
     python bench/run.py                       # 32 callers (core mix, full mix, paced),
                                               # open loop 100 and 200 webhooks/s; 10 s each
     python bench/run.py --levels 8,32,128 --rates 100,200,400 --requests 2000
-    python bench/run.py --soak 10             # 10 minutes of mixed calls, then the books
+    python bench/run.py --soak 10             # 10 minutes of mixed calls at 100 webhooks/s
+                                              # (open loop; --soak-rate), then the books
     hotline bench ...                         # the same
 
 Starts the app under gunicorn on 127.0.0.1 (a free port, settings from
@@ -64,7 +65,12 @@ def _parse() -> argparse.Namespace:
                              "after every answer; 0: no paced level")
     parser.add_argument("--soak", type=float, default=None, metavar="MINUTES",
                         help="run mixed conversations this long, then check the books")
-    parser.add_argument("--soak-callers", type=int, default=16)
+    parser.add_argument("--soak-rate", type=float, default=100.0, metavar="WEBHOOKS",
+                        help="the soak's open-loop rate: webhooks a second (Poisson "
+                             "arrivals, the full mix)")
+    parser.add_argument("--soak-callers", type=int, default=None, metavar="CALLERS",
+                        help="a closed-loop soak instead: this many callers, each posting "
+                             "when answered (measures the worker's paging rate, not a surge)")
     parser.add_argument("--no-extras", action="store_true",
                         help="skip the directory, queue and urgent-latency benchmarks")
     parser.add_argument("--output-dir", default=ROOT,
@@ -80,6 +86,8 @@ def _parse() -> argparse.Namespace:
         parser.error(f"--rates must be numbers like 100,200: {args.rates!r}")
     if not args.level_list or min(args.level_list) < 1:
         parser.error("--levels needs at least one level of 1 or more callers")
+    if args.soak_rate <= 0 or (args.soak_callers is not None and args.soak_callers < 1):
+        parser.error("--soak-rate must be above 0 and --soak-callers at least 1")
     if not args.duration and not args.requests:
         parser.error("give --duration or --requests (a run must be bounded)")
     return args
@@ -314,8 +322,8 @@ def main() -> int:
         if args.soak:
             import soak
 
-            results["soak"] = soak.run(args.soak, args.soak_callers, web, procs[0],
-                                       bench_redis.conn, settings, TOKEN)
+            results["soak"] = soak.run(args.soak, args.soak_rate, args.soak_callers, web,
+                                       procs[0], bench_redis.conn, settings, TOKEN)
             failed = not results["soak"]["passed"]
         else:
             baseline = servers.gunicorn("baseline", "baseline_app:app", env, workdir, cwd=HERE)

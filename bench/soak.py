@@ -1,6 +1,14 @@
 """The soak: mixed conversations for a while, then check the books.
 
-    python bench/run.py --soak 10 [--soak-callers 16]
+    python bench/run.py --soak 10 [--soak-rate 100 | --soak-callers 16]
+
+The load is open loop by default: conversations of the surge mix arrive as Poisson
+arrivals at a fixed rate of webhooks (--soak-rate, 100 a second), whether or not earlier
+ones were answered, as a surge reaches Twilio (load.drive_open). With --soak-callers N it
+is closed loop instead: N callers posting as fast as they are answered, which measures how
+fast the RQ worker pages rather than a surge (a faster web path opens more urgent cases a
+second than one worker pages). Every SLICE seconds the RSS and the length of the urgent
+queue (queued plus running jobs) are read.
 
 After the load the worker is given time to drain its queues, then:
 - every callback a caller was told was taken ("요청을 받았어요") is a request in Redis that
@@ -13,12 +21,17 @@ After the load the worker is given time to drain its queues, then:
   process: the work horses it forks per job come and go), after the first slice and at
   the end: the growth must stay under max(20 MB, 25 %);
 - no wrong answer at all.
+It also reports how far paging lagged, so a backlog shows as a figure: the urgent queue's
+length per slice (and its largest), how long the drain took, and the time from a case's
+opening to its first page (p50/p99/max, from the case timelines, whose times are whole
+seconds).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 from typing import Any
 
 import load
@@ -38,14 +51,15 @@ LONG_LIVED = (r"vol:.*|rota.*|dir:.*|users?:.*|cb:(q:.*|index|leases|waits|stats
               r"|urgent:cases|metrics|scripts?:.*|prog:(all|counts:.*)")
 
 
-def _drain(conn: redis.Redis) -> bool:
-    deadline = time.monotonic() + DRAIN
-    while time.monotonic() < deadline:
+def _drain(conn: redis.Redis) -> tuple[bool, float]:
+    """Wait (at most DRAIN s) for the worker to empty its queues: (emptied, seconds)."""
+    started = time.monotonic()
+    while time.monotonic() - started < DRAIN:
         busy = sum(conn.llen(f"rq:queue:{q}") + conn.zcard(f"rq:wip:{q}") for q in jobs.QUEUES)
         if not busy:
-            return True
+            return True, round(time.monotonic() - started, 1)
         time.sleep(0.5)
-    return False
+    return False, round(time.monotonic() - started, 1)
 
 
 def _callback_books(conn: redis.Redis, config: dict[str, Any], numbers: list[str]) -> dict:
@@ -77,20 +91,41 @@ def _callback_books(conn: redis.Redis, config: dict[str, Any], numbers: list[str
             "ok": not missing and not not_queued}
 
 
+def _urgent_backlog(conn: redis.Redis) -> int:
+    """Urgent jobs waiting or running (RQ's queue and its started registry)."""
+    return int(conn.llen(f"rq:queue:{jobs.URGENT}") + conn.zcard(f"rq:wip:{jobs.URGENT}"))
+
+
+def _first_page_s(steps: list[dict[str, Any]]) -> float | None:
+    """Seconds from the case's opening to its first page, from its timeline."""
+    created = next((e["at"] for e in steps if e.get("step") == "created"), None)
+    paged = next((e["at"] for e in steps if e.get("step") == "paged"), None)
+    if created is None or paged is None:
+        return None
+    return (datetime.fromisoformat(paged) - datetime.fromisoformat(created)).total_seconds()
+
+
 def _urgent_books(conn: redis.Redis, config: dict[str, Any], numbers: list[str]) -> dict:
     keys = urgent.Keys(config)
     unpaged, missing = [], []
+    lags: list[float] = []
     for number in dict.fromkeys(numbers):
         code = conn.get(keys.caller(urgent.caller_hash(config, number)))
         if code is None:
             missing.append(number[-4:])
             continue
-        steps = [entry.get("step") for entry in urgent.timeline(conn, config, code.decode())]
-        if "paged" not in steps:
+        entries = urgent.timeline(conn, config, code.decode())
+        lag = _first_page_s(entries)
+        if lag is None:
             unpaged.append(code.decode())
+        else:
+            lags.append(lag)
     count = len(set(numbers))
+    lags.sort()
+    to_page = {"cases": len(lags), "p50_s": load.percentile(lags, 50),
+               "p99_s": load.percentile(lags, 99), "max_s": lags[-1] if lags else 0.0}
     return {"opened": count, "paged": count - len(unpaged) - len(missing),
-            "not_paged": unpaged[:10], "missing": missing[:10],
+            "not_paged": unpaged[:10], "missing": missing[:10], "open_to_first_page": to_page,
             "ok": not unpaged and not missing}
 
 
@@ -124,42 +159,62 @@ def _ttl_books(conn: redis.Redis, config: dict[str, Any]) -> dict:
     return {"keys": scanned, "without_ttl": without, "should_have_ttl": wrong, "ok": not wrong}
 
 
-def run(minutes: float, concurrency: int, web: servers.Process, worker: servers.Process,
-        conn: redis.Redis, settings: dict[str, Any], token: str) -> dict[str, Any]:
-    """Soak for `minutes`, then check the books; return every figure and `passed`."""
+def run(minutes: float, rate: float | None, concurrency: int | None, web: servers.Process,
+        worker: servers.Process, conn: redis.Redis, settings: dict[str, Any],
+        token: str) -> dict[str, Any]:
+    """Soak for `minutes` at `rate` webhooks a second (open loop) or with `concurrency`
+    callers (closed loop), then check the books; return every figure and `passed`."""
     from hotline.config import load_config
 
     config = load_config(settings)
     total, started = Tally(), time.monotonic()
-    rss: list[dict[str, float]] = []
+    slices: list[dict[str, float]] = []
     end = started + minutes * 60
-    print(f"soak: {concurrency} callers for {minutes:g} min on {web.url} ...", flush=True)
+    load_text = (f"{concurrency} callers (closed loop)" if concurrency
+                 else f"{rate:g} webhooks/s (open loop, Poisson arrivals)")
+    print(f"soak: {load_text} for {minutes:g} min on {web.url} ...", flush=True)
     while time.monotonic() < end:
-        seconds = min(SLICE, end - time.monotonic())
-        part = load.drive(web.url, token, concurrency, seconds=max(1.0, seconds),
-                          seed=len(rss) + 1)
+        seconds = max(1.0, min(SLICE, end - time.monotonic()))
+        seed = len(slices) + 1
+        if concurrency:
+            part = load.drive(web.url, token, concurrency, seconds=seconds, seed=seed)
+        else:
+            part = load.drive_open(web.url, token, float(rate or 0), seconds=seconds,
+                                   seed=seed)
         total.add(part["tally"])
-        rss.append({"at_s": round(time.monotonic() - started), "web_mb": web.rss_mb(),
-                    "worker_mb": worker.rss_mb(children=False)})
-        print(f"  {rss[-1]['at_s']:>5} s  {len(total.latencies)} requests, "
-              f"{total.error_count} errors, RSS web {rss[-1]['web_mb']} MB, "
-              f"worker {rss[-1]['worker_mb']} MB", flush=True)
-    figures = load.summarize(total, time.monotonic() - started, concurrency)
-    drained = _drain(conn)
+        slices.append({"at_s": round(time.monotonic() - started), "web_mb": web.rss_mb(),
+                       "worker_mb": worker.rss_mb(children=False),
+                       "urgent_queue": _urgent_backlog(conn),
+                       "urgent_opened": len(set(total.urgent))})
+        now = slices[-1]
+        print(f"  {now['at_s']:>5} s  {len(total.latencies)} requests, "
+              f"{total.error_count} errors, {now['urgent_opened']} urgent cases opened, "
+              f"urgent queue {now['urgent_queue']}, RSS web {now['web_mb']} MB, "
+              f"worker {now['worker_mb']} MB", flush=True)
+    figures = load.summarize(total, time.monotonic() - started, concurrency or 0)
+    drained, drain_s = _drain(conn)
     books = {"callbacks": _callback_books(conn, config, total.callbacks),
              "urgent": _urgent_books(conn, config, total.urgent),
              "ttl": _ttl_books(conn, config)}
-    first, last = rss[0], rss[-1]
+    first, last = slices[0], slices[-1]
     memory = {name: {"start_mb": first[name], "end_mb": last[name],
                      "ok": last[name] - first[name] <= max(20.0, 0.25 * first[name])}
               for name in ("web_mb", "worker_mb")}
+    lag = {"urgent_queue_per_slice": [s["urgent_queue"] for s in slices],
+           "urgent_queue_max": max(s["urgent_queue"] for s in slices),
+           "urgent_queue_at_end": last["urgent_queue"], "drain_s": drain_s,
+           **books["urgent"]["open_to_first_page"]}
     passed = (figures["errors"] == 0 and drained and all(b["ok"] for b in books.values())
               and all(m["ok"] for m in memory.values()))
-    summary = (f"{'PASSED' if passed else 'FAILED'}: {figures['requests']} requests "
-               f"({figures['rps']} req/s, p99 {figures['p99_ms']} ms), {figures['errors']} "
-               f"errors; callbacks {books['callbacks']['found']}/"
-               f"{books['callbacks']['requested']} in the books; urgent "
-               f"{books['urgent']['paged']}/{books['urgent']['opened']} paged; keys without a "
+    summary = (f"{'PASSED' if passed else 'FAILED'}: {load_text}, {figures['requests']} "
+               f"requests ({figures['rps']} req/s, p50 {figures['p50_ms']} ms, p99 "
+               f"{figures['p99_ms']} ms), {figures['errors']} errors; callbacks "
+               f"{books['callbacks']['found']}/{books['callbacks']['requested']} in the books; "
+               f"urgent {books['urgent']['paged']}/{books['urgent']['opened']} paged, opening "
+               f"to first page p50 {lag['p50_s']:g} s, p99 {lag['p99_s']:g} s, max "
+               f"{lag['max_s']:g} s; urgent queue at most {lag['urgent_queue_max']} "
+               f"(per slice), {lag['urgent_queue_at_end']} at the end of the load, queues "
+               f"{'drained' if drained else 'NOT drained'} in {drain_s:g} s; keys without a "
                f"TTL where one belongs: {sum(books['ttl']['should_have_ttl'].values())}; RSS "
                f"web {memory['web_mb']['start_mb']} -> {memory['web_mb']['end_mb']} MB, worker "
                f"{memory['worker_mb']['start_mb']} -> {memory['worker_mb']['end_mb']} MB")
@@ -167,6 +222,7 @@ def run(minutes: float, concurrency: int, web: servers.Process, worker: servers.
     for name, book in books.items():
         if not book["ok"]:
             print(f"  {name}: {book}")
-    return {"minutes": minutes, "callers": concurrency, "figures": figures, "books": books,
-            "queues_drained": drained, "rss": rss, "memory": memory, "passed": passed,
-            "summary": summary}
+    return {"minutes": minutes, "mode": "closed" if concurrency else "open",
+            "rate": None if concurrency else rate, "callers": concurrency,
+            "figures": figures, "books": books, "queues_drained": drained, "lag": lag,
+            "rss": slices, "memory": memory, "passed": passed, "summary": summary}

@@ -9,6 +9,7 @@ import os
 import signal
 from typing import Any
 
+from redis.exceptions import RedisError
 from rq import Worker
 
 from hotline import job_context as context
@@ -22,6 +23,7 @@ from hotline.ops.recovery import (
     sweep_lost_timed_jobs,
 )
 from hotline.redisdb import connect
+from hotline.scripts import volunteer_texts
 from hotline.telephony import Transport
 
 LOG_FORMAT = "%(message)s"  # rq's own format, unused: our structured handler is set first
@@ -123,9 +125,21 @@ class HotlineWorker(Worker):
         token = context.handling.set(job.id)
         try:
             self._main_pid = os.getpid()
+            self.warm_caches()
             return super().execute_job(job, queue)
         finally:
             context.handling.reset(token)
+
+    def warm_caches(self) -> None:
+        """Compile the volunteer phrases of the live script version here, in the main
+        process, before RQ forks the work horse: a horse's own caches die with it, and
+        compiling the scripts takes about 0.25 s, which every page job paid (one worker
+        then paged about 3 cases a second). A new script version is compiled once, here;
+        otherwise this is one Redis read."""
+        try:
+            volunteer_texts.live(self.connection, self.hotline_config)
+        except RedisError:  # the job reads them itself (and reports what fails)
+            self.log.warning("could not load the volunteer phrases before the job")
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         _scheduler_dies_with_worker(self.hotline_config)

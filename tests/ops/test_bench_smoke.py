@@ -49,10 +49,17 @@ def test_one_level_against_the_baseline_writes_the_table_and_the_figures(tmp_pat
     assert "| callers |" in table and results["machine"]["cpu"] in table
 
 
-def test_a_short_soak_balances_its_books(tmp_path):
-    done = run_bench(tmp_path, "--soak", "0.1", "--soak-callers", "4")
+def test_a_short_open_loop_soak_balances_its_books_and_reports_the_paging_lag(tmp_path):
+    done = run_bench(tmp_path, "--soak", "0.1", "--soak-rate", "50")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     soak = json.loads((tmp_path / "bench" / "results" / "soak.json").read_text())["soak"]
     assert soak["passed"], soak["summary"]
+    assert soak["mode"] == "open" and soak["rate"] == 50
     assert soak["books"]["ttl"]["should_have_ttl"] == {}
     assert soak["figures"]["requests"] > 0
+    lag = soak["lag"]  # a backlog of pages shows as figures, not only as pass/fail
+    assert len(lag["urgent_queue_per_slice"]) == len(soak["rss"]) >= 1
+    assert lag["cases"] == soak["books"]["urgent"]["paged"]
+    assert lag["p99_s"] >= lag["p50_s"] >= 0
+    assert "opening to first page" in soak["summary"]
+    assert "50 webhooks/s" in (tmp_path / "BENCHMARKS.md").read_text()
