@@ -345,11 +345,6 @@ def claim(conn: redis.Redis, config: Settings, code: str, volunteer: str,
     return result
 
 
-def escalation_started(conn: redis.Redis, config: Settings, code: str) -> bool:
-    """True once the first escalation step of the case has run (it records its step)."""
-    return bool(conn.hexists(Keys(config).case(code), "step"))
-
-
 def set_next_step(conn: redis.Redis, config: Settings, code: str, step: int,
                   following: int | None, due: float = 0.0) -> None:
     """Remember the step the escalation is at, the one that comes next (None: the last

@@ -63,13 +63,6 @@ def urgent_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[st
         # paging job must be on a replica, or a failover could drop both after the answer.
         ctx.confirm.append(("urgent", case.code))
         log.info("urgent case %s opened (%s), paging started", case.code, ctx.channel)
-    elif case.state in urgent.UNCLAIMED and not urgent.escalation_started(conn, config,
-                                                                         case.code):
-        # Open but never paged: the delivery that opened it failed before its first page
-        # was enqueued (the caller got the fallback), and this is Twilio's retry or the
-        # caller trying again. The first step again (it pages each volunteer once).
-        ctx.jobs.append(urgent.step_job(case.code, 0))
-        ctx.confirm.append(("urgent", case.code))
     elif (case.state == urgent.State.CLAIMED and case.acked_by and ctx.call_sid
           and urgent.once(conn, config, case.code, f"rang-{ctx.call_sid[:40]}")):
         # The caller rang again about a case a volunteer has: tell that volunteer.
@@ -278,11 +271,6 @@ def relay(conn: redis.Redis, config: Settings, caller: str, body: str,
     if case is None:
         return None
     text = " ".join(for_volunteers(body).split())[:300]  # masked before it is cut
-    if case.state in urgent.UNCLAIMED and not urgent.escalation_started(conn, config,
-                                                                         case.code):
-        # Never paged: the delivery that opened the case failed before its first page
-        # was enqueued. The caller wrote again: the first step now (each paged once).
-        jobs.send(conn, urgent.step_job(case.code, 0), later)
     if case.acked_by and text:
         _pass_on(conn, config, case.code, case.acked_by, text, now, later)
     else:

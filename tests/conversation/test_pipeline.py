@@ -124,34 +124,30 @@ def test_the_answer_carries_the_jobs_it_starts_and_settle_enqueues_them(app):
     assert page[0].job_id in _queued_job_ids(ctx.redis)
 
 
-def test_jobs_that_cannot_be_enqueued_give_the_fallback_and_the_next_text_pages(
+def test_jobs_that_cannot_be_enqueued_give_the_fallback_and_the_sweep_pages(
         app, client, signed_post, monkeypatch):
     """Told "a person is being paged" only when the page is enqueued: otherwise the
-    fallback with the emergency number; the case is open, and the caller's next text
-    starts its paging after all."""
-    from hotline import jobs
-
-    real = jobs.submit_all
+    fallback with the emergency number. The case is open with no job for its first step,
+    and the workers' sweep (urgent/sweep.py) schedules that step."""
+    from hotline import jobs, keys
+    from hotline.urgent import cases
+    from hotline.urgent.sweep import reschedule_lost_steps
 
     def broken(conn, specs):
         raise redis.ConnectionError("primary gone")
 
-    params = {"From": CALLER, "To": "+15005550006", "Body": "살려주세요",
-              "MessageSid": "SM" + "4" * 32}
     monkeypatch.setattr(jobs, "submit_all", broken)
-    first = signed_post("/twilio/sms", params)
+    first = signed_post("/twilio/sms", {"From": CALLER, "To": "+15005550006",
+                                        "Body": "살려주세요", "MessageSid": "SM" + "4" * 32})
     assert first.status_code == 200
     assert "119" in first.get_data(as_text=True)  # the fallback: the emergency number
-    conn = app.extensions["hotline"].redis
+    runtime = app.extensions["hotline"]
+    conn, config = runtime.redis, runtime.config
     assert _queued_job_ids(conn) == set()
 
-    monkeypatch.setattr(jobs, "submit_all", real)
-    again = signed_post("/twilio/sms", {**params, "MessageSid": "SM" + "5" * 32})
-    assert again.status_code == 200 and "119" not in again.get_data(as_text=True)
-    from hotline import keys
-    from hotline.urgent import cases
-
-    (case,) = cases.recent(conn, app.extensions["hotline"].config)
+    monkeypatch.undo()
+    (case,) = cases.recent(conn, config)
+    assert reschedule_lost_steps(conn, config, runtime.clock(), settle=0) == [case.code]
     assert keys.urgent_step_job(case.code, 0) in _queued_job_ids(conn)
 
 
