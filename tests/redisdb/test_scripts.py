@@ -1,0 +1,181 @@
+"""Lua scripts run by redisdb.lua: packed once and sent on a pooled connection.
+
+What the webhooks rely on: the right reply, a script the server has forgotten (a
+restart, a new primary) loaded again, a script's own error raised as it is, arguments
+redis-py would refuse refused the same way, and no retry on a webhook's client when
+Redis is gone (the caller gets the fallback at once) while a worker's client retries.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from hotline.config import Settings
+from hotline.redisdb import connect, lua
+
+ECHO = "return {KEYS[1], ARGV[1], ARGV[2], ARGV[3], #ARGV}"
+COUNT = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
+
+
+def test_a_script_gets_its_keys_and_every_kind_of_argument(redis_conn):
+    run = lua(redis_conn, ECHO)
+    assert run(["k:1"], ["다시 전화", 3, 2.5]) == [b"k:1", "다시 전화".encode(), b"3", b"2.5", 3]
+    assert run(["k:1"], [b"\x00\xff", 10**20, 1775000000.123456]) == [
+        b"k:1", b"\x00\xff", b"100000000000000000000", b"1775000000.123456", 3]
+
+
+def test_a_script_the_server_forgot_is_loaded_again(redis_conn):
+    key = "test:scripts:count"
+    redis_conn.delete(key)
+    run = lua(redis_conn, COUNT)
+    assert run([key], [2]) == 2
+    redis_conn.script_flush()  # as after a restart, or on a newly promoted primary
+    assert run([key], [3]) == 5
+    assert redis_conn.get(key) == b"5"  # the flushed try did not write twice
+
+
+def test_a_script_error_and_a_bad_argument_are_raised_and_the_connection_stays_good(
+        redis_conn):
+    with pytest.raises(redis.ResponseError, match="Wrong number of args"):
+        lua(redis_conn, "return redis.call('INCR', KEYS[1], 3)")(["test:scripts:x"], [])
+    with pytest.raises(redis.DataError):
+        lua(redis_conn, ECHO)(["k"], [None, "", ""])
+    with pytest.raises(redis.DataError):
+        lua(redis_conn, ECHO)(["k"], [True, "", ""])
+    # Nothing is left half-read on the pooled connections: the next reply is the right one.
+    for n in range(5):
+        assert lua(redis_conn, ECHO)(["k"], [f"n{n}", "", ""])[1] == f"n{n}".encode()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_webhooks_client_fails_at_once_when_redis_is_gone():
+    config = Settings(redis_url=f"redis://127.0.0.1:{_closed_port()}/0", redis_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(redis.ConnectionError):
+        lua(connect(config, fast=True), COUNT)(["k"], [1])
+    assert time.monotonic() - started < 1.0
+
+
+class _Listener:
+    """A TCP server that accepts a connection and says nothing (a hung Redis)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = int(self.sock.getsockname()[1])
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_hung_redis_times_out_within_the_webhooks_timeout_and_no_retry_follows():
+    hung = _Listener()
+    try:
+        config = Settings(redis_url=f"redis://127.0.0.1:{hung.port}/0", redis_timeout=0.3)
+        conn = connect(config, fast=True)
+        started = time.monotonic()
+        with pytest.raises(redis.TimeoutError):
+            lua(conn, COUNT)(["k"], [1])
+        waited = time.monotonic() - started
+        assert 0.25 <= waited < 0.6  # one timeout, not one per retry
+    finally:
+        hung.close()
+
+
+class _DroppingProxy:
+    """Forwards to the real Redis, but closes the first connection that sends an EVALSHA,
+    once the command is read and before it reaches Redis (a connection lost mid-command:
+    a restart, a failover, a load balancer's idle cut)."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.armed = False
+        self.dropped = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = int(self.sock.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False),
+                             daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, upstream: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if upstream and b"EVALSHA" in data and self.armed:
+                    self.armed = False
+                    self.dropped += 1
+                    source.close()
+                    sink.close()
+                    return
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture()
+def proxy(redis_url):
+    parts = urlsplit(redis_url)
+    if parts.scheme != "redis":
+        pytest.skip("needs Redis over TCP (HOTLINE_REDIS_URL)")
+    found = _DroppingProxy(parts.port or 6379)
+    yield found, f"redis://127.0.0.1:{found.port}{parts.path}"
+    found.close()
+
+
+def test_a_connection_lost_mid_script_is_tried_again_by_a_retrying_client(redis_conn, proxy):
+    dropping, url = proxy
+    key = "test:scripts:retry"
+    redis_conn.delete(key)
+    # A worker's client under Sentinel retries (redisdb.connect); so does this one.
+    conn = redis.Redis.from_url(url, socket_timeout=2, retry=Retry(NoBackoff(), 2))
+    lua(conn, "return 1")([], [])  # loaded on the server (through EVAL on first use)
+    dropping.armed = True
+    assert lua(conn, COUNT)([key], [1]) == 1
+    assert dropping.dropped == 1  # the first try was cut, the retry went through
+
+
+def test_a_connection_lost_mid_script_is_not_tried_again_by_a_webhooks_client(
+        redis_conn, proxy):
+    dropping, url = proxy
+    key = "test:scripts:noretry"
+    redis_conn.delete(key)
+    conn = connect(Settings(redis_url=url, redis_timeout=2), fast=True)
+    lua(conn, "return 1")([], [])
+    dropping.armed = True
+    with pytest.raises(redis.ConnectionError):
+        lua(conn, COUNT)([key], [1])
+    assert dropping.dropped == 1 and redis_conn.get(key) is None
+    assert lua(conn, COUNT)([key], [1]) == 1  # the next webhook's command goes through
