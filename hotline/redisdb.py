@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import redis
+from hiredis import pack_command  # redis[hiredis]: the C packer
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.connection import Connection
 from redis.retry import Retry
@@ -254,16 +255,14 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
     client that retries (workers under Sentinel). A webhook's client (no retries) raises
     at once, as redis-py would, and the caller gets the fallback.
     """
-    if _pack is None:
-        return script(keys, args, client=conn)
     try:
-        packed = _pack(("EVALSHA", script.sha, len(keys), *keys, *args))
+        packed = pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
     except TypeError as exc:  # None, a bool, an object: redis-py's error for the same
         raise redis.DataError(str(exc)) from exc
     pool = conn.connection_pool
     connection = pool.get_connection()
     try:
-        connection.send_packed_command([packed], check_health=False)
+        connection.send_packed_command([packed], check_health=False)  # type: ignore[no-untyped-call]
         return connection.read_response()
     except redis.exceptions.NoScriptError:
         pass  # loaded below, by the library
@@ -276,18 +275,12 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
         if not isinstance(exc, tuple(getattr(retry, "_supported_errors", ())) or (
                 redis.ConnectionError, redis.TimeoutError)):
             raise
-        connection.disconnect()
+        connection.disconnect()  # type: ignore[no-untyped-call]
         if not getattr(retry, "_retries", 0):
             raise
     finally:
         pool.release(connection)
     return script(keys, args, client=conn)
-
-
-try:
-    from hiredis import pack_command as _pack
-except ImportError:  # pragma: no cover  (a dependency: redis[hiredis])
-    _pack = None
 
 
 # A Lua function for scripts that open a record once: a callback request, an urgent case.
