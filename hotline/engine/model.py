@@ -8,6 +8,7 @@ Node types register themselves in NODE_TYPES; each documents itself (docstring +
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -81,6 +82,9 @@ class Reader(Protocol):
 
 
 _VAR = re.compile(r"\{(\w+)\}")
+# agree() of a text with nothing to fill in: only the scripts' own words (every menu label,
+# on every step), never a caller's (those come in through {name}), so they may be kept.
+_agreed = functools.lru_cache(maxsize=4096)(agree)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class Context:
     def fill(self, text: str, extra: dict[str, str] | None = None) -> str:
         """Replace {name} with a session variable, {emergency}, or an extra value; then make
         Korean particles and ordinals agree with what was filled in (engine.korean)."""
+        if "{" not in text:
+            return _agreed(text)  # a script's own words: worked out once per process
         values = dict(self.session.vars)
         values["emergency"] = emergency_number(self.session.country)
         values.update(extra or {})

@@ -233,10 +233,13 @@ def _per_script(script: Script) -> tuple[str | None, WordLists]:
 
 def urgent_keys(script: Script) -> tuple[str, ...]:
     """Return the keys of the start menu that lead to the urgent node (main.yaml: 0)."""
-    start, target = script.nodes.get(script.start), urgent_node_id(script)
-    if not isinstance(start, MenuNode) or target is None:
-        return ()
-    return tuple(o.key for o in start.options if o.goto == target)
+    found = script.__dict__.get("_urgent_keys")  # once per Script object, as _per_script
+    if found is None:
+        start, target = script.nodes.get(script.start), _per_script(script)[0]
+        found = (() if not isinstance(start, MenuNode) or target is None
+                 else tuple(o.key for o in start.options if o.goto == target))
+        script.__dict__["_urgent_keys"] = found
+    return tuple(found)
 
 
 def _key_means_urgent(script: Script, session: Session | None, event: Input,
