@@ -86,7 +86,7 @@ def request_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[s
     ctx.confirm.append(("callback", placed.request.id))
     # An open request out of the queue (a volunteer is calling, or a retry is due) is next.
     return {"id": placed.request.id, "position": max(1, placed.position),
-            "hours": callbacks.expected_hours(ctx.redis, config), "existing": placed.existing}
+            "hours": placed.hours, "existing": placed.existing}
 
 
 def cancel_capability(ctx: CapabilityContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -7,15 +7,25 @@ on a single Redis server, not a cluster).
 
 from hotline.redisdb import OPEN_ONCE
 
-# Create a request unless this idempotency key or an open request of the caller exists.
-# KEYS: idem, open, seq, index, queue, req stem, number stem, queue stem.
+# Create a request unless this idempotency key or an open request of the caller exists;
+# reply with what the caller is told, so it takes one round trip: {id, 1 if it existed,
+# the request's hash, its rank in its queue (-1: not queued), the recent waits}. A new
+# request is counted in the day's figures (stats.day_key) here too.
+# KEYS: idem, open, seq, index, queue, req stem, number stem, queue stem, day figures,
+# waits.
 # ARGV: caller, idem, masked, language, topic, priority, created, score, country, number,
-# idem ttl, number ttl, tz, rank, rank span
+# idem ttl, number ttl, tz, rank, rank span, figures ttl
 CREATE = OPEN_ONCE + """
+local function placed(id, existed)
+  local key = KEYS[6] .. id
+  local rank = redis.call('ZRANK', KEYS[8] .. redis.call('HGET', key, 'language'), id)
+  return {id, existed, redis.call('HGETALL', key), rank or -1,
+          redis.call('LRANGE', KEYS[10], 0, -1)}
+end
 local caller, idem = ARGV[1], ARGV[2]
 local found, seen = open_once(idem ~= '' and KEYS[1] or '', KEYS[2], KEYS[6], 'status',
   {waiting = true, calling = true, later = true})
-if seen then return {found, 1} end
+if seen then return placed(found, 1) end
 if found then
   local okey = KEYS[6] .. found
   local st = redis.call('HGET', okey, 'status')
@@ -33,7 +43,7 @@ if found then
     end
   end
   if idem ~= '' then redis.call('SET', KEYS[1], found, 'EX', ARGV[11]) end
-  return {found, 1}
+  return placed(found, 1)
 end
 local id = tostring(redis.call('INCR', KEYS[3]) + 1000)
 local key = KEYS[6] .. id
@@ -47,7 +57,9 @@ redis.call('SET', KEYS[2], id, 'EX', ARGV[12])
 redis.call('ZADD', KEYS[5], ARGV[8], id)
 redis.call('ZADD', KEYS[4], ARGV[7], id)
 if idem ~= '' then redis.call('SET', KEYS[1], id, 'EX', ARGV[11]) end
-return {id, 0}
+redis.call('HINCRBY', KEYS[9], 'callback_created', 1)
+redis.call('EXPIRE', KEYS[9], ARGV[16])
+return placed(id, 0)
 """
 
 # Return stale leases to their queue, then pop the best head among the given queues and

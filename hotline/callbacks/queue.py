@@ -133,6 +133,7 @@ class Placed:
     request: Request
     position: int
     existing: bool
+    hours: int = 0  # hours a caller usually waits (expected_hours), read in the same trip
 
 
 def keys(config: Settings) -> CallbackKeys:
@@ -165,18 +166,16 @@ def create(conn: redis.Redis, config: Settings, number: str, *, language: str,
     k = keys(config)
     ttl = int(config.callback_number_ttl or NUMBER_TTL)
     caller = caller_hash(config, e164)
-    rid, existed = lua(conn, CREATE)(
+    _, existed, fields, rank, waits = lua(conn, CREATE)(
         [k.idem(idem), k.open(caller), k.seq, k.index, k.queue(language), k.req_stem,
-         k.number_stem, k.queue_stem],
+         k.number_stem, k.queue_stem, stats.day_key(config, now), k.waits],
         [caller, idem, mask(e164), language, topic,
          priority.value, repr(now), repr(score(priority, now)), country_of(e164),
          _vault(config).encrypt(e164), IDEM_TTL, ttl, time_zone(e164), priority.rank,
-         _RANK_SPAN])
-    req = get(conn, config, rid.decode())
-    assert req is not None
-    if not existed:
-        stats.count(conn, config, now, {"callback_created": 1})
-    return Placed(req, position(conn, config, req), bool(existed))
+         _RANK_SPAN, stats.TTL])
+    req = Request.from_hash(dict(zip(fields[::2], fields[1::2], strict=True)))
+    return Placed(req, int(rank) + 1 if int(rank) >= 0 else 0, bool(existed),
+                  hours_of(config, waits))
 
 
 def get(conn: redis.Redis, config: Settings, rid: str) -> Request | None:
@@ -380,7 +379,12 @@ def postpone(conn: redis.Redis, config: Settings, rid: str, next_at: float, *,
 
 def expected_hours(conn: redis.Redis, config: Settings) -> int:
     """Hours a caller usually waits: the recent median, else the staff setting."""
-    waits = [float(w) for w in conn.lrange(keys(config).waits, 0, -1)]
+    return hours_of(config, conn.lrange(keys(config).waits, 0, -1))
+
+
+def hours_of(config: Settings, samples: Iterable[bytes | str | float]) -> int:
+    """expected_hours() of the wait samples as read from Redis."""
+    waits = [float(w) for w in samples]
     if len(waits) < MIN_SAMPLES:
         return int(config.callback_hours or 24)
     return max(1, math.ceil(statistics.median(waits) / 3600))

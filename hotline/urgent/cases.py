@@ -161,11 +161,15 @@ def open_case(conn: redis.Redis, config: Settings, number: str, *, sid: str,
     vault = _vault(config)
     token = vault.encrypt(e164)
     words = vault.encrypt(first_words) if first_words else ""  # the caller's words, sealed
-    candidates = [new_code(size) for size in CODE_SIZES for _ in range(CANDIDATES_PER_SIZE)]
-    found = lua(conn, _OPEN)(
-        [k.sid(sid), k.caller(caller), k.case_stem, k.number_stem, k.index],
-        [sid, caller, repr(now), language, channel, country_of(e164), words, reason, token,
-         CASE_TTL, SID_TTL, NUMBER_TTL, *candidates])
+    found = None
+    for size in CODE_SIZES:  # a longer code only when the shorter ones are taken
+        candidates = [new_code(size) for _ in range(CANDIDATES_PER_SIZE)]
+        found = lua(conn, _OPEN)(
+            [k.sid(sid), k.caller(caller), k.case_stem, k.number_stem, k.index],
+            [sid, caller, repr(now), language, channel, country_of(e164), words, reason,
+             token, CASE_TTL, SID_TTL, NUMBER_TTL, *candidates])
+        if found:
+            break
     if not found:
         raise RuntimeError("no free case code; too many open cases")
     code, existed = found[0].decode(), bool(found[1])

@@ -177,6 +177,11 @@ def test_the_usual_wait_is_the_recent_median_else_the_staff_setting(redis_conn, 
         ask(redis_conn, config, number=korean(i), now=NOW)
         callbacks.take_next(redis_conn, config, ["ko"], "v1", NOW + wait_hours * 3600)
     assert callbacks.expected_hours(redis_conn, config) == 3
+    # What the next caller is told comes with their request, in the same round trip.
+    placed = ask(redis_conn, config, number=korean(7), now=NOW)
+    assert placed.hours == 3 and not placed.existing
+    assert placed.position == callbacks.position(redis_conn, config, placed.request) > 0
+    assert ask(redis_conn, config, number=korean(7), now=NOW).hours == 3
 
 
 def test_a_number_that_cannot_be_called_back_is_refused(redis_conn, config):
