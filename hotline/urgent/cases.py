@@ -117,19 +117,22 @@ def _iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
 
 
-# Open a case unless this sid or an open case of the caller already has one.
-# KEYS: sid, open, case stem, number stem, index.
-# ARGV: sid, caller, then case fields, then candidate codes.
+# Open a case unless this sid or an open case of the caller already has one; reply
+# {code, 1 if it existed, the case's hash} (one round trip). A new case's first timeline
+# step and its count in the day's figures are written here too.
+# KEYS: sid, open, case stem, number stem, index, timeline stem, day figures.
+# ARGV: sid, caller, then case fields, the timeline entry, the figures' TTL, then
+# candidate codes.
 _OPEN = OPEN_ONCE + """
 local sid, caller = ARGV[1], ARGV[2]
 local found, seen = open_once(sid ~= '' and KEYS[1] or '', KEYS[2], KEYS[3], 'state',
   {paging = true, callback = true, claimed = true})
-if seen then return {found, 1} end
+if seen then return {found, 1, redis.call('HGETALL', KEYS[3] .. found)} end
 if found then
   if sid ~= '' then redis.call('SET', KEYS[1], found, 'EX', ARGV[11]) end
-  return {found, 1}
+  return {found, 1, redis.call('HGETALL', KEYS[3] .. found)}
 end
-for i = 13, #ARGV do
+for i = 15, #ARGV do
   local code = ARGV[i]
   local key = KEYS[3] .. code
   if redis.call('EXISTS', key) == 0 then
@@ -141,7 +144,11 @@ for i = 13, #ARGV do
     redis.call('SET', KEYS[2], code, 'EX', ARGV[10])
     if sid ~= '' then redis.call('SET', KEYS[1], code, 'EX', ARGV[11]) end
     redis.call('ZADD', KEYS[5], ARGV[3], code)
-    return {code, 0}
+    redis.call('RPUSH', KEYS[6] .. code, ARGV[13])
+    redis.call('EXPIRE', KEYS[6] .. code, ARGV[10])
+    redis.call('HINCRBY', KEYS[7], 'urgent_created', 1)
+    redis.call('EXPIRE', KEYS[7], ARGV[14])
+    return {code, 0, redis.call('HGETALL', key)}
   end
 end
 return false
@@ -161,25 +168,22 @@ def open_case(conn: redis.Redis, config: Settings, number: str, *, sid: str,
     vault = _vault(config)
     token = vault.encrypt(e164)
     words = vault.encrypt(first_words) if first_words else ""  # the caller's words, sealed
+    created = _entry(now, "created", channel=channel, language=language, reason=reason)
     found = None
     for size in CODE_SIZES:  # a longer code only when the shorter ones are taken
         candidates = [new_code(size) for _ in range(CANDIDATES_PER_SIZE)]
         found = lua(conn, _OPEN)(
-            [k.sid(sid), k.caller(caller), k.case_stem, k.number_stem, k.index],
+            [k.sid(sid), k.caller(caller), k.case_stem, k.number_stem, k.index,
+             k.timeline(""), stats.day_key(config, now)],
             [sid, caller, repr(now), language, channel, country_of(e164), words, reason,
-             token, CASE_TTL, SID_TTL, NUMBER_TTL, *candidates])
+             token, CASE_TTL, SID_TTL, NUMBER_TTL, created, stats.TTL, *candidates])
         if found:
             break
     if not found:
         raise RuntimeError("no free case code; too many open cases")
-    code, existed = found[0].decode(), bool(found[1])
-    if not existed:
-        note(conn, config, code, now, "created", channel=channel, language=language,
-             reason=reason)
-        stats.count(conn, config, now, {"urgent_created": 1})
-    case = get(conn, config, code)
-    assert case is not None
-    return case, not existed
+    fields = found[2]
+    case = Case.from_hash(dict(zip(fields[::2], fields[1::2], strict=True)))
+    return replace(case, first_words=_open_words(config, case.first_words)), not found[1]
 
 
 def get(conn: redis.Redis, config: Settings, code: str) -> Case | None:
@@ -266,11 +270,15 @@ def note(conn: redis.Redis, config: Settings, code: str, now: float, step: str,
          **detail: Any) -> None:
     """Add one step to the case's timeline (created, paged, acked, escalated, ...)."""
     key = Keys(config).timeline(code)
-    entry = {"at": _iso(now), "step": step, **detail}
     pipe = conn.pipeline()
-    pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
+    pipe.rpush(key, _entry(now, step, **detail))
     pipe.expire(key, CASE_TTL)
     pipe.execute()
+
+
+def _entry(now: float, step: str, **detail: Any) -> str:
+    """One step of a case's timeline, as kept."""
+    return json.dumps({"at": _iso(now), "step": step, **detail}, ensure_ascii=False)
 
 
 def timeline(conn: redis.Redis, config: Settings, code: str) -> list[dict[str, Any]]:
