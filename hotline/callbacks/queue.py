@@ -26,7 +26,7 @@ from hotline.callbacks.lua import CREATE, REQUEUE, TAKE, TAKE_ONE
 from hotline.config import Settings
 from hotline.keys import CallbackKeys
 from hotline.numbers import country_of, mask, to_e164
-from hotline.privacy.vault import NumberVault, caller_hash, is_sealed
+from hotline.privacy.vault import NumberVault, caller_hash, is_sealed, vault_for
 from hotline.redisdb import lua
 
 
@@ -142,7 +142,7 @@ def keys(config: Settings) -> CallbackKeys:
 
 
 def _vault(config: Settings) -> NumberVault:
-    return NumberVault(config.encryption_key or "")
+    return vault_for(config.encryption_key or "")
 
 
 def time_zone(e164: str) -> str:

@@ -31,7 +31,7 @@ from hotline.directory.search import COUNTRY_KM, Hit, Index, get_index
 from hotline.directory.store import CATEGORIES, Entry
 from hotline.numbers import to_e164
 from hotline.privacy import optout
-from hotline.privacy.vault import NumberVault
+from hotline.privacy.vault import vault_for
 
 PENDING_TTL = 3600  # seconds an SMS waiting for its job may keep the encrypted number
 MAX_SMS_BODY = 300  # characters; a directory line is far shorter
@@ -200,7 +200,7 @@ def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     digest = hashlib.sha256(f"{sid}|{body}".encode()).hexdigest()[:16]
     sms_id = digest if sid else uuid.uuid4().hex[:16]
     key = hotline_keys.of(ctx.config).directory.sms(sms_id)
-    token = NumberVault(ctx.config.encryption_key).encrypt(number)
+    token = vault_for(ctx.config.encryption_key or "").encrypt(number)
     # The same call asking twice for the same line (a Twilio retry) sends one SMS.
     if not ctx.redis.hset(key, mapping={"to": token, "body": body}) and sid:
         return {"queued": True}
@@ -224,7 +224,7 @@ def send_entry_sms(sms_id: str, key: str) -> str:
     from hotline.effects import at_most_once
     from hotline.telephony import OptedOut
 
-    number = NumberVault(config.encryption_key or "").decrypt(pending[b"to"])
+    number = vault_for(config.encryption_key or "").decrypt(pending[b"to"])
     outcome = "sent" if number else "dropped"
     with at_most_once(conn, config, f"dirsms-{sms_id}") as first:  # killed after sending
         if number and first:

@@ -9,14 +9,14 @@ from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.keys import DirectoryKeys
 from hotline.privacy.domain import Caller, Erased
-from hotline.privacy.vault import NumberVault
+from hotline.privacy.vault import vault_for
 
 
 def erase_caller(conn: redis.Redis, config: Settings, caller: Caller,
                  now: float) -> Erased:
     """Delete directory SMS still waiting to go to the caller, and their jobs."""
     keys = hotline_keys.of(config).directory
-    vault = NumberVault(config.encryption_key or "")
+    vault = vault_for(config.encryption_key or "")
     done = Erased()
     erased = 0
     for key in conn.scan_iter(match=keys.pending_sms, count=500):

@@ -17,7 +17,7 @@ from hotline import jobs
 from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.keys import CHECKIN_KEEP
-from hotline.privacy.vault import NumberVault
+from hotline.privacy.vault import vault_for
 from hotline.programmes.reminders import caller_timezone
 
 EVERY = (7, 14)  # days between calls
@@ -52,7 +52,7 @@ def of_caller(conn: redis.Redis, config: Settings, caller_hash: str) -> CheckIn 
 
 def number_of(conn: redis.Redis, config: Settings, checkin_id: str) -> str | None:
     token = conn.hget(hotline_keys.of(config).programmes.checkin(checkin_id), "number")
-    return NumberVault(config.encryption_key or "").decrypt(token) if token else None
+    return vault_for(config.encryption_key or "").decrypt(token) if token else None
 
 
 def next_call(checkin: CheckIn, after: float) -> float:
@@ -91,7 +91,7 @@ def start(conn: redis.Redis, config: Settings, *, number: str, caller_hash: str,
         pipe.hset(keys.checkin(checkin.id), mapping={
             "every": checkin.every, "window": checkin.window, "language": language,
             "zone": checkin.zone, "caller": caller_hash,
-            "number": NumberVault(config.encryption_key or "").encrypt(number)})
+            "number": vault_for(config.encryption_key or "").encrypt(number)})
         pipe.expire(keys.checkin(checkin.id), CHECKIN_KEEP)
         pipe.set(keys.checkin_of(caller_hash), checkin.id, ex=CHECKIN_KEEP)
         pipe.execute()

@@ -17,7 +17,7 @@ from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.keys import DAY, PROGRAMME_KEEP_MAX, PROGRAMME_MARGIN_DAYS
 from hotline.numbers import mask
-from hotline.privacy.vault import NumberVault
+from hotline.privacy.vault import vault_for
 from hotline.programmes.model import Programme, Session
 
 
@@ -60,7 +60,7 @@ def get(conn: redis.Redis, config: Settings, signup_id: str) -> SignUp | None:
 def number_of(conn: redis.Redis, config: Settings, signup_id: str) -> str | None:
     """The sign-up's number, unsealed (for a reminder), or None."""
     token = conn.hget(hotline_keys.of(config).programmes.signup(signup_id), "number")
-    return NumberVault(config.encryption_key or "").decrypt(token) if token else None
+    return vault_for(config.encryption_key or "").decrypt(token) if token else None
 
 
 def of_caller(conn: redis.Redis, config: Settings, caller_hash: str) -> list[SignUp]:
@@ -95,7 +95,7 @@ def join(conn: redis.Redis, config: Settings, programme: Programme, session: Ses
     seats, queue = keys.seats(programme.id, session.id), keys.waiting(programme.id, session.id)
     signup_id = secrets.token_hex(5)
     ttl = _ttl(programme, now)
-    sealed = NumberVault(config.encryption_key or "").encrypt(number)
+    sealed = vault_for(config.encryption_key or "").encrypt(number)
     mine_ttl = max(ttl, int(conn.ttl(keys.mine(caller_hash))))
     with conn.pipeline() as pipe:
         while True:

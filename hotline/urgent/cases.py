@@ -32,7 +32,7 @@ from hotline.keys import UrgentKeys
 from hotline.numbers import country_of, to_e164
 from hotline.people.rota import OnCall
 from hotline.privacy.redact import for_volunteers
-from hotline.privacy.vault import NumberVault, caller_hash
+from hotline.privacy.vault import NumberVault, caller_hash, vault_for
 from hotline.redisdb import OPEN_ONCE, lua
 
 CODE_LETTERS = "ACDEFHJKMNPQRTUVWXY"  # no B/8, G/6, I/L/1, O/0, S/5, Z/2 look-alikes
@@ -202,7 +202,7 @@ SEALED = "gAAAAA"  # how every Fernet token starts
 
 
 def _vault(config: Settings) -> NumberVault:
-    return NumberVault(config.encryption_key or "")
+    return vault_for(config.encryption_key or "")
 
 
 def _open_words(config: Settings, stored: str) -> str:
@@ -240,14 +240,14 @@ def recent(conn: redis.Redis, config: Settings, limit: int = 200) -> list[Case]:
 def number_of(conn: redis.Redis, config: Settings, code: str) -> str | None:
     """Decrypt the caller's number, only at the moment it is needed."""
     token = conn.get(Keys(config).number(code))
-    vault = NumberVault(config.encryption_key or "")
+    vault = vault_for(config.encryption_key or "")
     return vault.decrypt(token) if token else None
 
 
 def hold_text(conn: redis.Redis, config: Settings, code: str, text: str) -> None:
     """Keep a caller's text, encrypted and briefly, until a volunteer acknowledges."""
     key = Keys(config).held(code)
-    token = NumberVault(config.encryption_key or "").encrypt(text)
+    token = vault_for(config.encryption_key or "").encrypt(text)
     pipe = conn.pipeline()
     pipe.rpush(key, token)
     pipe.ltrim(key, -HELD_TEXTS, -1)
@@ -262,7 +262,7 @@ def take_held_texts(conn: redis.Redis, config: Settings, code: str) -> list[str]
     pipe.lrange(key, 0, -1)
     pipe.delete(key)
     raw, _ = pipe.execute()
-    vault = NumberVault(config.encryption_key or "")
+    vault = vault_for(config.encryption_key or "")
     return [text for text in (vault.decrypt(token) for token in raw) if text]
 
 
