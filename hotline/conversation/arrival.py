@@ -26,6 +26,7 @@ from hotline import keys as hotline_keys
 from hotline.config import Settings
 from hotline.conversation import rate_limits as ratelimit
 from hotline.conversation.sessions import SessionStore
+from hotline.directory.store import revision_of
 from hotline.numbers import to_e164
 from hotline.people import volunteers
 from hotline.privacy import optout
@@ -37,7 +38,8 @@ SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry fr
 
 READ = """
 -- KEYS: replay claim, MessageSid seen, rate counter, volunteer numbers, opt-outs,
---       the caller's open urgent case, the caller's session
+--       the caller's open urgent case, the caller's session, the directory's generation
+--       and change counter (its version: a search on this step needs no read of its own)
 -- ARGV: claim value, replay ttl, seen ttl (0: no MessageSid), rate ttl (0: no limit),
 --       E.164 number ('' when not a number or not asked), look up the case ('1'/'0'),
 --       opt-out hashes...
@@ -60,7 +62,8 @@ for i = 7, #ARGV do
 end
 local case = false
 if ARGV[6] == '1' then case = redis.call('GET', KEYS[6]) end
-return {1, false, 1, count, volunteer, opted, case, redis.call('GET', KEYS[7])}
+return {1, false, 1, count, volunteer, opted, case, redis.call('GET', KEYS[7]),
+        redis.call('MGET', KEYS[8], KEYS[9])}
 """
 
 
@@ -74,6 +77,7 @@ class Arrival:
     opted_out: bool = False
     case_code: str | None = None  # the caller's urgent case, open or closed
     session: bytes | None = None  # as stored (sealed), for SessionStore.parse
+    directory: str | None = None  # the directory's version (directory.store.revision)
 
 
 def _text(value: Any) -> str | None:
@@ -92,6 +96,7 @@ def claim_and_read(conn: redis.Redis, config: Settings, sender: str, message_sid
     """
     sid = message_sid if text else ""
     caller_hash = hash_of(config, sender)
+    directory = hotline_keys.of(config).directory
     channel = "sms" if text else "voice"
     limit = ratelimit.limit(config, channel) if text or call else 0
     keys = [claim[0],
@@ -100,7 +105,8 @@ def claim_and_read(conn: redis.Redis, config: Settings, sender: str, message_sid
             volunteers.phones_key(config),
             optout.key(config),
             urgent.keys(config).caller(caller_hash),
-            sessions.key(caller_hash)]
+            sessions.key(caller_hash),
+            directory.current, directory.rev]
     args = [claim[1], claim[2], SEEN_TTL if sid else 0,
             ratelimit.WINDOW * 2 if limit > 0 else 0,
             (to_e164(sender) or "") if text else "", "1" if text else "0",
@@ -112,4 +118,5 @@ def claim_and_read(conn: redis.Redis, config: Settings, sender: str, message_sid
         return True, None, Arrival(retried=True)
     return True, None, Arrival(retried=False, count=int(reply[3]),
                                volunteer_id=_text(reply[4]), opted_out=bool(reply[5]),
-                               case_code=_text(reply[6]), session=reply[7])
+                               case_code=_text(reply[6]), session=reply[7],
+                               directory=revision_of(*reply[8]))

@@ -51,6 +51,7 @@ class CapabilityContext:
     call_sid: str = ""
     message_sid: str = ""
     now: float = 0.0  # the request's time from the app's (injectable) clock
+    directory_revision: str | None = None  # the directory's version, read with the claim
     # Filled by the capabilities, carried by the answer (shared by every round's copy):
     jobs: list[JobSpec] = field(default_factory=list, repr=False)
     confirm: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (what, id)

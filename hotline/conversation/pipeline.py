@@ -226,7 +226,7 @@ class _Delivery:
                 caller_hash=self.caller_hash, channel=inbound.channel,
                 language=result.session.language, call_sid=inbound.call_sid,
                 message_sid=inbound.message_sid, now=ctx.now, jobs=self.jobs,
-                confirm=self.confirm)
+                confirm=self.confirm, directory_revision=self.read.directory)
             result = ctx.capabilities.carry_out(result, handoff_ctx,
                                                 partial(resume, script, now=ctx.now))
             self.sets.append((ctx.sessions.key(self.caller_hash),

@@ -183,7 +183,10 @@ def search_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         from hotline.directory.importer import load_if_empty
 
         load_if_empty(ctx.redis, prefix, str(ctx.config.directory_file))
-    return search_directory(get_index(ctx.redis, prefix), params, _now(ctx))
+        return search_directory(get_index(ctx.redis, prefix), params, _now(ctx))
+    # The directory's version was read with the step's first read (conversation.arrival).
+    revision = getattr(ctx, "directory_revision", None)
+    return search_directory(get_index(ctx.redis, prefix, revision), params, _now(ctx))
 
 
 def send_sms_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:

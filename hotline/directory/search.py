@@ -362,10 +362,14 @@ def _conn_id(conn: redis.Redis) -> str:
                        if k in {"host", "port", "db", "path", "unix_socket_path"}))
 
 
-def get_index(conn: redis.Redis, prefix: str) -> Index:
-    """The in-process search index, rebuilt from Redis when the directory has changed."""
+def get_index(conn: redis.Redis, prefix: str, rev: str | None = None) -> Index:
+    """The in-process search index, rebuilt from Redis when the directory has changed.
+
+    `rev`: the directory's version when already read (store.revision's form), else it is
+    read here."""
     key = (_conn_id(conn), prefix)
-    rev = revision(conn, prefix)
+    if rev is None:
+        rev = revision(conn, prefix)
     cached = _indexes.get(key)
     if cached and cached[0] == rev:
         return cached[1]

@@ -242,9 +242,14 @@ def load_entries(conn: redis.Redis, prefix: str) -> tuple[int, list[Entry]]:
 def revision(conn: redis.Redis, prefix: str) -> str:
     """The directory's version: its generation and change counter ('' when empty)."""
     keys = Keys(prefix)
-    gen, rev = conn.mget([keys.current, keys.rev])
+    return revision_of(*conn.mget([keys.current, keys.rev]))
+
+
+def revision_of(gen: bytes | str | None, rev: bytes | str | None) -> str:
+    """revision() of the two values as read (conversation.arrival reads them with a
+    text's or call's first read)."""
     return f"{_text(gen) or ''}:{_text(rev) or 0}"
 
 
 __all__ = ["CATEGORIES", "COSTS", "Entry", "StoreReport", "entry_id",
-           "load_entries", "replace_source", "revision", "store_entries"]
+           "load_entries", "replace_source", "revision", "revision_of", "store_entries"]

@@ -194,6 +194,39 @@ def test_a_menu_step_is_one_read_and_one_write(app, monkeypatch):
     assert trips.of(app, "/twilio/voice/gather", call({"Digits": "1"})) == 2
 
 
+def test_a_directory_search_step_is_one_read_and_one_write(app, redis_conn, monkeypatch):
+    """The directory's version comes with the step's first read: a search in the
+    in-process index costs no round trip of its own, and a staff change is seen at once."""
+    import pathlib
+
+    from hotline import keys as hotline_keys
+    from hotline.directory.importer import import_file
+
+    sample = pathlib.Path(__file__).parents[2] / "ivr_scripts" / "directory.sample.csv"
+    prefix = hotline_keys.prefix(app.extensions[EXTENSION].runtime.config)
+    import_file(redis_conn, prefix, str(sample))
+    for n, body in enumerate(["안녕하세요", "2", "강남구", "0", "2"], start=1):
+        post(app, *sms(n, body))  # the first search builds the in-process index
+    trips = RoundTrips(monkeypatch)
+    found = trips.of(app, *sms(6, "강남구"))
+    assert found == 2
+    reply = post(app, *sms(7, "0"))
+    post(app, *sms(8, "2"))
+    before = post(app, *sms(9, "강남구")).get_data(as_text=True)
+    assert "서울 무료 진료소" in before
+    # Staff take the clinic out: the next search no longer shows it, with no restart.
+    emptied = "\n".join(line for line in sample.read_text(encoding="utf-8").splitlines()
+                         if not line.startswith("서울 무료 진료소,")) + "\n"
+    csv = pathlib.Path(app.instance_path) / "one.csv"
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    csv.write_text(emptied, encoding="utf-8")
+    import_file(redis_conn, prefix, str(csv), replace=True)
+    post(app, *sms(10, "0"))
+    post(app, *sms(11, "2"))
+    after = post(app, *sms(12, "강남구")).get_data(as_text=True)
+    assert "서울 무료 진료소" not in after and reply.status_code == 200
+
+
 def test_the_one_hmac_signature_is_the_twilio_librarys():
     from werkzeug.datastructures import MultiDict
 
