@@ -29,6 +29,7 @@ def to_e164(raw: str, region: str | None = None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=64)  # as to_e164: asked several times of one text's sender
 def country_of(raw: str) -> str:
     """Return the ISO country code of a number ('KR'), or '' when it cannot be told."""
     if not raw or len(raw) > 40:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from hotline.engine.model import Language, Option
@@ -19,6 +20,11 @@ def normalize(text: str) -> str:
     """Fold width and case, drop spaces, punctuation and symbols: ' 1. ' -> '1'."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
+# normalize() of a script's own words (keys, labels, keywords, language names), asked on
+# every answer: worked out once per process. Never for a caller's words.
+_script_word = functools.lru_cache(maxsize=8192)(normalize)
 
 
 # What one character of a script weighs against Latin letters: a Hangul syllable holds
@@ -59,12 +65,12 @@ def match_option(options: tuple[Option, ...], text: str, language: str) -> Optio
     if not said:
         return None
     for option in options:
-        if said == normalize(option.key):
+        if said == _script_word(option.key):
             return option
     if said.isdigit():
         return None
     for option in options:
-        labels = [normalize(label) for label in option.label.values()]
+        labels = [_script_word(label) for label in option.label.values()]
         if said in labels:
             return option
     # Keywords: the caller's language first, then any language of the script. A keyword
@@ -75,7 +81,7 @@ def match_option(options: tuple[Option, ...], text: str, language: str) -> Optio
         best: tuple[int, Option] | None = None
         for option in options:
             for word in option.keywords.get(lang, ()):
-                word_n = normalize(word)
+                word_n = _script_word(word)
                 if not word_n:
                     continue
                 if said == word_n:
@@ -93,7 +99,8 @@ def match_language(languages: dict[str, Language], text: str) -> str | None:
     if not said or said.isdigit():
         return None
     for code, lang in languages.items():
-        names = {normalize(lang.name), normalize(code), *(normalize(k) for k in lang.keywords)}
+        names = {_script_word(lang.name), _script_word(code),
+                 *(_script_word(k) for k in lang.keywords)}
         if said in names:
             return code
     return None
