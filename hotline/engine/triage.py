@@ -95,6 +95,12 @@ def _compile(word: str, language: str) -> _Word | None:
 
 
 @lru_cache(maxsize=64)
+def _shortest(lists: tuple[tuple[str, tuple[str, ...]], ...]) -> int:
+    """The fewest letters any word of the lists can be found in (its typos allowed)."""
+    return min((len(w.letters) - w.edits for w in _compiled(lists)), default=0)
+
+
+@lru_cache(maxsize=64)
 def _compiled(lists: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[_Word, ...]:
     words = (_compile(w, lang) for lang, items in lists for w in items)
     return tuple(w for w in words if w is not None)
@@ -158,9 +164,12 @@ def find_urgent(text: str, lists: WordLists | None = None) -> UrgentMatch | None
     if not text or not text.strip():
         return None
     lists = DEFAULT_URGENT_WORDS if lists is None else lists
-    words = _compiled(tuple(sorted((k, tuple(v)) for k, v in lists.items())))
+    key = tuple(sorted((k, tuple(v)) for k, v in lists.items()))
+    words = _compiled(key)
     tokens = [unicodedata.normalize("NFD", t) for t in _tokens(text)]
     letters = "".join(tokens)
+    if len(letters) < _shortest(key):  # "1", "네": too short to hold any word, typos and all
+        return None
     for word in words:
         found = _in_words(tokens, word) if word.parts else _anywhere(letters, word)
         if found:

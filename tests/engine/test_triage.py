@@ -73,6 +73,17 @@ def test_staff_lists_replace_the_defaults():
     assert find_urgent("bleding a lot", lists) is not None  # 8 letters: one typo forgiven
 
 
+def test_every_word_is_found_alone_however_short_and_a_menu_digit_is_never_urgent():
+    """A text too short for any word is not scanned: the shortest word still counts."""
+    for language, words in DEFAULT_URGENT_WORDS.items():
+        for word in words:
+            assert find_urgent(word) is not None, (language, word)
+    one = {"zh": ("死",), "ko": ("살려주세요",)}  # staff may add a word of one character
+    assert find_urgent("死", one) is not None and find_urgent("살려주새요", one) is not None
+    for digit in "0123456789":
+        assert find_urgent(digit) is None and find_urgent(digit, one) is None
+
+
 def test_short_latin_words_match_whole_words_only():
     lists = {"en": ("sos",)}
     assert is_urgent("SOS please", lists)
