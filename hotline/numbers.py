@@ -46,6 +46,7 @@ def emergency_for(raw: str) -> str:
     return emergency_number(country_of(raw))
 
 
+@lru_cache(maxsize=64)  # as to_e164: a call back's request masks its caller's number
 def mask(raw: str) -> str:
     """Show a number the way volunteers see it, in its country's own grouping with the
     middle hidden: the country code, the first group and the last two digits stay

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 import phonenumbers
 import redis
@@ -145,6 +146,7 @@ def _vault(config: Settings) -> NumberVault:
     return vault_for(config.encryption_key or "")
 
 
+@lru_cache(maxsize=64)  # a pure function of the number, as numbers.to_e164's cache
 def time_zone(e164: str) -> str:
     """Return the caller's likely time zone ('Asia/Seoul'), or '' when unknown."""
     zones = [z for z in timezone.time_zones_for_number(phonenumbers.parse(e164, None))
