@@ -22,6 +22,7 @@ import uuid
 
 import redis
 
+from hotline import keys as hotline_keys
 from hotline.callbacks import queue as callbacks
 from hotline.callbacks.queue import Priority
 from hotline.config import load_config
@@ -139,7 +140,7 @@ def main() -> None:
     finally:
         cursor = 0
         while True:
-            cursor, found = conn.scan(cursor, match=f"{config['KEY_PREFIX']}*", count=5000)
+            cursor, found = conn.scan(cursor, match=f"{hotline_keys.prefix(config)}*", count=5000)
             if found:
                 conn.delete(*found)
             if cursor == 0:

@@ -115,7 +115,7 @@ def main() -> None:
     capabilities = app.extensions["hotline"].capabilities
     if "urgent" not in capabilities:  # until create_app registers it
         capabilities.register("urgent", urgent_intake.urgent_capability)
-    settings = dict(app.config)
+    settings = app.extensions["hotline"].config  # the Settings the app runs with
     volunteers.add(conn, settings, "Kim", "+821011110001", ("ko",))
     rota.import_rota(conn, settings, ROTA, "rota.yaml", time.time(),
                      rota.resolver(conn, settings))

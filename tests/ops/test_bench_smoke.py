@@ -63,3 +63,24 @@ def test_a_short_open_loop_soak_balances_its_books_and_reports_the_paging_lag(tm
     assert lag["p99_s"] >= lag["p50_s"] >= 0
     assert "opening to first page" in soak["summary"]
     assert "50 webhooks/s" in (tmp_path / "BENCHMARKS.md").read_text()
+
+
+@pytest.mark.parametrize("script, args", [
+    ("directory_bench.py", ["--entries", "500", "--queries", "50"]),
+    ("callbacks_bench.py", ["--n", "300", "--takes", "30"]),
+    ("urgent_bench.py", ["--n", "3"]),
+])
+def test_the_other_benchmarks_that_run_py_reports_still_run(tmp_path, redis_url, script, args):
+    """`python bench/run.py` (without --no-extras) runs these too: each must end with its
+    JSON figures, not a traceback after an API change elsewhere."""
+    if not redis_url.startswith("redis://"):
+        pytest.skip("needs a Redis server (HOTLINE_REDIS_URL)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "PROMETHEUS_"))}
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    extra = ["--url", redis_url] if script == "callbacks_bench.py" else []
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "bench", script), *args, *extra,
+                           "--json"], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=240, check=False)
+    assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
+    figures = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+    assert figures.get("summary")
