@@ -174,11 +174,12 @@ def gunicorn(name: str, app_spec: str, env: dict[str, str], workdir: str,
     return process
 
 
-def worker(env: dict[str, str], workdir: str, conn: redis.Redis) -> Process:
-    """Start `hotline worker` and wait until it has registered with Redis."""
+def worker(env: dict[str, str], workdir: str, conn: redis.Redis, cwd: str = ROOT,
+           name: str = "worker") -> Process:
+    """Start `hotline worker` (of the tree in `cwd`) and wait until it has registered."""
     from rq import Worker
 
-    process = _start("worker", [sys.executable, "-m", "hotline.cli", "worker"], env, workdir)
+    process = _start(name, [sys.executable, "-m", "hotline.cli", "worker"], env, workdir, cwd)
     deadline = time.monotonic() + 30
     while not Worker.all(connection=conn):
         if time.monotonic() > deadline or process.popen.poll() is not None:
