@@ -152,7 +152,9 @@ def write_markdown(path: str, results: dict[str, Any]) -> None:
     lines += [("Re-run: `python bench/run.py` (or `hotline bench`); `--levels 8,32,128`, "
                "`--core-level 32`, `--rates 100,200`, `--duration SECONDS`, `--requests N`, "
                "`--pause SECONDS`, `--soak MINUTES` (`--soak-rate WEBHOOKS`, "
-               "`--soak-callers N`)."), ""]
+               "`--soak-callers N`). Before and after a change, paired in one run: "
+               "`python bench/compare.py --before REF` (CPU per webhook, both versions "
+               "driven in turns)."), ""]
     if os.path.exists(ANALYSIS):
         with open(ANALYSIS, encoding="utf-8") as handle:
             lines += [handle.read()]
