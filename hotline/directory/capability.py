@@ -179,13 +179,13 @@ def search_directory(index: Index, params: dict[str, Any], now: float) -> dict[s
 def search_capability(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     """directory_search: find services near params['place'] (ctx has .redis and .config)."""
     prefix = hotline_keys.prefix(ctx.config)
+    # The directory's version, read with the step's first read (conversation.arrival).
+    revision = getattr(ctx, "directory_revision", None)
     if ctx.config.directory_file:  # demo and transcripts: a file stands in for staff
         from hotline.directory.importer import load_if_empty
 
-        load_if_empty(ctx.redis, prefix, str(ctx.config.directory_file))
-        return search_directory(get_index(ctx.redis, prefix), params, _now(ctx))
-    # The directory's version was read with the step's first read (conversation.arrival).
-    revision = getattr(ctx, "directory_revision", None)
+        if load_if_empty(ctx.redis, prefix, str(ctx.config.directory_file)):
+            revision = None  # loaded just now: read the version again
     return search_directory(get_index(ctx.redis, prefix, revision), params, _now(ctx))
 
 

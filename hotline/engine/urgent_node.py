@@ -219,27 +219,25 @@ def urgent_node_id(script: Script) -> str | None:
     return next((n.id for n in script.nodes.values() if isinstance(n, UrgentNode)), None)
 
 
-def _per_script(script: Script) -> tuple[str | None, WordLists]:
-    """The script's urgent node and urgent word lists, worked out once per Script object
-    (a loaded or published version) rather than on every text. Kept in the instance's own
-    __dict__, as functools.cached_property does: a frozen dataclass allows that, and a
-    changed copy (dataclasses.replace) starts without it."""
+def _per_script(script: Script) -> tuple[str | None, WordLists, tuple[str, ...]]:
+    """The script's urgent node, urgent word lists and the start menu's keys to the urgent
+    node, worked out once per Script object (a loaded or published version) rather than
+    on every text. Kept in the instance's own __dict__, as functools.cached_property
+    does: a frozen dataclass allows that, and a changed copy (dataclasses.replace) starts
+    without it."""
     found = script.__dict__.get("_urgent_lookup")
     if found is None:
-        found = (urgent_node_id(script), script_urgent_words(script.extra))
+        target, start = urgent_node_id(script), script.nodes.get(script.start)
+        keys = (() if not isinstance(start, MenuNode) or target is None
+                else tuple(o.key for o in start.options if o.goto == target))
+        found = (target, script_urgent_words(script.extra), keys)
         script.__dict__["_urgent_lookup"] = found
     return found
 
 
 def urgent_keys(script: Script) -> tuple[str, ...]:
     """Return the keys of the start menu that lead to the urgent node (main.yaml: 0)."""
-    found = script.__dict__.get("_urgent_keys")  # once per Script object, as _per_script
-    if found is None:
-        start, target = script.nodes.get(script.start), _per_script(script)[0]
-        found = (() if not isinstance(start, MenuNode) or target is None
-                 else tuple(o.key for o in start.options if o.goto == target))
-        script.__dict__["_urgent_keys"] = found
-    return tuple(found)
+    return _per_script(script)[2]
 
 
 def _key_means_urgent(script: Script, session: Session | None, event: Input,
@@ -274,7 +272,7 @@ def urgent_jump(script: Script, session: Session | None, event: Input,
     already waiting on the urgent node. The caller's words go into the session vars for
     the urgent node's handoff, which clears them again.
     """
-    target, words = _per_script(script)
+    target, words, _ = _per_script(script)
     if target is None:
         return None
     if session is not None and session.node == target and session.wait is not None:

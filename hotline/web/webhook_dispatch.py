@@ -30,7 +30,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401  registers the "werkzeug.url_quote" decoding errors
 from flask import Flask
@@ -184,29 +184,12 @@ class WebhookDispatch:
 
 
 def _parse(body: bytes) -> MultiDict[str, str] | None:
-    """The form as werkzeug parses a url-encoded body (None: not UTF-8, left to Flask).
-
-    parse_qsl's steps (werkzeug's call: blanks kept, its decoding errors), with the
-    unquoting skipped for the names and values that have nothing to unquote (most of
-    Twilio's fields: sids, counts, versions).
-    """
+    """The form as werkzeug parses a url-encoded body (None: not UTF-8, left to Flask)."""
     try:
         text = body.decode()
     except UnicodeDecodeError:
         return None
-    pairs = []
-    for part in text.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        pairs.append((_unquoted(name), _unquoted(value)))
-    return MultiDict(pairs)
-
-
-def _unquoted(text: str) -> str:
-    if "%" not in text and "+" not in text:
-        return text
-    return unquote(text.replace("+", " "), errors="werkzeug.url_quote")
+    return MultiDict(parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"))
 
 
 def _who(app: Runtime, form: MultiDict[str, str]) -> str:

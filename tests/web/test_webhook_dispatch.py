@@ -240,9 +240,9 @@ def test_the_one_hmac_signature_is_the_twilio_librarys():
 
 
 def test_the_dispatch_reads_a_form_exactly_as_flask_does():
-    """The dispatch parses url-encoded bodies itself (skipping the unquoting of plain
-    fields); every odd body reads the same as through Flask's request.form: escapes,
-    '+', blanks, repeated names, broken escapes, bytes that are not UTF-8 once decoded."""
+    """The dispatch parses url-encoded bodies itself (parse_qsl, werkzeug's way); every
+    odd body reads the same as through Flask's request.form: escapes, '+', blanks,
+    repeated names, broken escapes, bytes that are not UTF-8 once decoded."""
     import random
 
     from flask import Flask, request
