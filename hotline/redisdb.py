@@ -259,28 +259,80 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
         packed = pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
     except TypeError as exc:  # None, a bool, an object: redis-py's error for the same
         raise redis.DataError(str(exc)) from exc
-    pool = conn.connection_pool
-    connection = pool.get_connection()
+    connection = _held_connection(conn.connection_pool)
     try:
-        connection.send_packed_command([packed], check_health=False)  # type: ignore[no-untyped-call]
+        connection.send_packed_command([packed], check_health=False)
         return connection.read_response()
     except redis.exceptions.NoScriptError:
         pass  # loaded below, by the library
-    except Exception as exc:
+    except BaseException as exc:
         # The connection's own retry policy decides, as in redis-py's execute_command:
-        # an error it does not retry is raised as it is (a script's error reply); one it
-        # does retry drops the connection, then the library tries again, or, with no
-        # retries (a webhook's client), it is raised at once.
+        # an error it does not retry is raised as it is (a script's error reply: the
+        # connection stays good); one it does retry drops the connection, then the library
+        # tries again, or, with no retries (a webhook's client), it is raised at once.
+        # Anything else that broke off mid-command (an interrupt, a worker's timeout)
+        # may leave a reply unread: the connection goes too.
         retry = connection.retry
-        if not isinstance(exc, tuple(getattr(retry, "_supported_errors", ())) or (
-                redis.ConnectionError, redis.TimeoutError)):
+        retried = tuple(getattr(retry, "_supported_errors", ())) or (
+            redis.ConnectionError, redis.TimeoutError)
+        if isinstance(exc, Exception) and not isinstance(exc, retried):
             raise
-        connection.disconnect()  # type: ignore[no-untyped-call]
-        if not getattr(retry, "_retries", 0):
+        _drop_held(connection)
+        if not isinstance(exc, Exception) or not getattr(retry, "_retries", 0):
             raise
-    finally:
-        pool.release(connection)
     return script(keys, args, client=conn)
+
+
+# Each thread keeps the pool connection its scripts go out on (a webhook's two round trips,
+# a worker's jobs), instead of taking one from the pool and giving it back every time:
+# redis-py's check-out and return (locks, fork check, observability events, a look at the
+# socket) cost a webhook about as much CPU as its form parsing. A connection kept is looked
+# at the same way before each use (data waiting or the server gone: it is dropped and a
+# fresh one taken), so a Redis restart is ridden out as with the pool. A forked child
+# (an RQ work horse) never uses its parent's: it takes its own. At most HELD_POOLS pools'
+# connections are kept per thread; the oldest goes back to its pool.
+HELD_POOLS = 4
+_held = threading.local()
+
+
+def _held_connection(pool: Any) -> Any:
+    """This thread's connection of `pool`, checked that nothing is waiting on it."""
+    pid = os.getpid()
+    kept: dict[int, tuple[Any, Any]] | None = getattr(_held, "kept", None)
+    if kept is None or _held.pid != pid:
+        kept = _held.kept = {}  # a forked child forgets the parent's (not closed: shared)
+        _held.pid = pid
+    entry = kept.get(id(pool))
+    if entry is not None:
+        connection = entry[1]
+        try:  # as the pool checks a connection it hands out (ensure_connection)
+            waiting = connection._sock is None or connection.can_read(timeout=0)
+        except (redis.ConnectionError, OSError):
+            waiting = True
+        if not waiting:
+            return connection
+        # Closed, or data waiting (the server hung up, a reply left unread): start afresh.
+        del kept[id(pool)]
+        connection.disconnect()
+        pool.release(connection)
+    connection = pool.get_connection()
+    while len(kept) >= HELD_POOLS:
+        old_pool, old = kept.pop(next(iter(kept)))
+        old_pool.release(old)
+    kept[id(pool)] = (pool, connection)
+    return connection
+
+
+def _drop_held(connection: Any) -> None:
+    """A held connection that failed: closed and given back; the next use takes another."""
+    kept = getattr(_held, "kept", None) or {}
+    for key, (pool, held) in list(kept.items()):
+        if held is connection:
+            del kept[key]
+            connection.disconnect()
+            pool.release(connection)
+            return
+    connection.disconnect()
 
 
 # A Lua function for scripts that open a record once: a callback request, an urgent case.

@@ -179,3 +179,72 @@ def test_a_connection_lost_mid_script_is_not_tried_again_by_a_webhooks_client(
         lua(conn, COUNT)([key], [1])
     assert dropping.dropped == 1 and redis_conn.get(key) is None
     assert lua(conn, COUNT)([key], [1]) == 1  # the next webhook's command goes through
+
+
+# --- the connection a thread keeps for its scripts ------------------------------------------
+
+def _webhook_client(redis_url):
+    return redis.Redis.from_url(redis_url, socket_timeout=2, retry=Retry(NoBackoff(), 0))
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_before_a_webhook_uses_it(
+        redis_conn, redis_url):
+    # A Redis restart, a load balancer's idle cut: the webhook's client does not retry, so
+    # a dead connection taken as it is would give a caller the fallback.
+    conn = _webhook_client(redis_url)
+    run = lua(conn, ECHO)
+    assert run(["k"], ["a", "", ""])[1] == b"a"
+    kept = next(iter(conn.connection_pool._in_use_connections))
+    kept.send_command("CLIENT", "ID")
+    assert redis_conn.client_kill_filter(_id=kept.read_response()) == 1
+    time.sleep(0.05)  # the server has closed its end
+    for n in range(3):
+        assert run(["k"], [f"n{n}", "", ""])[1] == f"n{n}".encode()
+
+
+def test_a_command_broken_off_before_its_reply_leaves_no_reply_for_the_next(
+        redis_url, monkeypatch):
+    conn = _webhook_client(redis_url)
+    run = lua(conn, ECHO)
+    assert run(["k"], ["first", "", ""])[1] == b"first"
+    connection_class = conn.connection_pool.connection_class
+    real = connection_class.read_response
+    calls = {"n": 0}
+
+    def interrupted(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt  # after the command went out, before its reply was read
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(connection_class, "read_response", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(["k"], ["lost", "", ""])
+    assert run(["k"], ["second", "", ""])[1] == b"second"  # not the reply to "lost"
+
+
+def test_a_forked_child_does_not_talk_on_its_parents_kept_connection(redis_url):
+    import multiprocessing
+
+    conn = _webhook_client(redis_url)
+    run = lua(conn, ECHO)
+    assert run(["k"], ["parent", "", ""])[1] == b"parent"  # kept by this thread
+    mine = next(iter(conn.connection_pool._in_use_connections))
+
+    def child(queue):
+        replies = [lua(conn, ECHO)(["k"], [f"child{n}", "", ""])[1] for n in range(20)]
+        theirs = next(iter(conn.connection_pool._in_use_connections), None)
+        queue.put((replies, theirs is not None and theirs._sock is not None
+                   and theirs._sock.fileno() == mine._sock.fileno()
+                   and theirs is mine))
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=child, args=(queue,))
+    process.start()
+    for n in range(20):  # the parent goes on meanwhile, on its own connection
+        assert run(["k"], [f"parent{n}", "", ""])[1] == f"parent{n}".encode()
+    replies, shared = queue.get(timeout=20)
+    process.join(20)
+    assert replies == [f"child{n}".encode() for n in range(20)]
+    assert not shared
