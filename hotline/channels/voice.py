@@ -119,13 +119,15 @@ def record(response: VoiceResponse, action: Record, public_url: str,
 
 
 def render(actions: Iterable[Action], script: Script, public_url: str,
-           transcribe: bool = False) -> VoiceResponse:
+           transcribe: bool = False, token: str | None = None) -> VoiceResponse:
     """Return the TwiML a caller hears for these actions; Handoffs are never rendered.
-    `transcribe`: ask Twilio for a transcription of a recorded message."""
+    `transcribe`: ask Twilio for a transcription of a recorded message. `token`: the
+    Gather action's token (channels/rendered.py passes its own); else a new one."""
     response = VoiceResponse()
     # A fresh token per answer: a retried delivery of this Gather's result repeats the
     # token, the same key pressed at the next question does not (conversation/replay_guard.py).
-    action_url = f"{public_url.rstrip('/')}{GATHER_PATH}?t={secrets.token_urlsafe(6)}"
+    token = token or secrets.token_urlsafe(6)
+    action_url = f"{public_url.rstrip('/')}{GATHER_PATH}?t={token}"
     for action in actions:
         if isinstance(action, Say):
             language = language_of(script, action.language)

@@ -16,9 +16,8 @@ from flask import Blueprint, Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.callbacks import intake as callback_intake
-from hotline.channels import sms, voice
+from hotline.channels import rendered
 from hotline.channels.fallback import fallback
-from hotline.channels.twiml import text as twiml_text
 from hotline.conversation import pipeline, replay_guard, settle
 from hotline.scripts.scriptset import ScriptSet
 from hotline.web import Runtime, runtime
@@ -31,12 +30,14 @@ protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 def inbound_of(channel: str, kind: str, form: Any, path: str, query: str) -> pipeline.Inbound:
     """The delivery as plain values, from its form (a MultiDict) and its path and query."""
-    get = form.get
+    lists = list(form.lists())
+    # A plain dict: MultiDict.get makes an exception of every missing name (three a step).
+    get = {name: values[0] for name, values in lists if values}.get
     return pipeline.Inbound(
         channel=channel, kind=kind, sender=get("From", ""), body=get("Body", ""),
         message_sid=get("MessageSid", ""), call_sid=get("CallSid", ""),
         digits=get("Digits", ""), speech=get("SpeechResult", ""), path=path, query=query,
-        fields=tuple((name, value) for name, values in form.lists() for value in values))
+        fields=tuple((name, value) for name, values in lists for value in values))
 
 
 def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
@@ -48,10 +49,8 @@ def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,
     if answer.fallback:
         return str(fallback(answer.channel, inbound.sender, inbound.body,
                             scripts.entry_or_none()))
-    if answer.channel == "sms":
-        return twiml_text(sms.render(answer.actions, answer.script))  # type: ignore[arg-type]
-    return twiml_text(voice.render(answer.actions, answer.script,  # type: ignore[arg-type]
-                                   str(config.public_url), bool(config.transcribe_messages)))
+    return rendered.twiml(answer.channel, answer.actions, answer.script,
+                          str(config.public_url), bool(config.transcribe_messages))
 
 
 def answer_body(app: Runtime, channel: str, kind: str, form: Any, path: str,
