@@ -93,7 +93,21 @@ main_menu:
     def choices(self, ctx: Context) -> tuple[Choice, ...]:
         """Return the options as numbered choices in the caller's language; an option
         with `voice_also` is offered again, on a call only, in each of those languages
-        (but the caller's own), by the language's name in its own voice."""
+        (but the caller's own), by the language's name in its own voice.
+
+        Worked out once per Script object and language (on every menu step before) when
+        no label has anything to fill in; kept in the Script's own __dict__, as
+        urgent_node._per_script keeps its look-ups."""
+        kept = ctx.script.__dict__.setdefault("_menu_choices", {})
+        key = (self.id, ctx.language)
+        found: tuple[Choice, ...] | None = kept.get(key)
+        if found is None:
+            found = self._choices(ctx)
+            if all("{" not in text for o in self.options for text in o.label.values()):
+                kept[key] = found
+        return found
+
+    def _choices(self, ctx: Context) -> tuple[Choice, ...]:
         choices: list[Choice] = []
         for o in self.options:
             choices.append(Choice(o.key, ctx.pick(o.label) or o.key))

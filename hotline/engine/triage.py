@@ -170,8 +170,14 @@ def find_urgent(text: str, lists: WordLists | None = None) -> UrgentMatch | None
     letters = "".join(tokens)
     if len(letters) < _shortest(key):  # "1", "네": too short to hold any word, typos and all
         return None
+    # A word in Latin or Cyrillic letters is only ever found in the caller's Latin or
+    # Cyrillic words (any other letter in a run costs an edit each): none, none to try.
+    spaced = any(_is_spaced(token[0]) for token in tokens)
     for word in words:
-        found = _in_words(tokens, word) if word.parts else _anywhere(letters, word)
+        if word.parts:
+            found = spaced and _in_words(tokens, word)
+        else:
+            found = _anywhere(letters, word)
         if found:
             return UrgentMatch(word.text, word.language)
     return None

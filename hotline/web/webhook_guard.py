@@ -107,8 +107,8 @@ def expected_signature(token: str, url: str, form: Any) -> str:
     computes two, with and without the port, and is the fallback for the other forms).
     RequestValidator.compute_signature's string (each name, sorted, with each of its
     distinct values, sorted), without its per-name look-up of the form's type."""
-    material = url + "".join(name + value for name in sorted(set(form))
-                             for value in sorted(set(form.getlist(name))))
+    material = url + "".join(name + value for name, values in sorted(form.lists())
+                             for value in sorted(set(values)))
     mac = hmac.new(token.encode("utf-8"), material.encode("utf-8"), hashlib.sha1)
     return base64.b64encode(mac.digest()).decode("ascii")
 

@@ -33,6 +33,10 @@ from hotline.engine.triage import (
         ("Помогите!", "помогите"),
         ("помагите", "помогите"),  # а/о
         ("пожалуйста, срочно", "срочно"),
+        # Latin and Cyrillic words among Korean ones (the Korean alone holds none)
+        ("제발 emergency 에요", "emergency"),
+        ("숨이 차요 cannot 어 breathe", "cannot breathe"),
+        ("엄마가 помогите", "помогите"),
     ],
 )
 def test_urgent_words_are_found(text, word):
