@@ -369,3 +369,47 @@ def test_the_resume_question_is_in_the_callers_language():
     phone.begin("hello")
     phone.send("1")
     assert phone.begin("hi", after=MINUTE) == ["Continue?"]
+
+
+FILLED = parse_script("""
+spec_version: 1
+name: filled
+default_language: ko
+start: ask_city
+languages:
+  ko: {name: 한국어}
+  en: {name: English}
+nodes:
+  ask_city:
+    type: question
+    text: {ko: 어느 도시에 계세요?, en: Which city?}
+    var: city
+    goto: menu
+  menu:
+    type: menu
+    text: {ko: 고르세요., en: Choose one.}
+    options:
+      - key: 1
+        label: {ko: "{city} 병원", en: "Clinics in {city}"}
+        goto: ask_city
+      - key: 2
+        label: {ko: 쉼터, en: Shelters}
+        goto: ask_city
+""")
+
+
+def test_menu_choices_are_each_callers_own_when_a_label_is_filled_in():
+    # The choices of a menu are worked out once per script and language, but only when
+    # no label has anything to fill in: each caller still sees their own city.
+    labels = []
+    for city in ("서울", "부산"):
+        phone = Phone(script=FILLED)
+        phone.begin("안녕")
+        phone.send(city)
+        labels.append([c.label for c in phone.ask.choices])
+    assert labels == [["서울 병원", "쉼터"], ["부산 병원", "쉼터"]]
+    english = Session(script="filled", node="ask_city", language="en", channel="sms",
+                      updated=1_000_000.0, wait="question")
+    result = step(FILLED, english, Text("Busan"), now=1_000_001.0)
+    asked = next(a for a in result.actions if isinstance(a, Ask))
+    assert [c.label for c in asked.choices] == ["Clinics in Busan", "Shelters"]
