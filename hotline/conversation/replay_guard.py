@@ -54,10 +54,13 @@ class Writes:
     at: float = 0.0
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
+
+
 def delivery_key(config: Settings, path: str, query: str,
                  fields: Iterable[tuple[str, str]]) -> str:
     """The key of one delivery's answer: an HMAC of its path, query string and form."""
-    material = json.dumps([path, query, sorted(fields)], ensure_ascii=False)
+    material = _encode([path, query, sorted(fields)])
     digest = hmac.new(str(config.secret_key).encode(), material.encode("utf-8"),
                       hashlib.sha256).hexdigest()[:40]
     return replay.answer_key(config, digest)

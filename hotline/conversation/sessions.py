@@ -16,6 +16,9 @@ from hotline.engine.session import Session
 from hotline.keys import DEFAULT_PREFIX, keys_under, prefix
 from hotline.privacy.vault import NumberVault, is_sealed, vault_for
 
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")), its encoder made once
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 
 class SessionStore:
     """Loads and saves sessions: one GET to load, one SET EX to save."""
@@ -60,7 +63,7 @@ class SessionStore:
 
     def sealed(self, session: Session) -> str:
         """Return the value a session is stored as (its JSON, encrypted with a key)."""
-        value = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        value = _encode(session.to_dict())
         return self.vault.seal(value) if self.vault else value
 
 

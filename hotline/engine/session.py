@@ -28,7 +28,8 @@ class Session:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the session as plain data (by hand: asdict() deep-copies, on every request)."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        held = self.__dict__
+        data = {name: held[name] for name in _NAMES}
         data["vars"] = dict(self.vars)  # the one mutable field: plain str -> str
         return data
 
@@ -52,4 +53,5 @@ class Session:
         return copy
 
 
-_FIELDS = frozenset(f.name for f in fields(Session))
+_NAMES = tuple(f.name for f in fields(Session))
+_FIELDS = frozenset(_NAMES)
