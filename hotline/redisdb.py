@@ -289,7 +289,7 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
 # socket) cost a webhook about as much CPU as its form parsing. A connection kept is looked
 # at the same way before each use (data waiting or the server gone: it is dropped and a
 # fresh one taken), so a Redis restart is ridden out as with the pool. A forked child
-# (an RQ work horse) never uses its parent's: it takes its own. At most HELD_POOLS pools'
+# (an RQ work horse) never uses its parent's (_forget_held): it takes its own. At most HELD_POOLS pools'
 # connections are kept per thread; the oldest goes back to its pool.
 HELD_POOLS = 4
 _held = threading.local()
@@ -297,11 +297,9 @@ _held = threading.local()
 
 def _held_connection(pool: Any) -> Any:
     """This thread's connection of `pool`, checked that nothing is waiting on it."""
-    pid = os.getpid()
     kept: dict[int, tuple[Any, Any]] | None = getattr(_held, "kept", None)
-    if kept is None or _held.pid != pid:
-        kept = _held.kept = {}  # a forked child forgets the parent's (not closed: shared)
-        _held.pid = pid
+    if kept is None:
+        kept = _held.kept = {}
     entry = kept.get(id(pool))
     if entry is not None:
         connection = entry[1]
@@ -321,6 +319,15 @@ def _held_connection(pool: Any) -> Any:
         old_pool.release(old)
     kept[id(pool)] = (pool, connection)
     return connection
+
+
+def _forget_held() -> None:
+    """In a forked child (an RQ work horse): the parent's connections are not this
+    process's to use (nor to close: the parent still talks on them)."""
+    _held.kept = {}
+
+
+os.register_at_fork(after_in_child=_forget_held)
 
 
 def _drop_held(connection: Any) -> None:

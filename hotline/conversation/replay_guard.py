@@ -19,7 +19,6 @@ trip: keep() (one Lua command).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -61,8 +60,8 @@ def delivery_key(config: Settings, path: str, query: str,
                  fields: Iterable[tuple[str, str]]) -> str:
     """The key of one delivery's answer: an HMAC of its path, query string and form."""
     material = _encode([path, query, sorted(fields)])
-    digest = hmac.new(str(config.secret_key).encode(), material.encode("utf-8"),
-                      hashlib.sha256).hexdigest()[:40]
+    digest = hmac.digest(str(config.secret_key).encode(), material.encode("utf-8"),
+                         "sha256").hex()[:40]
     return replay.answer_key(config, digest)
 
 

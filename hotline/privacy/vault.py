@@ -30,7 +30,7 @@ def number_hash(secret: str, number: str) -> str:
 
     The primitive under caller_hash(); callers use caller_hash(), which normalises first.
     """
-    return hmac.new(secret.encode("utf-8"), number.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode("utf-8"), number.encode("utf-8"), "sha256").hex()
 
 
 def caller_hash(config: Settings, number: str) -> str:
