@@ -18,13 +18,8 @@ def to_e164(raw: str, region: str | None = None) -> str | None:
     opt-out, urgent case, session); the answers of the last few numbers are kept in this
     process's memory, never stored or logged, so it is parsed once.
     """
-    if not raw or len(raw) > 40:
-        return None
-    try:
-        parsed = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
+    parsed = _parsed(raw, region)
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -32,13 +27,20 @@ def to_e164(raw: str, region: str | None = None) -> str | None:
 @lru_cache(maxsize=64)  # as to_e164: asked several times of one text's sender
 def country_of(raw: str) -> str:
     """Return the ISO country code of a number ('KR'), or '' when it cannot be told."""
+    parsed = _parsed(raw, None)
+    return (phonenumbers.region_code_for_number(parsed) or "") if parsed is not None else ""
+
+
+@lru_cache(maxsize=64)
+def _parsed(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """The number parsed once for to_e164 and country_of (a new caller's first text asks
+    both). Only read, never changed: phonenumbers' objects are mutable."""
     if not raw or len(raw) > 40:
-        return ""
+        return None
     try:
-        parsed = phonenumbers.parse(raw.strip(), None)
+        return phonenumbers.parse(raw.strip(), region)
     except phonenumbers.NumberParseException:
-        return ""
-    return phonenumbers.region_code_for_number(parsed) or ""
+        return None
 
 
 def emergency_for(raw: str) -> str:
