@@ -107,7 +107,7 @@ def expected_signature(token: str, url: str, form: Any) -> str:
     RequestValidator.compute_signature's string (each name, sorted, with each of its
     distinct values, sorted), without its per-name look-up of the form's type."""
     material = url + "".join(name + value for name, values in sorted(form.lists())
-                             for value in sorted(set(values)))
+                             for value in (values if len(values) == 1 else sorted(set(values))))
     mac = hmac.digest(token.encode("utf-8"), material.encode("utf-8"), "sha1")
     return base64.b64encode(mac).decode("ascii")
 
