@@ -38,7 +38,7 @@ def twiml(channel: str, actions: tuple[Action, ...], script: Script | None,
           public_url: str, transcribe: bool = False) -> str:
     """The TwiML for these actions, as sms.render / voice.render would write it (`script`
     None: an answer with nothing to say, from no script)."""
-    token = secrets.token_urlsafe(6)
+    token = secrets.token_urlsafe(6) if channel != "sms" else ""  # SMS has no Gather
     key: Hashable = (channel, actions, public_url, transcribe)
     try:
         marker = hash(key)
@@ -54,7 +54,7 @@ def twiml(channel: str, actions: tuple[Action, ...], script: Script | None,
     found = kept.get(key)
     if found is not None:
         document, old = found
-        return document.replace(f"?t={old}", f"?t={token}") if channel != "sms" else document
+        return document.replace(f"?t={old}", f"?t={token}") if token else document
     document = _render(channel, actions, script, public_url, transcribe, token)
     seen: set[int] = held[_SEEN]
     if marker in seen:
