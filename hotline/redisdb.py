@@ -247,10 +247,10 @@ def lua(conn: redis.Redis, text: str) -> Any:
 
 
 def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -> Any:
-    """Run a registered script: the command packed once by hiredis and sent on a pooled
-    connection, without redis-py's per-argument encoding and retry wrappers (a third of
-    a webhook's Redis cost in Python). The same connection pool (Sentinel's included), the
-    same socket timeouts. Anything out of the ordinary goes the library's way: a script the
+    """Run a registered script: the command packed once by hiredis and sent on the pool
+    connection this thread keeps (_held_connection), without redis-py's per-argument
+    encoding and retry wrappers (a third of a webhook's Redis cost in Python). The same
+    connection pool (Sentinel's included), the same socket timeouts. Anything out of the ordinary goes the library's way: a script the
     server does not hold yet (NOSCRIPT: redis-py loads it), and a lost connection on a
     client that retries (workers under Sentinel). A webhook's client (no retries) raises
     at once, as redis-py would, and the caller gets the fallback.
@@ -259,7 +259,8 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
         packed = pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
     except TypeError as exc:  # None, a bool, an object: redis-py's error for the same
         raise redis.DataError(str(exc)) from exc
-    connection = _held_connection(conn.connection_pool)
+    pool = conn.connection_pool
+    connection = _held_connection(pool)
     try:
         connection.send_packed_command([packed], check_health=False)
         return connection.read_response()
@@ -277,7 +278,7 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
             redis.ConnectionError, redis.TimeoutError)
         if isinstance(exc, Exception) and not isinstance(exc, retried):
             raise
-        _drop_held(connection)
+        _drop_held(pool, connection)
         if not isinstance(exc, Exception) or not getattr(retry, "_retries", 0):
             raise
     return script(keys, args, client=conn)
@@ -289,8 +290,8 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
 # socket) cost a webhook about as much CPU as its form parsing. A connection kept is looked
 # at the same way before each use (data waiting or the server gone: it is dropped and a
 # fresh one taken), so a Redis restart is ridden out as with the pool. A forked child
-# (an RQ work horse) never uses its parent's (_forget_held): it takes its own. At most HELD_POOLS pools'
-# connections are kept per thread; the oldest goes back to its pool.
+# (an RQ work horse) never uses its parent's (_forget_held): it takes its own. At most
+# HELD_POOLS pools' connections are kept per thread; the oldest goes back to its pool.
 HELD_POOLS = 4
 _held = threading.local()
 
@@ -309,10 +310,7 @@ def _held_connection(pool: Any) -> Any:
             waiting = True
         if not waiting:
             return connection
-        # Closed, or data waiting (the server hung up, a reply left unread): start afresh.
-        del kept[id(pool)]
-        connection.disconnect()
-        pool.release(connection)
+        _drop_held(pool, connection)  # the server hung up, or a reply was left unread
     connection = pool.get_connection()
     while len(kept) >= HELD_POOLS:
         old_pool, old = kept.pop(next(iter(kept)))
@@ -330,16 +328,14 @@ def _forget_held() -> None:
 os.register_at_fork(after_in_child=_forget_held)
 
 
-def _drop_held(connection: Any) -> None:
-    """A held connection that failed: closed and given back; the next use takes another."""
-    kept = getattr(_held, "kept", None) or {}
-    for key, (pool, held) in list(kept.items()):
-        if held is connection:
-            del kept[key]
-            connection.disconnect()
-            pool.release(connection)
-            return
+def _drop_held(pool: Any, connection: Any) -> None:
+    """A kept connection that failed or went stale: closed and given back to its pool;
+    the thread's next script takes another."""
+    kept = getattr(_held, "kept", None)
+    if kept is not None and kept.get(id(pool), (None, None))[1] is connection:
+        del kept[id(pool)]
     connection.disconnect()
+    pool.release(connection)
 
 
 # A Lua function for scripts that open a record once: a callback request, an urgent case.

@@ -207,6 +207,16 @@ class Script:
     source: str = ""
     version: str = ""
 
+    def kept(self, name: str) -> dict[Any, Any]:
+        """A dict of what is worked out once per loaded or published version (urgent
+        look-ups, menu choices, rendered documents) rather than on every step. Kept in the
+        instance's own __dict__, as functools.cached_property keeps its value: a frozen
+        dataclass allows that, and a changed copy (dataclasses.replace) starts without it."""
+        found: dict[Any, Any] | None = self.__dict__.get(name)
+        if found is None:
+            found = self.__dict__.setdefault(name, {})
+        return found
+
     def phrase(self, name: str, language: str) -> str:
         """Return a system phrase in `language`, falling back to the default language."""
         texts = self.phrases.get(name, {})

@@ -95,10 +95,9 @@ main_menu:
         with `voice_also` is offered again, on a call only, in each of those languages
         (but the caller's own), by the language's name in its own voice.
 
-        Worked out once per Script object and language (on every menu step before) when
-        no label has anything to fill in; kept in the Script's own __dict__, as
-        urgent_node._per_script keeps its look-ups."""
-        kept = ctx.script.__dict__.setdefault("_menu_choices", {})
+        Worked out once per Script object and language (Script.kept) when no label has
+        anything to fill in."""
+        kept = ctx.script.kept("_menu_choices")
         key = (self.id, ctx.language)
         found: tuple[Choice, ...] | None = kept.get(key)
         if found is None:

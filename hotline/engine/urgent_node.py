@@ -221,17 +221,14 @@ def urgent_node_id(script: Script) -> str | None:
 
 def _per_script(script: Script) -> tuple[str | None, WordLists, tuple[str, ...]]:
     """The script's urgent node, urgent word lists and the start menu's keys to the urgent
-    node, worked out once per Script object (a loaded or published version) rather than
-    on every text. Kept in the instance's own __dict__, as functools.cached_property
-    does: a frozen dataclass allows that, and a changed copy (dataclasses.replace) starts
-    without it."""
-    found = script.__dict__.get("_urgent_lookup")
+    node, worked out once per Script object (Script.kept) rather than on every text."""
+    kept = script.kept("_urgent")
+    found: tuple[str | None, WordLists, tuple[str, ...]] | None = kept.get("lookup")
     if found is None:
         target, start = urgent_node_id(script), script.nodes.get(script.start)
         keys = (() if not isinstance(start, MenuNode) or target is None
                 else tuple(o.key for o in start.options if o.goto == target))
-        found = (target, script_urgent_words(script.extra), keys)
-        script.__dict__["_urgent_lookup"] = found
+        found = kept["lookup"] = (target, script_urgent_words(script.extra), keys)
     return found
 
 

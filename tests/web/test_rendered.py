@@ -39,10 +39,10 @@ def test_a_one_off_answer_is_not_held():
     script = _script()
     words = (Say("요청을 받았어요: 서울역 3번 출구", "ko"), End())
     rendered.twiml("sms", words, script, URL)
-    held = script.__dict__.get("_rendered_twiml") or {}
+    held = script.kept("_rendered_twiml")
     assert not any("서울역" in document for document, _ in held.values())
     rendered.twiml("sms", words, script, URL)  # seen twice: now it may be kept
-    assert any("서울역" in document for document, _ in script.__dict__["_rendered_twiml"].values())
+    assert any("서울역" in document for document, _ in script.kept("_rendered_twiml").values())
 
 
 def test_a_published_version_is_never_answered_with_the_last_ones_document():
@@ -59,7 +59,7 @@ def test_at_most_kept_documents_are_held_per_version():
         said = (Say(f"{n}번 안내", "ko"),)
         rendered.twiml("sms", said, script, URL)
         rendered.twiml("sms", said, script, URL)
-    assert 0 < len(script.__dict__["_rendered_twiml"]) <= rendered.KEPT
+    assert 0 < len(script.kept("_rendered_twiml")) <= rendered.KEPT
 
 
 def test_an_answer_with_nothing_to_say_needs_no_script():
