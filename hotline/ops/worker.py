@@ -11,6 +11,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Worker
+from rq.exceptions import StopRequested
 
 from hotline import job_context as context
 from hotline import logs
@@ -164,13 +165,20 @@ class HotlineWorker(Worker):
             logging.getLogger("workers").warning(
                 "freed the scheduler locks of a dead worker: %s", ", ".join(freed))
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        # Each sweep's failure is logged and the next runs; a shutdown is not a failure: RQ's
+        # SIGTERM handler raises StopRequested from wherever the worker is, and swallowed
+        # here it left the worker waiting on its queues (a `docker stop` then killed it).
         try:
             requeue_orphans(self.connection, [q.name for q in self.queues],
                             self.hotline_config, me=self.name)
+        except StopRequested:
+            raise
         except Exception:
             self.log.exception("sweep for jobs of dead workers failed")
         try:
             sweep_lost_timed_jobs(self.connection, self.hotline_config, context.now())
+        except StopRequested:
+            raise
         except Exception:
             self.log.exception("sweep for lost escalation steps and call backs failed")
         try:
@@ -178,6 +186,8 @@ class HotlineWorker(Worker):
                 logging.getLogger("workers").warning(
                     "no retention purge was scheduled (Redis lost its data?); scheduled it")
             schedule_rota_watch(self.connection)  # the same job id per slot: no doubles
+        except StopRequested:
+            raise
         except Exception:
             self.log.exception("scheduling the retention purge or rota watch failed")
 
