@@ -8,6 +8,7 @@ import atexit
 import json
 import logging
 import os
+import select
 import threading
 import time
 from typing import Any
@@ -21,6 +22,18 @@ from redis.sentinel import Sentinel, SentinelManagedConnection
 
 from hotline import keys as hotline_keys
 from hotline.config import ConfigError, Settings
+
+# redis-py's hiredis reader, fed directly by _Kept.exchange (another redis-py layout: none,
+# and every command goes redis-py's own way)
+_NOT_ENOUGH_DATA: Any = object()
+_HIREDIS_PARSER: Any = None
+try:
+    from redis._parsers import hiredis as _hiredis_parser
+
+    _NOT_ENOUGH_DATA = _hiredis_parser.NOT_ENOUGH_DATA
+    _HIREDIS_PARSER = _hiredis_parser._HiredisParser
+except (ImportError, AttributeError):  # pragma: no cover
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -247,23 +260,23 @@ def lua(conn: redis.Redis, text: str) -> Any:
 
 
 def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -> Any:
-    """Run a registered script: the command packed once by hiredis and sent on the pool
-    connection this thread keeps (_held_connection), without redis-py's per-argument
-    encoding and retry wrappers (a third of a webhook's Redis cost in Python). The same
-    connection pool (Sentinel's included), the same socket timeouts. Anything out of the ordinary goes the library's way: a script the
-    server does not hold yet (NOSCRIPT: redis-py loads it), and a lost connection on a
-    client that retries (workers under Sentinel). A webhook's client (no retries) raises
-    at once, as redis-py would, and the caller gets the fallback.
+    """Run a registered script: the command packed once by hiredis, sent on the pool
+    connection this thread keeps (_Kept) and its reply read there, without redis-py's
+    per-argument encoding and retry wrappers (a third of a webhook's Redis cost in
+    Python). The same connection pool (Sentinel's included), the same socket timeouts.
+    Anything out of the ordinary goes the library's way: a script the server does not
+    hold yet (NOSCRIPT: redis-py loads it), and a lost connection on a client that
+    retries (workers under Sentinel). A webhook's client (no retries) raises at once, as
+    redis-py would, and the caller gets the fallback.
     """
     try:
         packed = pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
     except TypeError as exc:  # None, a bool, an object: redis-py's error for the same
         raise redis.DataError(str(exc)) from exc
     pool = conn.connection_pool
-    connection = _held_connection(pool)
+    kept = _kept(pool)
     try:
-        connection.send_packed_command([packed], check_health=False)
-        return connection.read_response()
+        return kept.exchange(packed)
     except redis.exceptions.NoScriptError:
         pass  # loaded below, by the library
     except BaseException as exc:
@@ -273,12 +286,12 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
         # tries again, or, with no retries (a webhook's client), it is raised at once.
         # Anything else that broke off mid-command (an interrupt, a worker's timeout)
         # may leave a reply unread: the connection goes too.
-        retry = connection.retry
+        retry = kept.connection.retry
         retried = tuple(getattr(retry, "_supported_errors", ())) or (
             redis.ConnectionError, redis.TimeoutError)
         if isinstance(exc, Exception) and not isinstance(exc, retried):
             raise
-        _drop_held(pool, connection)
+        _drop_kept(kept)
         if not isinstance(exc, Exception) or not getattr(retry, "_retries", 0):
             raise
     return script(keys, args, client=conn)
@@ -290,52 +303,129 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
 # socket) cost a webhook about as much CPU as its form parsing. A connection kept is looked
 # at the same way before each use (data waiting or the server gone: it is dropped and a
 # fresh one taken), so a Redis restart is ridden out as with the pool. A forked child
-# (an RQ work horse) never uses its parent's (_forget_held): it takes its own. At most
+# (an RQ work horse) never uses its parent's (_forget_kept): it takes its own. At most
 # HELD_POOLS pools' connections are kept per thread; the oldest goes back to its pool.
 HELD_POOLS = 4
 _held = threading.local()
 
 
-def _held_connection(pool: Any) -> Any:
+class _Kept:
+    """A thread's connection of one pool, and how a script goes out on it.
+
+    On a plain socket with hiredis's reader (every connection the hotline makes), the
+    packed command is written to the socket and the reply fed to the connection's own
+    reader here: redis-py's send and read wrappers (its checks, host strings, debug
+    hooks) were a third of the client CPU of a round trip. The socket keeps the
+    connection's timeouts, and the errors are redis-py's: a timeout is a TimeoutError,
+    a socket error or a closed connection a ConnectionError, a reply error (NOSCRIPT
+    included) raised as the parser made it, a RESP3 push (none is asked for) handed to
+    the parser as redis-py does. Any other connection (TLS, another parser) goes through
+    redis-py's own send_packed_command and read_response.
+    """
+
+    __slots__ = ("buffer", "connection", "poll", "pool", "push", "reader", "sock")
+    sock: Any  # None: redis-py's own send and read
+    reader: Any
+    buffer: Any
+    push: Any
+    poll: Any
+
+    def __init__(self, pool: Any, connection: Any):
+        self.pool, self.connection = pool, connection
+        parser: Any = getattr(connection, "_parser", None)
+        sock: Any = getattr(connection, "_sock", None)
+        plain = (_HIREDIS_PARSER is not None and isinstance(parser, _HIREDIS_PARSER)
+                 and sock is not None and not hasattr(sock, "pending")  # TLS has pending()
+                 and getattr(parser, "_reader", None) is not None)
+        self.sock = sock if plain else None
+        self.reader = parser._reader if plain else None
+        self.buffer = bytearray(65536) if plain else None
+        self.push = getattr(parser, "_hiredis_PushNotificationType", None) if plain else None
+        self.poll = None
+        if plain:
+            poller = select.poll()  # one per connection: a look costs one system call
+            poller.register(sock, select.POLLIN)
+            self.poll = poller.poll
+
+    def idle(self) -> bool:
+        """Nothing waiting on the connection: no reply left unread, the server still there
+        (a closed socket polls readable), the socket still the connection's own."""
+        connection = self.connection
+        if self.sock is None:  # redis-py's own look (ensure_connection's)
+            try:
+                return connection._sock is not None and not connection.can_read(timeout=0)
+            except (redis.ConnectionError, OSError):
+                return False
+        try:
+            return (connection._sock is self.sock and not self.reader.has_data()
+                    and not self.poll(0))
+        except (OSError, ValueError):
+            return False
+
+    def exchange(self, packed: bytes) -> Any:
+        """Send one packed command, read its reply; raise as redis-py would."""
+        sock = self.sock
+        if sock is None:
+            self.connection.send_packed_command([packed], check_health=False)
+            return self.connection.read_response()
+        reader, buffer, push = self.reader, self.buffer, self.push
+        try:
+            sock.sendall(packed)
+            reply = reader.gets()
+            while reply is _NOT_ENOUGH_DATA or (push is not None and isinstance(reply, push)):
+                if reply is not _NOT_ENOUGH_DATA:  # RESP3 push (none is asked for): passed on
+                    self.connection._parser.handle_push_response(reply)
+                elif not (size := sock.recv_into(buffer)):
+                    raise redis.ConnectionError("Connection closed by server.")
+                else:
+                    reader.feed(buffer, 0, size)
+                reply = reader.gets()
+        except TimeoutError as exc:
+            if exc.errno is not None:  # ETIMEDOUT from the OS: dead, not slow
+                raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
+            raise redis.TimeoutError("Timeout talking to Redis") from exc
+        except OSError as exc:
+            raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
+        if isinstance(reply, Exception):  # an error reply (ResponseError, NoScriptError)
+            raise reply
+        return reply
+
+
+def _kept(pool: Any) -> _Kept:
     """This thread's connection of `pool`, checked that nothing is waiting on it."""
-    kept: dict[int, tuple[Any, Any]] | None = getattr(_held, "kept", None)
+    kept: dict[int, _Kept] | None = getattr(_held, "kept", None)
     if kept is None:
         kept = _held.kept = {}
     entry = kept.get(id(pool))
     if entry is not None:
-        connection = entry[1]
-        try:  # as the pool checks a connection it hands out (ensure_connection)
-            waiting = connection._sock is None or connection.can_read(timeout=0)
-        except (redis.ConnectionError, OSError):
-            waiting = True
-        if not waiting:
-            return connection
-        _drop_held(pool, connection)  # the server hung up, or a reply was left unread
-    connection = pool.get_connection()
+        if entry.idle():
+            return entry
+        _drop_kept(entry)  # the server hung up, or a reply was left unread
+    entry = _Kept(pool, pool.get_connection())
     while len(kept) >= HELD_POOLS:
-        old_pool, old = kept.pop(next(iter(kept)))
-        old_pool.release(old)
-    kept[id(pool)] = (pool, connection)
-    return connection
+        old = kept.pop(next(iter(kept)))
+        old.pool.release(old.connection)
+    kept[id(pool)] = entry
+    return entry
 
 
-def _forget_held() -> None:
+def _forget_kept() -> None:
     """In a forked child (an RQ work horse): the parent's connections are not this
     process's to use (nor to close: the parent still talks on them)."""
     _held.kept = {}
 
 
-os.register_at_fork(after_in_child=_forget_held)
+os.register_at_fork(after_in_child=_forget_kept)
 
 
-def _drop_held(pool: Any, connection: Any) -> None:
+def _drop_kept(entry: _Kept) -> None:
     """A kept connection that failed or went stale: closed and given back to its pool;
     the thread's next script takes another."""
     kept = getattr(_held, "kept", None)
-    if kept is not None and kept.get(id(pool), (None, None))[1] is connection:
-        del kept[id(pool)]
-    connection.disconnect()
-    pool.release(connection)
+    if kept is not None and kept.get(id(entry.pool)) is entry:
+        del kept[id(entry.pool)]
+    entry.connection.disconnect()
+    entry.pool.release(entry.connection)
 
 
 # A Lua function for scripts that open a record once: a callback request, an urgent case.

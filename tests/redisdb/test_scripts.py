@@ -207,8 +207,7 @@ def test_a_command_broken_off_before_its_reply_leaves_no_reply_for_the_next(
     conn = _webhook_client(redis_url)
     run = lua(conn, ECHO)
     assert run(["k"], ["first", "", ""])[1] == b"first"
-    connection_class = conn.connection_pool.connection_class
-    real = connection_class.read_response
+    real = socket.socket.recv_into
     calls = {"n": 0}
 
     def interrupted(self, *args, **kwargs):
@@ -217,7 +216,7 @@ def test_a_command_broken_off_before_its_reply_leaves_no_reply_for_the_next(
             raise KeyboardInterrupt  # after the command went out, before its reply was read
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(connection_class, "read_response", interrupted)
+    monkeypatch.setattr(socket.socket, "recv_into", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(["k"], ["lost", "", ""])
     assert run(["k"], ["second", "", ""])[1] == b"second"  # not the reply to "lost"
@@ -248,3 +247,27 @@ def test_a_forked_child_does_not_talk_on_its_parents_kept_connection(redis_url):
     process.join(20)
     assert replies == [f"child{n}".encode() for n in range(20)]
     assert not shared
+
+
+@pytest.mark.parametrize("options", [
+    {"protocol": 2}, {"protocol": 3},
+    {"protocol": 2, "parser_class": "resp2"}, {"protocol": 3, "parser_class": "resp3"}],
+    ids=["resp2-hiredis", "resp3-hiredis", "resp2-python", "resp3-python"])
+def test_a_script_gives_the_same_replies_and_errors_whatever_the_protocol_and_parser(
+        redis_url, options):
+    # The kept connection reads hiredis replies itself; any other parser goes the library's
+    # way. Either way: the same replies, a script error raised, the connection still good.
+    if "parser_class" in options:
+        from redis._parsers import _RESP2Parser, _RESP3Parser
+
+        options = {**options, "parser_class": {"resp2": _RESP2Parser,
+                                                "resp3": _RESP3Parser}[options["parser_class"]]}
+    conn = redis.Redis.from_url(redis_url, socket_timeout=2, **options)
+    run = lua(conn, ECHO)
+    for n in range(3):
+        assert run(["k:1"], [f"다시 전화 {n}", 3, b"\x00\xff"]) == [
+            b"k:1", f"다시 전화 {n}".encode(), b"3", b"\x00\xff", 3]
+    with pytest.raises(redis.ResponseError, match="Wrong number of args"):
+        lua(conn, "return redis.call('INCR', KEYS[1], 3)")(["test:scripts:x"], [])
+    assert lua(conn, "return {1, false, 'x', {2, 'y'}}")([], []) == [1, None, b"x", [2, b"y"]]
+    assert run(["k:2"], ["after", "", ""])[1] == b"after"
