@@ -15,6 +15,7 @@ from hotline.callbacks import queue as callbacks
 from hotline.callbacks import voicemail
 from hotline.callbacks.queue import Status
 from hotline.privacy.vault import new_key
+from tests.processes import stop
 from tests.rq_clock import advance_schedules
 from tests.twilio_api_stub import TwilioApiStub
 
@@ -54,8 +55,7 @@ def worker_process(app, redis_url, redis_conn, tmp_path, stub):
         assert process.poll() is None and time.time() < deadline, (tmp_path / "worker.log")
         time.sleep(0.05)
     yield process
-    process.terminate()
-    process.wait(10)
+    stop(process)
     log.close()
 
 

@@ -28,6 +28,7 @@ from hotline.urgent import cases as urgent
 from hotline.urgent.intake import acknowledge
 from hotline.urgent.sweep import reschedule_lost_steps
 from tests.capabilities import urgent_capability
+from tests.processes import stop
 from tests.rq_clock import advance_schedules
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -243,6 +244,5 @@ def test_a_worker_process_sweeps_a_lost_step_and_the_escalation_goes_on(
         assert reschedule_lost_steps(redis_conn, config, time.time()) == []
         assert len(pages(config, LEE)) == 1 and len(pages(config, KIM)) == 1
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process)
         log.close()

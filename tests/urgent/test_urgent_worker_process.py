@@ -21,6 +21,7 @@ from hotline.privacy.vault import new_key
 from hotline.telephony import read_outbox
 from hotline.urgent import cases as urgent
 from hotline.urgent.intake import acknowledge, urgent_capability
+from tests.processes import stop
 
 # Workers as processes and real ACK timeouts (a restart may take up to 45 s).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -91,8 +92,7 @@ def worker_process(app, redis_url, redis_conn, tmp_path):
         assert process.poll() is None and time.time() < deadline, (tmp_path / "worker.log")
         time.sleep(0.05)
     yield process
-    process.terminate()
-    process.wait(10)
+    stop(process)
     log.close()
 
 
@@ -206,5 +206,4 @@ def test_a_worker_killed_between_levels_does_not_stop_the_escalation(app, redis_
             raise AssertionError(f"level 2 not paged; locks {locks}\n" + "\n---\n".join(logs))
         assert time.time() - killed < 45
     finally:
-        second.terminate()
-        second.wait(10)
+        stop(second)
