@@ -105,6 +105,8 @@ class _DroppingProxy:
         self.target = port
         self.armed = False
         self.dropped = 0
+        self.hang = False  # True: the next EVALSHA is swallowed, the connection left open
+        self.swallowed = 0
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -125,6 +127,10 @@ class _DroppingProxy:
     def _pump(self, source: socket.socket, sink: socket.socket, upstream: bool) -> None:
         try:
             while data := source.recv(65536):
+                if upstream and b"EVALSHA" in data and self.hang:
+                    self.hang = False
+                    self.swallowed += 1
+                    continue  # Redis never sees it: no reply comes (a hung server)
                 if upstream and b"EVALSHA" in data and self.armed:
                     self.armed = False
                     self.dropped += 1
@@ -179,6 +185,24 @@ def test_a_connection_lost_mid_script_is_not_tried_again_by_a_webhooks_client(
         lua(conn, COUNT)([key], [1])
     assert dropping.dropped == 1 and redis_conn.get(key) is None
     assert lua(conn, COUNT)([key], [1]) == 1  # the next webhook's command goes through
+
+
+def test_a_script_with_no_reply_times_out_on_a_kept_connection_and_the_next_goes_through(
+        redis_conn, proxy):
+    # The kept connection's socket waits with the kernel's timeout (SO_RCVTIMEO), not
+    # Python's: a server that stops answering still costs a webhook one timeout, no more.
+    hanging, url = proxy
+    key = "test:scripts:hang"
+    redis_conn.delete(key)
+    conn = connect(Settings(redis_url=url, redis_timeout=0.3), fast=True)
+    assert lua(conn, COUNT)([key], [1]) == 1  # connected, the connection kept
+    hanging.hang = True
+    started = time.monotonic()
+    with pytest.raises(redis.TimeoutError):
+        lua(conn, COUNT)([key], [1])
+    waited = time.monotonic() - started
+    assert hanging.swallowed == 1 and 0.25 <= waited < 0.6
+    assert lua(conn, COUNT)([key], [1]) == 2  # a fresh connection; the lost command never ran
 
 
 # --- the connection a thread keeps for its scripts ------------------------------------------

@@ -59,3 +59,46 @@ def test_a_seal_opens_under_a_rotated_key_list_and_not_without_its_key():
     assert NumberVault(old).decrypt(token[:-4] + "AAAA") is None  # tampered: refused
     assert NumberVault(old).decrypt(NumberVault(old).encrypt("x")) == "x"  # Fernet still opens
     assert NumberVault(old).seal("x") != NumberVault(old).seal("x")  # a fresh nonce each time
+
+
+def _nonce_of(token: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(token[len(SEAL_PREFIX):])[:12]
+
+
+def test_no_two_seals_share_a_nonce_across_threads_and_forked_children():
+    # Nonces are drawn 256 at a time; reusing one under a key would break AES-GCM. Seals
+    # in several threads, and in forked children (gunicorn workers, RQ work horses) of a
+    # process that had drawn some already, all get nonces of their own.
+    import multiprocessing
+    import threading
+
+    vault = NumberVault(new_key())
+    mine = [_nonce_of(vault.seal("x")) for _ in range(300)]  # a pool drawn, half used
+    threads: list[list[bytes]] = [[] for _ in range(4)]
+
+    def seal_in(found: list[bytes]) -> None:
+        found += [_nonce_of(vault.seal("x")) for _ in range(600)]
+
+    workers = [threading.Thread(target=seal_in, args=(found,)) for found in threads]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def child() -> None:
+        queue.put([_nonce_of(vault.seal("x")) for _ in range(300)])
+
+    children = [context.Process(target=child) for _ in range(2)]
+    for process in children:
+        process.start()
+    theirs = [queue.get(timeout=30) for _ in children]
+    for process in children:
+        process.join(10)
+    everything = mine + [n for found in threads for n in found] + [n for t in theirs for n in t]
+    assert len(everything) == 300 + 4 * 600 + 2 * 300
+    assert len(set(everything)) == len(everything)
+    assert all(len(nonce) == 12 for nonce in everything)
