@@ -319,8 +319,9 @@ class _Kept:
     reader here: redis-py's send and read wrappers (its checks, host strings, debug
     hooks) were a third of the client CPU of a round trip. The socket keeps the
     connection's timeouts, and the errors are redis-py's: a timeout is a TimeoutError,
-    a socket error or a closed connection a ConnectionError, a reply error (NOSCRIPT
-    included) raised as the parser made it, a RESP3 push (none is asked for) handed to
+    a socket error or a closed connection a ConnectionError, READONLY (a demoted primary)
+    a ConnectionError as under Sentinel, any other error reply (NOSCRIPT included) raised
+    as the parser made it, a RESP3 push (none is asked for) handed to
     the parser as redis-py does. Any other connection (TLS, another parser) goes through
     redis-py's own send_packed_command and read_response.
     """
@@ -389,6 +390,11 @@ class _Kept:
             raise redis.TimeoutError("Timeout talking to Redis") from exc  # the socket's own
         except OSError as exc:
             raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
+        if isinstance(reply, redis.exceptions.ReadOnlyError):
+            # A primary demoted to a replica (a Sentinel failover) while this connection
+            # stayed open: as redis-py's Sentinel connection does, a connection error, so
+            # the connection is dropped and the next one asks for the new primary.
+            raise redis.ConnectionError("The previous primary is now a replica") from reply
         if isinstance(reply, Exception):  # an error reply (ResponseError, NoScriptError)
             raise reply
         return reply

@@ -107,6 +107,8 @@ class _DroppingProxy:
         self.dropped = 0
         self.hang = False  # True: the next EVALSHA is swallowed, the connection left open
         self.swallowed = 0
+        self.readonly = False  # True: the next EVALSHA is answered READONLY (a replica)
+        self.accepted = 0
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -119,6 +121,7 @@ class _DroppingProxy:
                 client, _ = self.sock.accept()
             except OSError:
                 return
+            self.accepted += 1
             server = socket.create_connection(("127.0.0.1", self.target))
             threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, False),
@@ -127,6 +130,10 @@ class _DroppingProxy:
     def _pump(self, source: socket.socket, sink: socket.socket, upstream: bool) -> None:
         try:
             while data := source.recv(65536):
+                if upstream and b"EVALSHA" in data and self.readonly:
+                    self.readonly = False
+                    source.sendall(b"-READONLY You can't write against a read only replica.\r\n")
+                    continue
                 if upstream and b"EVALSHA" in data and self.hang:
                     self.hang = False
                     self.swallowed += 1
@@ -203,6 +210,23 @@ def test_a_script_with_no_reply_times_out_on_a_kept_connection_and_the_next_goes
     waited = time.monotonic() - started
     assert hanging.swallowed == 1 and 0.25 <= waited < 0.6
     assert lua(conn, COUNT)([key], [1]) == 2  # a fresh connection; the lost command never ran
+
+
+def test_a_primary_demoted_to_a_replica_costs_one_answer_and_the_connection(redis_conn, proxy):
+    # A Sentinel failover can leave this connection open to the old primary, now a
+    # replica: its READONLY is a connection error (as redis-py's Sentinel connection makes
+    # it), the kept connection goes, and the next script takes a fresh one.
+    demoted, url = proxy
+    key = "test:scripts:readonly"
+    redis_conn.delete(key)
+    conn = connect(Settings(redis_url=url, redis_timeout=2), fast=True)
+    assert lua(conn, COUNT)([key], [1]) == 1
+    connections = demoted.accepted
+    demoted.readonly = True
+    with pytest.raises(redis.ConnectionError, match="replica"):
+        lua(conn, COUNT)([key], [1])
+    assert lua(conn, COUNT)([key], [1]) == 2
+    assert demoted.accepted == connections + 1  # on a new connection
 
 
 # --- the connection a thread keeps for its scripts ------------------------------------------
