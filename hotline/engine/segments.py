@@ -37,6 +37,8 @@ def count_segments(text: str) -> SegmentCount:
              else len(text.encode("utf-16-le")) // 2)
     if units <= single:
         return SegmentCount(encoding, units, 1 if text else 0, single, multi)
+    if units == len(text):  # every character one unit: none can straddle two segments
+        return SegmentCount(encoding, units, -(-units // multi), single, multi)
     segments, used = 1, 0
     for ch in text:
         size = _units(ch, encoding)
