@@ -321,9 +321,9 @@ class _Kept:
     connection's timeouts, and the errors are redis-py's: a timeout is a TimeoutError,
     a socket error or a closed connection a ConnectionError, READONLY (a demoted primary)
     a ConnectionError as under Sentinel, any other error reply (NOSCRIPT included) raised
-    as the parser made it, a RESP3 push (none is asked for) handed to
-    the parser as redis-py does. Any other connection (TLS, another parser) goes through
-    redis-py's own send_packed_command and read_response.
+    as the parser made it, a RESP3 push (none is asked for) handed to the parser as
+    redis-py does. Any other connection (TLS, another parser) goes through redis-py's own
+    send_packed_command and read_response.
     """
 
     __slots__ = ("buffer", "connection", "poll", "pool", "push", "reader", "sock")
