@@ -28,20 +28,26 @@ def run_bench(tmp_path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_one_level_against_the_baseline_writes_the_table_and_the_figures(tmp_path):
-    done = run_bench(tmp_path, "--levels", "2", "--requests", "40", "--warmup", "10",
+    # 200 webhooks a level: five rounds of 40, enough for the CPU clock's 10 ms ticks
+    done = run_bench(tmp_path, "--levels", "2", "--requests", "200", "--warmup", "10",
                      "--no-extras")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "hotline req/s" in done.stdout and "ratio" in done.stdout
     results = json.loads((tmp_path / "bench" / "results" / "latest.json").read_text())
     (level,) = results["levels"]
     assert level["concurrency"] == 2
-    assert level["hotline"]["requests"] == 40 and level["baseline"]["requests"] == 40
+    assert level["hotline"]["requests"] == 200 and level["baseline"]["requests"] == 200
     assert level["hotline"]["errors"] == 0
     assert level["ratio"] > 0
+    # each round's own CPU ratio beside the one over all rounds, and its spread in the targets
+    assert level["rounds"] == 5 and 2 <= len(level["cpu_ratio_rounds"]) <= 5
+    assert all(0 < r < 10 for r in level["cpu_ratio_rounds"])
+    low, high = min(level["cpu_ratio_rounds"]), max(level["cpu_ratio_rounds"])
+    assert f"rounds {low:.2f}-{high:.2f}" in results["targets"]["summary"]
     assert {"sms", "gather", "voice"} <= set(level["hotline"]["routes"])
     paced = results["paced"]  # the same callers pausing after each answer
     assert paced["concurrency"] == 32 and paced["pause_s"] > 0
-    assert paced["hotline"]["requests"] == 40 and paced["hotline"]["errors"] == 0
+    assert paced["hotline"]["requests"] == 200 and paced["hotline"]["errors"] == 0
     assert "32 paced" in done.stdout
     assert results["metrics_check"]["complete"], results["metrics_check"]
     assert results["machine"]["nproc"] == os.cpu_count()
