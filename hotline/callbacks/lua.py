@@ -5,7 +5,7 @@ family (`…cb:req:`) to which the script appends an id it read itself (the hotl
 on a single Redis server, not a cluster).
 """
 
-from hotline.redisdb import OPEN_ONCE
+from hotline.lua import OPEN_ONCE
 
 # Create a request unless this idempotency key or an open request of the caller exists;
 # reply with what the caller is told, so it takes one round trip: {id, 1 if it existed,

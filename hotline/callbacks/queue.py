@@ -26,9 +26,9 @@ from hotline.callbacks import follow, history
 from hotline.callbacks.lua import CREATE, REQUEUE, TAKE, TAKE_ONE
 from hotline.config import Settings
 from hotline.keys import CallbackKeys
+from hotline.lua import lua
 from hotline.numbers import country_of, mask, to_e164
 from hotline.privacy.vault import NumberVault, caller_hash, is_sealed, vault_for
-from hotline.redisdb import lua
 
 
 class Status(str, Enum):

@@ -27,11 +27,11 @@ from hotline.config import Settings
 from hotline.conversation import rate_limits as ratelimit
 from hotline.conversation.sessions import SessionStore
 from hotline.directory.store import revision_of
+from hotline.lua import lua
 from hotline.numbers import to_e164
 from hotline.people import volunteers
 from hotline.privacy import optout
 from hotline.privacy.vault import caller_hash as hash_of
-from hotline.redisdb import lua
 from hotline.urgent import cases as urgent
 
 SEEN_TTL = 3600  # seconds a MessageSid is remembered, to tell a Twilio retry from a new text

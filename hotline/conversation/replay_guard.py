@@ -30,8 +30,8 @@ import redis
 
 from hotline import replay, stats
 from hotline.config import Settings
+from hotline.lua import lua
 from hotline.privacy.vault import NumberVault, vault_for
-from hotline.redisdb import lua
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline import keys as hotline_keys
 from hotline.config import Settings
+from hotline.lua import lua
 from hotline.people import volunteers
-from hotline.redisdb import lua
 
 ROLES = ("volunteer", "staff")
 MIN_PASSWORD = 8

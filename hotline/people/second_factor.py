@@ -25,10 +25,10 @@ import pyotp
 import redis
 
 from hotline.config import Settings
+from hotline.lua import lua
 from hotline.people import accounts
 from hotline.people.accounts import User, UserError
 from hotline.privacy.vault import NumberVault, vault_for
-from hotline.redisdb import lua
 
 ISSUER = "Hotline"
 STEP = 30  # seconds of one TOTP code

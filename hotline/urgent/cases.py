@@ -29,11 +29,11 @@ from hotline.callbacks import history
 from hotline.config import Settings
 from hotline.engine.volunteer_phrases import FALLBACK
 from hotline.keys import UrgentKeys
+from hotline.lua import OPEN_ONCE, lua
 from hotline.numbers import country_of, to_e164
 from hotline.people.rota import OnCall
 from hotline.privacy.redact import for_volunteers
 from hotline.privacy.vault import NumberVault, caller_hash, vault_for
-from hotline.redisdb import OPEN_ONCE, lua
 
 CODE_LETTERS = "ACDEFHJKMNPQRTUVWXY"  # no B/8, G/6, I/L/1, O/0, S/5, Z/2 look-alikes
 CODE_DIGITS = "34679"

@@ -1,4 +1,4 @@
-"""Lua scripts run by redisdb.lua: packed once and sent on a pooled connection.
+"""Lua scripts run by hotline.lua: packed once and sent on a pooled connection.
 
 What the webhooks rely on: the right reply, a script the server has forgotten (a
 restart, a new primary) loaded again, a script's own error raised as it is, arguments
@@ -19,7 +19,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from hotline.config import Settings
-from hotline.redisdb import connect, lua
+from hotline.lua import lua
+from hotline.redisdb import connect
 
 ECHO = "return {KEYS[1], ARGV[1], ARGV[2], ARGV[3], #ARGV}"
 COUNT = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
