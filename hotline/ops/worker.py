@@ -165,31 +165,29 @@ class HotlineWorker(Worker):
             logging.getLogger("workers").warning(
                 "freed the scheduler locks of a dead worker: %s", ", ".join(freed))
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
-        # Each sweep's failure is logged and the next runs; a shutdown is not a failure: RQ's
-        # SIGTERM handler raises StopRequested from wherever the worker is, and swallowed
-        # here it left the worker waiting on its queues (a `docker stop` then killed it).
+        self._sweep("sweep for jobs of dead workers", lambda: requeue_orphans(
+            self.connection, [q.name for q in self.queues], self.hotline_config, me=self.name))
+        self._sweep("sweep for lost escalation steps and call backs",
+                    lambda: sweep_lost_timed_jobs(self.connection, self.hotline_config,
+                                                  context.now()))
+        self._sweep("scheduling the retention purge or rota watch", self._schedule_chains)
+
+    def _sweep(self, what: str, run: Any) -> None:
+        """One sweep: its failure is logged and the next one runs. A shutdown is not a
+        failure: RQ's SIGTERM handler raises StopRequested from wherever the worker is,
+        and swallowed here it left the worker waiting on its queues."""
         try:
-            requeue_orphans(self.connection, [q.name for q in self.queues],
-                            self.hotline_config, me=self.name)
+            run()
         except StopRequested:
             raise
         except Exception:
-            self.log.exception("sweep for jobs of dead workers failed")
-        try:
-            sweep_lost_timed_jobs(self.connection, self.hotline_config, context.now())
-        except StopRequested:
-            raise
-        except Exception:
-            self.log.exception("sweep for lost escalation steps and call backs failed")
-        try:
-            if ensure_purge(self.connection, self.hotline_config):
-                logging.getLogger("workers").warning(
-                    "no retention purge was scheduled (Redis lost its data?); scheduled it")
-            schedule_rota_watch(self.connection)  # the same job id per slot: no doubles
-        except StopRequested:
-            raise
-        except Exception:
-            self.log.exception("scheduling the retention purge or rota watch failed")
+            self.log.exception("%s failed", what)
+
+    def _schedule_chains(self) -> None:
+        if ensure_purge(self.connection, self.hotline_config):
+            logging.getLogger("workers").warning(
+                "no retention purge was scheduled (Redis lost its data?); scheduled it")
+        schedule_rota_watch(self.connection)  # the same job id per slot: no doubles
 
 
 def setup_logging(level: int | str = logging.INFO, style: str = "json") -> None:

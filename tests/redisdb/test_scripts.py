@@ -169,6 +169,12 @@ def proxy(redis_url):
     found.close()
 
 
+def _webhook_client_through(redis_conn, url, key, timeout=2.0):
+    """A webhook's client (no retries) talking through the proxy, with `key` cleared."""
+    redis_conn.delete(key)
+    return connect(Settings(redis_url=url, redis_timeout=timeout), fast=True)
+
+
 def test_a_connection_lost_mid_script_is_tried_again_by_a_retrying_client(redis_conn, proxy):
     dropping, url = proxy
     key = "test:scripts:retry"
@@ -185,8 +191,7 @@ def test_a_connection_lost_mid_script_is_not_tried_again_by_a_webhooks_client(
         redis_conn, proxy):
     dropping, url = proxy
     key = "test:scripts:noretry"
-    redis_conn.delete(key)
-    conn = connect(Settings(redis_url=url, redis_timeout=2), fast=True)
+    conn = _webhook_client_through(redis_conn, url, key)
     lua(conn, "return 1")([], [])
     dropping.armed = True
     with pytest.raises(redis.ConnectionError):
@@ -201,8 +206,7 @@ def test_a_script_with_no_reply_times_out_on_a_kept_connection_and_the_next_goes
     # Python's: a server that stops answering still costs a webhook one timeout, no more.
     hanging, url = proxy
     key = "test:scripts:hang"
-    redis_conn.delete(key)
-    conn = connect(Settings(redis_url=url, redis_timeout=0.3), fast=True)
+    conn = _webhook_client_through(redis_conn, url, key, timeout=0.3)
     assert lua(conn, COUNT)([key], [1]) == 1  # connected, the connection kept
     hanging.hang = True
     started = time.monotonic()
@@ -219,8 +223,7 @@ def test_a_primary_demoted_to_a_replica_costs_one_answer_and_the_connection(redi
     # it), the kept connection goes, and the next script takes a fresh one.
     demoted, url = proxy
     key = "test:scripts:readonly"
-    redis_conn.delete(key)
-    conn = connect(Settings(redis_url=url, redis_timeout=2), fast=True)
+    conn = _webhook_client_through(redis_conn, url, key)
     assert lua(conn, COUNT)([key], [1]) == 1
     connections = demoted.accepted
     demoted.readonly = True
