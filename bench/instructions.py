@@ -1,0 +1,160 @@
+"""Instructions per webhook, counted by valgrind: a figure a shared machine does not blur.
+
+    HOTLINE_REDIS_URL=redis://127.0.0.1:6379 python bench/instructions.py [--mix core]
+    ... python bench/instructions.py --without signature,seal,metrics   # what each costs
+
+CPU time on a shared 2-core machine moves by a tenth or more from one round to the next,
+more than most single changes to the webhook path are worth. The number of instructions
+the interpreter runs for a webhook does not: valgrind's callgrind counts them exactly.
+Each figure is the difference of two runs under callgrind, the same setup (app, sample
+data, warm-up) followed by `--short` and by `--long` webhooks of the benchmark's signed
+conversations, in-process (bench/wsgi_cpu.py's way: each request's environ built
+beforehand, only the call into the app counted); the setup cancels out. Run to run, the
+difference moves by about 8,000 instructions a webhook (0.4 %).
+
+`--without PART` counts again with one part of the webhook replaced by nothing, to tell
+what it costs; the answers are then no longer right, and none of these is a setting of
+the app: `signature` (the X-Twilio-Signature check passes without computing), `seal`
+(AES-GCM sealing and opening of sessions and kept answers: the text as it is), `metrics`
+(the latency histogram), `phonenumbers` (a caller's number hashed as sent, not parsed).
+
+Only user-space instructions of this process are counted: not the kernel's part of the
+Redis round trips, not Redis. Under valgrind, OpenSSL may not use every instruction-set
+extension of the CPU, so the cryptography's share is an upper bound. Needs `valgrind`
+(Debian's package); each run takes about a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+def _without(part: str) -> Callable[[], None]:
+    """Replace one part of the webhook path by nothing (for counting only)."""
+    if part == "signature":
+        from hotline.web import webhook_dispatch
+
+        def valid(*args: Any) -> bool:
+            return True
+        return lambda: setattr(webhook_dispatch, "signature_valid", valid)
+    if part == "seal":
+        from hotline.privacy.vault import SEAL_PREFIX, NumberVault
+
+        def seal(self: Any, text: str) -> str:
+            return SEAL_PREFIX + text
+
+        def open_sealed(self: Any, token: bytes) -> str:
+            return token[len(SEAL_PREFIX):].decode()
+
+        def apply() -> None:
+            NumberVault.seal = seal  # type: ignore[method-assign]
+            NumberVault._open_sealed = open_sealed  # type: ignore[method-assign]
+        return apply
+    if part == "metrics":
+        from hotline.web import metrics
+
+        class Nothing:
+            def labels(self, *args: Any) -> Nothing:
+                return self
+
+            def observe(self, value: float) -> None:
+                pass
+        return lambda: setattr(metrics, "WEBHOOK_SECONDS", Nothing())
+    if part == "phonenumbers":
+        import functools
+
+        from hotline.privacy import vault
+
+        def hashed(secret: str, number: str) -> str:
+            return vault.number_hash(secret, number)
+        return lambda: setattr(vault, "_normalised_hash", functools.lru_cache(256)(hashed))
+    raise SystemExit(f"--without: no part {part!r} (signature, seal, metrics, phonenumbers)")
+
+
+def child(requests: int, mix: str, without: str) -> None:
+    """Under valgrind: set up, warm up, then `requests` webhooks."""
+    import callers
+    import run
+    import servers
+    import wsgi_cpu
+
+    from hotline import create_app
+    from hotline.ops.demo_data import load_samples
+
+    workdir = servers.workdir()
+    bench_redis = servers.BenchRedis(os.environ.get("HOTLINE_REDIS_URL"), workdir)
+    try:
+        app = create_app(dict(run._settings(bench_redis.url, os.path.join(workdir, "data"))))
+        load_samples(app)
+        signer = callers.Signer(run.TOKEN)
+        wsgi_cpu.drive(app.wsgi_app, 300, "full", random.Random(7), signer, True)
+        if without:
+            _without(without)()
+        wsgi_cpu.drive(app.wsgi_app, requests, mix, random.Random(11), signer, True)
+    finally:
+        bench_redis.close()
+        servers.remove(workdir)
+
+
+def count(requests: int, mix: str, without: str) -> int:
+    """Instructions of one child run under callgrind."""
+    with tempfile.TemporaryDirectory(prefix="callgrind-") as folder:
+        argv = ["valgrind", "--tool=callgrind", "--cache-sim=no",
+                f"--callgrind-out-file={os.path.join(folder, 'out')}", sys.executable,
+                os.path.abspath(__file__), "--child", str(requests), "--mix", mix,
+                "--without", without]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or not found:
+        raise SystemExit(f"valgrind run failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mix", default="core", choices=("core", "full"))
+    parser.add_argument("--short", type=int, default=100, help="webhooks of the short run")
+    parser.add_argument("--long", type=int, default=600, help="webhooks of the long run")
+    parser.add_argument("--without", default="",
+                        help="comma-separated parts to count without, one at a time")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args()
+    if args.child is not None:
+        child(args.child, args.mix, args.without)
+        return
+    if shutil.which("valgrind") is None:
+        raise SystemExit("needs valgrind (apt-get install valgrind)")
+    parts = [p.strip() for p in args.without.split(",") if p.strip()]
+    for part in parts:
+        _without(part)  # an unknown part fails before a minute is spent
+    setup = count(args.short, args.mix, "")
+    n = args.long - args.short
+    base = (count(args.long, args.mix, "") - setup) / n
+    figures: dict[str, Any] = {"mix": args.mix, "webhooks": n,
+                               "instructions_per_webhook": round(base)}
+    print(f"{args.mix} mix: {base:,.0f} instructions a webhook ({n} webhooks in-process, "
+          f"the app's own user-space work)")
+    for part in parts:
+        without = (count(args.long, args.mix, part) - setup) / n
+        figures.setdefault("parts", {})[part] = round(base - without)
+        print(f"  {part}: {base - without:,.0f} a webhook ({(base - without) / base:.1%})")
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
