@@ -12,6 +12,7 @@ conversations, in-process (bench/wsgi_cpu.py's way: each request's environ built
 beforehand, only the call into the app counted); the setup cancels out. Run to run, the
 difference moves by about 8,000 instructions a webhook (0.4 %).
 
+`--floor` also counts the framework floor (bench/baseline_app.py) on the same posts.
 `--without PART` counts again with one part of the webhook replaced by nothing, to tell
 what it costs; the answers are then no longer right, and none of these is a setting of
 the app: `signature` (the X-Twilio-Signature check passes without computing), `seal`
@@ -27,6 +28,7 @@ extension of the CPU, so the cryptography's share is an upper bound. Needs `valg
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -74,8 +76,6 @@ def _without(part: str) -> Callable[[], None]:
                 pass
         return lambda: setattr(metrics, "WEBHOOK_SECONDS", Nothing())
     if part == "phonenumbers":
-        import functools
-
         from hotline.privacy import vault
 
         def hashed(secret: str, number: str) -> str:
@@ -89,7 +89,6 @@ def child(requests: int, mix: str, without: str) -> None:
     import callers
     import run
     import servers
-    import wsgi_cpu
 
     from hotline import create_app
     from hotline.ops.demo_data import load_samples
@@ -100,19 +99,50 @@ def child(requests: int, mix: str, without: str) -> None:
         app = create_app(dict(run._settings(bench_redis.url, os.path.join(workdir, "data"))))
         load_samples(app)
         signer = callers.Signer(run.TOKEN)
-        wsgi_cpu.drive(app.wsgi_app, 300, "full", random.Random(7), signer, True)
+        _drive(app.wsgi_app, 300, "full", signer, True, seed=7)  # warm-up: not counted either
+        if without == "floor":  # the framework floor (bench/baseline_app.py), same posts
+            import baseline_app
+            _drive(baseline_app.app.wsgi_app, requests, mix, signer, False)
+            return
         if without:
             _without(without)()
-        wsgi_cpu.drive(app.wsgi_app, requests, mix, random.Random(11), signer, True)
+        _drive(app.wsgi_app, requests, mix, signer, True)
     finally:
         bench_redis.close()
         servers.remove(workdir)
 
 
+def _drive(wsgi: Any, n: int, mix: str, signer: Any, follow: bool, seed: int = 11) -> None:
+    """bench/wsgi_cpu.py's drive, each call into the app made through functools.reduce:
+    callgrind counts only inside that C function (--toggle-collect), so building the
+    requests and reading the answers is not counted."""
+    import callers
+    from werkzeug.test import EnvironBuilder
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
+        assert status.startswith("200"), status
+
+    def call(_: Any, environ: dict[str, Any]) -> bytes:
+        return b"".join(wsgi(environ, start_response))
+
+    rng, done = random.Random(seed), 0
+    while done < n:
+        action = ""
+        for step in callers.pick(rng, mix).steps:
+            path = action if step.route == "gather" and action else step.path
+            environ = EnvironBuilder(path=path, method="POST", data=step.params,
+                                     base_url="http://127.0.0.1",
+                                     headers=signer.headers(path, step.params)).get_environ()
+            body = functools.reduce(call, [environ], b"")
+            action = callers.gather_action(body) if follow else ""
+            done += 1
+
+
 def count(requests: int, mix: str, without: str) -> int:
     """Instructions of one child run under callgrind."""
     with tempfile.TemporaryDirectory(prefix="callgrind-") as folder:
-        argv = ["valgrind", "--tool=callgrind", "--cache-sim=no",
+        argv = ["valgrind", "--tool=callgrind", "--cache-sim=no", "--collect-atstart=no",
+                "--toggle-collect=functools_reduce",
                 f"--callgrind-out-file={os.path.join(folder, 'out')}", sys.executable,
                 os.path.abspath(__file__), "--child", str(requests), "--mix", mix,
                 "--without", without]
@@ -130,6 +160,8 @@ def main() -> None:
     parser.add_argument("--long", type=int, default=600, help="webhooks of the long run")
     parser.add_argument("--without", default="",
                         help="comma-separated parts to count without, one at a time")
+    parser.add_argument("--floor", action="store_true",
+                        help="also count the framework floor (bench/baseline_app.py)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
@@ -148,6 +180,10 @@ def main() -> None:
                                "instructions_per_webhook": round(base)}
     print(f"{args.mix} mix: {base:,.0f} instructions a webhook ({n} webhooks in-process, "
           f"the app's own user-space work)")
+    if args.floor:
+        floor = (count(args.long, args.mix, "floor") - setup) / n
+        figures["floor_instructions_per_webhook"] = round(floor)
+        print(f"  the floor: {floor:,.0f} a webhook (floor/hotline {floor / base:.2f})")
     for part in parts:
         without = (count(args.long, args.mix, part) - setup) / n
         figures.setdefault("parts", {})[part] = round(base - without)
