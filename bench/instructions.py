@@ -113,29 +113,16 @@ def child(requests: int, mix: str, without: str) -> None:
 
 
 def _drive(wsgi: Any, n: int, mix: str, signer: Any, follow: bool, seed: int = 11) -> None:
-    """bench/wsgi_cpu.py's drive, each call into the app made through functools.reduce:
+    """bench/wsgi_cpu.py's posts, each call into the app made through functools.reduce:
     callgrind counts only inside that C function (--toggle-collect), so building the
     requests and reading the answers is not counted."""
-    import callers
-    from werkzeug.test import EnvironBuilder
-
-    def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
-        assert status.startswith("200"), status
+    import wsgi_cpu
 
     def call(_: Any, environ: dict[str, Any]) -> bytes:
-        return b"".join(wsgi(environ, start_response))
+        return b"".join(wsgi(environ, wsgi_cpu._start_response))
 
-    rng, done = random.Random(seed), 0
-    while done < n:
-        action = ""
-        for step in callers.pick(rng, mix).steps:
-            path = action if step.route == "gather" and action else step.path
-            environ = EnvironBuilder(path=path, method="POST", data=step.params,
-                                     base_url="http://127.0.0.1",
-                                     headers=signer.headers(path, step.params)).get_environ()
-            body = functools.reduce(call, [environ], b"")
-            action = callers.gather_action(body) if follow else ""
-            done += 1
+    wsgi_cpu.posts(n, mix, random.Random(seed), signer, follow,
+                   lambda environ: functools.reduce(call, [environ], b""))
 
 
 def count(requests: int, mix: str, without: str) -> int:

@@ -38,10 +38,12 @@ def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any =
     assert status.startswith("200"), status
 
 
-def drive(wsgi: WSGI, n: int, mix: str, rng: random.Random, signer: callers.Signer,
-          follow: bool) -> float:
-    """Post `n` requests of whole conversations; return the CPU ms per request."""
-    cpu, done = 0.0, 0
+def posts(n: int, mix: str, rng: random.Random, signer: callers.Signer, follow: bool,
+          answer: Callable[[dict[str, Any]], bytes]) -> int:
+    """Post at least `n` requests of whole conversations, each through `answer(environ) ->
+    body` (a Gather's keypress to the action URL of the answer before, when `follow`);
+    return how many were posted."""
+    done = 0
     while done < n:
         action = ""
         for step in callers.pick(rng, mix).steps:
@@ -49,11 +51,25 @@ def drive(wsgi: WSGI, n: int, mix: str, rng: random.Random, signer: callers.Sign
             environ = EnvironBuilder(path=path, method="POST", data=step.params,
                                      base_url="http://127.0.0.1",
                                      headers=signer.headers(path, step.params)).get_environ()
-            started = time.process_time()
-            body = b"".join(wsgi(environ, _start_response))
-            cpu += time.process_time() - started
+            body = answer(environ)
             action = callers.gather_action(body) if follow else ""
             done += 1
+    return done
+
+
+def drive(wsgi: WSGI, n: int, mix: str, rng: random.Random, signer: callers.Signer,
+          follow: bool) -> float:
+    """Post `n` requests of whole conversations; return the CPU ms per request."""
+    cpu = 0.0
+
+    def answer(environ: dict[str, Any]) -> bytes:
+        nonlocal cpu
+        started = time.process_time()
+        body = b"".join(wsgi(environ, _start_response))
+        cpu += time.process_time() - started
+        return body
+
+    done = posts(n, mix, rng, signer, follow, answer)
     return cpu * 1000 / done
 
 
