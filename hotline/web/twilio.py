@@ -30,14 +30,21 @@ protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 def inbound_of(channel: str, kind: str, form: Any, path: str, query: str) -> pipeline.Inbound:
     """The delivery as plain values, from its form (a MultiDict) and its path and query."""
-    lists = list(form.lists())
-    # A plain dict: MultiDict.get makes an exception of every missing name (three a step).
-    get = {name: values[0] for name, values in lists if values}.get
+    first: dict[str, str] = {}  # MultiDict.get makes an exception of every missing name
+    fields: list[tuple[str, str]] = []
+    for name, values in form.lists():
+        if len(values) == 1:
+            first[name] = values[0]
+            fields.append((name, values[0]))
+        elif values:
+            first[name] = values[0]
+            fields += [(name, value) for value in values]
+    get = first.get
     return pipeline.Inbound(
         channel=channel, kind=kind, sender=get("From", ""), body=get("Body", ""),
         message_sid=get("MessageSid", ""), call_sid=get("CallSid", ""),
         digits=get("Digits", ""), speech=get("SpeechResult", ""), path=path, query=query,
-        fields=tuple((name, value) for name, values in lists for value in values))
+        fields=tuple(fields))
 
 
 def _render(answer: pipeline.Answer, inbound: pipeline.Inbound, config: Any,

@@ -106,8 +106,13 @@ def expected_signature(token: str, url: str, form: Any) -> str:
     computes two, with and without the port, and is the fallback for the other forms).
     RequestValidator.compute_signature's string (each name, sorted, with each of its
     distinct values, sorted), without its per-name look-up of the form's type."""
-    material = url + "".join(name + value for name, values in sorted(form.lists())
-                             for value in (values if len(values) == 1 else sorted(set(values))))
+    parts = [url]
+    for name, values in sorted(form.lists()):
+        if len(values) == 1:
+            parts.append(name + values[0])
+        else:
+            parts += [name + value for value in sorted(set(values))]
+    material = "".join(parts)
     mac = hmac.digest(token.encode("utf-8"), material.encode("utf-8"), "sha1")
     return base64.b64encode(mac).decode("ascii")
 

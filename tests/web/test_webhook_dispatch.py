@@ -231,13 +231,36 @@ def test_a_directory_search_step_is_one_read_and_one_write(app, redis_conn, monk
 def test_the_one_hmac_signature_is_the_twilio_librarys():
     from werkzeug.datastructures import MultiDict
 
+    from hotline.web.webhook_dispatch import Form
     from hotline.web.webhook_guard import expected_signature
 
     token, url = "a-token", "https://hotline.example.org/twilio/sms?t=x"
-    for form in (MultiDict(), MultiDict([("Body", "안녕 & <b>"), ("From", "+8210")]),
-                 MultiDict([("A", "2"), ("A", "1"), ("A", "2"), ("B", ""), ("a", "x")])):
-        assert expected_signature(token, url, form) == RequestValidator(
-            token).compute_signature(url, form)
+    for pairs in ([], [("Body", "안녕 & <b>"), ("From", "+8210")],
+                  [("A", "2"), ("A", "1"), ("A", "2"), ("B", ""), ("a", "x")]):
+        expected = RequestValidator(token).compute_signature(url, MultiDict(pairs))
+        # the dispatch's own Form signs as the MultiDict does, by our HMAC and the library's
+        assert expected_signature(token, url, MultiDict(pairs)) == expected
+        assert expected_signature(token, url, Form(pairs)) == expected
+        assert RequestValidator(token).compute_signature(url, Form(pairs)) == expected
+
+
+def test_the_dispatchs_form_reads_as_a_multidict():
+    """What the webhook path reads of a form: the first value, every value, the names."""
+    from werkzeug.datastructures import MultiDict
+
+    from hotline.web.webhook_dispatch import Form
+
+    pairs = [("A", "2"), ("B", ""), ("A", "1"), ("From", "+8210")]
+    form, multi = Form(pairs), MultiDict(pairs)
+    for name in ("A", "B", "From", "Missing"):
+        assert form.get(name) == multi.get(name)
+        assert form.get(name, "-") == multi.get(name, "-")
+        assert form.getlist(name) == multi.getlist(name)
+        assert (name in form) == (name in multi)
+    assert list(form) == list(multi) and len(form) == len(multi)
+    assert list(form.lists()) == list(multi.lists())
+    form.getlist("A").append("changed")  # a copy, as MultiDict's
+    assert form.getlist("A") == ["2", "1"]
 
 
 def test_the_dispatch_reads_a_form_exactly_as_flask_does():
