@@ -67,7 +67,7 @@ return {1, false, 1, count, volunteer, opted, case, redis.call('GET', KEYS[7]),
 """
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made on every webhook: see conversation/__init__.py
 class Arrival:
     """What Redis held about a text's sender when it arrived."""
 

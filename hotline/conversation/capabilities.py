@@ -34,7 +34,7 @@ class TooManyHandoffs(RuntimeError):
     """The engine kept handing off after MAX_ROUNDS capabilities in one request."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made on every webhook: see conversation/__init__.py
 class CapabilityContext:
     """What a capability may use: Redis, config, who is asking, on which channel and request.
 

@@ -33,7 +33,7 @@ class Route(str, Enum):
     MENU = "menu"  # the menu engine's next step
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made on every webhook: see conversation/__init__.py
 class Facts:
     """What is known about one inbound text or call when it arrives (plain values)."""
 

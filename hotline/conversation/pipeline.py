@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 OUTAGES = (redis.ConnectionError, redis.TimeoutError)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made on every webhook: see conversation/__init__.py
 class Inbound:
     """One delivery from Twilio, parsed: what was sent, by whom, on which step.
 
@@ -77,7 +77,7 @@ class Inbound:
     fields: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made on every webhook: see conversation/__init__.py
 class Context:
     """What the pipeline works with: the app's parts and the request's time."""
 
@@ -90,7 +90,7 @@ class Context:
     forget: caller_keywords.Forget  # erases a number in every domain (hotline.domains.forget)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made on every webhook: see conversation/__init__.py
 class Answer:
     """What to answer, for the channel renderer, and what to keep with it.
 

@@ -10,6 +10,7 @@ a short word must match exactly, or '긴급' would fire on '긴 글'.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,6 +107,17 @@ def _compiled(lists: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[_Word, ..
     return tuple(w for w in words if w is not None)
 
 
+@lru_cache(maxsize=64)
+def _heads(lists: tuple[tuple[str, tuple[str, ...]], ...]) -> re.Pattern[str] | None:
+    """The starts of the lists' Hangul/Han words, as one pattern (None: no such word).
+
+    Such a word is only ever found where its start is (_anywhere: the word itself, or a
+    typo of it after its unchanged start), so a text without any of the starts holds
+    none of these words: one scan instead of one look per word."""
+    heads = {w.letters[:_fixed_start(w.letters)] for w in _compiled(lists) if not w.parts}
+    return re.compile("|".join(map(re.escape, sorted(heads)))) if heads else None
+
+
 def _fixed_start(letters: str) -> int:
     """Letters at the start a typo may not touch: a Hangul syllable's first two jamo.
 
@@ -173,6 +185,11 @@ def find_urgent(text: str, lists: WordLists | None = None) -> UrgentMatch | None
     # A word in Latin or Cyrillic letters is only ever found in the caller's Latin or
     # Cyrillic words (any other letter in a run costs an edit each): none, none to try.
     spaced = any(_is_spaced(token[0]) for token in tokens)
+    heads = _heads(key)
+    if heads is None or heads.search(letters) is None:
+        if not spaced:
+            return None
+        words = tuple(w for w in words if w.parts)  # only the Latin/Cyrillic words may be in it
     for word in words:
         if word.parts:
             found = spaced and _in_words(tokens, word)

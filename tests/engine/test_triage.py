@@ -107,3 +107,40 @@ def test_first_words_cuts_at_a_word():
     assert first_words("숨을   못 쉬겠어요") == "숨을 못 쉬겠어요"
     cut = first_words("one two three four five six seven eight nine ten eleven", limit=20)
     assert cut == "one two three four…"
+
+
+def test_the_one_scan_for_word_starts_never_hides_a_word():
+    """find_urgent skips the per-word look when no Hangul/Han word's start is in the text:
+    on 4,000 texts made of pieces of the words (typos, spacing, mixed letters) it finds
+    what looking at every word finds."""
+    import random
+    import unicodedata
+
+    from hotline.engine import triage
+
+    lists = {**DEFAULT_URGENT_WORDS, "zh": ("死", *DEFAULT_URGENT_WORDS["zh"])}
+    key = tuple(sorted((k, tuple(v)) for k, v in lists.items()))
+
+    def every_word(text: str) -> str | None:
+        tokens = [unicodedata.normalize("NFD", t) for t in triage._tokens(text)]
+        letters = "".join(tokens)
+        for word in triage._compiled(key):
+            if (triage._in_words(tokens, word) if word.parts
+                    else triage._anywhere(letters, word)):
+                return word.text
+        return None
+
+    pieces = [w for words in lists.values() for w in words]
+    pieces += ["서울", "병원", "1", "0", " ", "새", "세", "어", "를", "help", "me", "срочн", "救",
+               "주세요", "살려", "숨", "못", "쉬", "x"]
+    rng = random.Random(7)
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))
+        if rng.random() < 0.5 and len(text) > 2:  # a typo: one letter dropped
+            cut = rng.randrange(len(text))
+            text = text[:cut] + text[cut + 1:]
+        match = find_urgent(text, lists)
+        assert (match.word if match else None) == every_word(text), text
+        found += match is not None
+    assert 1000 < found < 3900  # both kinds of text were tried
