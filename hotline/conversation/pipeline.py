@@ -221,14 +221,15 @@ class _Delivery:
             session = ctx.sessions.parse(self.read.session)
             script = ctx.scripts.for_session(session)
             result = step(script, session, make_input(session), now=ctx.now)
-            handoff_ctx = CapabilityContext(
-                redis=ctx.redis, config=ctx.config, caller=inbound.sender,
-                caller_hash=self.caller_hash, channel=inbound.channel,
-                language=result.session.language, call_sid=inbound.call_sid,
-                message_sid=inbound.message_sid, now=ctx.now, jobs=self.jobs,
-                confirm=self.confirm, directory_revision=self.read.directory)
-            result = ctx.capabilities.carry_out(result, handoff_ctx,
-                                                partial(resume, script, now=ctx.now))
+            if result.handoff is not None:  # a search, a call back, a page: carried out here
+                handoff_ctx = CapabilityContext(
+                    redis=ctx.redis, config=ctx.config, caller=inbound.sender,
+                    caller_hash=self.caller_hash, channel=inbound.channel,
+                    language=result.session.language, call_sid=inbound.call_sid,
+                    message_sid=inbound.message_sid, now=ctx.now, jobs=self.jobs,
+                    confirm=self.confirm, directory_revision=self.read.directory)
+                result = ctx.capabilities.carry_out(result, handoff_ctx,
+                                                    partial(resume, script, now=ctx.now))
             self.sets.append((ctx.sessions.key(self.caller_hash),
                               ctx.sessions.sealed(result.session), ctx.sessions.ttl))
             if session is None:  # a new conversation: counted for the figures
