@@ -14,7 +14,9 @@ difference moves by about 8,000 instructions a webhook (0.4 %).
 
 `--floor` also counts the framework floor (bench/baseline_app.py) on the same posts.
 `--without PART` counts again with one part of the webhook replaced by nothing, to tell
-what it costs; the answers are then no longer right, and none of these is a setting of
+what it costs. Each of these is its own pair of runs, short and long, of the same kind
+(until 2026-12-07 they were taken against the hotline's short run, which put the floor at
+1.2 times its count less a fifth of the hotline's, and each part at 1.2 times its own); the answers are then no longer right, and none of these is a setting of
 the app: `signature` (the X-Twilio-Signature check passes without computing), `seal`
 (AES-GCM sealing and opening of sessions and kept answers: the text as it is), `metrics`
 (the latency histogram), `phonenumbers` (a caller's number hashed as sent, not parsed).
@@ -140,6 +142,26 @@ def count(requests: int, mix: str, without: str) -> int:
     return int(found.group(1))
 
 
+def figures(count: Callable[[int, str, str], int], short: int, long: int, mix: str,
+            parts: list[str], floor: bool) -> dict[str, Any]:
+    """Instructions a webhook, each the difference of a `long` and a `short` run of the
+    same kind (`count(requests, mix, without)`), so that what comes before the webhooks
+    (setup, warm-up) cancels out: the hotline, the floor, and the hotline without each
+    part."""
+    n = long - short
+
+    def per_webhook(without: str) -> float:
+        return (count(long, mix, without) - count(short, mix, without)) / n
+
+    base = per_webhook("")
+    out: dict[str, Any] = {"mix": mix, "webhooks": n, "instructions_per_webhook": round(base)}
+    if floor:
+        out["floor_instructions_per_webhook"] = round(per_webhook("floor"))
+    for part in parts:
+        out.setdefault("parts", {})[part] = round(base - per_webhook(part))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mix", default="core", choices=("core", "full"))
@@ -160,24 +182,17 @@ def main() -> None:
     parts = [p.strip() for p in args.without.split(",") if p.strip()]
     for part in parts:
         _without(part)  # an unknown part fails before a minute is spent
-    setup = count(args.short, args.mix, "")
-    n = args.long - args.short
-    base = (count(args.long, args.mix, "") - setup) / n
-    figures: dict[str, Any] = {"mix": args.mix, "webhooks": n,
-                               "instructions_per_webhook": round(base)}
-    print(f"{args.mix} mix: {base:,.0f} instructions a webhook ({n} webhooks in-process, "
-          f"the app's own user-space work)")
+    found = figures(count, args.short, args.long, args.mix, parts, args.floor)
+    base = found["instructions_per_webhook"]
+    print(f"{args.mix} mix: {base:,} instructions a webhook ({found['webhooks']} webhooks "
+          f"in-process, the app's own user-space work)")
     if args.floor:
-        floor = (count(args.long, args.mix, "floor") - setup) / n
-        figures["floor_instructions_per_webhook"] = round(floor)
-        print(f"  the floor: {floor:,.0f} a webhook (floor/hotline {floor / base:.2f})")
-    for part in parts:
-        without = (count(args.long, args.mix, part) - setup) / n
-        figures.setdefault("parts", {})[part] = round(base - without)
-        print(f"  {part}: {base - without:,.0f} a webhook ({(base - without) / base:.1%})")
+        floor = found["floor_instructions_per_webhook"]
+        print(f"  the floor: {floor:,} a webhook (floor/hotline {floor / base:.2f})")
+    for part, cost in found.get("parts", {}).items():
+        print(f"  {part}: {cost:,} a webhook ({cost / base:.1%})")
     if args.json:
-        print(json.dumps(figures))
-
+        print(json.dumps(found))
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,28 @@
+"""bench/instructions.py's arithmetic: each figure is the difference of a long and a short
+run of the same kind, so what comes before the webhooks cancels out (valgrind itself is
+not run here: CI does not install it)."""
+
+import os
+import sys
+
+BENCH = os.path.join(os.path.dirname(__file__), "..", "..", "bench")
+sys.path.insert(0, os.path.abspath(BENCH))
+
+import instructions
+
+
+def test_each_figure_is_a_webhooks_own_cost_whatever_comes_before_it():
+    cost = {"": 1_000_000, "floor": 300_000, "signature": 930_000, "seal": 940_000}
+    before = {"": 5_000_000_000, "floor": 5_200_000_000, "signature": 5_100_000_000,
+              "seal": 4_900_000_000}  # setup and warm-up: not the same in every kind of run
+    runs = []
+
+    def count(requests: int, mix: str, without: str) -> int:
+        runs.append((requests, without))
+        return before[without] + requests * cost[without]
+
+    found = instructions.figures(count, 100, 600, "core", ["signature", "seal"], floor=True)
+    assert found["instructions_per_webhook"] == 1_000_000
+    assert found["floor_instructions_per_webhook"] == 300_000
+    assert found["parts"] == {"signature": 70_000, "seal": 60_000}
+    assert found["webhooks"] == 500 and len(runs) == 8  # a short and a long run of each
