@@ -70,7 +70,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="git ref or directory")
     parser.add_argument("--after", default=".", help="git ref or directory (default: .)")
-    parser.add_argument("--mix", default="core,full", help="core, full or both")
+    parser.add_argument("--mix", default="core,full", choices=("core", "full", "core,full"),
+                        help="core, full, or both as core,full (the default)")
     parser.add_argument("--callers", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=5.0, help="per round and version")
