@@ -183,7 +183,7 @@ class WebhookDispatch:
 
 
 class Form:
-    """A url-encoded form, parsed once: each name with its values in the order sent.
+    """A url-encoded form, parsed once (_parse): each name with its values in the order sent.
 
     The part of werkzeug's MultiDict the webhook path reads (get: the first value,
     getlist, lists, the names), without MultiDict's copy of a name's values on every
@@ -194,14 +194,7 @@ class Form:
     __slots__ = ("_lists", "lists")
     lists: Callable[[], ItemsView[str, list[str]]]  # (name, values) pairs, as MultiDict's
 
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        lists: dict[str, list[str]] = {}
-        for name, value in pairs:
-            values = lists.get(name)
-            if values is None:
-                lists[name] = [value]
-            else:
-                values.append(value)
+    def __init__(self, lists: dict[str, list[str]]) -> None:
         self._lists = lists
         self.lists = lists.items  # the dict's own view, read in place (no Python call)
 
@@ -214,9 +207,6 @@ class Form:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._lists)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._lists
 
     def __len__(self) -> int:
         return len(self._lists)
@@ -235,7 +225,7 @@ def _parse(body: bytes) -> Form | None:
         text = body.decode()
     except UnicodeDecodeError:
         return None
-    pairs = []
+    lists: dict[str, list[str]] = {}
     for part in text.split("&"):
         if not part:
             continue
@@ -244,8 +234,12 @@ def _parse(body: bytes) -> Form | None:
             name = unquote(name.replace("+", " "), errors="werkzeug.url_quote")
         if "%" in value or "+" in value:
             value = unquote(value.replace("+", " "), errors="werkzeug.url_quote")
-        pairs.append((name, value))
-    return Form(pairs)
+        values = lists.get(name)
+        if values is None:
+            lists[name] = [value]
+        else:
+            values.append(value)
+    return Form(lists)
 
 
 def _who(app: Runtime, form: Form) -> str:
