@@ -16,8 +16,9 @@ difference moves by about 8,000 instructions a webhook (0.4 %).
 `--without PART` counts again with one part of the webhook replaced by nothing, to tell
 what it costs. Each of these is its own pair of runs, short and long, of the same kind
 (until 2026-12-07 they were taken against the hotline's short run, which put the floor at
-1.2 times its count less a fifth of the hotline's, and each part at 1.2 times its own); the answers are then no longer right, and none of these is a setting of
-the app: `signature` (the X-Twilio-Signature check passes without computing), `seal`
+1.2 times its count less a fifth of the hotline's, and each part at 1.2 times its own).
+Without a part the answers are no longer right, and none of these is a setting of the
+app: `signature` (the X-Twilio-Signature check passes without computing), `seal`
 (AES-GCM sealing and opening of sessions and kept answers: the text as it is), `metrics`
 (the latency histogram), `phonenumbers` (a caller's number hashed as sent, not parsed).
 
@@ -193,6 +194,7 @@ def main() -> None:
         print(f"  {part}: {cost:,} a webhook ({cost / base:.1%})")
     if args.json:
         print(json.dumps(found))
+
 
 if __name__ == "__main__":
     main()

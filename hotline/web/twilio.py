@@ -29,7 +29,8 @@ protect(bp)  # signature check, one answer per delivery, fallback on failure
 
 
 def inbound_of(channel: str, kind: str, form: Any, path: str, query: str) -> pipeline.Inbound:
-    """The delivery as plain values, from its form (a MultiDict) and its path and query."""
+    """The delivery as plain values, from its form (webhook_dispatch.Form, or Flask's
+    MultiDict on the Flask route) and its path and query."""
     first: dict[str, str] = {}  # MultiDict.get makes an exception of every missing name
     fields: list[tuple[str, str]] = []
     for name, values in form.lists():
