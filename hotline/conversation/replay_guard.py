@@ -30,7 +30,7 @@ import redis
 
 from hotline import replay, stats
 from hotline.config import Settings
-from hotline.lua import lua
+from hotline.lua import lua, lua_sent
 from hotline.privacy.vault import NumberVault, vault_for
 
 log = logging.getLogger(__name__)
@@ -138,12 +138,13 @@ return 1
 
 
 def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | None,
-         sender: str, writes: Writes = Writes()) -> None:
+         sender: str, writes: Writes = Writes(), wait: bool = True) -> None:
     """Make the writes and keep the answer of a first delivery, encrypted, for its retries.
 
     `key`: the delivery's claim (None: nothing claimed, or released); `answer`: the TwiML
     sent (None: not to be kept, the claim is dropped). One round trip; a failure is
-    logged, the answer goes out anyway.
+    logged, the answer goes out anyway. `wait=False`: the command is sent and its reply
+    read before the thread's next command (hotline.lua.lua_sent), a failure logged then.
     """
     if key is None and not writes.sets and not writes.counts:
         return
@@ -166,7 +167,7 @@ def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | Non
         elif key is not None:
             mode = "drop"
             keys.append(key)
-        lua(conn, KEEP)(keys, [len(writes.sets), len(writes.counts), mode, replay.REPLAY_TTL,
+        (lua if wait else lua_sent)(conn, KEEP)(keys, [len(writes.sets), len(writes.counts), mode, replay.REPLAY_TTL,
                                stats.TTL, sealed, *values])
     except Exception as exc:  # noqa: BLE001  the answer goes out anyway
         log.warning("answer not kept for retries (%s)", type(exc).__name__)
