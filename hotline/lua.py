@@ -113,10 +113,6 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
 def _send_only(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -> None:
     """lua_sent's call: the command packed and written, its reply left to read later
     (once the script has run on this connection: its first run waits, as lua() does)."""
-    try:
-        packed = pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
-    except TypeError as exc:
-        raise redis.DataError(str(exc)) from exc
     kept = _kept(conn.connection_pool)  # any reply left unread on it is read first
     if kept.sock is None or script.sha not in kept.loaded:
         # TLS, another parser: redis-py's way; or the script's first run on this
@@ -124,13 +120,15 @@ def _send_only(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any])
         _evalsha(conn, script, keys, args)
         return
     try:
+        packed = pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
+    except TypeError as exc:
+        raise redis.DataError(str(exc)) from exc
+    try:
         kept.sock.sendall(packed)
     except BaseException as exc:
         _drop_kept(kept)  # perhaps half written: the connection goes
-        if isinstance(exc, (TimeoutError, BlockingIOError)):
-            raise redis.TimeoutError("Timeout talking to Redis") from exc
         if isinstance(exc, OSError):
-            raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
+            raise _redis_error(exc) from exc
         raise
     kept.unread.append((conn, script, keys, args))
 
@@ -282,12 +280,8 @@ class _Kept:
                 else:
                     reader.feed(buffer, 0, size)
                 reply = reader.gets()
-        except (TimeoutError, BlockingIOError) as exc:
-            if isinstance(exc, TimeoutError) and exc.errno is not None:  # ETIMEDOUT: dead
-                raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
-            raise redis.TimeoutError("Timeout talking to Redis") from exc  # the socket's own
         except OSError as exc:
-            raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
+            raise _redis_error(exc) from exc
         if isinstance(reply, redis.exceptions.ReadOnlyError):
             # A primary demoted to a replica (a Sentinel failover) while this connection
             # stayed open: as redis-py's Sentinel connection does, a connection error, so
@@ -296,6 +290,15 @@ class _Kept:
         if isinstance(reply, Exception):  # an error reply (ResponseError, NoScriptError)
             raise reply
         return reply
+
+
+def _redis_error(exc: OSError) -> redis.RedisError:
+    """A socket's error as redis-py raises it: the socket's own timeout (EAGAIN) a
+    TimeoutError, anything else (ETIMEDOUT included: the peer is gone) a ConnectionError."""
+    if isinstance(exc, BlockingIOError) or (isinstance(exc, TimeoutError)
+                                            and exc.errno is None):
+        return redis.TimeoutError("Timeout talking to Redis")
+    return redis.ConnectionError(f"Error while talking to Redis: {exc}")
 
 
 def _kernel_timeout(sock: Any) -> None:

@@ -167,7 +167,8 @@ def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | Non
         elif key is not None:
             mode = "drop"
             keys.append(key)
-        (lua if wait else lua_sent)(conn, KEEP)(keys, [len(writes.sets), len(writes.counts), mode, replay.REPLAY_TTL,
-                               stats.TTL, sealed, *values])
+        run = lua(conn, KEEP) if wait else lua_sent(conn, KEEP)
+        run(keys, [len(writes.sets), len(writes.counts), mode, replay.REPLAY_TTL, stats.TTL,
+                   sealed, *values])
     except Exception as exc:  # noqa: BLE001  the answer goes out anyway
         log.warning("answer not kept for retries (%s)", type(exc).__name__)
