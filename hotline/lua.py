@@ -1,12 +1,15 @@
 """Lua scripts on Redis: each run by its SHA, packed once, on the connection its thread
-keeps (one send and one receive a round trip), or sent without waiting for the reply
-(lua_sent: a write whose outcome the answer does not wait for, its reply read before the
-thread's next command); and the Lua shared by the scripts that open a record once. The
-connection itself (Sentinel, URL, embedded) is redisdb's."""
+keeps (one send and one receive a round trip); and the Lua shared by the scripts that open
+a record once. The connection itself (Sentinel, URL, embedded) is redisdb's.
+
+Every script's reply is waited for, writes included: a caller's next step may reach another
+process, on another connection, within a millisecond of the answer, and Redis does not run
+commands of different connections in the order they were sent. A write merely sent before
+the answer left could still be behind that next step's read (tests/conversation/
+test_next_step_elsewhere.py)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import select
 import socket
@@ -30,42 +33,16 @@ except (ImportError, AttributeError):  # pragma: no cover
     pass
 
 
-log = logging.getLogger(__name__)
 _scripts: dict[str, Any] = {}
-
-
-def _registered(conn: redis.Redis, text: str) -> Any:
-    script = _scripts.get(text)
-    if script is None:
-        script = _scripts[text] = conn.register_script(text)
-    return script
 
 
 def lua(conn: redis.Redis, text: str) -> Any:
     """A Lua script run by its SHA (EVALSHA), loaded on first use on each server:
     call the result with (keys, args)."""
-    script = _registered(conn, text)
+    script = _scripts.get(text)
+    if script is None:
+        script = _scripts[text] = conn.register_script(text)
     return lambda keys, args: _evalsha(conn, script, keys, args)
-
-
-def lua_sent(conn: redis.Redis, text: str) -> Any:
-    """A Lua script sent by its SHA without waiting for its reply: call the result with
-    (keys, args); it returns None once the command is written to the connection.
-
-    For a write the answer does not wait on (a step's session and kept answer: nothing
-    the caller is told depends on Redis's acknowledging it). Waiting for that reply cost
-    a webhook a sleep, a wake-up and a hand-over of the interpreter lock; here the reply
-    is read before the thread's next command on the same connection (_Kept.read_unread),
-    by when it has long arrived. Redis runs a connection's commands in the order they
-    came: the write is in Redis's hands before the answer even leaves, so a caller's next
-    step (a new request, later) reads what it wrote. A script the server does not hold
-    yet (NOSCRIPT) is then run again the library's way; any other failure is logged
-    then, as a failed write of a step always was (the answer had gone out anyway). A
-    failure to send raises at once, as lua() does. A connection other than a plain
-    socket with hiredis's reader waits for the reply, as lua() does.
-    """
-    script = _registered(conn, text)
-    return lambda keys, args: _send_only(conn, script, keys, args)
 
 
 def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -> Any:
@@ -85,9 +62,7 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
     pool = conn.connection_pool
     kept = _kept(pool)
     try:
-        reply = kept.exchange(packed)
-        kept.loaded.add(script.sha)
-        return reply
+        return kept.exchange(packed)
     except redis.exceptions.NoScriptError:
         pass  # loaded below, by the library
     except BaseException as exc:
@@ -105,32 +80,7 @@ def _evalsha(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -
         _drop_kept(kept)
         if not isinstance(exc, Exception) or not getattr(retry, "_retries", 0):
             raise
-    reply = script(keys, args, client=conn)
-    kept.loaded.add(script.sha)  # loaded now on the server this connection talks to
-    return reply
-
-
-def _send_only(conn: redis.Redis, script: Any, keys: list[Any], args: list[Any]) -> None:
-    """lua_sent's call: the command packed and written, its reply left to read later
-    (once the script has run on this connection: its first run waits, as lua() does)."""
-    kept = _kept(conn.connection_pool)  # any reply left unread on it is read first
-    if kept.sock is None or script.sha not in kept.loaded:
-        # TLS, another parser: redis-py's way; or the script's first run on this
-        # connection (a new server, a restart, a failover: NOSCRIPT is answered at once)
-        _evalsha(conn, script, keys, args)
-        return
-    try:
-        packed = pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
-    except TypeError as exc:
-        raise redis.DataError(str(exc)) from exc
-    try:
-        kept.sock.sendall(packed)
-    except BaseException as exc:
-        _drop_kept(kept)  # perhaps half written: the connection goes
-        if isinstance(exc, OSError):
-            raise _redis_error(exc) from exc
-        raise
-    kept.unread.append((conn, script, keys, args))
+    return script(keys, args, client=conn)
 
 
 # Each thread keeps the pool connection its scripts go out on (a webhook's two round trips,
@@ -150,21 +100,15 @@ _held = threading.local()
 
 class _Held(dict[int, "_Kept"]):  # id(pool) -> one thread's kept connection
     """A thread's kept connections; given back to their pools when the thread ends (the
-    thread's local values are dropped then), the replies left unread read first."""
+    thread's local values are dropped then)."""
 
     def __del__(self) -> None:
         for entry in list(self.values()):
             try:
-                if entry.unread:
-                    entry.read_unread()
-            except Exception:  # noqa: BLE001  the thread is gone: nothing to tell
+                entry.connection.disconnect()  # its socket's timeouts are the kernel's
+                entry.pool.release(entry.connection)
+            except Exception:  # noqa: BLE001  (at interpreter exit, say)
                 pass
-            finally:
-                try:
-                    entry.connection.disconnect()  # its socket's timeouts are the kernel's
-                    entry.pool.release(entry.connection)
-                except Exception:  # noqa: BLE001  (at interpreter exit, say)
-                    pass
         self.clear()
 
 
@@ -183,8 +127,7 @@ class _Kept:
     send_packed_command and read_response.
     """
 
-    __slots__ = ("buffer", "connection", "loaded", "poll", "pool", "push", "reader", "sock",
-                 "unread")
+    __slots__ = ("buffer", "connection", "poll", "pool", "push", "reader", "sock")
     sock: Any  # None: redis-py's own send and read
     reader: Any
     buffer: Any
@@ -193,8 +136,6 @@ class _Kept:
 
     def __init__(self, pool: Any, connection: Any):
         self.pool, self.connection = pool, connection
-        self.unread: list[tuple[Any, Any, list[Any], list[Any]]] = []  # lua_sent's, in order
-        self.loaded: set[str] = set()  # the SHAs of scripts run on it (the server holds them)
         parser: Any = getattr(connection, "_parser", None)
         sock: Any = getattr(connection, "_sock", None)
         plain = (_HIREDIS_PARSER is not None and isinstance(parser, _HIREDIS_PARSER)
@@ -213,10 +154,7 @@ class _Kept:
 
     def idle(self) -> bool:
         """Nothing waiting on the connection: no reply left unread, the server still there
-        (a closed socket polls readable), the socket still the connection's own. The
-        replies of commands sent without waiting (lua_sent) are read first."""
-        if self.unread and not self.read_unread():
-            return False
+        (a closed socket polls readable), the socket still the connection's own."""
         connection = self.connection
         if self.sock is None:  # redis-py's own look (ensure_connection's)
             try:
@@ -229,48 +167,15 @@ class _Kept:
         except (OSError, ValueError):
             return False
 
-    def read_unread(self) -> bool:
-        """Read the replies of the commands sent without waiting (lua_sent), in order:
-        a script the server did not hold is run again (redis-py loads it), another
-        error is logged. False: the connection failed on the way (logged; it is to be
-        dropped, and what was sent on it may not have been written)."""
-        while self.unread:
-            conn, script, keys, args = self.unread.pop(0)
-            try:
-                self.exchange(None)
-                self.loaded.add(script.sha)
-            except redis.exceptions.NoScriptError:
-                self.loaded.discard(script.sha)
-                try:
-                    script(keys, args, client=conn)
-                except Exception as exc:  # noqa: BLE001  as a failed write was: logged
-                    log.warning("a write sent without waiting failed (%s)",
-                                type(exc).__name__)
-            except redis.ResponseError as exc:  # a script's error: the connection is good
-                log.warning("a write sent without waiting failed (%s)", type(exc).__name__)
-            except Exception as exc:  # noqa: BLE001  the connection failed: it goes
-                log.warning("a write sent without waiting may be lost (%s)",
-                            type(exc).__name__)
-                self.unread.clear()
-                return False
-            except BaseException:  # interrupted mid-read: nothing else is read on it
-                self.unread.clear()
-                _drop_kept(self)
-                raise
-        return True
-
-    def exchange(self, packed: bytes | None) -> Any:
-        """Send one packed command (None: nothing, the reply of one sent before is due),
-        read its reply; raise as redis-py would."""
+    def exchange(self, packed: bytes) -> Any:
+        """Send one packed command, read its reply; raise as redis-py would."""
         sock = self.sock
         if sock is None:
-            if packed is not None:
-                self.connection.send_packed_command([packed], check_health=False)
+            self.connection.send_packed_command([packed], check_health=False)
             return self.connection.read_response()
         reader, buffer, push = self.reader, self.buffer, self.push
         try:
-            if packed is not None:
-                sock.sendall(packed)
+            sock.sendall(packed)
             reply = reader.gets()
             while reply is _NOT_ENOUGH_DATA or (push is not None and isinstance(reply, push)):
                 if reply is not _NOT_ENOUGH_DATA:  # RESP3 push (none is asked for): passed on
@@ -280,8 +185,12 @@ class _Kept:
                 else:
                     reader.feed(buffer, 0, size)
                 reply = reader.gets()
+        except (TimeoutError, BlockingIOError) as exc:
+            if isinstance(exc, TimeoutError) and exc.errno is not None:  # ETIMEDOUT: dead
+                raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
+            raise redis.TimeoutError("Timeout talking to Redis") from exc  # the socket's own
         except OSError as exc:
-            raise _redis_error(exc) from exc
+            raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
         if isinstance(reply, redis.exceptions.ReadOnlyError):
             # A primary demoted to a replica (a Sentinel failover) while this connection
             # stayed open: as redis-py's Sentinel connection does, a connection error, so
@@ -290,15 +199,6 @@ class _Kept:
         if isinstance(reply, Exception):  # an error reply (ResponseError, NoScriptError)
             raise reply
         return reply
-
-
-def _redis_error(exc: OSError) -> redis.RedisError:
-    """A socket's error as redis-py raises it: the socket's own timeout (EAGAIN) a
-    TimeoutError, anything else (ETIMEDOUT included: the peer is gone) a ConnectionError."""
-    if isinstance(exc, BlockingIOError) or (isinstance(exc, TimeoutError)
-                                            and exc.errno is None):
-        return redis.TimeoutError("Timeout talking to Redis")
-    return redis.ConnectionError(f"Error while talking to Redis: {exc}")
 
 
 def _kernel_timeout(sock: Any) -> None:

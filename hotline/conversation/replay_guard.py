@@ -30,7 +30,7 @@ import redis
 
 from hotline import replay, stats
 from hotline.config import Settings
-from hotline.lua import lua, lua_sent
+from hotline.lua import lua
 from hotline.privacy.vault import NumberVault, vault_for
 
 log = logging.getLogger(__name__)
@@ -138,13 +138,13 @@ return 1
 
 
 def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | None,
-         sender: str, writes: Writes = Writes(), wait: bool = True) -> None:
+         sender: str, writes: Writes = Writes()) -> None:
     """Make the writes and keep the answer of a first delivery, encrypted, for its retries.
 
     `key`: the delivery's claim (None: nothing claimed, or released); `answer`: the TwiML
     sent (None: not to be kept, the claim is dropped). One round trip; a failure is
-    logged, the answer goes out anyway. `wait=False`: the command is sent and its reply
-    read before the thread's next command (hotline.lua.lua_sent), a failure logged then.
+    logged, the answer goes out anyway. Its reply is waited for: the caller's next step
+    may be read on another connection at once, and must find these writes made.
     """
     if key is None and not writes.sets and not writes.counts:
         return
@@ -167,8 +167,7 @@ def keep(conn: redis.Redis, config: Settings, key: str | None, answer: str | Non
         elif key is not None:
             mode = "drop"
             keys.append(key)
-        run = lua(conn, KEEP) if wait else lua_sent(conn, KEEP)
-        run(keys, [len(writes.sets), len(writes.counts), mode, replay.REPLAY_TTL, stats.TTL,
-                   sealed, *values])
+        lua(conn, KEEP)(keys, [len(writes.sets), len(writes.counts), mode, replay.REPLAY_TTL,
+                               stats.TTL, sealed, *values])
     except Exception as exc:  # noqa: BLE001  the answer goes out anyway
         log.warning("answer not kept for retries (%s)", type(exc).__name__)

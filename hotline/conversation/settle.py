@@ -2,9 +2,8 @@
 
 The pipeline (pipeline.py) decides what to answer and what goes with it; the web layer
 renders the answer, then settles it here: the jobs the answer starts are enqueued, the
-answer is kept for Twilio's retries together with its writes (one command,
-replay_guard.keep; its reply is not waited for unless a replica is to confirm), and a
-replica is asked to hold what the caller is about to be told
+answer is kept for Twilio's retries together with its writes (one round trip,
+replay_guard.keep), and a replica is asked to hold what the caller is about to be told
 (redisdb.confirm_replicated).
 """
 
@@ -35,10 +34,7 @@ def settle(conn: redis.Redis, config: Settings, answer: Answer, body: str,
             if answer.claim is not None:
                 replay_guard.release(conn, answer.claim)
             raise
-    # Sent without waiting for Redis's reply (read before the thread's next command),
-    # unless a replica is to confirm the writes first.
-    replay_guard.keep(conn, config, answer.claim, body, sender, answer.writes,
-                      wait=bool(answer.confirm))
+    replay_guard.keep(conn, config, answer.claim, body, sender, answer.writes)
     for what, ref in answer.confirm:  # one WAIT covers every write made before it
         if confirm_replicated(conn, config, what, ref):
             break

@@ -19,7 +19,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from hotline.config import Settings
-from hotline.lua import lua, lua_sent
+from hotline.lua import lua
 from hotline.redisdb import connect
 
 ECHO = "return {KEYS[1], ARGV[1], ARGV[2], ARGV[3], #ARGV}"
@@ -301,79 +301,6 @@ def test_a_forked_child_does_not_talk_on_its_parents_kept_connection(redis_url):
     assert not shared
 
 
-# --- a write sent without waiting for its reply (lua_sent: a step's session and answer) --
-
-REFUSE = """
-if ARGV[1] == 'refuse' then return redis.error_reply('refused') end
-return redis.call('INCRBY', KEYS[1], 1)
-"""
-
-
-class Reads:
-    """Counts the socket reads a piece of code makes (a reply waited for is one or more)."""
-
-    def __init__(self, monkeypatch):
-        self.count = 0
-        real = socket.socket.recv_into
-
-        def counted(sock, *args, **kwargs):
-            self.count += 1
-            return real(sock, *args, **kwargs)
-
-        monkeypatch.setattr(socket.socket, "recv_into", counted)
-
-
-def test_a_write_sent_without_waiting_is_made_and_its_reply_is_not_taken_for_the_next(
-        redis_conn, redis_url, monkeypatch):
-    key = "test:scripts:sent"
-    conn = _webhook_client(redis_url)
-    run, sent = lua(conn, COUNT), lua_sent(conn, COUNT)
-    assert run([key], [1]) == 1  # the script has run on this connection
-    reads = Reads(monkeypatch)
-    assert sent([key], [2]) is None
-    assert reads.count == 0  # nothing waited for
-    assert redis_conn.get(key) == b"3"  # made all the same: Redis had it before this GET
-    assert run([key], [10]) == 13  # this command's reply, not the write's left unread
-    assert sent([key], [5]) is None
-    assert run([key], [0]) == 18
-
-
-def test_a_scripts_first_write_on_a_connection_waits_for_its_reply(redis_conn, redis_url,
-                                                                    monkeypatch):
-    # After a restart or a failover the server may not hold the script: its first run on a
-    # connection waits, so NOSCRIPT is answered at once and the write is not left behind.
-    key = "test:scripts:first"
-    conn = _webhook_client(redis_url)
-    redis_conn.script_flush()
-    reads = Reads(monkeypatch)
-    assert lua_sent(conn, COUNT)([key], [2]) is None
-    assert reads.count > 0
-    assert redis_conn.get(key) == b"2"
-
-
-def test_a_write_sent_without_waiting_that_the_server_forgot_is_made_before_the_next_command(
-        redis_conn, redis_url):
-    key = "test:scripts:forgot"
-    conn = _webhook_client(redis_url)
-    assert lua(conn, COUNT)([key], [1]) == 1
-    redis_conn.script_flush()  # SCRIPT FLUSH on a server this connection has used
-    lua_sent(conn, COUNT)([key], [2])  # NOSCRIPT, not read yet
-    assert lua(conn, ECHO)(["k"], ["next", "", ""])[1] == b"next"
-    assert redis_conn.get(key) == b"3"  # run again before the next command, once
-
-
-def test_a_write_sent_without_waiting_that_failed_is_logged_and_the_connection_stays_good(
-        redis_conn, redis_url, caplog):
-    key = "test:scripts:refused"
-    conn = _webhook_client(redis_url)
-    assert lua(conn, REFUSE)([key], ["ok"]) == 1
-    lua_sent(conn, REFUSE)([key], ["refuse"])
-    with caplog.at_level("WARNING", logger="hotline.lua"):
-        assert lua(conn, ECHO)(["k"], ["next", "", ""])[1] == b"next"
-    assert "a write sent without waiting failed (ResponseError)" in caplog.text
-    assert lua(conn, REFUSE)([key], ["ok"]) == 2
-
-
 def test_a_thread_that_ends_gives_its_connection_back(redis_conn, redis_url):
     # The development server (`hotline serve`) answers each request on a thread of its own:
     # a connection kept for ever by each was one more open connection to Redis a request.
@@ -384,7 +311,7 @@ def test_a_thread_that_ends_gives_its_connection_back(redis_conn, redis_url):
 
     def request():
         lua(conn, COUNT)([key], [1])
-        lua_sent(conn, COUNT)([key], [1])
+        lua(conn, COUNT)([key], [1])
 
     for _ in range(20):
         thread = threading.Thread(target=request)
