@@ -26,7 +26,7 @@ from hotline.conversation import replay_guard
 from hotline.privacy.vault import new_key
 
 CALLER = "+821055501234"
-HOLD = 0.15  # seconds the step's write is held up: under the webhook's Redis timeout
+HOLD = 0.15  # seconds the step's write is held up (the app through the proxy waits up to 2)
 
 
 class _HoldingProxy:
@@ -114,7 +114,8 @@ def _sender(app):
 def test_the_next_step_taken_by_another_process_follows_on_from_the_answer(
         app_config, redis_conn, proxy):
     shared = {**app_config, "ENCRYPTION_KEY": new_key()}  # as every process of a deployment
-    through_proxy = _sender(create_app({**shared, "REDIS_URL": proxy.url()}))
+    through_proxy = _sender(create_app({**shared, "REDIS_URL": proxy.url(),
+                                        "REDIS_TIMEOUT": 2.0}))
     direct = _sender(create_app(shared))
     assert "무엇을 도와드릴까요?" in through_proxy("안녕하세요")
     proxy.armed = True  # the next step's write is held up on its way to Redis
