@@ -3,9 +3,9 @@ keeps (one send and one receive a round trip); and the Lua shared by the scripts
 a record once. The connection itself (Sentinel, URL, embedded) is redisdb's.
 
 Every script's reply is waited for, writes included: a caller's next step may reach another
-process, on another connection, within a millisecond of the answer, and Redis does not run
-commands of different connections in the order they were sent. A write merely sent before
-the answer left could still be behind that next step's read (tests/conversation/
+process, on another connection, and Redis does not run commands of different connections
+in the order they were sent. A write merely sent before the answer left could still be
+behind that next step's read on a busy node (tests/conversation/
 test_next_step_elsewhere.py)."""
 
 from __future__ import annotations

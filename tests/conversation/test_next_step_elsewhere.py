@@ -1,10 +1,10 @@
 """A caller's next step may reach another web process: it must follow on from this one.
 
-Twilio posts each step afresh, to whichever process the load balancer picks, and a
-volunteer's phone or a fast keypad can post it within a millisecond of the answer. So an
-answer leaves only once Redis has made the step's writes (the session above all): a
-write merely sent is not enough, for Redis does not run commands of different
-connections in the order they were sent. Here the step's write is held up on its way
+Twilio posts each step afresh, to whichever process the load balancer picks, on a
+connection to Redis of that process's own. So an answer leaves only once Redis has made
+the step's writes (the session above all): a write merely sent is not enough, for Redis
+does not run commands of different connections in the order they were sent, and on a
+busy node the next step's read can overtake it (bench/redis_order.py counts how often). Here the step's write is held up on its way
 to Redis (a proxy in between), and the next step is taken by a second app that talks to
 Redis directly, as another process would.
 """
@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import socket
-import threading
 import time
 import uuid
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -24,68 +22,28 @@ from twilio.request_validator import RequestValidator
 from hotline import create_app
 from hotline.conversation import replay_guard
 from hotline.privacy.vault import new_key
+from tests.redis_proxy import RedisProxy
 
 CALLER = "+821055501234"
 HOLD = 0.15  # seconds the step's write is held up (the app through the proxy waits up to 2)
 
 
-class _HoldingProxy:
-    """Forwards to this run's Redis; holds up a command that runs `sha` for HOLD seconds
-    once `armed` (the write is on its way, not yet in Redis's hands)."""
+class _HoldingProxy(RedisProxy):
+    """Holds up a command that runs `sha` for HOLD seconds once `armed` (the write is on
+    its way, not yet in Redis's hands)."""
 
     def __init__(self, redis_url: str, sha: str) -> None:
-        self.upstream = urlsplit(redis_url)
+        super().__init__(redis_url)
         self.sha = sha.encode()
         self.armed = False
         self.held = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = int(self.sock.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _connect_upstream(self) -> socket.socket:
-        if self.upstream.scheme == "unix":
-            server = socket.socket(socket.AF_UNIX)
-            server.connect(self.upstream.path)
-            return server
-        return socket.create_connection((self.upstream.hostname, self.upstream.port or 6379))
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            server = self._connect_upstream()
-            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, False),
-                             daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket, upstream: bool) -> None:
-        try:
-            while data := source.recv(65536):
-                if upstream and self.armed and self.sha in data:
-                    self.armed = False
-                    self.held += 1
-                    time.sleep(HOLD)
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.close()
-                except OSError:
-                    pass
-
-    def url(self) -> str:
-        query = parse_qs(self.upstream.query)
-        db = query["db"][0] if "db" in query else (self.upstream.path.strip("/") or "0")
-        return f"redis://127.0.0.1:{self.port}/{db}"
-
-    def close(self) -> None:
-        self.sock.close()
+    def upstream(self, data: bytes, client: socket.socket, server: socket.socket) -> bool:
+        if self.armed and self.sha in data:
+            self.armed = False
+            self.held += 1
+            time.sleep(HOLD)
+        return True
 
 
 @pytest.fixture()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -21,6 +20,7 @@ from redis.retry import Retry
 from hotline.config import Settings
 from hotline.lua import lua
 from hotline.redisdb import connect
+from tests.redis_proxy import RedisProxy
 
 ECHO = "return {KEYS[1], ARGV[1], ARGV[2], ARGV[3], #ARGV}"
 COUNT = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
@@ -97,75 +97,43 @@ def test_a_hung_redis_times_out_within_the_webhooks_timeout_and_no_retry_follows
         hung.close()
 
 
-class _DroppingProxy:
+class _DroppingProxy(RedisProxy):
     """Forwards to the real Redis, but closes the first connection that sends an EVALSHA,
     once the command is read and before it reaches Redis (a connection lost mid-command:
     a restart, a failover, a load balancer's idle cut)."""
 
-    def __init__(self, port: int) -> None:
-        self.target = port
+    def __init__(self, redis_url: str) -> None:
+        super().__init__(redis_url)
         self.armed = False
         self.dropped = 0
         self.hang = False  # True: the next EVALSHA is swallowed, the connection left open
         self.swallowed = 0
         self.readonly = False  # True: the next EVALSHA is answered READONLY (a replica)
-        self.accepted = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = int(self.sock.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            server = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, False),
-                             daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket, upstream: bool) -> None:
-        try:
-            while data := source.recv(65536):
-                if upstream and b"EVALSHA" in data and self.readonly:
-                    self.readonly = False
-                    source.sendall(b"-READONLY You can't write against a read only replica.\r\n")
-                    continue
-                if upstream and b"EVALSHA" in data and self.hang:
-                    self.hang = False
-                    self.swallowed += 1
-                    continue  # Redis never sees it: no reply comes (a hung server)
-                if upstream and b"EVALSHA" in data and self.armed:
-                    self.armed = False
-                    self.dropped += 1
-                    source.close()
-                    sink.close()
-                    return
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.close()
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self.sock.close()
+    def upstream(self, data: bytes, client: socket.socket, server: socket.socket) -> bool:
+        if b"EVALSHA" not in data:
+            return True
+        if self.readonly:
+            self.readonly = False
+            client.sendall(b"-READONLY You can't write against a read only replica.\r\n")
+            return False
+        if self.hang:
+            self.hang = False
+            self.swallowed += 1
+            return False  # Redis never sees it: no reply comes (a hung server)
+        if self.armed:
+            self.armed = False
+            self.dropped += 1
+            client.close()
+            server.close()
+            return False
+        return True
 
 
 @pytest.fixture()
 def proxy(redis_url):
-    parts = urlsplit(redis_url)
-    if parts.scheme != "redis":
-        pytest.skip("needs Redis over TCP (HOTLINE_REDIS_URL)")
-    found = _DroppingProxy(parts.port or 6379)
-    yield found, f"redis://127.0.0.1:{found.port}{parts.path}"
+    found = _DroppingProxy(redis_url)
+    yield found, found.url()
     found.close()
 
 
