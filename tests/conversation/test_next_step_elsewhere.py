@@ -4,9 +4,9 @@ Twilio posts each step afresh, to whichever process the load balancer picks, on 
 connection to Redis of that process's own. So an answer leaves only once Redis has made
 the step's writes (the session above all): a write merely sent is not enough, for Redis
 does not run commands of different connections in the order they were sent, and on a
-busy node the next step's read can overtake it (bench/redis_order.py counts how often). Here the step's write is held up on its way
-to Redis (a proxy in between), and the next step is taken by a second app that talks to
-Redis directly, as another process would.
+busy node the next step's read can overtake it (bench/redis_order.py counts how often).
+Here the step's write is held up on its way to Redis (a proxy in between), and the next
+step is taken by a second app that talks to Redis directly, as another process would.
 """
 
 from __future__ import annotations

@@ -279,14 +279,13 @@ def test_a_thread_that_ends_gives_its_connection_back(redis_conn, redis_url):
 
     def request():
         lua(conn, COUNT)([key], [1])
-        lua(conn, COUNT)([key], [1])
 
     for _ in range(20):
         thread = threading.Thread(target=request)
         thread.start()
         thread.join()
     assert len(redis_conn.client_list()) <= before + 1
-    assert redis_conn.get(key) == b"41"  # every write made, none lost with its thread
+    assert redis_conn.get(key) == b"21"  # every write made, none lost with its thread
 
 
 @pytest.mark.parametrize("options", [
