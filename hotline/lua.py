@@ -14,6 +14,7 @@ import os
 import select
 import socket
 import struct
+import sys
 import threading
 from typing import Any
 
@@ -127,12 +128,13 @@ class _Kept:
     send_packed_command and read_response.
     """
 
-    __slots__ = ("buffer", "connection", "poll", "pool", "push", "reader", "sock")
+    __slots__ = ("buffer", "busy", "connection", "poll", "pool", "push", "reader", "sock")
     sock: Any  # None: redis-py's own send and read
     reader: Any
     buffer: Any
     push: Any
-    poll: Any
+    poll: Any  # None on TCP: the state is asked instead (_tcp_open)
+    busy: bool  # a command went out and its whole reply has not been read yet
 
     def __init__(self, pool: Any, connection: Any):
         self.pool, self.connection = pool, connection
@@ -146,10 +148,12 @@ class _Kept:
         self.buffer = bytearray(65536) if plain else None
         self.push = getattr(parser, "_hiredis_PushNotificationType", None) if plain else None
         self.poll = None
+        self.busy = False
         if plain:
-            poller = select.poll()  # one per connection: a look costs one system call
-            poller.register(sock, select.POLLIN)
-            self.poll = poller.poll
+            if not (_TCP_INFO and sock.family in (socket.AF_INET, socket.AF_INET6)):
+                poller = select.poll()  # one per connection: a look costs one system call
+                poller.register(sock, select.POLLIN)
+                self.poll = poller.poll
             _kernel_timeout(sock)
 
     def idle(self) -> bool:
@@ -162,8 +166,11 @@ class _Kept:
             except (redis.ConnectionError, OSError):
                 return False
         try:
-            return (connection._sock is self.sock and not self.reader.has_data()
-                    and not self.poll(0))
+            if connection._sock is not self.sock or self.busy or self.reader.has_data():
+                return False
+            if self.poll is None:
+                return _tcp_open(self.sock)
+            return not self.poll(0)
         except (OSError, ValueError):
             return False
 
@@ -174,6 +181,7 @@ class _Kept:
             self.connection.send_packed_command([packed], check_health=False)
             return self.connection.read_response()
         reader, buffer, push = self.reader, self.buffer, self.push
+        self.busy = True  # until the whole reply is read: broken off, the connection goes
         try:
             sock.sendall(packed)
             reply = reader.gets()
@@ -191,6 +199,7 @@ class _Kept:
             raise redis.TimeoutError("Timeout talking to Redis") from exc  # the socket's own
         except OSError as exc:
             raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
+        self.busy = False
         if isinstance(reply, redis.exceptions.ReadOnlyError):
             # A primary demoted to a replica (a Sentinel failover) while this connection
             # stayed open: as redis-py's Sentinel connection does, a connection error, so
@@ -199,6 +208,21 @@ class _Kept:
         if isinstance(reply, Exception):  # an error reply (ResponseError, NoScriptError)
             raise reply
         return reply
+
+
+# Linux's TCP_INFO: its first byte is the connection's state (tcp_states.h), read with
+# getsockopt, which keeps the interpreter lock (poll() lets go of it, even with no wait:
+# in a gunicorn worker whose other threads wait for the lock, a let-go wakes one of them).
+_TCP_INFO = getattr(socket, "TCP_INFO", None) if sys.platform.startswith("linux") else None
+_TCP_ESTABLISHED = 1
+
+
+def _tcp_open(sock: Any) -> bool:
+    """The server has not closed its end (nor reset the connection): the state is still
+    ESTABLISHED. A server that closed it (a restart, a client kill, an idle cut) leaves
+    CLOSE_WAIT; a reset, CLOSE. Unread data cannot wait there unnoticed: a reply not read
+    in full leaves the connection busy (_Kept.busy), and Redis sends nothing unasked."""
+    return bool(sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 1)[0] == _TCP_ESTABLISHED)
 
 
 def _kernel_timeout(sock: Any) -> None:

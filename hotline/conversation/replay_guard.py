@@ -19,7 +19,6 @@ trip: keep() (one Lua command).
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import time
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from hotline import replay, stats
+from hotline import macs, replay, stats
 from hotline.config import Settings
 from hotline.lua import lua
 from hotline.privacy.vault import NumberVault, vault_for
@@ -60,7 +59,7 @@ def delivery_key(config: Settings, path: str, query: str,
                  fields: Iterable[tuple[str, str]]) -> str:
     """The key of one delivery's answer: an HMAC of its path, query string and form."""
     material = _encode([path, query, sorted(fields)])
-    digest = hmac.digest(str(config.secret_key).encode(), material.encode("utf-8"),
+    digest = macs.digest(str(config.secret_key).encode(), material.encode("utf-8"),
                          "sha256").hex()[:40]
     return replay.answer_key(config, digest)
 

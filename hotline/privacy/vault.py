@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from hotline import macs
 from hotline.config import Settings
 from hotline.numbers import to_e164
 
@@ -31,7 +32,7 @@ def number_hash(secret: str, number: str) -> str:
 
     The primitive under caller_hash(); callers use caller_hash(), which normalises first.
     """
-    return hmac.digest(secret.encode("utf-8"), number.encode("utf-8"), "sha256").hex()
+    return macs.digest(secret.encode("utf-8"), number.encode("utf-8"), "sha256").hex()
 
 
 def caller_hash(config: Settings, number: str) -> str:

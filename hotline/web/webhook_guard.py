@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from hotline import macs
 from hotline.channels.fallback import fallback
 from hotline.config import Settings
 from hotline.conversation import replay_guard
@@ -113,7 +114,7 @@ def expected_signature(token: str, url: str, form: Any) -> str:
         else:
             parts += [name + value for value in sorted(set(values))]
     material = "".join(parts)
-    mac = hmac.digest(token.encode("utf-8"), material.encode("utf-8"), "sha1")
+    mac = macs.digest(token.encode("utf-8"), material.encode("utf-8"), "sha1")
     return base64.b64encode(mac).decode("ascii")
 
 

@@ -242,6 +242,35 @@ def test_a_command_broken_off_before_its_reply_leaves_no_reply_for_the_next(
     assert run(["k"], ["second", "", ""])[1] == b"second"  # not the reply to "lost"
 
 
+class _JobTimeout(Exception):
+    """As RQ's job timeout: an ordinary exception, not one a connection retries on."""
+
+
+def test_a_job_timeout_while_a_reply_is_on_its_way_leaves_no_reply_for_the_next(
+        redis_url, monkeypatch):
+    # The exception is not a connection error, so the connection is not dropped on the
+    # spot: the look before the next use must find it mid-reply (on TCP no poll() sees
+    # the reply waiting, only the connection's own record that it went unread).
+    conn = _webhook_client(redis_url)
+    run = lua(conn, ECHO)
+    assert run(["k"], ["first", "", ""])[1] == b"first"
+    real = socket.socket.recv_into
+    calls = {"n": 0}
+
+    def timed_out(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            time.sleep(0.05)  # the reply is in by now, unread
+            raise _JobTimeout
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "recv_into", timed_out)
+    with pytest.raises(_JobTimeout):
+        run(["k"], ["lost", "", ""])
+    assert [run(["k"], [f"next{n}", "", ""])[1] for n in range(3)] == [
+        b"next0", b"next1", b"next2"]  # never the reply to "lost"
+
+
 def test_a_forked_child_does_not_talk_on_its_parents_kept_connection(redis_url):
     import multiprocessing
 
