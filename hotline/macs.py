@@ -3,8 +3,8 @@
 `hmac.digest()` lets go of the interpreter lock around OpenSSL for every call, however
 short the message (CPython's _hashlib does so unconditionally for its one-shot HMAC). In
 a gunicorn worker whose other threads wait for the lock, each let-go wakes one of them
-and can cost the process a task switch or two: on a 2-CPU virtual machine, a webhook's
-two HMACs were about a fifth of its switches (bench/analysis.md, twelfth pass). An HMAC
+and can cost the process a task switch or two: a webhook's two HMACs were two of the 9
+let-goes it made beyond the framework floor's (bench/analysis.md, twelfth pass). An HMAC
 object keyed once and copied per message keeps the lock (hashlib lets go of it only for
 messages of 2 KiB and more) and skips the key's set-up (its inner and outer pads) besides.
 The bytes are hmac.digest()'s (tests/test_macs.py).
