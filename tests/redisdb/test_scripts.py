@@ -222,8 +222,18 @@ def test_a_kept_connection_the_server_closed_is_replaced_before_a_webhook_uses_i
         assert run(["k"], [f"n{n}", "", ""])[1] == f"n{n}".encode()
 
 
+class _JobTimeout(Exception):
+    """As RQ's job timeout: an ordinary exception, not one a connection retries on."""
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, _JobTimeout],
+                         ids=["interrupt", "job-timeout"])
 def test_a_command_broken_off_before_its_reply_leaves_no_reply_for_the_next(
-        redis_url, monkeypatch):
+        redis_url, monkeypatch, interruption):
+    # An interrupt drops the connection on the spot. A job's time-out is an ordinary
+    # exception, not a connection error: the connection stays, and the look before its
+    # next use must find it mid-reply (on TCP no poll() sees the reply waiting there,
+    # only the connection's own record that it went unread).
     conn = _webhook_client(redis_url)
     run = lua(conn, ECHO)
     assert run(["k"], ["first", "", ""])[1] == b"first"
@@ -232,40 +242,13 @@ def test_a_command_broken_off_before_its_reply_leaves_no_reply_for_the_next(
 
     def interrupted(self, *args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 1:
-            raise KeyboardInterrupt  # after the command went out, before its reply was read
+        if calls["n"] == 1:  # after the command went out, before its reply was read
+            time.sleep(0.05)  # the reply is in by now, unread
+            raise interruption
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "recv_into", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        run(["k"], ["lost", "", ""])
-    assert run(["k"], ["second", "", ""])[1] == b"second"  # not the reply to "lost"
-
-
-class _JobTimeout(Exception):
-    """As RQ's job timeout: an ordinary exception, not one a connection retries on."""
-
-
-def test_a_job_timeout_while_a_reply_is_on_its_way_leaves_no_reply_for_the_next(
-        redis_url, monkeypatch):
-    # The exception is not a connection error, so the connection is not dropped on the
-    # spot: the look before the next use must find it mid-reply (on TCP no poll() sees
-    # the reply waiting, only the connection's own record that it went unread).
-    conn = _webhook_client(redis_url)
-    run = lua(conn, ECHO)
-    assert run(["k"], ["first", "", ""])[1] == b"first"
-    real = socket.socket.recv_into
-    calls = {"n": 0}
-
-    def timed_out(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            time.sleep(0.05)  # the reply is in by now, unread
-            raise _JobTimeout
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "recv_into", timed_out)
-    with pytest.raises(_JobTimeout):
+    with pytest.raises(interruption):
         run(["k"], ["lost", "", ""])
     assert [run(["k"], [f"next{n}", "", ""])[1] for n in range(3)] == [
         b"next0", b"next1", b"next2"]  # never the reply to "lost"
