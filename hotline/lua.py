@@ -157,8 +157,9 @@ class _Kept:
             _kernel_timeout(sock)
 
     def idle(self) -> bool:
-        """Nothing waiting on the connection: no reply left unread, the server still there
-        (a closed socket polls readable), the socket still the connection's own."""
+        """Nothing waiting on the connection: no reply left unread (busy, or read ahead
+        into the reader), the server still there (on TCP the connection's state; else a
+        closed socket polls readable), the socket still the connection's own."""
         connection = self.connection
         if self.sock is None:  # redis-py's own look (ensure_connection's)
             try:
