@@ -165,13 +165,23 @@ def call_ended(conn: redis.Redis, config: Settings, form: Any,
                now: float) -> callbacks.Placed | None:
     """A status callback for a call to the main number: a short call in which the caller
     pressed nothing is a missed call, when MISSED_CALL_ON_MAIN is on."""
-    if not config.missed_call_on_main or form.get("Direction", "inbound") != "inbound":
+    if not may_file_missed_call(config, form):
         return None
     sid = str(form.get("CallSid", ""))
-    if not sid or is_flash(config, str(form.get("To", ""))):
-        return None  # a flash ring was filed when it was rejected
-    pressed = bool(conn.exists(_pressed_key(config, sid)))
-    if not short_call_is_missed(config, str(form.get("CallStatus", "")),
-                                form.get("CallDuration", ""), pressed):
+    if conn.exists(_pressed_key(config, sid)):
         return None
     return missed_call(conn, config, str(form.get("From", "")), sid, now)
+
+
+def may_file_missed_call(config: Settings, form: Any) -> bool:
+    """Whether a status callback could file a missed call, from the settings and the form
+    alone (no Redis): MISSED_CALL_ON_MAIN on, an inbound call to the main number (a flash
+    ring was filed when it was rejected), completed within MISSED_CALL_SECONDS. Any other
+    status callback (the default setting, a longer call, a message's status) does
+    nothing, and is answered without Redis."""
+    if not config.missed_call_on_main or form.get("Direction", "inbound") != "inbound":
+        return False
+    if not form.get("CallSid") or is_flash(config, str(form.get("To", ""))):
+        return False
+    return short_call_is_missed(config, str(form.get("CallStatus", "")),
+                                form.get("CallDuration", ""), False)

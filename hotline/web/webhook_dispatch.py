@@ -12,7 +12,8 @@ Flask views (web/twilio.answer_body, status_body) and the same answers:
 - a validly signed request always gets 200 and TwiML: when anything fails (Redis down
   included), the route's fallback (webhook_guard.fallback_twiml);
 - one answer per delivery: the pipeline claims it with its first reads, the status route
-  through replay_guard.claim, as answer_once does;
+  through replay_guard.claim, as answer_once does (a status callback that cannot change
+  anything (callbacks/intake.may_file_missed_call) is answered empty without Redis on both ways in);
 - the app's hooks a webhook needs, folded in: the live script version (scripts/live.py),
   the latency histogram (web/metrics.py) and the security headers (web/headers.py).
   No cookie session and no CSRF check: webhooks have neither.
@@ -168,6 +169,8 @@ class WebhookDispatch:
     def _status(self, path: str, query: str, form: Form) -> str:
         """A status callback, answered once per delivery (webhook_guard.answer_once's way)."""
         app = self.runtime
+        if not callback_intake.may_file_missed_call(app.config, form):
+            return twilio.EMPTY  # nothing to do, nothing to keep: no Redis
         fields = [(name, value) for name, values in form.lists() for value in values]
         key = replay_guard.delivery_key(app.config, path, query, fields)
         claimed, stored = replay_guard.claim(app.redis, key)  # an outage: the fallback

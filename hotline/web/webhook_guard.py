@@ -27,6 +27,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from hotline import macs
+from hotline.callbacks import intake as callback_intake
 from hotline.channels.fallback import fallback
 from hotline.config import Settings
 from hotline.conversation import replay_guard
@@ -43,6 +44,7 @@ QUIET_ENDPOINTS = {"twilio.status_callback", "calls.status", "voicemail.transcri
 # Routes whose view hands the delivery to the inbound pipeline, which claims it itself
 # together with its first reads (conversation/arrival.py): one round trip.
 PIPELINE_ENDPOINTS = {"twilio.incoming_sms", "twilio.incoming_call", "twilio.gathered"}
+STATUS_ENDPOINT = "twilio.status_callback"
 
 
 def protect(bp: Blueprint) -> None:
@@ -61,6 +63,9 @@ def guard() -> Response | None:
     endpoint = req.endpoint
     if endpoint in PIPELINE_ENDPOINTS or endpoint not in app.view_functions:
         return None
+    config = app.extensions["hotline"].config
+    if endpoint == STATUS_ENDPOINT and not callback_intake.may_file_missed_call(config, req.form):
+        return None  # changes nothing: the view answers it empty, without Redis
     view = app.view_functions[endpoint]
     return answer_once(lambda: view(**(req.view_args or {})))
 

@@ -140,6 +140,22 @@ def test_redis_down_a_signed_webhook_gets_200_and_the_fallback(app_config, path)
 
 
 @pytest.mark.parametrize("path", PATHS)
+def test_a_status_callback_that_changes_nothing_leaves_nothing_in_redis(app, redis_conn, path):
+    """With missed calls off (the default), a call's or a message's status callback files
+    nothing: it is answered empty without a replay key, a kept answer or a trace of the
+    caller in Redis (the replay guard is for deliveries that do something)."""
+    use(app, path)
+    before = set(redis_conn.scan_iter())
+    for params in (call({"CallStatus": "completed", "CallDuration": "2"}),
+                   call({"CallStatus": "completed", "CallDuration": "40"}),
+                   {"MessageSid": "SM" + "3" * 32, "MessageStatus": "delivered",
+                    "From": HOTLINE, "To": CALLER}):
+        assert list(twiml(post(app, "/twilio/status", params))) == []
+        assert list(twiml(post(app, "/twilio/status", params))) == []  # Twilio's retry
+    assert set(redis_conn.scan_iter()) == before
+
+
+@pytest.mark.parametrize("path", PATHS)
 def test_the_same_headers_through_both_paths(app, path):
     use(app, path)
     reply = post(app, *sms(1, "안녕하세요"))
