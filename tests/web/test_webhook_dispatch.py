@@ -210,6 +210,9 @@ def test_a_menu_step_is_one_read_and_one_write(app, monkeypatch):
     assert trips.of(app, *sms(3, "0")) == 2
     assert trips.of(app, "/twilio/voice", call()) == 2  # counted against the limit in the read
     assert trips.of(app, "/twilio/voice/gather", call({"Digits": "1"})) == 2
+    # the call's end: with missed calls off (the default) nothing to claim or keep
+    assert trips.of(app, "/twilio/status", call({"CallStatus": "completed",
+                                                 "CallDuration": "3"})) == 0
 
 
 def test_a_directory_search_step_is_one_read_and_one_write(app, redis_conn, monkeypatch):
