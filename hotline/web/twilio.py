@@ -95,9 +95,8 @@ def status_body(app: Runtime, form: Any) -> str:
     """A status callback: a short unanswered call may become a call back request (the
     replay guard around it is the caller's: answer_once, or the WSGI dispatch's, which
     both leave out a callback that cannot file one: may_file_missed_call)."""
-    if callback_intake.may_file_missed_call(app.config, form):
-        # A failure is logged by the guard, the answer stays empty, a retry tries again.
-        callback_intake.call_ended(app.redis, app.config, form, app.clock())
+    # A failure is logged by the guard, the answer stays empty, a retry tries again.
+    callback_intake.call_ended(app.redis, app.config, form, app.clock())
     return EMPTY
 
 

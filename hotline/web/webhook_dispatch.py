@@ -12,8 +12,9 @@ Flask views (web/twilio.answer_body, status_body) and the same answers:
 - a validly signed request always gets 200 and TwiML: when anything fails (Redis down
   included), the route's fallback (webhook_guard.fallback_twiml);
 - one answer per delivery: the pipeline claims it with its first reads, the status route
-  through replay_guard.claim, as answer_once does (a status callback that cannot change
-  anything (callbacks/intake.may_file_missed_call) is answered empty without Redis on both ways in);
+  through replay_guard.claim, as answer_once does; a status callback that cannot change
+  anything (callbacks/intake.may_file_missed_call) is answered empty without Redis, on
+  both ways in;
 - the app's hooks a webhook needs, folded in: the live script version (scripts/live.py),
   the latency histogram (web/metrics.py) and the security headers (web/headers.py).
   No cookie session and no CSRF check: webhooks have neither.

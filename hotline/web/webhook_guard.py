@@ -59,11 +59,11 @@ def guard() -> Response | None:
     The request and the app are looked up once (each context-local look-up costs)."""
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    check_signature(req, app.extensions["hotline"].config)
+    config = app.extensions["hotline"].config
+    check_signature(req, config)
     endpoint = req.endpoint
     if endpoint in PIPELINE_ENDPOINTS or endpoint not in app.view_functions:
         return None
-    config = app.extensions["hotline"].config
     if endpoint == STATUS_ENDPOINT and not callback_intake.may_file_missed_call(config, req.form):
         return None  # changes nothing: the view answers it empty, without Redis
     view = app.view_functions[endpoint]
