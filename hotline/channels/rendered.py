@@ -14,9 +14,9 @@ per version are. A voice document's Gather action carries a fresh token every ti
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Hashable
 
+from hotline import entropy
 from hotline.channels import sms, voice
 from hotline.channels.twiml import text as twiml_text
 from hotline.engine.actions import Action
@@ -38,7 +38,7 @@ def twiml(channel: str, actions: tuple[Action, ...], script: Script | None,
           public_url: str, transcribe: bool = False) -> str:
     """The TwiML for these actions, as sms.render / voice.render would write it (`script`
     None: an answer with nothing to say, from no script)."""
-    token = secrets.token_urlsafe(6) if channel != "sms" else ""  # SMS has no Gather
+    token = entropy.token(6) if channel != "sms" else ""  # SMS has no Gather
     if script is None:
         return _render(channel, actions, script, public_url, transcribe, token)
     key: Hashable = (channel, actions, public_url, transcribe)

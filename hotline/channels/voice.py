@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from hotline import entropy
 from hotline.channels import language_of, xml_safe
 from hotline.engine.actions import Action, Ask, Dial, End, Record, Say
 from hotline.engine.model import Language, Script
@@ -126,7 +126,7 @@ def render(actions: Iterable[Action], script: Script, public_url: str,
     response = VoiceResponse()
     # A fresh token per answer: a retried delivery of this Gather's result repeats the
     # token, the same key pressed at the next question does not (conversation/replay_guard.py).
-    token = token or secrets.token_urlsafe(6)
+    token = token or entropy.token(6)
     action_url = f"{public_url.rstrip('/')}{GATHER_PATH}?t={token}"
     for action in actions:
         if isinstance(action, Say):

@@ -15,14 +15,12 @@ import binascii
 import functools
 import hashlib
 import hmac
-import os
-import threading
 
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from hotline import macs
+from hotline import entropy, macs
 from hotline.config import Settings
 from hotline.numbers import to_e164
 
@@ -70,31 +68,6 @@ def is_sealed(value: str | bytes) -> bool:
     return value.startswith((b"gAAAAA", _SEAL_PREFIX_BYTES))
 
 
-# Random 96-bit nonces, drawn from the system's generator NONCES_AT_ONCE at a time per
-# thread (one system call, and one hand-over of the interpreter lock, for 256 seals instead
-# of one each); each used once. A forked child (a gunicorn worker, an RQ work horse) starts
-# with none: it never seals with a nonce its parent or a sibling may use.
-NONCES_AT_ONCE = 256
-_nonces = threading.local()
-
-
-def _nonce() -> bytes:
-    pool: bytes = getattr(_nonces, "pool", b"")
-    at: int = getattr(_nonces, "at", 0)
-    if at + _NONCE > len(pool):
-        pool, at = os.urandom(_NONCE * NONCES_AT_ONCE), 0
-        _nonces.pool = pool
-    _nonces.at = at + _NONCE
-    return pool[at:at + _NONCE]
-
-
-def _forget_nonces() -> None:
-    _nonces.pool, _nonces.at = b"", 0
-
-
-os.register_at_fork(after_in_child=_forget_nonces)
-
-
 class NumberVault:
     """Encrypts numbers with the first of several Fernet keys; decrypts with any of them."""
 
@@ -109,7 +82,7 @@ class NumberVault:
 
     def seal(self, text: str) -> str:
         """Return `text` sealed with AES-256-GCM under the first key (the hot path's form)."""
-        nonce = _nonce()
+        nonce = entropy.draw(_NONCE)  # random, each used once (a batch per thread)
         sealed = self._aead[0].encrypt(nonce, text.encode("utf-8"), None)
         return SEAL_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 

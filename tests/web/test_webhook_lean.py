@@ -68,9 +68,10 @@ def _nonce_of(token: str) -> bytes:
 
 
 def test_no_two_seals_share_a_nonce_across_threads_and_forked_children():
-    # Nonces are drawn 256 at a time; reusing one under a key would break AES-GCM. Seals
-    # in several threads, and in forked children (gunicorn workers, RQ work horses) of a
-    # process that had drawn some already, all get nonces of their own.
+    # Nonces are drawn a batch at a time (hotline/entropy.py); reusing one under a key
+    # would break AES-GCM. Seals in several threads, and in forked children (gunicorn
+    # workers, RQ work horses) of a process that had drawn some already, all get nonces of
+    # their own.
     import multiprocessing
     import threading
 
