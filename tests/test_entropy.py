@@ -8,41 +8,18 @@ forked child (gunicorn workers and RQ work horses are forked from a parent that 
 from __future__ import annotations
 
 import base64
-import multiprocessing
 import re
 import secrets
-import threading
 
 from hotline import entropy
+from tests.concurrent_draws import drawn_everywhere
 
 
 def test_draws_are_never_shared_by_threads_or_forked_children():
-    mine = [entropy.draw(16) for _ in range(100)]  # a pool drawn, partly used
-    threads: list[list[bytes]] = [[] for _ in range(4)]
-
-    def draw_in(found: list[bytes]) -> None:
-        found += [entropy.draw(16) for _ in range(600)]  # more than one pool each
-
-    workers = [threading.Thread(target=draw_in, args=(found,)) for found in threads]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-
-    def child() -> None:
-        queue.put([entropy.draw(16) for _ in range(100)])
-
-    children = [context.Process(target=child) for _ in range(2)]
-    for process in children:
-        process.start()
-    theirs = [queue.get(timeout=30) for _ in children]
-    for process in children:
-        process.join(10)
-    mine += [entropy.draw(16) for _ in range(100)]  # the parent goes on after the fork
-    everything = mine + [d for found in threads for d in found] + [d for t in theirs for d in t]
-    assert len(everything) == 200 + 4 * 600 + 2 * 100
+    # 16 bytes a draw: 600 a thread is more than two pools each
+    everything = drawn_everywhere(lambda: entropy.draw(16), parent=100, threads=4,
+                                  per_thread=600, children=2, per_child=100)
+    assert len(everything) == 2 * 100 + 4 * 600 + 2 * 100
     assert len(set(everything)) == len(everything)
     assert all(len(drawn) == 16 for drawn in everything)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask.sessions import NullSession
 
 from hotline.privacy.vault import SEAL_PREFIX, NumberVault, is_sealed, new_key
+from tests.concurrent_draws import drawn_everywhere
 
 CALLER = "+821055501234"
 
@@ -72,34 +73,9 @@ def test_no_two_seals_share_a_nonce_across_threads_and_forked_children():
     # would break AES-GCM. Seals in several threads, and in forked children (gunicorn
     # workers, RQ work horses) of a process that had drawn some already, all get nonces of
     # their own.
-    import multiprocessing
-    import threading
-
     vault = NumberVault(new_key())
-    mine = [_nonce_of(vault.seal("x")) for _ in range(300)]  # a pool drawn, half used
-    threads: list[list[bytes]] = [[] for _ in range(4)]
-
-    def seal_in(found: list[bytes]) -> None:
-        found += [_nonce_of(vault.seal("x")) for _ in range(600)]
-
-    workers = [threading.Thread(target=seal_in, args=(found,)) for found in threads]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-
-    def child() -> None:
-        queue.put([_nonce_of(vault.seal("x")) for _ in range(300)])
-
-    children = [context.Process(target=child) for _ in range(2)]
-    for process in children:
-        process.start()
-    theirs = [queue.get(timeout=30) for _ in children]
-    for process in children:
-        process.join(10)
-    everything = mine + [n for found in threads for n in found] + [n for t in theirs for n in t]
-    assert len(everything) == 300 + 4 * 600 + 2 * 300
+    everything = drawn_everywhere(lambda: _nonce_of(vault.seal("x")), parent=300, threads=4,
+                                  per_thread=600, children=2, per_child=300)
+    assert len(everything) == 2 * 300 + 4 * 600 + 2 * 300
     assert len(set(everything)) == len(everything)
     assert all(len(nonce) == 12 for nonce in everything)
