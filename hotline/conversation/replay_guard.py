@@ -19,12 +19,12 @@ trip: keep() (one Lua command).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+import orjson
 import redis
 
 from hotline import macs, replay, stats
@@ -52,15 +52,16 @@ class Writes:
     at: float = 0.0
 
 
-_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
-
-
 def delivery_key(config: Settings, path: str, query: str,
                  fields: Iterable[tuple[str, str]]) -> str:
-    """The key of one delivery's answer: an HMAC of its path, query string and form."""
-    material = _encode([path, query, sorted(fields)])
-    digest = macs.digest(str(config.secret_key).encode(), material.encode("utf-8"),
-                         "sha256").hex()[:40]
+    """The key of one delivery's answer: an HMAC of its path, query string and form.
+
+    The material is the compact JSON of [path, query, sorted fields] (orjson: a fifteenth
+    of the standard library's time for it). Until 2026-12-07 it was json.dumps's spaced
+    form, so a retry of a delivery first answered before that upgrade and retried after
+    it is taken for a new delivery (within REPLAY_TTL of the upgrade, once)."""
+    material = orjson.dumps([path, query, sorted(fields)])
+    digest = macs.digest(str(config.secret_key).encode(), material, "sha256").hex()[:40]
     return replay.answer_key(config, digest)
 
 

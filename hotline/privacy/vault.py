@@ -80,10 +80,11 @@ class NumberVault:
         self._aead = [AESGCM(hmac.new(base64.urlsafe_b64decode(k.encode("ascii")), _DERIVE,
                                       hashlib.sha256).digest()) for k in keys]
 
-    def seal(self, text: str) -> str:
+    def seal(self, text: str | bytes) -> str:
         """Return `text` sealed with AES-256-GCM under the first key (the hot path's form)."""
         nonce = entropy.draw(_NONCE)  # random, each used once (a batch per thread)
-        sealed = self._aead[0].encrypt(nonce, text.encode("utf-8"), None)
+        sealed = self._aead[0].encrypt(
+            nonce, text.encode("utf-8") if isinstance(text, str) else text, None)
         return SEAL_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
     def _open_sealed(self, token: bytes) -> str | None:

@@ -80,6 +80,7 @@ class WebhookDispatch:
         self.https_headers = self._headers(True)
         forbidden = Forbidden()
         self.forbidden = forbidden.get_body().encode()
+        self.timers: dict[str, Any] = {}  # path -> its child of the latency histogram
 
     @staticmethod
     def _headers(https: bool) -> list[tuple[str, str]]:
@@ -106,10 +107,15 @@ class WebhookDispatch:
         try:
             status, answer = self._answer(environ, path, route, form)
         finally:
-            # labels() per request, as Flask's hook does: a child made when the worker
-            # boots holds its metrics file from then on, and a gunicorn started later on
-            # the same directory (bench/run.py's floor) deletes the files it finds.
-            metrics.WEBHOOK_SECONDS.labels(path).observe(time.perf_counter() - started)
+            timer = self.timers.get(path)
+            if timer is None:
+                # Made at a route's first webhook, not when the worker boots: a child made
+                # then holds its metrics file from then on, and a gunicorn started later on
+                # the same directory (bench/run.py's floor) deletes the files it finds.
+                # The same child labels() would give on every webhook (prometheus_client
+                # keeps it for good), without its lock and checks each time.
+                timer = self.timers[path] = metrics.WEBHOOK_SECONDS.labels(path)
+            timer.observe(time.perf_counter() - started)
         https = environ.get("wsgi.url_scheme") == "https"
         response_headers = [("Content-Type", TEXT_XML if status == "200 OK" else
                              "text/html; charset=utf-8"),
