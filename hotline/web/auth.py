@@ -66,19 +66,26 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        # The cookie is sent only when the session changes. Refreshing it on every answer
+        # let a late answer to a request sent with an older cookie (the code page's icon,
+        # fetched with the half login) put that cookie back after the login finished.
+        # A login lasts LOGIN_SECONDS from its start however it is used, so a refresh
+        # would extend nothing.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.jinja_env.globals.update(current_user=current_user)
     app.session_interface = PagesOnlySessions()
 
 
 class PagesOnlySessions(SecureCookieSessionInterface):
-    """The cookie session of the web pages; none at all on Twilio's webhooks (/twilio/*):
-    Twilio sends no cookie, its requests are signed instead, and opening and saving a
-    session there was CPU on every webhook. Flask gives those requests a NullSession,
-    which reads as empty and refuses writes, and sends no Set-Cookie."""
+    """The cookie session of the web pages; none at all on Twilio's webhooks (/twilio/*)
+    and the static files (/assets/*). Twilio sends no cookie, its requests are signed
+    instead, and opening and saving a session there was CPU on every webhook; a static
+    file needs no login. Flask gives those requests a NullSession, which reads as empty
+    and refuses writes, and sends no Set-Cookie."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith("/twilio/"):
+        if request.path.startswith(("/twilio/", "/assets/")):
             return None
         return super().open_session(app, request)
 

@@ -106,6 +106,27 @@ def test_a_cookie_saved_before_logout_no_longer_opens_anything(app, client, kim,
     assert replayed.headers["Location"] == "/login?next=/admin/people/"
 
 
+def test_a_late_answer_to_a_request_sent_before_the_second_step_keeps_the_login(app, client,
+                                                                                 boss):
+    """A browser fetches the code page's icon and style with the half-login cookie; when
+    those answers come back after the code was accepted, they must not put the old cookie
+    back (that logged staff out on their next click)."""
+    client.post("/login", data={"name": "boss", "password": PASSWORD,
+                                "csrf_token": csrf_of(client.get("/login"))})
+    half = saved_cookie(client)
+    token = csrf_of(client.get("/login/code"))
+    client.post("/login/code", data={"code": boss.code("boss"), "csrf_token": token})
+    full = saved_cookie(client)
+    assert full != half
+    stale = browser_with(app, half)  # the requests sent before the code, answered late
+    for path in ("/assets/favicon.svg", "/assets/style.css", "/admin/", "/volunteer/"):
+        late = stale.get(path).headers.get("Set-Cookie")
+        if late:  # the browser would take it over the one the login gave
+            client.set_cookie(COOKIE, late.split(";")[0].split("=", 1)[1])
+    assert saved_cookie(client) == full
+    assert client.get("/admin/people/").status_code == 200
+
+
 def test_logging_out_in_one_browser_leaves_the_other_logged_in(app, kim):
     phone, desk = app.test_client(), app.test_client()
     log_in(phone)
