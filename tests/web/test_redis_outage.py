@@ -90,7 +90,7 @@ def live_app(own_redis, app_config, tmp_path):
     public = f"http://127.0.0.1:{port}"
     app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{own_redis.port}/0",
                       "PUBLIC_URL": public, "DATA_DIR": str(tmp_path / "data"),
-                      "CLOCK": time.time})
+                      "CLOCK": time.time, "REDIS_TIMEOUT": 0.3})  # production's
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
