@@ -53,6 +53,8 @@ def test_staff_create_and_edit_a_programme_in_the_browser_with_problems_on_the_p
     login(page, "boss")
     page.goto("/admin/programmes/")
     page.get_by_role("link", name="새 신청 만들기 New programme").click()
+    expect(page.get_by_label("아이디 Id")).to_be_visible()
+    page.wait_for_load_state()  # the form and its stylesheet, before measuring its width
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_label("아이디 Id").fill("teeth")
