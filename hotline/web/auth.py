@@ -78,14 +78,13 @@ def init_app(app: Flask) -> None:
 
 
 class PagesOnlySessions(SecureCookieSessionInterface):
-    """The cookie session of the web pages; none at all on Twilio's webhooks (/twilio/*)
-    and the static files (/assets/*). Twilio sends no cookie, its requests are signed
-    instead, and opening and saving a session there was CPU on every webhook; a static
-    file needs no login. Flask gives those requests a NullSession, which reads as empty
-    and refuses writes, and sends no Set-Cookie."""
+    """The cookie session of the web pages; none at all on Twilio's webhooks (/twilio/*):
+    Twilio sends no cookie, its requests are signed instead, and opening and saving a
+    session there was CPU on every webhook. Flask gives those requests a NullSession,
+    which reads as empty and refuses writes, and sends no Set-Cookie."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith(("/twilio/", "/assets/")):
+        if request.path.startswith("/twilio/"):
             return None
         return super().open_session(app, request)
 
