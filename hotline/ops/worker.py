@@ -149,6 +149,31 @@ class HotlineWorker(Worker):
     def unsubscribe(self) -> None:
         unsubscribe_without_stall(self)
 
+    def _shutdown(self) -> None:
+        """A warm stop (SIGTERM) is also remembered when the worker is idle.
+
+        RQ stops an idle worker by raising StopRequested from its signal handler, wherever
+        the worker is. Raised while a log line is written, logging's handler takes it for
+        a failed write: it prints the error and goes on. RQ kept no other trace of the
+        request, so the worker went back to waiting on its queues until it was killed.
+        The flag set here is seen between waits (dequeue_job_and_maintain_ttl)."""
+        self._stop_requested = True
+        super()._shutdown()  # type: ignore[no-untyped-call]
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None,
+                                     max_idle_time: int | None = None) -> Any:
+        """RQ's wait for a job, one blocking wait (`timeout`, WORKER_TTL - 15 s) at a time,
+        so that a stop request whose exception was swallowed is seen within that time. RQ's
+        own loop waits again and again until a job comes; told that `timeout` is also the
+        longest it may stay idle, it hands back None after one empty wait."""
+        if timeout is None or max_idle_time is not None:
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        while not self._stop_requested:
+            found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=timeout)
+            if found is not None:
+                return found
+        raise StopRequested()
+
     def main_work_horse(self, job: Any, queue: Any) -> None:
         _die_with(self._main_pid)
         super().main_work_horse(job, queue)

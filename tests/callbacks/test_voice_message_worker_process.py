@@ -55,7 +55,7 @@ def worker_process(app, redis_url, redis_conn, tmp_path, stub):
         assert process.poll() is None and time.time() < deadline, (tmp_path / "worker.log")
         time.sleep(0.05)
     yield process
-    stop(process)
+    stop(process, log=tmp_path / "worker.log")
     log.close()
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import signal
+import threading
 
 import pytest
 from rq.exceptions import StopRequested
@@ -42,3 +45,61 @@ def test_a_stop_asked_for_during_a_maintenance_sweep_is_not_swallowed(
         for sig, handler in saved.items():
             signal.signal(sig, handler)
     assert reached == [sweep]
+
+
+class SignalsWhileWriting(logging.StreamHandler):
+    """logging's own stream handler, which gets SIGTERM in the middle of writing the
+    `nth` heartbeat line, the way a deploy's stop lands on a worker that logs every job
+    and every few seconds."""
+
+    def __init__(self, nth: int) -> None:
+        super().__init__(io.StringIO())
+        self.setLevel(logging.DEBUG)
+        self.heartbeats_left = nth
+        self.signalled_during: list[str] = []
+
+    def format(self, record: logging.LogRecord) -> str:  # called inside emit's try
+        if "heartbeat" in record.getMessage():
+            self.heartbeats_left -= 1
+            if self.heartbeats_left == 0:
+                self.signalled_during.append(record.getMessage())
+                os.kill(os.getpid(), signal.SIGTERM)  # RQ's handler runs inside this write
+        return super().format(record)
+
+
+# The first heartbeat line is written at the top of the work loop (the suspension check),
+# the second as the worker starts to wait for a job.
+@pytest.mark.parametrize("nth", [1, 2], ids=["top of the loop", "waiting for a job"])
+def test_a_stop_that_lands_while_a_log_line_is_written_still_stops_the_worker(
+        redis_conn, tmp_path, monkeypatch, nth):
+    # RQ raises StopRequested into whatever the idle worker is doing; logging swallows it
+    # (and prints "--- Logging error ---"), and the worker went back to its queues for good:
+    # CI's worker process then outlived SIGTERM and had to be killed.
+    monkeypatch.setattr(logging, "raiseExceptions", False)  # keep the swallowed error quiet
+    config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s",
+                          "ENCRYPTION_KEY": new_key(), "DATA_DIR": str(tmp_path)}, environ={})
+    worker = hotline_worker.HotlineWorker(list(QUEUES), connection=redis_conn,
+                                          hotline_config=config,
+                                          worker_ttl=hotline_worker.WORKER_TTL)
+    writer = SignalsWhileWriting(nth)
+    worker.log.addHandler(writer)
+    level = worker.log.level
+    worker.log.setLevel(logging.DEBUG)
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # If it never stops: a second SIGTERM (more than a second later) is RQ's cold stop.
+    watchdog = threading.Timer(20, os.kill, (os.getpid(), signal.SIGTERM))
+    watchdog.start()
+    forced = False
+    try:
+        worker.work(burst=False, with_scheduler=False, logging_level="DEBUG")
+    except SystemExit:
+        forced = True
+    finally:
+        watchdog.cancel()
+        worker.log.removeHandler(writer)
+        worker.log.setLevel(level)
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    assert writer.signalled_during, "no log line was written while the worker waited"
+    assert not forced, "the worker kept waiting on its queues after SIGTERM"
+    assert not hotline_worker.HotlineWorker.all(connection=redis_conn)  # it said it stopped

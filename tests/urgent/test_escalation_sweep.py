@@ -244,5 +244,5 @@ def test_a_worker_process_sweeps_a_lost_step_and_the_escalation_goes_on(
         assert reschedule_lost_steps(redis_conn, config, time.time()) == []
         assert len(pages(config, LEE)) == 1 and len(pages(config, KIM)) == 1
     finally:
-        stop(process)
+        stop(process, log=tmp_path / "worker.log")
         log.close()

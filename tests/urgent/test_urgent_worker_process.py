@@ -92,7 +92,7 @@ def worker_process(app, redis_url, redis_conn, tmp_path):
         assert process.poll() is None and time.time() < deadline, (tmp_path / "worker.log")
         time.sleep(0.05)
     yield process
-    stop(process)
+    stop(process, log=tmp_path / "worker.log")
     log.close()
 
 
@@ -206,4 +206,4 @@ def test_a_worker_killed_between_levels_does_not_stop_the_escalation(app, redis_
             raise AssertionError(f"level 2 not paged; locks {locks}\n" + "\n---\n".join(logs))
         assert time.time() - killed < 45
     finally:
-        stop(second)
+        stop(second, log=tmp_path / "worker2.log")
