@@ -12,6 +12,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import Worker
 from rq.exceptions import StopRequested
+from rq.worker import WorkerStatus
 
 from hotline import job_context as context
 from hotline import logs
@@ -121,6 +122,7 @@ class HotlineWorker(Worker):
         super().__init__(*args, **kwargs)
         self.hotline_config = hotline_config or Settings()
         self._main_pid = os.getpid()
+        self._job_in_hand = False  # taken off its queue and not finished yet
 
     def execute_job(self, job: Any, queue: Any) -> Any:
         token = context.handling.set(job.id)
@@ -129,6 +131,7 @@ class HotlineWorker(Worker):
             self.warm_caches()
             return super().execute_job(job, queue)
         finally:
+            self._job_in_hand = False
             context.handling.reset(token)
 
     def warm_caches(self) -> None:
@@ -156,8 +159,13 @@ class HotlineWorker(Worker):
         the worker is. Raised while a log line is written, logging's handler takes it for
         a failed write: it prints the error and goes on. RQ kept no other trace of the
         request, so the worker went back to waiting on its queues until it was killed.
-        The flag set here is seen between waits (dequeue_job_and_maintain_ttl)."""
+        The flag set here is seen between waits (dequeue_job_and_maintain_ttl).
+
+        A job already taken off its queue is run first: raised before the job starts
+        (while the phrases compile, say), the stop left it on no queue, never run."""
         self._stop_requested = True
+        if self._job_in_hand and self.get_state() != WorkerStatus.BUSY:
+            return  # it runs, then the work loop sees the flag
         super()._shutdown()  # type: ignore[no-untyped-call]
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None,
@@ -167,12 +175,15 @@ class HotlineWorker(Worker):
         own loop waits again and again until a job comes; told that `timeout` is also the
         longest it may stay idle, it hands back None after one empty wait."""
         if timeout is None or max_idle_time is not None:
-            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
-        while not self._stop_requested:
-            found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=timeout)
-            if found is not None:
-                return found
-        raise StopRequested()
+            found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        else:
+            found = None
+            while found is None:
+                if self._stop_requested:
+                    raise StopRequested()
+                found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=timeout)
+        self._job_in_hand = found is not None
+        return found
 
     def main_work_horse(self, job: Any, queue: Any) -> None:
         _die_with(self._main_pid)

@@ -9,6 +9,7 @@ import signal
 import threading
 
 import pytest
+from rq import Queue
 from rq.exceptions import StopRequested
 
 from hotline.config import load_config
@@ -103,3 +104,31 @@ def test_a_stop_that_lands_while_a_log_line_is_written_still_stops_the_worker(
     assert writer.signalled_during, "no log line was written while the worker waited"
     assert not forced, "the worker kept waiting on its queues after SIGTERM"
     assert not hotline_worker.HotlineWorker.all(connection=redis_conn)  # it said it stopped
+
+
+def test_a_stop_that_lands_between_taking_a_job_and_starting_it_runs_the_job_first(
+        redis_conn, tmp_path, monkeypatch):
+    # Between taking a job off its queue and starting it the worker compiles the volunteer
+    # phrases (warm_caches: 0.25 s after a script is published, as at a deploy). RQ's stop
+    # raised there: the job, no longer on any queue, was never run.
+    config = load_config({"KEY_PREFIX": "hotline:", "SECRET_KEY": "s",
+                          "ENCRYPTION_KEY": new_key(), "DATA_DIR": str(tmp_path)}, environ={})
+    queue = Queue("shutdown-test", connection=redis_conn)
+    done = tmp_path / "the job ran"
+    job = queue.enqueue(os.makedirs, str(done))
+    worker = hotline_worker.HotlineWorker([queue], connection=redis_conn, hotline_config=config,
+                                          worker_ttl=hotline_worker.WORKER_TTL)
+    monkeypatch.setattr(worker, "warm_caches",
+                        lambda: os.kill(os.getpid(), signal.SIGTERM))  # a deploy's stop
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    watchdog = threading.Timer(20, os.kill, (os.getpid(), signal.SIGTERM))
+    watchdog.start()
+    try:
+        worked = worker.work(burst=False, with_scheduler=False)
+    finally:
+        watchdog.cancel()
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    assert done.is_dir(), "the job was taken off its queue and never run"
+    assert worked and job.get_status(refresh=True) == "finished"
+    assert not hotline_worker.HotlineWorker.all(connection=redis_conn)  # and then it stopped
