@@ -26,3 +26,24 @@ def test_each_figure_is_a_webhooks_own_cost_whatever_comes_before_it():
     assert found["floor_instructions_per_webhook"] == 300_000
     assert found["parts"] == {"signature": 70_000, "seal": 60_000}
     assert found["webhooks"] == 500 and len(runs) == 8  # a short and a long run of each
+
+
+def test_without_phonenumbers_no_module_parses_a_number(monkeypatch):
+    import phonenumbers
+
+    from hotline import numbers
+    from hotline.config import Settings
+    from hotline.privacy import vault
+
+    parsed = []
+    real_parse = phonenumbers.parse
+    monkeypatch.setattr(phonenumbers, "parse", lambda *a, **k: parsed.append(a) or real_parse(*a, **k))
+    monkeypatch.setattr(numbers, "phonenumbers", phonenumbers)  # put back after the test
+    monkeypatch.setattr(vault, "_normalised_hash", vault._normalised_hash)
+    number = "+821097531864"  # in no cache yet: asked for by this test only
+    instructions._without("phonenumbers")()
+    config = Settings(secret_key="k")
+    assert numbers.to_e164(number) == number  # the claim's look-up of volunteers
+    assert numbers.country_of(number) == "KR"  # a new conversation's country
+    assert vault.caller_hash(config, number) == vault.number_hash("k", number)
+    assert parsed == []  # counted without phonenumbers: nothing parsed it
