@@ -155,10 +155,15 @@ def _pressed_key(config: Settings, call_sid: str) -> str:
     return callbacks.keys(config).pressed(call_sid)
 
 
-def note_pressed(conn: redis.Redis, config: Settings, call_sid: str) -> None:
-    """The caller pressed a key or spoke in this call: it is no missed call (staff setting)."""
+def pressed_mark(config: Settings, call_sid: str) -> tuple[str, str, int] | None:
+    """The caller pressed a key or spoke in this call: it is no missed call (staff setting).
+
+    The mark as a write (key, value, seconds to keep) that goes out with the step's own
+    write (replay_guard.keep), not a round trip of its own; None when missed calls are off.
+    """
     if call_sid and config.missed_call_on_main:
-        conn.set(_pressed_key(config, call_sid), "1", ex=PRESSED_TTL)
+        return _pressed_key(config, call_sid), "1", PRESSED_TTL
+    return None
 
 
 def call_ended(conn: redis.Redis, config: Settings, form: Any,

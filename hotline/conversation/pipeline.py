@@ -160,9 +160,10 @@ class _Delivery:
         if self.inbound.kind == "text":
             return self._text()
         if self.inbound.kind == "gather":
-            if self.inbound.digits or self.inbound.speech:
-                self._safely(lambda: callback_intake.note_pressed(
-                    self.ctx.redis, self.config, self.inbound.call_sid))
+            if self.inbound.digits or self.inbound.speech:  # made with the step's write
+                mark = callback_intake.pressed_mark(self.config, self.inbound.call_sid)
+                if mark is not None:
+                    self.sets.append(mark)
             return self._converse(self._gather_input)
         return self._call_over_limit() or self._converse(self._call_input)
 
@@ -186,13 +187,6 @@ class _Delivery:
         stack = "".join(traceback.format_tb(exc.__traceback__))
         log.error("%s failed for caller %s, answered with the fallback: %s\n%s",
                   path, who, type(exc).__name__, stack, extra={"caller": who})
-
-    def _safely(self, effect: Callable[[], object]) -> None:
-        """Run a side effect; whatever fails, the answer still goes out."""
-        try:
-            effect()
-        except Exception as exc:  # noqa: BLE001  the caller's answer comes first
-            self._failed(exc)
 
     # --- inputs -----------------------------------------------------------------------
 

@@ -215,6 +215,31 @@ def test_a_menu_step_is_one_read_and_one_write(app, monkeypatch):
                                                  "CallDuration": "3"})) == 0
 
 
+@pytest.mark.parametrize("path", PATHS)
+def test_with_missed_calls_on_a_key_press_is_still_one_read_and_one_write(
+        app_config, redis_conn, monkeypatch, path):
+    """The mark that the caller pressed a key (MISSED_CALL_ON_MAIN: a short call with a key
+    pressed is no missed call) goes out with the step's write, not in a round trip of its
+    own; the call's short end then files no call back request."""
+    from hotline.callbacks import queue as callbacks
+
+    app = create_app(dict(app_config, MISSED_CALL_ON_MAIN=True, MISSED_CALL_SECONDS=5))
+    use(app, path)
+    runtime = app.extensions[EXTENSION].runtime
+    post(app, "/twilio/voice", call())
+    trips = RoundTrips(monkeypatch)
+    assert trips.of(app, "/twilio/voice/gather", call({"Digits": "1"})) == 2
+    twiml(post(app, "/twilio/status", call({"CallStatus": "completed", "CallDuration": "4"})))
+    assert callbacks.all_requests(runtime.redis, runtime.config) == []
+    # without a key pressed, the same short call is a missed call (the mark is what counts)
+    other = {"CallSid": "CA" + "8" * 32}
+    post(app, "/twilio/voice", call(other))
+    twiml(post(app, "/twilio/status", call({**other, "CallStatus": "completed",
+                                            "CallDuration": "4"})))
+    assert [r.topic for r in callbacks.all_requests(runtime.redis, runtime.config)] == [
+        "missed_call"]
+
+
 def test_a_directory_search_step_is_one_read_and_one_write(app, redis_conn, monkeypatch):
     """The directory's version comes with the step's first read: a search in the
     in-process index costs no round trip of its own, and a staff change is seen at once."""
