@@ -259,7 +259,8 @@ def _targets(results: dict[str, Any]) -> dict[str, Any]:
         checks[name] = ratio >= floor
         rounds = level.get("cpu_ratio_rounds") or []
         spread = (f"; rounds {min(rounds):.2f}-{max(rounds):.2f}" if len(rounds) > 1 else "")
-        parts.append(f"{level['label']}: CPU ratio {ratio:.2f} (target >= {floor:.2f}: "
+        # three places: a ratio of 0.496 must not read as "0.50 ... NOT met"
+        parts.append(f"{level['label']}: CPU ratio {ratio:.3f} (target >= {floor:.2f}: "
                      f"{_met(checks[name])}{spread}; throughput ratio "
                      f"{level['ratio'] or 0:.2f})")
     surge = next((lv for lv in results.get("open", []) if lv["rate"] == TARGET_RATE), None)

@@ -44,6 +44,8 @@ def test_one_level_against_the_baseline_writes_the_table_and_the_figures(tmp_pat
     assert all(0 < r < 10 for r in level["cpu_ratio_rounds"])
     low, high = min(level["cpu_ratio_rounds"]), max(level["cpu_ratio_rounds"])
     assert f"rounds {low:.2f}-{high:.2f}" in results["targets"]["summary"]
+    # the ratio the target is judged on, shown finely enough to agree with "met"/"NOT met"
+    assert f"CPU ratio {level['cpu_ratio']:.3f} (target >= 0.33: " in results["targets"]["summary"]
     assert {"sms", "gather", "voice"} <= set(level["hotline"]["routes"])
     paced = results["paced"]  # the same callers pausing after each answer
     assert paced["concurrency"] == 32 and paced["pause_s"] > 0
